@@ -1,0 +1,57 @@
+"""``create_app(settings)``: the one wiring point of the server.
+
+Resources live in cleanup contexts, in dependency order (the database first); they are torn
+down in reverse, so later contexts (the scheduler) stop before the engine is disposed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from entente import db
+from entente.appkeys import clock_key, engine_key, sessionmaker_key, settings_key
+from entente.clock import Clock, system_clock
+from entente.settings import Settings
+from entente.web import api, middlewares, pages, public
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[settings_key]
+    engine = db.create_engine(settings.database_url, echo=settings.database.echo, pool_size=settings.database.pool_size)
+    try:
+        await db.require_current_schema(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
+    app[engine_key] = engine
+    app[sessionmaker_key] = db.sessionmaker(engine)
+    yield
+    await engine.dispose()
+
+
+def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Application:
+    app = web.Application(
+        middlewares=[middlewares.error_middleware, middlewares.caller_middleware],
+        client_max_size=settings.limits.max_body_bytes,
+    )
+    app[settings_key] = settings
+    app[clock_key] = clock
+    pages_dir = settings.paths.templates / "pages"
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(str(pages_dir)),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+    )
+    app[aiohttp_jinja2.static_root_key] = "/static"
+    app.cleanup_ctx.append(database_ctx)
+    app.on_response_prepare.append(middlewares.add_security_headers)
+    api.routes().add_to(app)
+    public.add_routes(app)
+    pages.add_routes(app)
+    app.router.add_static("/static/", pages_dir / "static", name="static", append_version=True)
+    return app

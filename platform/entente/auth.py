@@ -1,0 +1,386 @@
+"""Users, passwords, API tokens, browser sessions, roles and the authorisation checks.
+
+Passwords are hashed with argon2id (off the event loop: hashing is deliberately slow). API tokens
+and session cookies are 256-bit random strings; only their SHA-256 is stored, so a database leak
+yields nothing usable. Failed logins are counted per account and client in the database, so every
+server instance sees the same count, and answered with ``RateLimitedError`` past the limit.
+Authorisation is decided here, by party and role, never in handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from entente import audit
+from entente.errors import (
+    AuthenticationError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+)
+from entente.models import ApiToken, BrowserSession, LoginFailure, Party, PartyStatus, Role, User
+
+TOKEN_PREFIX = "ent_"
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# A real hash to verify against when the account does not exist, so timing does not reveal it.
+_DUMMY_HASH = _hasher.hash("entente-no-such-user")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is acting: a user of one party with some roles, authenticated by a session or a token."""
+
+    user_id: int
+    username: str
+    display_name: str
+    party: str
+    roles: frozenset[Role]
+    via: str  # "session" or "token"
+    csrf_token: str | None = None
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+def caller_for(user: User, *, via: str, csrf_token: str | None = None) -> Caller:
+    return Caller(
+        user_id=user.id or 0,
+        username=user.username,
+        display_name=user.display_name,
+        party=user.party_code,
+        roles=frozenset(Role(r) for r in user.roles),
+        via=via,
+        csrf_token=csrf_token,
+    )
+
+
+# --- authorisation ------------------------------------------------------------------------------
+
+
+def require_role(caller: Caller | None, *roles: Role) -> Caller:
+    """The caller, if it holds one of ``roles``; otherwise ``PermissionDeniedError``."""
+    caller = require_caller(caller)
+    if not caller.has_role(*roles):
+        names = " or ".join(r.value for r in roles)
+        raise PermissionDeniedError(f"this needs the {names} role", code="role_required")
+    return caller
+
+
+def require_party_role(caller: Caller | None, party: str, *roles: Role) -> Caller:
+    """The caller, if it acts for ``party`` with one of ``roles`` (the secretariat acts for any party)."""
+    caller = require_caller(caller)
+    if caller.has_role(Role.SECRETARIAT):
+        return caller
+    if caller.party != party:
+        raise PermissionDeniedError(f"only users of {party} may do this", code="wrong_party")
+    return require_role(caller, *roles)
+
+
+def require_caller(caller: Caller | None) -> Caller:
+    if caller is None:
+        raise AuthenticationError("sign in or send an API token (Authorization: Bearer ...)")
+    return caller
+
+
+# --- passwords ----------------------------------------------------------------------------------
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def check_password(password_hash: str | None, password: str) -> bool:
+    def verify() -> bool:
+        try:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(verify)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    username: str,
+    display_name: str,
+    party: str,
+    roles: Iterable[Role],
+    password: str | None,
+    now: datetime,
+    actor: str = "system",
+    password_hash: str | None = None,
+) -> User:
+    """Add a user to ``party``. ``password_hash`` (already argon2id) lets a seeder hash a shared password once."""
+    if await session.get(Party, party) is None:
+        raise InvalidInputError(f"no party with code {party!r}", code="unknown_party", field="party")
+    if await find_user(session, username) is not None:
+        raise InvalidInputError(f"the username {username!r} is taken", code="username_taken", field="username")
+    role_values = sorted({Role(r).value for r in roles})
+    if not role_values:
+        raise InvalidInputError("a user needs at least one role", field="roles")
+    user = User(
+        username=username,
+        display_name=display_name,
+        party_code=party,
+        roles=role_values,
+        password_hash=password_hash or (await hash_password(password) if password else None),
+        created_at=now,
+    )
+    session.add(user)
+    await session.flush()
+    await audit.record(
+        session,
+        at=now,
+        actor=actor,
+        party=party,
+        event="auth:user:add",
+        object=f"user:{username}",
+        details={"roles": role_values},
+    )
+    return user
+
+
+async def find_user(session: AsyncSession, username: str) -> User | None:
+    return (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
+
+
+async def get_user(session: AsyncSession, username: str) -> User:
+    user = await find_user(session, username)
+    if user is None:
+        raise NotFoundError(f"no user {username!r}")
+    return user
+
+
+async def set_password(session: AsyncSession, user: User, password: str) -> None:
+    user.password_hash = await hash_password(password)
+    session.add(user)
+
+
+# --- login and browser sessions -----------------------------------------------------------------
+
+
+async def _usable_user(session: AsyncSession, user: User | None) -> bool:
+    if user is None or not user.active:
+        return False
+    party = await session.get(Party, user.party_code)
+    return party is not None and party.status == PartyStatus.ACTIVE
+
+
+async def check_login_allowed(
+    session: AsyncSession, *, subject: str, now: datetime, max_failures: int, window_seconds: int
+) -> None:
+    """Raise ``RateLimitedError`` when ``subject`` failed ``max_failures`` times within the window."""
+    since = now - timedelta(seconds=window_seconds)
+    rows = (
+        (
+            await session.execute(
+                select(LoginFailure.at)
+                .where(LoginFailure.subject == subject, LoginFailure.at > since)
+                .order_by(LoginFailure.at.desc())
+                .limit(max_failures)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if len(rows) >= max_failures:
+        retry_after = (rows[-1] + timedelta(seconds=window_seconds) - now).total_seconds()
+        raise RateLimitedError("too many failed sign-ins; wait before trying again", retry_after=int(retry_after) + 1)
+
+
+def login_subject(username: str, client: str) -> str:
+    return f"{username.strip().lower()}|{client}"
+
+
+async def login(
+    session: AsyncSession,
+    *,
+    username: str,
+    password: str,
+    client: str,
+    now: datetime,
+    session_minutes: int,
+    max_failures: int,
+    window_seconds: int,
+) -> tuple[str, BrowserSession, User]:
+    """Check credentials and open a browser session; returns the cookie value (shown once), the row, the user.
+
+    A failure is recorded and audited in ``session`` before ``AuthenticationError`` is raised: the
+    caller must commit on that error too, or the failure count would roll back with it.
+    """
+    subject = login_subject(username, client)
+    await check_login_allowed(
+        session, subject=subject, now=now, max_failures=max_failures, window_seconds=window_seconds
+    )
+    user = await find_user(session, username.strip().lower())
+    password_ok = await check_password(user.password_hash if user else None, password)
+    if not password_ok or not await _usable_user(session, user):
+        session.add(LoginFailure(subject=subject, at=now))
+        await audit.record(
+            session,
+            at=now,
+            actor=username[:64] or "-",
+            party=user.party_code if user else None,
+            event="auth:login:fail",
+            object=f"user:{username[:64]}",
+            details={"client": client},
+        )
+        raise AuthenticationError("wrong username or password", code="login_failed")
+    assert user is not None
+    await session.execute(sa.delete(LoginFailure).where(LoginFailure.subject == subject))
+    token = secrets.token_urlsafe(32)
+    row = BrowserSession(
+        id_hash=_sha256(token),
+        user_id=user.id or 0,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + timedelta(minutes=session_minutes),
+    )
+    session.add(row)
+    await audit.record(
+        session,
+        at=now,
+        actor=user.username,
+        party=user.party_code,
+        event="auth:login:ok",
+        object=f"user:{user.username}",
+        details={"client": client},
+    )
+    return token, row, user
+
+
+async def caller_from_session(session: AsyncSession, token: str, *, now: datetime) -> Caller | None:
+    if not token or len(token) > 128:
+        return None
+    row = (
+        await session.execute(
+            select(BrowserSession, User)
+            .join(User, User.id == BrowserSession.user_id)
+            .where(BrowserSession.id_hash == _sha256(token))
+        )
+    ).first()
+    if row is None:
+        return None
+    browser_session, user = row
+    if browser_session.expires_at <= now or not await _usable_user(session, user):
+        return None
+    return caller_for(user, via="session", csrf_token=browser_session.csrf_token)
+
+
+async def logout(session: AsyncSession, token: str, *, now: datetime) -> None:
+    row = await session.get(BrowserSession, _sha256(token))
+    if row is None:
+        return
+    user = await session.get(User, row.user_id)
+    await session.delete(row)
+    if user is not None:
+        await audit.record(
+            session,
+            at=now,
+            actor=user.username,
+            party=user.party_code,
+            event="auth:logout:ok",
+            object=f"user:{user.username}",
+        )
+
+
+def csrf_matches(expected: str | None, given: str | None) -> bool:
+    return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
+
+
+# --- API tokens ---------------------------------------------------------------------------------
+
+
+async def create_token(
+    session: AsyncSession, user: User, *, name: str, days: int, now: datetime
+) -> tuple[str, ApiToken]:
+    """A new bearer token for ``user``; the secret is returned once and only its hash is kept."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id or 0,
+        name=name,
+        prefix=secret[:12],
+        token_hash=_sha256(secret),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    session.add(token)
+    await session.flush()
+    await audit.record(
+        session,
+        at=now,
+        actor=user.username,
+        party=user.party_code,
+        event="auth:token:create",
+        object=f"token:{token.id}",
+        details={"name": name, "expires_at": token.expires_at.isoformat()},
+    )
+    return secret, token
+
+
+async def list_tokens(session: AsyncSession, user_id: int) -> list[ApiToken]:
+    return list(
+        (await session.execute(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)))
+        .scalars()
+        .all()
+    )
+
+
+async def revoke_token(session: AsyncSession, caller: Caller, token_id: int, *, now: datetime) -> ApiToken:
+    token = await session.get(ApiToken, token_id)
+    if token is None or token.user_id != caller.user_id:
+        raise NotFoundError("no such token")
+    if token.revoked_at is None:
+        token.revoked_at = now
+        session.add(token)
+        await audit.record(
+            session,
+            at=now,
+            actor=caller.username,
+            party=caller.party,
+            event="auth:token:revoke",
+            object=f"token:{token.id}",
+        )
+    return token
+
+
+async def caller_from_token(session: AsyncSession, secret: str, *, now: datetime) -> Caller:
+    """The caller a bearer token stands for; ``AuthenticationError`` says why when it stands for no one."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 128:
+        raise AuthenticationError("this is not an Entente API token", code="token_invalid")
+    row = (
+        await session.execute(
+            select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == _sha256(secret))
+        )
+    ).first()
+    if row is None:
+        raise AuthenticationError("unknown API token", code="token_invalid")
+    token, user = row
+    if token.revoked_at is not None:
+        raise AuthenticationError("this API token was revoked", code="token_revoked")
+    if token.expires_at <= now:
+        raise AuthenticationError("this API token has expired", code="token_expired")
+    if not await _usable_user(session, user):
+        raise AuthenticationError("the account of this token is disabled", code="account_disabled")
+    return caller_for(user, via="token")

@@ -1,0 +1,193 @@
+"""Running the server: init, serve, migrate, users, tokens, the audit trail."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.engine import make_url
+
+from entente import audit, auth, db, parties
+from entente.app import create_app
+from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, database, run, settings
+from entente.clock import system_clock
+from entente.errors import InvalidInputError
+from entente.models import Role
+
+DEMO_PASSWORD_ENV = "ENTENTE_DEMO_PASSWORD"
+DEFAULT_DEMO_PASSWORD = "entente-demo-2026"
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser(
+        "init",
+        help="create or upgrade the database; --demo seeds the demo coalition",
+        description="Apply migrations; with --demo, seed the parties and users of the coalition file.",
+    )
+    p.add_argument("--demo", action="store_true", help="seed the demo coalition and print the demo logins")
+    p.set_defaults(run=cmd_init)
+
+    p = commands.add_parser("serve", help="run the server", description="Run the HTTP server until interrupted.")
+    p.add_argument("--host", help="address to listen on (default: server.host)")
+    p.add_argument("--port", type=int, help="port to listen on (default: server.port)")
+    p.set_defaults(run=cmd_serve)
+
+    p = commands.add_parser(
+        "migrate", help="apply database migrations", description="Bring the schema to the latest migration."
+    )
+    p.add_argument("--autogenerate", metavar="MESSAGE", help="(developers) write a new migration for model changes")
+    p.add_argument("--rev-id", help="(developers) revision id for --autogenerate, e.g. 0005")
+    p.set_defaults(run=cmd_migrate)
+
+    user = commands.add_parser("user", help="manage users").add_subparsers(
+        dest="user_command", metavar="ACTION", required=True
+    )
+    p = user.add_parser(
+        "add",
+        help="add a user to a party",
+        description="Add a user. The password is read from standard input when it is not a terminal.",
+    )
+    p.add_argument("username")
+    p.add_argument("--party", required=True, help="party code, e.g. EE")
+    p.add_argument(
+        "--role", action="append", required=True, choices=[r.value for r in Role], help="a role (repeat for several)"
+    )
+    p.add_argument("--name", help="display name (default: the username)")
+    p.add_argument("--no-password", action="store_true", help="API tokens only; no browser sign-in")
+    p.set_defaults(run=cmd_user_add)
+
+    token = commands.add_parser("token", help="manage API tokens").add_subparsers(
+        dest="token_command", metavar="ACTION", required=True
+    )
+    p = token.add_parser("create", help="create an API token for a user and print it once")
+    p.add_argument("username")
+    p.add_argument("--name", default="cli", help="what the token is for")
+    p.add_argument("--days", type=int, help="validity in days (default: auth.token_days)")
+    p.set_defaults(run=cmd_token_create)
+
+    trail = commands.add_parser("audit", help="the audit trail").add_subparsers(
+        dest="audit_command", metavar="ACTION", required=True
+    )
+    p = trail.add_parser("verify", help="walk the hash chain and report the first broken link")
+    p.set_defaults(run=cmd_audit_verify)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    config = settings(args)
+    run(db.migrate(config.database_url))
+    print(f"database ready: {_display_url(config.database_url)}")
+    if not args.demo:
+        return EXIT_OK
+    coalition = parties.load_coalition(config.paths.coalition)
+    password = os.environ.get(DEMO_PASSWORD_ENV) or DEFAULT_DEMO_PASSWORD
+
+    async def seed() -> int:
+        async with database(config) as maker, maker.begin() as session:
+            return await parties.seed_coalition(session, coalition, password=password, now=system_clock())
+
+    added = run(seed())
+    users = [(u.username, p.code, ", ".join(r.value for r in u.roles)) for p in coalition for u in p.users]
+    print(f"demo coalition: {len(coalition)} parties, {len(users)} users ({added} new)")
+    print(f"demo password for every demo user: {password}")
+    width = max(len(u[0]) for u in users)
+    for username, party, roles in users:
+        print(f"  {username:<{width}}  {party:<5} {roles}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    config = settings(args)
+    host = args.host or config.server.host
+    port = args.port if args.port is not None else config.server.port
+    app = create_app(config)
+    address = f"http://{host}:{port}/"
+    print(f"Entente is serving on {address} (sign in at {address}login; Ctrl+C stops)", flush=True)
+    web.run_app(app, host=host, port=port, print=None, access_log=None)
+    return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    config = settings(args)
+    if args.autogenerate:
+        if not args.rev_id:
+            print("entente: --autogenerate needs --rev-id", file=sys.stderr)
+            return EXIT_USAGE
+        run(db.migrate(config.database_url))
+        run(db.autogenerate(config.database_url, message=args.autogenerate, rev_id=args.rev_id))
+        return EXIT_OK
+    run(db.migrate(config.database_url))
+    print(f"database at revision {db.head_revision()}: {_display_url(config.database_url)}")
+    return EXIT_OK
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    config = settings(args)
+    password = None if args.no_password else _read_password()
+
+    async def add() -> None:
+        async with database(config) as maker, maker.begin() as session:
+            await auth.create_user(
+                session,
+                username=args.username,
+                display_name=args.name or args.username,
+                party=args.party,
+                roles=[Role(r) for r in args.role],
+                password=password,
+                now=system_clock(),
+                actor="cli",
+            )
+
+    run(add())
+    print(f"user {args.username} added to {args.party} with roles {', '.join(args.role)}")
+    return EXIT_OK
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise InvalidInputError("the two passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 12:
+        raise InvalidInputError("a password needs at least 12 characters")
+    return password
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    config = settings(args)
+    days = args.days or config.auth.token_days
+
+    async def create() -> str:
+        async with database(config) as maker, maker.begin() as session:
+            user = await auth.get_user(session, args.username)
+            secret, _ = await auth.create_token(session, user, name=args.name, days=days, now=system_clock())
+            return secret
+
+    print(run(create()))
+    return EXIT_OK
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    config = settings(args)
+
+    async def verify() -> audit.ChainReport:
+        async with database(config) as maker, maker() as session:
+            return await audit.verify_chain(session)
+
+    report = run(verify())
+    if report.ok:
+        print(f"audit trail intact: {report.entries} entries")
+        return EXIT_OK
+    print(
+        f"audit trail BROKEN at entry {report.broken_at}: {report.reason} ({report.entries} entries before it verify)"
+    )
+    return EXIT_FAILED
+
+
+def _display_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,51 @@
+"""What every ``entente`` subcommand shares: exit codes, the parser class, settings, a database session."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from typing import Any, NoReturn, TypeVar
+
+from entente import db
+from entente.settings import Settings, load_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INDETERMINATE = 0, 1, 2, 3
+T = TypeVar("T")
+
+
+class UsageError(Exception):
+    pass
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse that reports usage errors as exceptions (exit 2 through ``main``), not ``sys.exit``."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}\n{self.format_usage().strip()}")
+
+
+def settings(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config, env=os.environ)
+
+
+def run(coro: Awaitable[T]) -> T:
+    return asyncio.run(_as_coroutine(coro))
+
+
+async def _as_coroutine(coro: Awaitable[T]) -> T:
+    return await coro
+
+
+@asynccontextmanager
+async def database(config: Settings, *, check_schema: bool = True) -> AsyncIterator[Any]:
+    """An engine for the configured database, schema checked, disposed on exit; yields a sessionmaker."""
+    engine = db.create_engine(config.database_url)
+    try:
+        if check_schema:
+            await db.require_current_schema(engine)
+        yield db.sessionmaker(engine)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,152 @@
+"""The database: async engine lifetime, sessions, and alembic migrations.
+
+SQLite (aiosqlite) in WAL mode with foreign keys on is the default; PostgreSQL (asyncpg) when the
+URL says so. On SQLite every transaction begins ``IMMEDIATE``: a read-then-write transaction then
+waits for the writer before it instead of failing on commit, which keeps merges and chained
+writes (the audit trail) correct without retry loops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from entente.errors import ConfigError, UnavailableError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def is_postgresql(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def create_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> AsyncEngine:
+    """An engine for ``url``; refuses drivers other than aiosqlite and asyncpg."""
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        raise ConfigError(f"database.url: not a database URL: {url!r}") from None
+    driver = parsed.get_driver_name()
+    backend = parsed.get_backend_name()
+    if (backend, driver) == ("sqlite", "aiosqlite"):
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _configure_sqlite(engine)
+        return engine
+    if (backend, driver) == ("postgresql", "asyncpg"):
+        return create_async_engine(url, echo=echo, pool_size=pool_size, pool_pre_ping=True)
+    raise ConfigError(
+        f"database.url: unsupported driver {backend}+{driver}; use sqlite+aiosqlite:// or postgresql+asyncpg://"
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own BEGIN is DEFERRED).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+async def ping(engine: AsyncEngine) -> bool:
+    """True when the database answers a trivial query."""
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(sa.text("SELECT 1"))
+        return True
+    except (OSError, sa.exc.SQLAlchemyError, asyncio.TimeoutError):
+        return False
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+async def migrate(url: str, *, revision: str = "head") -> None:
+    """Apply migrations up to ``revision``; raises ``UnavailableError`` when the database is unreachable."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade, revision)
+    except (OSError, sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        raise UnavailableError(f"database unreachable: {_first_line(exc)}") from None
+    finally:
+        await engine.dispose()
+
+
+def _upgrade(connection: sa.Connection, revision: str) -> None:
+    config = _alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    async with engine.connect() as connection:
+        return await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+
+
+async def require_current_schema(engine: AsyncEngine) -> None:
+    """Refuse to serve a database whose schema is behind the code."""
+    try:
+        current = await current_revision(engine)
+    except (OSError, sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        raise UnavailableError(f"database unreachable: {_first_line(exc)}") from None
+    head = head_revision()
+    if current != head:
+        raise ConfigError(f"database schema is at {current or 'nothing'}, code expects {head}: run `entente migrate`")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+async def autogenerate(url: str, *, message: str, rev_id: str) -> None:
+    """Write a new migration that brings a database at head to the current models (a developer tool)."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_revision, message, rev_id)
+    finally:
+        await engine.dispose()
+
+
+def _revision(connection: sa.Connection, message: str, rev_id: str) -> None:
+    config = _alembic_config()
+    config.attributes["connection"] = connection
+    command.revision(config, message=message, autogenerate=True, rev_id=rev_id)

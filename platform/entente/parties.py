@@ -1,0 +1,185 @@
+"""The coalition roster: parties and their people, loaded from ``config/coalition.toml`` or the API.
+
+A party is a state or an organisation; every user acts for one party. Changes to the roster are
+audited as ``parties:<subject>:<action>``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from entente import audit, auth
+from entente.errors import ConfigError, InvalidInputError, NotFoundError
+from entente.models import Party, PartyKind, PartyStatus, Role
+
+PARTY_CODE_LENGTH = (2, 16)
+
+
+@dataclass(frozen=True)
+class SeedUser:
+    username: str
+    display_name: str
+    roles: tuple[Role, ...]
+
+
+@dataclass(frozen=True)
+class SeedParty:
+    code: str
+    name: str
+    kind: PartyKind
+    timezone: str
+    users: tuple[SeedUser, ...] = field(default_factory=tuple)
+
+
+def check_party_code(code: str) -> str:
+    if (
+        not (PARTY_CODE_LENGTH[0] <= len(code) <= PARTY_CODE_LENGTH[1])
+        or not code.isascii()
+        or not code.isupper()
+        or not code.replace("-", "").isalnum()
+    ):
+        raise InvalidInputError(f"party code {code!r}: 2 to 16 upper-case letters or digits", field="code")
+    return code
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInputError(f"{name!r} is not an IANA time zone", field="timezone") from None
+    return name
+
+
+def load_coalition(path: Path) -> list[SeedParty]:
+    """Parse the coalition file; every fault is a one-line ``ConfigError`` naming the file and the entry."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: coalition file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    unknown = set(raw) - {"parties"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {sorted(unknown)[0]!r} (expected [[parties]])")
+    parties: list[SeedParty] = []
+    seen_codes: set[str] = set()
+    seen_users: set[str] = set()
+    for index, entry in enumerate(raw.get("parties", [])):
+        where = f"{path}: parties[{index}]"
+        try:
+            _require_keys(entry, {"code", "name", "kind", "timezone"}, {"users"})
+            code = check_party_code(entry["code"])
+            kind = PartyKind(entry["kind"])
+            check_timezone(entry["timezone"])
+            users = []
+            for u_index, u in enumerate(entry.get("users", [])):
+                _require_keys(u, {"username", "name", "roles"}, set(), prefix=f"users[{u_index}].")
+                if u["username"] in seen_users:
+                    raise InvalidInputError(f"users[{u_index}]: username {u['username']!r} appears twice")
+                seen_users.add(u["username"])
+                users.append(SeedUser(u["username"], u["name"], tuple(Role(r) for r in u["roles"])))
+        except (InvalidInputError, ValueError, TypeError, KeyError) as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        if code in seen_codes:
+            raise ConfigError(f"{where}: party code {code!r} appears twice")
+        seen_codes.add(code)
+        parties.append(SeedParty(code, entry["name"], kind, entry["timezone"], tuple(users)))
+    return parties
+
+
+def _require_keys(entry: object, required: set[str], optional: set[str], prefix: str = "") -> None:
+    if not isinstance(entry, dict):
+        raise InvalidInputError(f"{prefix}expected a table")
+    missing = required - set(entry)
+    if missing:
+        raise InvalidInputError(f"{prefix}{sorted(missing)[0]} is missing")
+    extra = set(entry) - required - optional
+    if extra:
+        raise InvalidInputError(f"{prefix}{sorted(extra)[0]} is not a known key")
+
+
+async def create_party(
+    session: AsyncSession, *, code: str, name: str, kind: PartyKind, timezone: str, now: datetime, actor: str
+) -> Party:
+    check_party_code(code)
+    check_timezone(timezone)
+    if await session.get(Party, code) is not None:
+        raise InvalidInputError(f"party {code} exists already", code="party_exists", field="code")
+    party = Party(code=code, name=name, kind=kind, timezone=timezone, status=PartyStatus.ACTIVE, created_at=now)
+    session.add(party)
+    await session.flush()
+    await audit.record(
+        session,
+        at=now,
+        actor=actor,
+        party=code,
+        event="parties:party:add",
+        object=f"party:{code}",
+        details={"name": name, "kind": kind.value, "timezone": timezone},
+    )
+    return party
+
+
+async def set_party_status(
+    session: AsyncSession, code: str, status: PartyStatus, *, now: datetime, actor: str
+) -> Party:
+    party = await get_party(session, code)
+    if party.status != status:
+        party.status = status
+        session.add(party)
+        await audit.record(
+            session, at=now, actor=actor, party=code, event=f"parties:party:{status.value}", object=f"party:{code}"
+        )
+    return party
+
+
+async def get_party(session: AsyncSession, code: str) -> Party:
+    party = await session.get(Party, code)
+    if party is None:
+        raise NotFoundError(f"no party {code!r}", code="unknown_party")
+    return party
+
+
+async def list_parties(session: AsyncSession) -> list[Party]:
+    return list((await session.execute(select(Party).order_by(Party.code))).scalars().all())
+
+
+async def count_parties(session: AsyncSession) -> int:
+    return int((await session.execute(select(sa.func.count()).select_from(Party))).scalar_one())
+
+
+async def seed_coalition(session: AsyncSession, coalition: list[SeedParty], *, password: str, now: datetime) -> int:
+    """Create the parties and users of ``coalition`` that do not exist yet; returns how many users were added.
+
+    Demo users share one password, so it is hashed once (argon2id is slow on purpose).
+    """
+    added = 0
+    shared_hash = await auth.hash_password(password)
+    for seed in coalition:
+        if await session.get(Party, seed.code) is None:
+            await create_party(
+                session, code=seed.code, name=seed.name, kind=seed.kind, timezone=seed.timezone, now=now, actor="init"
+            )
+        for user in seed.users:
+            if await auth.find_user(session, user.username) is None:
+                await auth.create_user(
+                    session,
+                    username=user.username,
+                    display_name=user.display_name,
+                    party=seed.code,
+                    roles=user.roles,
+                    password=None,
+                    password_hash=shared_hash,
+                    now=now,
+                    actor="init",
+                )
+                added += 1
+    return added

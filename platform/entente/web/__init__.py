@@ -1,0 +1,1 @@
+"""HTTP: the JSON API (``web.api``), party pages (``web.pages``), the public site (``web.public``)."""

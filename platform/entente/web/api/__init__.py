@@ -1,0 +1,35 @@
+"""The JSON API under ``/api/v1/``: every module contributes its declared operations."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from entente.appkeys import settings_key
+from entente.web.api import account
+from entente.web.bodies import json_response
+from entente.web.openapi import ApiRoutes, document
+
+API = "/api/v1"
+
+
+def routes() -> ApiRoutes:
+    """Every API operation, the OpenAPI document's own route included."""
+    collected = ApiRoutes()
+    for module in (account,):
+        collected.extend(module.routes)
+    meta = ApiRoutes()
+
+    @meta.route(
+        "GET",
+        f"{API}/openapi.json",
+        name="api-openapi",
+        summary="This API's OpenAPI 3.1 document",
+        tag="meta",
+        authenticated=False,
+    )
+    async def openapi(request: web.Request) -> web.Response:
+        doc = document(collected.operations + meta.operations, server_url=request.app[settings_key].server.public_url)
+        return json_response(doc)
+
+    collected.extend(meta)
+    return collected

@@ -1,0 +1,142 @@
+"""The request pipeline: who is calling, CSRF, one error mapping, security headers.
+
+Order (outermost first): ``error_middleware`` turns every deliberate error into a problem body
+under ``/api/`` and an HTML page elsewhere (a crash becomes a logged 500 that leaks nothing), then
+``caller_middleware`` resolves the bearer token or session cookie and enforces CSRF on
+cookie-authenticated writes. Security headers are added to every response as it is prepared.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from entente import auth
+from entente.appkeys import caller_key, clock_key, sessionmaker_key, settings_key
+from entente.errors import AuthenticationError, CsrfError, EntenteError, RateLimitedError
+from entente.web import problems
+from entente.web.html import render
+
+log = logging.getLogger("entente.web")
+
+SESSION_COOKIE = "entente_session"
+LOGIN_CSRF_COOKIE = "entente_login_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MACHINE_PREFIXES = ("/api/", "/.well-known/", "/healthz")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+def wants_problem_json(request: web.Request) -> bool:
+    return request.path.startswith(MACHINE_PREFIXES)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except EntenteError as error:
+        status, body = problems.problem_for(error, instance=request.path)
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimitedError) else {}
+        if status == 401 and wants_problem_json(request):
+            headers["WWW-Authenticate"] = 'Bearer realm="entente"'
+        return _error_response(request, status, body, headers)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = problems.CODE_BY_STATUS.get(exc.status, "http_error")
+        detail = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
+        body = problems.problem(exc.status, code, detail, instance=request.path)
+        headers = {k: v for k, v in exc.headers.items() if k in ("Allow", "Retry-After")}
+        return _error_response(request, exc.status, body, headers)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        body = problems.problem(
+            500, "internal_error", "an unexpected error occurred; it has been logged", instance=request.path
+        )
+        return _error_response(request, 500, body, {})
+
+
+def _error_response(
+    request: web.Request, status: int, body: dict[str, Any], headers: dict[str, str]
+) -> web.StreamResponse:
+    if wants_problem_json(request):
+        return problems.problem_response(status, body, headers=headers)
+    response = render(request, "errors/error.html", {"problem": body}, status=status)
+    response.headers.update(headers)
+    return response
+
+
+@web.middleware
+async def caller_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request[caller_key] = None
+    if request.path.startswith("/static/"):
+        return await handler(request)
+    now = request.app[clock_key]()
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise AuthenticationError("send Authorization: Bearer <API token>", code="token_invalid")
+        async with request.app[sessionmaker_key]() as session:
+            request[caller_key] = await auth.caller_from_token(session, secret.strip(), now=now)
+        return await handler(request)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        async with request.app[sessionmaker_key]() as session:
+            request[caller_key] = await auth.caller_from_session(session, cookie, now=now)
+    if request.method not in SAFE_METHODS:
+        await _check_csrf(request)
+    return await handler(request)
+
+
+async def _check_csrf(request: web.Request) -> None:
+    """Cookie-authenticated writes carry the session's CSRF token; anonymous forms a double-submit token."""
+    caller = request[caller_key]
+    given = request.headers.get(CSRF_HEADER)
+    if given is None and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.post()
+        value = form.get(CSRF_FIELD)
+        given = value if isinstance(value, str) else None
+    if caller is not None:
+        if not auth.csrf_matches(caller.csrf_token, given):
+            raise CsrfError("this form is out of date or was not sent from Entente; reload the page and try again")
+    elif not wants_problem_json(request):
+        if not auth.csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE), given):
+            raise CsrfError("this form is out of date or was not sent from Entente; reload the page and try again")
+
+
+async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers.setdefault("Cache-Control", "no-store")
+    if is_tls(request):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+
+
+def is_tls(request: web.Request) -> bool:
+    if request.secure:
+        return True
+    if request.app[settings_key].server.trust_forwarded_proto:
+        return request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+    return False
+
+
+def client_address(request: web.Request) -> str:
+    return request.remote or "unknown"

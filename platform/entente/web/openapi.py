@@ -1,0 +1,175 @@
+"""API routes declared once, with what the OpenAPI 3.1 document needs to describe them.
+
+Each JSON endpoint is added through ``ApiRoutes.route`` with its summary and data models; the
+document at ``/api/v1/openapi.json`` is built from those declarations, so a route cannot be served
+without being described (a test walks the router to hold that true).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pydantic
+from aiohttp import web
+
+from entente import __version__
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    name: str
+    summary: str
+    handler: Handler
+    tag: str
+    request: type[pydantic.BaseModel] | None = None
+    response: type[pydantic.BaseModel] | None = None
+    response_list: bool = False
+    status: int = 200
+    authenticated: bool = True
+    content_type: str = "application/json"
+    errors: tuple[int, ...] = ()
+
+
+@dataclass
+class ApiRoutes:
+    operations: list[Operation] = field(default_factory=list)
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        name: str,
+        summary: str,
+        tag: str,
+        request: type[pydantic.BaseModel] | None = None,
+        response: type[pydantic.BaseModel] | None = None,
+        response_list: bool = False,
+        status: int = 200,
+        authenticated: bool = True,
+        content_type: str = "application/json",
+        errors: tuple[int, ...] = (),
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.operations.append(
+                Operation(
+                    method.upper(),
+                    path,
+                    name,
+                    summary,
+                    handler,
+                    tag,
+                    request,
+                    response,
+                    response_list,
+                    status,
+                    authenticated,
+                    content_type,
+                    errors,
+                )
+            )
+            return handler
+
+        return register
+
+    def extend(self, other: ApiRoutes) -> None:
+        self.operations.extend(other.operations)
+
+    def add_to(self, app: web.Application) -> None:
+        for op in self.operations:
+            app.router.add_route(op.method, op.path, op.handler, name=op.name)
+
+
+def document(operations: list[Operation], *, server_url: str) -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    paths: dict[str, Any] = {}
+    for op in operations:
+        item = paths.setdefault(op.path, {})
+        parameters = [
+            {"name": part[1:-1].split(":")[0], "in": "path", "required": True, "schema": {"type": "string"}}
+            for part in op.path.split("/")
+            if part.startswith("{")
+        ]
+        entry: dict[str, Any] = {
+            "operationId": op.name,
+            "summary": op.summary,
+            "tags": [op.tag],
+            "responses": {str(op.status): _response(op, schemas)},
+        }
+        for status in sorted(
+            set(op.errors) | ({401} if op.authenticated else set()) | ({400, 422} if op.request else set())
+        ):
+            entry["responses"][str(status)] = {"$ref": "#/components/responses/Problem"}
+        if parameters:
+            entry["parameters"] = parameters
+        if op.request is not None:
+            entry["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": _schema(op.request, schemas)}},
+            }
+        entry["security"] = [{"bearer": []}, {"session": []}] if op.authenticated else []
+        item[op.method.lower()] = entry
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Entente API",
+            "version": __version__,
+            "description": "Co-draft, sign off, embargo and publish verifiable joint statements.",
+        },
+        "servers": [{"url": server_url}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": dict(sorted((schemas | {"Problem": PROBLEM_SCHEMA}).items())),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "An API token (`entente token create`)."},
+                "session": {"type": "apiKey", "in": "cookie", "name": "entente_session"},
+            },
+            "responses": {
+                "Problem": {
+                    "description": "RFC 9457 problem details",
+                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                }
+            },
+        },
+    }
+
+
+def _response(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
+    if op.response is None:
+        if op.status == 204:
+            return {"description": "No content"}
+        return {"description": op.summary, "content": {op.content_type: {}}}
+    schema = _schema(op.response, schemas)
+    if op.response_list:
+        schema = {"type": "array", "items": schema}
+    return {"description": op.summary, "content": {op.content_type: {"schema": schema}}}
+
+
+def _schema(model: type[pydantic.BaseModel], schemas: dict[str, Any]) -> dict[str, Any]:
+    full = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="serialization")
+    for name, definition in full.pop("$defs", {}).items():
+        schemas[name] = definition
+    schemas[model.__name__] = full
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string", "format": "uri-reference"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "description": "Stable machine-readable error code."},
+        "instance": {"type": "string"},
+        "field": {"type": "string", "description": "JSON Pointer of the offending input, when one is at fault."},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}

@@ -1,0 +1,153 @@
+"""Pages for the people of the parties: sign in and out, the dashboard, API tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+from aiohttp import web
+
+from entente import audit, auth, parties
+from entente.appkeys import caller_key, clock_key, login_csrf_key, sessionmaker_key, settings_key
+from entente.auth import Caller
+from entente.errors import AuthenticationError, RateLimitedError
+from entente.models import Role
+from entente.web import forms
+from entente.web.html import render
+from entente.web.middlewares import LOGIN_CSRF_COOKIE, SESSION_COOKIE, client_address, is_tls
+
+
+def require_page_caller(request: web.Request) -> Caller:
+    caller = request[caller_key]
+    if caller is None:
+        raise web.HTTPSeeOther(location=str(request.app.router["login"].url_for().with_query(next=request.path_qs)))
+    return caller
+
+
+def _login_csrf(request: web.Request) -> str:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    request[login_csrf_key] = token
+    return token
+
+
+def _set_cookie(
+    request: web.Request, response: web.StreamResponse, name: str, value: str, *, max_age: int | None
+) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, httponly=True, samesite="Strict", secure=is_tls(request), path="/"
+    )
+
+
+async def login_form(request: web.Request) -> web.StreamResponse:
+    if request[caller_key] is not None:
+        raise web.HTTPSeeOther(location=str(request.app.router["dashboard"].url_for()))
+    token = _login_csrf(request)
+    response = render(
+        request, "login.html", {"error": None, "username": "", "next": _safe_next(request.query.get("next"))}
+    )
+    _set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+    return response
+
+
+async def login_submit(request: web.Request) -> web.StreamResponse:
+    form = await forms.read_form(request, {"username", "password", "next", "csrf_token"})
+    username = form.get("username", "").strip().lower()
+    password = form.get("password", "")
+    next_url = _safe_next(form.get("next"))
+    settings = request.app[settings_key].auth
+    now = request.app[clock_key]()
+    _login_csrf(request)
+    error: str | None = None
+    status = 200
+    headers: dict[str, str] = {}
+    async with request.app[sessionmaker_key]() as session:
+        try:
+            cookie, browser_session, user = await auth.login(
+                session,
+                username=username,
+                password=password,
+                client=client_address(request),
+                now=now,
+                session_minutes=settings.session_minutes,
+                max_failures=settings.login_max_failures,
+                window_seconds=settings.login_window_seconds,
+            )
+        except AuthenticationError as exc:
+            await session.commit()  # keep the recorded failure: it counts towards the limit
+            error, status = exc.detail, 401
+        except RateLimitedError as exc:
+            error, status, headers = exc.detail, 429, {"Retry-After": str(exc.retry_after)}
+        else:
+            await session.commit()
+            response = web.HTTPSeeOther(location=next_url or str(request.app.router["dashboard"].url_for()))
+            _set_cookie(request, response, SESSION_COOKIE, cookie, max_age=settings.session_minutes * 60)
+            response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
+            raise response
+    response = render(
+        request, "login.html", {"error": error, "username": username, "next": next_url or ""}, status=status
+    )
+    response.headers.update(headers)
+    return response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        async with request.app[sessionmaker_key].begin() as session:
+            await auth.logout(session, cookie, now=request.app[clock_key]())
+    response = web.HTTPSeeOther(location=str(request.app.router["public-index"].url_for()))
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    caller = require_page_caller(request)
+    async with request.app[sessionmaker_key]() as session:
+        party = await parties.get_party(session, caller.party)
+        coalition = await parties.list_parties(session)
+        trail = await audit.list_entries(
+            session, party=None if caller.has_role(Role.SECRETARIAT) else caller.party, limit=15
+        )
+    return render(request, "dashboard.html", {"party": party, "coalition": coalition, "trail": trail})
+
+
+async def tokens_page(request: web.Request) -> web.Response:
+    caller = require_page_caller(request)
+    async with request.app[sessionmaker_key]() as session:
+        tokens = await auth.list_tokens(session, caller.user_id)
+    return render(request, "tokens.html", {"tokens": tokens, "created": None, "now": request.app[clock_key]()})
+
+
+async def tokens_submit(request: web.Request) -> web.StreamResponse:
+    caller = require_page_caller(request)
+    form = await forms.read_form(request, {"name", "days", "revoke", "csrf_token"})
+    now = request.app[clock_key]()
+    created = None
+    async with request.app[sessionmaker_key].begin() as session:
+        if form.get("revoke"):
+            token_id = forms.integer(form, "revoke", minimum=1)
+            await auth.revoke_token(session, caller, token_id, now=now)
+        else:
+            name = forms.text(form, "name", max_length=100)
+            days = forms.integer(
+                form, "days", minimum=1, maximum=3650, default=request.app[settings_key].auth.token_days
+            )
+            user = await auth.get_user(session, caller.username)
+            created, _ = await auth.create_token(session, user, name=name, days=days, now=now)
+        tokens = await auth.list_tokens(session, caller.user_id)
+    return render(request, "tokens.html", {"tokens": tokens, "created": created, "now": now})
+
+
+def _safe_next(value: str | None) -> str | None:
+    """Only same-site absolute paths: never an open redirect."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/login", login_form, name="login")
+    app.router.add_post("/login", login_submit, name="login-submit")
+    app.router.add_post("/logout", logout, name="logout")
+    app.router.add_get("/dashboard", dashboard, name="dashboard")
+    app.router.add_get("/account/tokens", tokens_page, name="tokens")
+    app.router.add_post("/account/tokens", tokens_submit, name="tokens-submit")

@@ -1,0 +1,188 @@
+"""Fixtures: settings -> app -> client, on a throwaway database per test.
+
+Every database test runs on SQLite and, when ``ENTENTE_TEST_POSTGRES_URL`` names a server, on
+PostgreSQL too. The schema is migrated once per run into a template (a SQLite file, a PostgreSQL
+template database) and each test gets a copy, so tests stay fast and never share state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from aiohttp.test_utils import TestClient
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from entente import db, parties
+from entente.app import create_app
+from entente.appkeys import sessionmaker_key
+from entente.clock import FixedClock
+from entente.models import PartyKind, Role
+from entente.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+POSTGRES_ENV = "ENTENTE_TEST_POSTGRES_URL"
+START = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+PASSWORD = "correct horse battery staple"
+
+
+def postgres_url() -> str | None:
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+def run_in_thread(coro: Awaitable[Any]) -> Any:
+    """Run a coroutine to completion on its own loop, even when called from inside a running loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "entente.sqlite3"
+    run_in_thread(db.migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    url = postgres_url()
+    if url is None:
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test)")
+    name = f"entente_tpl_{uuid.uuid4().hex[:12]}"
+    run_in_thread(_admin(url, f'CREATE DATABASE "{name}"'))
+    run_in_thread(db.migrate(_with_database(url, name)))
+    yield name
+    run_in_thread(_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(url: str, statement: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+
+def _with_database(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "entente.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    url = postgres_url()
+    assert url is not None
+    name = f"entente_t_{uuid.uuid4().hex[:12]}"
+    await _admin(url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield _with_database(url, name)
+    finally:
+        await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    env = {
+        "ENTENTE_DATABASE_URL": database_url,
+        "ENTENTE_PATHS_VAR": str(tmp_path / "var"),
+    }
+    return load_settings(REPO / "config" / "entente.toml", env=env)
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FixedClock) -> Any:
+    return create_app(settings, clock=clock)
+
+
+@pytest.fixture
+async def client(aiohttp_client: Callable[..., Awaitable[TestClient]], app: Any) -> TestClient:
+    return await aiohttp_client(app)
+
+
+@dataclass
+class World:
+    """A small coalition seeded into the test database, with helpers to act as its users."""
+
+    client: TestClient
+    clock: FixedClock
+
+    @property
+    def sessions(self) -> Any:
+        return self.client.app[sessionmaker_key]
+
+    async def token(self, username: str) -> dict[str, str]:
+        """Authorization headers carrying a fresh API token of ``username``."""
+        from entente import auth
+
+        async with self.sessions.begin() as session:
+            user = await auth.get_user(session, username)
+            secret, _ = await auth.create_token(session, user, name="test", days=30, now=self.clock())
+        return {"Authorization": f"Bearer {secret}"}
+
+
+SMALL_COALITION = [
+    parties.SeedParty(
+        "EE",
+        "Republic of Estonia",
+        PartyKind.STATE,
+        "Europe/Tallinn",
+        (
+            parties.SeedUser("ee.drafter", "EE drafter", (Role.DRAFTER,)),
+            parties.SeedUser("ee.signatory", "EE signatory", (Role.SIGNATORY,)),
+            parties.SeedUser("ee.comms", "EE comms", (Role.COMMS,)),
+        ),
+    ),
+    parties.SeedParty(
+        "FR",
+        "French Republic",
+        PartyKind.STATE,
+        "Europe/Paris",
+        (
+            parties.SeedUser("fr.drafter", "FR drafter", (Role.DRAFTER,)),
+            parties.SeedUser("fr.signatory", "FR signatory", (Role.SIGNATORY,)),
+        ),
+    ),
+    parties.SeedParty(
+        "EU",
+        "European Union",
+        PartyKind.ORGANISATION,
+        "Europe/Brussels",
+        (
+            parties.SeedUser("eu.secretariat", "Secretariat", (Role.SECRETARIAT,)),
+            parties.SeedUser("eu.signatory", "EU signatory", (Role.SIGNATORY,)),
+        ),
+    ),
+]
+
+
+@pytest.fixture
+async def world(client: TestClient, clock: FixedClock) -> World:
+    async with client.app[sessionmaker_key].begin() as session:
+        await parties.seed_coalition(session, SMALL_COALITION, password=PASSWORD, now=clock())
+    return World(client, clock)
