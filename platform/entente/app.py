@@ -13,7 +13,8 @@ import jinja2
 from aiohttp import web
 
 from entente import db
-from entente.appkeys import clock_key, engine_key, sessionmaker_key, settings_key
+from entente.appkeys import caller_cache_key, clock_key, engine_key, sessionmaker_key, settings_key
+from entente.auth import CallerCache
 from entente.clock import Clock, system_clock
 from entente.settings import Settings
 from entente.web import api, middlewares, pages, public
@@ -40,6 +41,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     )
     app[settings_key] = settings
     app[clock_key] = clock
+    app[caller_cache_key] = CallerCache(settings.auth.cache_seconds)
     pages_dir = settings.paths.templates / "pages"
     aiohttp_jinja2.setup(
         app,

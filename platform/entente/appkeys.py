@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from entente.auth import Caller
+from entente.auth import Caller, CallerCache
 from entente.clock import Clock
 from entente.settings import Settings
 
@@ -13,6 +13,7 @@ settings_key = web.AppKey("settings_key", Settings)
 clock_key = web.AppKey[Clock]("clock_key")
 engine_key = web.AppKey("engine_key", AsyncEngine)
 sessionmaker_key = web.AppKey[async_sessionmaker[AsyncSession]]("sessionmaker_key")
+caller_cache_key = web.AppKey("caller_cache_key", CallerCache)
 
 caller_key = web.RequestKey[Caller | None]("caller_key")
 login_csrf_key = web.RequestKey("login_csrf_key", str)

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -41,7 +42,10 @@ _DUMMY_HASH = _hasher.hash("entente-no-such-user")
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is acting: a user of one party with some roles, authenticated by a session or a token."""
+    """Who is acting: a user of one party with some roles, authenticated by a session or a token.
+
+    ``until`` is when the credential stops being valid (token expiry, session end).
+    """
 
     user_id: int
     username: str
@@ -50,21 +54,49 @@ class Caller:
     roles: frozenset[Role]
     via: str  # "session" or "token"
     csrf_token: str | None = None
+    party_name: str = ""
+    party_kind: str = ""
+    party_timezone: str = "UTC"
+    until: datetime | None = None
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
 
 
-def caller_for(user: User, *, via: str, csrf_token: str | None = None) -> Caller:
-    return Caller(
-        user_id=user.id or 0,
-        username=user.username,
-        display_name=user.display_name,
-        party=user.party_code,
-        roles=frozenset(Role(r) for r in user.roles),
-        via=via,
-        csrf_token=csrf_token,
-    )
+class CallerCache:
+    """Callers recently authenticated, by the hash of their credential, for at most ``ttl`` seconds.
+
+    Resolving a credential costs a database round trip on every request; this cache keeps the
+    answer briefly. A revocation or logout on this instance forgets the user's entries at once;
+    another instance sharing the database sees it within ``ttl`` seconds (``auth.cache_seconds``).
+    An expired credential is never served from the cache.
+    """
+
+    def __init__(self, ttl: float, max_entries: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[datetime, Caller]] = {}
+
+    def get(self, key: str, now: datetime) -> Caller | None:
+        hit = self._entries.get(key)
+        if hit is None:
+            return None
+        fresh_until, caller = hit
+        if now >= fresh_until or (caller.until is not None and now >= caller.until):
+            self._entries.pop(key, None)
+            return None
+        return caller
+
+    def put(self, key: str, caller: Caller, now: datetime) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[key] = (now + timedelta(seconds=self.ttl), caller)
+
+    def forget_user(self, user_id: int) -> None:
+        for key in [k for k, (_, c) in self._entries.items() if c.user_id == user_id]:
+            del self._entries[key]
 
 
 # --- authorisation ------------------------------------------------------------------------------
@@ -270,22 +302,60 @@ async def login(
     return token, row, user
 
 
+def credential_hash(secret: str) -> str:
+    """How a token or session cookie is looked up and stored: its SHA-256, never the secret."""
+    return _sha256(secret)
+
+
+_CALLER_COLUMNS = (
+    User.id,
+    User.username,
+    User.display_name,
+    User.roles,
+    User.active,
+    Party.code,
+    Party.name,
+    Party.kind,
+    Party.timezone,
+    Party.status,
+)
+
+
+def _caller(row: Any, *, via: str, until: datetime, csrf_token: str | None = None) -> Caller | None:
+    """A caller from the tail of a row selected with ``_CALLER_COLUMNS``; None for a disabled user or party."""
+    user_id, username, display_name, roles, active, party, party_name, party_kind, party_tz, status = row[-10:]
+    if not active or status != PartyStatus.ACTIVE:
+        return None
+    return Caller(
+        user_id=user_id,
+        username=username,
+        display_name=display_name,
+        party=party,
+        roles=frozenset(Role(r) for r in roles),
+        via=via,
+        csrf_token=csrf_token,
+        party_name=party_name,
+        party_kind=party_kind,
+        party_timezone=party_tz,
+        until=until,
+    )
+
+
 async def caller_from_session(session: AsyncSession, token: str, *, now: datetime) -> Caller | None:
+    """The caller a session cookie stands for, or None (unknown, expired, disabled account or party)."""
     if not token or len(token) > 128:
         return None
     row = (
         await session.execute(
-            select(BrowserSession, User)
+            sa.select(BrowserSession.expires_at, BrowserSession.csrf_token, *_CALLER_COLUMNS)
             .join(User, User.id == BrowserSession.user_id)
-            .where(BrowserSession.id_hash == _sha256(token))
+            .join(Party, Party.code == User.party_code)
+            .where(BrowserSession.id_hash == credential_hash(token))
         )
     ).first()
-    if row is None:
+    if row is None or row[0] <= now:
         return None
-    browser_session, user = row
-    if browser_session.expires_at <= now or not await _usable_user(session, user):
-        return None
-    return caller_for(user, via="session", csrf_token=browser_session.csrf_token)
+    return _caller(row, via="session", until=row[0], csrf_token=row[1])
 
 
 async def logout(session: AsyncSession, token: str, *, now: datetime) -> None:
@@ -371,16 +441,20 @@ async def caller_from_token(session: AsyncSession, secret: str, *, now: datetime
         raise AuthenticationError("this is not an Entente API token", code="token_invalid")
     row = (
         await session.execute(
-            select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == _sha256(secret))
+            sa.select(ApiToken.expires_at, ApiToken.revoked_at, *_CALLER_COLUMNS)
+            .join(User, User.id == ApiToken.user_id)
+            .join(Party, Party.code == User.party_code)
+            .where(ApiToken.token_hash == credential_hash(secret))
         )
     ).first()
     if row is None:
         raise AuthenticationError("unknown API token", code="token_invalid")
-    token, user = row
-    if token.revoked_at is not None:
+    expires_at, revoked_at = row[0], row[1]
+    if revoked_at is not None:
         raise AuthenticationError("this API token was revoked", code="token_revoked")
-    if token.expires_at <= now:
+    if expires_at <= now:
         raise AuthenticationError("this API token has expired", code="token_expired")
-    if not await _usable_user(session, user):
+    caller = _caller(row, via="token", until=expires_at)
+    if caller is None:
         raise AuthenticationError("the account of this token is disabled", code="account_disabled")
-    return caller_for(user, via="token")
+    return caller

@@ -64,6 +64,7 @@ class AuthSettings:
     token_days: int = 90
     login_max_failures: int = 5
     login_window_seconds: int = 300
+    cache_seconds: int = 5
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from entente import auth
-from entente.appkeys import caller_key, clock_key, sessionmaker_key, settings_key
+from entente.appkeys import caller_cache_key, caller_key, clock_key, sessionmaker_key, settings_key
 from entente.errors import AuthenticationError, CsrfError, EntenteError, RateLimitedError
 from entente.web import problems
 from entente.web.html import render
@@ -88,22 +88,33 @@ async def caller_middleware(request: web.Request, handler: Handler) -> web.Strea
     request[caller_key] = None
     if request.path.startswith("/static/"):
         return await handler(request)
-    now = request.app[clock_key]()
     header = request.headers.get("Authorization")
     if header is not None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise AuthenticationError("send Authorization: Bearer <API token>", code="token_invalid")
-        async with request.app[sessionmaker_key]() as session:
-            request[caller_key] = await auth.caller_from_token(session, secret.strip(), now=now)
+        request[caller_key] = await _resolve(request, secret.strip(), auth.caller_from_token)
         return await handler(request)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        async with request.app[sessionmaker_key]() as session:
-            request[caller_key] = await auth.caller_from_session(session, cookie, now=now)
+        request[caller_key] = await _resolve(request, cookie, auth.caller_from_session)
     if request.method not in SAFE_METHODS:
         await _check_csrf(request)
     return await handler(request)
+
+
+async def _resolve(request: web.Request, secret: str, lookup: Any) -> auth.Caller | None:
+    """The caller behind a credential, from the short-lived cache or the database."""
+    now = request.app[clock_key]()
+    cache = request.app[caller_cache_key]
+    key = auth.credential_hash(secret)
+    caller = cache.get(key, now)
+    if caller is None:
+        async with request.app[sessionmaker_key]() as session:
+            caller = await lookup(session, secret, now=now)
+        if caller is not None:
+            cache.put(key, caller, now)
+    return caller
 
 
 async def _check_csrf(request: web.Request) -> None:

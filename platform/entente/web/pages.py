@@ -7,7 +7,7 @@ import secrets
 from aiohttp import web
 
 from entente import audit, auth, parties
-from entente.appkeys import caller_key, clock_key, login_csrf_key, sessionmaker_key, settings_key
+from entente.appkeys import caller_cache_key, caller_key, clock_key, login_csrf_key, sessionmaker_key, settings_key
 from entente.auth import Caller
 from entente.errors import AuthenticationError, RateLimitedError
 from entente.models import Role
@@ -94,6 +94,8 @@ async def logout(request: web.Request) -> web.StreamResponse:
     if cookie:
         async with request.app[sessionmaker_key].begin() as session:
             await auth.logout(session, cookie, now=request.app[clock_key]())
+        if request[caller_key] is not None:
+            request.app[caller_cache_key].forget_user(request[caller_key].user_id)
     response = web.HTTPSeeOther(location=str(request.app.router["public-index"].url_for()))
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
@@ -126,6 +128,7 @@ async def tokens_submit(request: web.Request) -> web.StreamResponse:
         if form.get("revoke"):
             token_id = forms.integer(form, "revoke", minimum=1)
             await auth.revoke_token(session, caller, token_id, now=now)
+            request.app[caller_cache_key].forget_user(caller.user_id)
         else:
             name = forms.text(form, "name", max_length=100)
             days = forms.integer(

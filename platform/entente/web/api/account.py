@@ -5,9 +5,19 @@ from __future__ import annotations
 from aiohttp import web
 
 from entente import auth, parties
-from entente.appkeys import caller_key, clock_key, sessionmaker_key, settings_key
+from entente.appkeys import caller_cache_key, caller_key, clock_key, sessionmaker_key, settings_key
 from entente.errors import NotFoundError
-from entente.models import MePublic, PartyPublic, Role, TokenCreate, TokenCreated, TokenPublic, UserCreate, UserPublic
+from entente.models import (
+    MePublic,
+    PartyPublic,
+    PartyStatus,
+    Role,
+    TokenCreate,
+    TokenCreated,
+    TokenPublic,
+    UserCreate,
+    UserPublic,
+)
 from entente.web.bodies import json_response, read_json
 from entente.web.openapi import ApiRoutes
 
@@ -20,12 +30,17 @@ routes = ApiRoutes()
 )
 async def me(request: web.Request) -> web.Response:
     caller = auth.require_caller(request[caller_key])
-    async with request.app[sessionmaker_key]() as session:
-        party = await parties.get_party(session, caller.party)
+    party = PartyPublic(
+        code=caller.party,
+        name=caller.party_name,
+        kind=caller.party_kind,
+        timezone=caller.party_timezone,
+        status=PartyStatus.ACTIVE,
+    )
     body = MePublic(
         username=caller.username,
         display_name=caller.display_name,
-        party=PartyPublic.model_validate(party, from_attributes=True),
+        party=party,
         roles=sorted(caller.roles),
         authenticated_by=caller.via,
     )
@@ -83,6 +98,7 @@ async def revoke_token(request: web.Request) -> web.Response:
     token_id = _int(request.match_info["token_id"])
     async with request.app[sessionmaker_key].begin() as session:
         token = await auth.revoke_token(session, caller, token_id, now=request.app[clock_key]())
+    request.app[caller_cache_key].forget_user(caller.user_id)
     return json_response(TokenPublic.model_validate(token, from_attributes=True))
 
 

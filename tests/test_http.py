@@ -1,0 +1,140 @@
+"""The HTTP skeleton: one error shape, security headers, limits, health, the OpenAPI document."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from entente.web.middlewares import CONTENT_SECURITY_POLICY
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
+
+
+async def assert_problem(response, status: int, code: str) -> dict:
+    assert response.status == status, await response.text()
+    assert response.content_type == "application/problem+json"
+    body = await response.json(content_type=None)
+    assert PROBLEM_KEYS <= set(body)
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["type"] == f"urn:entente:problem:{code}"
+    return body
+
+
+async def test_every_response_carries_the_security_headers(client) -> None:
+    for path in ("/", "/login", "/healthz", "/api/v1/me", "/no-such-page"):
+        response = await client.get(path)
+        headers = response.headers
+        assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["Cache-Control"] == "no-store"
+
+
+async def test_healthz_reports_the_database_reachable(client) -> None:
+    response = await client.get("/healthz")
+    assert response.status == 200
+    assert (await response.json())["database"] == "reachable"
+
+
+async def test_unknown_api_route_is_a_problem_and_unknown_page_an_html_page(client) -> None:
+    await assert_problem(await client.get("/api/v1/nothing-here"), 404, "not_found")
+    page = await client.get("/nothing-here")
+    assert page.status == 404
+    assert page.content_type == "text/html"
+    assert "Not Found" in await page.text()
+
+
+async def test_wrong_method_is_a_problem(client) -> None:
+    await assert_problem(await client.put("/api/v1/openapi.json"), 405, "method_not_allowed")
+
+
+async def test_unauthenticated_api_call_asks_for_a_bearer_token(client) -> None:
+    response = await client.get("/api/v1/me")
+    await assert_problem(response, 401, "unauthenticated")
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "code"),
+    [
+        (b"{not json", "application/json", 400, "not_canonicalizable"),
+        (b'{"name": "a", "name": "b"}', "application/json", 400, "not_canonicalizable"),
+        (b'{"name": "a", "days": 1.5}', "application/json", 400, "not_canonicalizable"),
+        (b'{"name": "ci"}', "text/plain", 415, "unsupported_media_type"),
+        (b"", "application/json", 400, "malformed_input"),
+        (b'["name"]', "application/json", 422, "invalid_input"),
+        (b'{"name": "ci", "colour": "red"}', "application/json", 422, "invalid_input"),
+        (b'{"name": 5}', "application/json", 422, "invalid_input"),
+        (b'{"name": "ci", "days": "30"}', "application/json", 422, "invalid_input"),
+        (b'{"name": "ci", "days": 0}', "application/json", 422, "invalid_input"),
+    ],
+)
+async def test_bad_bodies_answer_a_4xx_problem_and_change_nothing(world, body, content_type, status, code) -> None:
+    headers = await world.token("ee.drafter")
+    before = await (await world.client.get("/api/v1/tokens", headers=headers)).json()
+    response = await world.client.post("/api/v1/tokens", data=body, headers=headers | {"Content-Type": content_type})
+    problem = await assert_problem(response, status, code)
+    if status == 422 and body.startswith(b"{"):
+        assert problem["field"].startswith("/")
+        assert problem["errors"]
+    after = await (await world.client.get("/api/v1/tokens", headers=headers)).json()
+    assert after == before
+
+
+async def test_unknown_field_is_named(world) -> None:
+    headers = await world.token("ee.drafter")
+    response = await world.client.post("/api/v1/tokens", json={"name": "ci", "colour": "red"}, headers=headers)
+    problem = await assert_problem(response, 422, "invalid_input")
+    assert problem["field"] == "/colour"
+    assert problem["errors"][0]["reason"] == "unknown field"
+
+
+async def test_body_over_the_limit_is_refused(world, settings) -> None:
+    headers = await world.token("ee.drafter")
+    big = io.BytesIO(json.dumps({"name": "x" * (settings.limits.max_body_bytes + 10)}).encode())
+    response = await world.client.post("/api/v1/tokens", data=big, headers=headers | {"Content-Type": "application/json"})
+    await assert_problem(response, 413, "payload_too_large")
+
+
+async def test_nesting_beyond_the_depth_limit_is_refused(world, settings) -> None:
+    headers = await world.token("ee.drafter")
+    deep = '{"name": "x", "days": ' + "[" * (settings.limits.max_json_depth + 5) + "]" * (settings.limits.max_json_depth + 5) + "}"
+    response = await world.client.post("/api/v1/tokens", data=deep, headers=headers | {"Content-Type": "application/json"})
+    await assert_problem(response, 400, "not_canonicalizable")
+
+
+async def test_string_over_the_length_limit_is_refused(world, app) -> None:
+    from entente.appkeys import settings_key
+
+    limit = app[settings_key].limits.max_string_length
+    headers = await world.token("ee.drafter")
+    body = json.dumps({"name": "n" * (limit + 1)})
+    if len(body) < app[settings_key].limits.max_body_bytes:
+        response = await world.client.post("/api/v1/tokens", data=body,
+                                           headers=headers | {"Content-Type": "application/json"})
+        problem = await assert_problem(response, 422, "string_too_long")
+        assert problem["field"] == "/name"
+
+
+async def test_openapi_document_describes_every_api_route(client) -> None:
+    response = await client.get("/api/v1/openapi.json")
+    assert response.status == 200
+    doc = await response.json()
+    assert doc["openapi"].startswith("3.1")
+    described = {(path, method.upper()) for path, item in doc["paths"].items() for method in item}
+    served = set()
+    for route in client.app.router.routes():
+        info = route.resource.get_info() if route.resource else {}
+        path = info.get("path") or info.get("formatter")
+        if path and path.startswith(("/api/", "/.well-known/")) and route.method != "HEAD":
+            served.add((path, route.method))
+    missing = served - described
+    assert not missing, f"routes missing from the OpenAPI document: {sorted(missing)}"
+    assert described - served == set()
+    for item in doc["paths"].values():
+        for operation in item.values():
+            assert operation["summary"] and operation["operationId"]
