@@ -93,11 +93,12 @@ def _alembic_config() -> Config:
     return config
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+def head_revision() -> str:
+    """The revision(s) the code expects, e.g. ``0003`` (several heads are joined with ``+``)."""
+    return "+".join(sorted(ScriptDirectory.from_config(_alembic_config()).get_heads()))
 
 
-async def migrate(url: str, *, revision: str = "head") -> None:
+async def migrate(url: str, *, revision: str = "heads") -> None:
     """Apply migrations up to ``revision``; raises ``UnavailableError`` when the database is unreachable."""
     engine = create_engine(url)
     try:
@@ -117,7 +118,8 @@ def _upgrade(connection: sa.Connection, revision: str) -> None:
 
 async def current_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as connection:
-        return await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+        heads = await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_heads())
+    return "+".join(sorted(heads)) or None
 
 
 async def require_current_schema(engine: AsyncEngine) -> None:

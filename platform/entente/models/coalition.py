@@ -1,50 +1,18 @@
-"""SQLModel tables and the data models that cross the API.
-
-Tables (``table=True``) hold state; data models (``...Create``, ``...Public``) are what JSON looks
-like going in and out. Data models never inherit from tables. Instants are stored timezone-aware
-through ``UTCDateTime`` so SQLite and PostgreSQL read back the same aware UTC values.
-"""
+"""The coalition: parties, users, credentials, and the audit trail; with their API shapes."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as InputField
+from pydantic import field_validator
 from sqlmodel import Column, Field, SQLModel
 
-
-class UTCDateTime(sa.types.TypeDecorator[datetime]):
-    """An instant, stored in UTC, always read back timezone-aware."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime refused: every instant carries its offset")
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-def instant_column(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
-
-
-def json_column(*, nullable: bool = False) -> Any:
-    return Field(sa_column=Column(sa.JSON(), nullable=nullable))
-
+from entente.models.base import ApiModel, instant_column, json_column
 
 # --- the coalition -----------------------------------------------------------------------------
 
@@ -138,16 +106,6 @@ class AuditEntry(SQLModel, table=True):
 
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
-
-
-class ApiModel(BaseModel):
-    """Input bodies: unknown fields are refused and types are not coerced (validated in JSON mode).
-
-    Plain pydantic rather than SQLModel: input models never become tables, and pydantic's strict
-    JSON mode reads enums and RFC 3339 instants from their JSON text without lax coercion.
-    """
-
-    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class PartyPublic(SQLModel):

@@ -1,0 +1,12 @@
+"""SQLModel tables and the data models that cross the API.
+
+Tables (``table=True``) hold state; data models (``...Create``, ``...Public``) are what JSON looks
+like going in and out. Data models never inherit from tables. Instants are stored timezone-aware
+through ``UTCDateTime`` so SQLite and PostgreSQL read back the same aware UTC values.
+"""
+
+from entente.models.base import ApiModel, UTCDateTime, instant_column, json_column  # noqa: F401
+from entente.models.coalition import *  # noqa: F403
+
+# Each domain's tables live in a module of this package; importing them here registers every
+# table on SQLModel.metadata (migrations and tests rely on that).
