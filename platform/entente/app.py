@@ -13,9 +13,19 @@ import jinja2
 from aiohttp import web
 
 from entente import db
-from entente.appkeys import caller_cache_key, clock_key, engine_key, sessionmaker_key, settings_key
+from entente.appkeys import (
+    caller_cache_key,
+    clock_key,
+    engine_key,
+    ladder_key,
+    sessionmaker_key,
+    settings_key,
+    templates_key,
+)
 from entente.auth import CallerCache
 from entente.clock import Clock, system_clock
+from entente.crisis import load_templates
+from entente.ladder import load_ladder
 from entente.settings import Settings
 from entente.web import api, middlewares, pages, public
 
@@ -42,6 +52,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     app[settings_key] = settings
     app[clock_key] = clock
     app[caller_cache_key] = CallerCache(settings.auth.cache_seconds)
+    app[ladder_key] = ladder = load_ladder(settings.paths.ladder)
+    app[templates_key] = load_templates(settings.paths.templates / "crisis", ladder=ladder)
     pages_dir = settings.paths.templates / "pages"
     aiohttp_jinja2.setup(
         app,

@@ -7,6 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from entente.auth import Caller, CallerCache
 from entente.clock import Clock
+from entente.crisis import CrisisTemplate
+from entente.ladder import Ladder
 from entente.settings import Settings
 
 settings_key = web.AppKey("settings_key", Settings)
@@ -14,6 +16,8 @@ clock_key = web.AppKey[Clock]("clock_key")
 engine_key = web.AppKey("engine_key", AsyncEngine)
 sessionmaker_key = web.AppKey[async_sessionmaker[AsyncSession]]("sessionmaker_key")
 caller_cache_key = web.AppKey("caller_cache_key", CallerCache)
+ladder_key = web.AppKey("ladder_key", Ladder)
+templates_key = web.AppKey[dict[str, CrisisTemplate]]("templates_key")
 
 caller_key = web.RequestKey[Caller | None]("caller_key")
 login_csrf_key = web.RequestKey("login_csrf_key", str)
