@@ -105,8 +105,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else config.server.port
     app = create_app(config)
     address = f"http://{host}:{port}/"
-    print(f"Entente is serving on {address} (sign in at {address}login; Ctrl+C stops)", flush=True)
-    web.run_app(app, host=host, port=port, print=None, access_log=None)
+    announce = f"Entente is serving on {address} (sign in at {address}login; Ctrl+C stops)"
+    # aiohttp calls ``print`` once the socket is listening, so nothing is announced before startup succeeds.
+    web.run_app(app, host=host, port=port, print=lambda _: print(announce, flush=True), access_log=None)
     return EXIT_OK
 
 
