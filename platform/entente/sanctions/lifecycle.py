@@ -1,0 +1,213 @@
+"""The life of a designation after release, as pure functions over immutable versions.
+
+A designation takes effect at its package's release instant and is time-limited: its review date
+(the ladder tier's ``review_days`` after the effective instant) is also its expiry. Before then the
+partners renew it (a new review date), amend it (typically the statement of reasons, rewritten at
+review) or lift it. Each step returns a NEW version (``version`` + 1, ``version_at`` = the instant
+of the step); nothing is mutated or deleted, so a designation's history (all its versions) answers
+what was in force at any instant (:func:`in_force`):
+
+- the version that applied at ``t`` is the latest whose ``version_at`` is at or before ``t``;
+- it was in force when it had taken effect, had not reached its review date, and was not lifted.
+
+A designation not renewed by its review date lapses; renewing it later restores it from the
+renewal instant (the gap stays in the history).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..clock import isoformat
+from ..errors import ConflictError, InvalidInputError
+from ..ladder import Measure, Tier
+from .model import Designation
+
+__all__ = [
+    "DEFAULT_REVIEW_NOTICE",
+    "amend",
+    "check_measures",
+    "due_for_review",
+    "in_force",
+    "in_force_on",
+    "is_in_force",
+    "lift",
+    "next_version",
+    "renew",
+    "review_date",
+    "take_effect",
+    "version_at",
+]
+
+#: How far ahead :func:`due_for_review` looks by default.
+DEFAULT_REVIEW_NOTICE = timedelta(days=30)
+
+#: Members a lifecycle step owns; :func:`amend` refuses to change them.
+_LIFECYCLE_FIELDS = frozenset(
+    {"id", "version", "version_at", "effective_at", "review_at", "lifted_at", "subject_type", "proposed_by"}
+)
+
+
+def _aware(instant: datetime, field: str = "at") -> datetime:
+    """``instant`` in UTC; InvalidInputError for a naive datetime or anything else."""
+    if not isinstance(instant, datetime) or instant.tzinfo is None or instant.utcoffset() is None:
+        raise InvalidInputError("an instant carries its UTC offset", field=field)
+    return instant.astimezone(UTC)
+
+
+def check_measures(designation: Designation, allowed: Tier | Iterable[Measure], *, tier: int | None = None) -> None:
+    """Refuse measures the ladder does not allow at the incident's tier (InvalidInputError listing each)."""
+    if isinstance(allowed, Tier):
+        tier, permitted = allowed.number, frozenset(allowed.measures)
+    else:
+        permitted = frozenset(allowed)
+    where = f"at tier {tier}" if tier is not None else "here"
+    errors = [
+        {"field": f"/measures/{index}", "reason": f"measure not allowed {where}", "measure": measure.value}
+        for index, measure in enumerate(designation.measures)
+        if measure not in permitted
+    ]
+    if errors:
+        shown = ", ".join(e["measure"] for e in errors)
+        allowed_text = ", ".join(sorted(m.value for m in permitted)) or "none"
+        raise InvalidInputError(
+            f"measure not allowed {where}: {shown} (allowed: {allowed_text})",
+            code="measure_not_allowed",
+            field=errors[0]["field"],
+            extra={"errors": errors, "tier": tier, "allowed": sorted(m.value for m in permitted)},
+        )
+
+
+def review_date(effective_at: datetime, review_days: int) -> datetime:
+    """The review (and expiry) instant: ``review_days`` after the effective instant."""
+    if isinstance(review_days, bool) or not isinstance(review_days, int) or review_days < 1:
+        raise InvalidInputError("the review period is a positive number of days", field="review_days")
+    return _aware(effective_at) + timedelta(days=review_days)
+
+
+def next_version(designation: Designation, *, at: datetime, **changes: Any) -> Designation:
+    """The next version, made at ``at`` (never before the version it follows)."""
+    at = _aware(at)
+    if designation.version_at is not None and at < designation.version_at:
+        raise ConflictError(
+            f"a new version cannot predate version {designation.version} ({isoformat(designation.version_at)})",
+            code="version_out_of_order",
+        )
+    return designation.evolve(version_at=at, **changes)
+
+
+def _require_active(designation: Designation, step: str) -> None:
+    if designation.effective_at is None:
+        raise ConflictError(
+            f"only a designation in effect can be {step}; this one has not taken effect",
+            code="designation_not_effective",
+        )
+    if designation.lifted_at is not None:
+        raise ConflictError(
+            f"this designation was lifted at {isoformat(designation.lifted_at)}; it cannot be {step}",
+            code="designation_lifted",
+        )
+
+
+def take_effect(designation: Designation, *, at: datetime, review_days: int) -> Designation:
+    """The designation takes effect at the package's release instant ``at``, reviewed ``review_days`` later."""
+    if designation.effective_at is not None:
+        raise ConflictError(
+            f"this designation took effect at {isoformat(designation.effective_at)}", code="designation_effective"
+        )
+    at = _aware(at)
+    return next_version(designation, at=at, effective_at=at, review_at=review_date(at, review_days))
+
+
+def renew(designation: Designation, *, at: datetime, review_days: int) -> Designation:
+    """Renew for another period: from the current review date, or from ``at`` if it had lapsed."""
+    _require_active(designation, "renewed")
+    assert designation.review_at is not None
+    at = _aware(at)
+    start = designation.review_at if at <= designation.review_at else at
+    return next_version(designation, at=at, review_at=review_date(start, review_days))
+
+
+def amend(designation: Designation, *, at: datetime, reasons: str | None = None, **changes: Any) -> Designation:
+    """Amend a designation in effect: new ``reasons`` (and any other content changes) as a new version."""
+    _require_active(designation, "amended")
+    owned = sorted(set(changes) & _LIFECYCLE_FIELDS)
+    if owned:
+        raise InvalidInputError(f"{owned[0]} is not changed by an amendment", field=f"/{owned[0]}")
+    unknown = sorted(set(changes) - set(Designation.model_fields))
+    if unknown:
+        raise InvalidInputError(f"a designation has no member {unknown[0]!r}", field=f"/{unknown[0]}")
+    if reasons is not None:
+        changes["reasons"] = reasons
+    if not changes:
+        raise InvalidInputError("an amendment changes something", field="/reasons")
+    return next_version(designation, at=at, **changes)
+
+
+def lift(designation: Designation, *, at: datetime) -> Designation:
+    """Lift the designation for the coalition at ``at`` (a new version; the history keeps the rest)."""
+    _require_active(designation, "lifted")
+    at = _aware(at)
+    assert designation.effective_at is not None
+    if at < designation.effective_at:
+        raise InvalidInputError("a designation is lifted only after it took effect", field="/lifted_at")
+    return next_version(designation, at=at, lifted_at=at)
+
+
+def is_in_force(designation: Designation, at: datetime) -> bool:
+    """True when this version, taken alone, was in force at ``at``."""
+    at = _aware(at)
+    return (
+        designation.effective_at is not None
+        and designation.effective_at <= at
+        and (designation.review_at is None or at < designation.review_at)
+        and (designation.lifted_at is None or at < designation.lifted_at)
+    )
+
+
+def _check_history(history: Sequence[Designation]) -> list[Designation]:
+    ids = {d.id for d in history}
+    if len(ids) > 1:
+        raise InvalidInputError(f"a history holds versions of one designation, not {sorted(ids)}", field="history")
+    ordered = sorted(history, key=lambda d: d.version)
+    numbers = [d.version for d in ordered]
+    if len(set(numbers)) != len(numbers):
+        raise InvalidInputError("a history lists a version twice", field="history")
+    return ordered
+
+
+def version_at(history: Sequence[Designation], at: datetime) -> Designation | None:
+    """The version that applied at ``at``: the latest made at or before it (None before the first)."""
+    at = _aware(at)
+    current = None
+    for version in _check_history(history):
+        if version.version_at is not None and version.version_at <= at:
+            current = version
+    return current
+
+
+def in_force(history: Sequence[Designation], at: datetime) -> Designation | None:
+    """The version of this designation in force at ``at``, or None if it was not in force then."""
+    current = version_at(history, at)
+    return current if current is not None and is_in_force(current, at) else None
+
+
+def in_force_on(histories: Iterable[Sequence[Designation]], at: datetime) -> list[Designation]:
+    """What was in force at ``at`` across a package's designations, ordered by id."""
+    found = (in_force(history, at) for history in histories)
+    return sorted((d for d in found if d is not None), key=lambda d: d.id)
+
+
+def due_for_review(
+    designations: Iterable[Designation], now: datetime, *, within: timedelta = DEFAULT_REVIEW_NOTICE
+) -> list[Designation]:
+    """Designations in effect whose review date is before ``now + within`` (overdue ones too), soonest first."""
+    horizon = _aware(now) + within
+    due = [
+        d
+        for d in designations
+        if d.effective_at is not None and d.lifted_at is None and d.review_at is not None and d.review_at <= horizon
+    ]
+    return sorted(due, key=lambda d: (d.review_at, d.id))
