@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from entente import __version__
-from entente.cli import admin, common
+from entente.cli import admin, common, ladder, templates, trust
 from entente.errors import ConfigError, EntenteError, UnavailableError
 
-MODULES = [admin]
+MODULES = [admin, ladder, trust, templates]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,4 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"entente: {exc}", file=sys.stderr)
         return common.EXIT_FAILED
     except KeyboardInterrupt:
+        return common.EXIT_FAILED
+    except BrokenPipeError:
+        # The reader went away (`entente ... | head`): stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return common.EXIT_FAILED

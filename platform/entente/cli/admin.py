@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from entente import audit, auth, db, parties
 from entente.app import create_app
+from entente.cli import trust
 from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, database, run, settings
 from entente.clock import system_clock
 from entente.errors import InvalidInputError
@@ -96,6 +97,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     width = max(len(u[0]) for u in users)
     for username, party, roles in users:
         print(f"  {username:<{width}}  {party:<5} {roles}")
+    trust.seed_demo_keys(config, coalition)
     return EXIT_OK
 
 

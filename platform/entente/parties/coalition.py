@@ -1,4 +1,4 @@
-"""The coalition roster: parties and their people, loaded from ``config/coalition.toml`` or the API.
+"""The coalition: parties and their people, loaded from ``config/coalition.toml`` or the API.
 
 A party is a state or an organisation; every user acts for one party. Changes to the roster are
 audited as ``parties:<subject>:<action>``.

@@ -1,0 +1,222 @@
+"""Each party's decided tier, and legal reviews.
+
+The rubric recommends; parties decide. A drafter or signatory of a participating party records
+its party's tier with a justification (the secretariat may record it for a party); decisions are
+append-only, the latest of a party being its current one, and each keeps the tier the rubric
+recommended at that moment. A legal review is a party's legal adviser's conclusion on a tier:
+cleared or not cleared. The latest review of a party for a tier is the one that counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from entente.auth import Caller, require_party_role
+from entente.clock import require_aware
+from entente.errors import InvalidInputError
+from entente.ladder import Ladder
+from entente.models import (
+    Incident,
+    IncidentDecision,
+    IncidentLegalReview,
+    IncidentState,
+    LegalReviewCreate,
+    LegalReviewOutcome,
+)
+
+from . import access
+from .access import CONTENT_ROLES, Loaded
+
+__all__ = [
+    "current_decisions",
+    "decide_tier",
+    "has_legal_clearance",
+    "list_decisions",
+    "list_legal_reviews",
+    "record_legal_review",
+    "state_after",
+]
+
+
+def _party_for(caller: Caller, loaded: Loaded, party: str | None) -> str:
+    party = party or caller.party
+    if party not in loaded.participants:
+        raise InvalidInputError(
+            f"{party!r} does not take part in this incident", code="not_participating", field="/party"
+        )
+    require_party_role(caller, party, *CONTENT_ROLES)
+    return party
+
+
+def _tier(ladder: Ladder, tier: int) -> int:
+    if tier not in ladder.numbers:
+        raise InvalidInputError(
+            f"no tier {tier}: the ladder has tiers 1 to {len(ladder.tiers)}", code="unknown_tier", field="/tier"
+        )
+    return tier
+
+
+async def decide_tier(
+    session: AsyncSession,
+    *,
+    incident_id: int,
+    caller: Caller,
+    tier: int,
+    justification: str,
+    party: str | None = None,
+    ladder: Ladder,
+    now: datetime,
+) -> IncidentDecision:
+    """Record ``party``'s (default: the caller's) decided tier; a justification is required."""
+    loaded = await access.load(session, incident_id, caller, lock=True)
+    party = _party_for(caller, loaded, party)
+    _tier(ladder, tier)
+    justification = access.text(justification.strip())
+    if not justification:
+        raise InvalidInputError(
+            "say why your party decided this tier (the rubric recommends; the justification is the record)",
+            code="justification_required",
+            field="/justification",
+        )
+    access.require_open(loaded)
+    incident = loaded.incident
+    decision = IncidentDecision(
+        incident_id=incident.id,
+        party=party,
+        tier=tier,
+        justification=justification,
+        recommended_tier=incident.recommended_tier,
+        decided_by=caller.username,
+        decided_at=now,
+    )
+    session.add(decision)
+    await session.flush()
+    access.bump(incident, ladder, now)
+    incident.state = await state_after(session, incident, loaded.participants)
+    session.add(incident)
+    await access.record_change(
+        session,
+        incident,
+        caller=caller,
+        party=party,
+        action="tier:decide",
+        subject="incident",
+        now=now,
+        details={
+            "party": party,
+            "tier": tier,
+            "recommended_tier": decision.recommended_tier,
+            "state": str(incident.state),
+        },
+    )
+    return decision
+
+
+async def list_decisions(session: AsyncSession, incident_id: int) -> list[IncidentDecision]:
+    """Every decision ever recorded on the incident, oldest first."""
+    return list(
+        (
+            await session.execute(
+                select(IncidentDecision)
+                .where(IncidentDecision.incident_id == incident_id)
+                .order_by(IncidentDecision.id)
+            )
+        ).scalars()
+    )
+
+
+async def current_decisions(session: AsyncSession, incident_id: int) -> dict[str, IncidentDecision]:
+    current: dict[str, IncidentDecision] = {}
+    for decision in await list_decisions(session, incident_id):
+        current[decision.party] = decision
+    return current
+
+
+async def state_after(session: AsyncSession, incident: Incident, participants: Iterable[str]) -> IncidentState:
+    """Assessed once every participating party has a decided tier; open otherwise; closed stays closed."""
+    if incident.state == IncidentState.CLOSED:
+        return IncidentState.CLOSED
+    decided = await current_decisions(session, incident.id)
+    return IncidentState.ASSESSED if all(p in decided for p in participants) else IncidentState.OPEN
+
+
+async def record_legal_review(
+    session: AsyncSession,
+    *,
+    incident_id: int,
+    caller: Caller,
+    data: LegalReviewCreate,
+    ladder: Ladder,
+    now: datetime,
+) -> IncidentLegalReview:
+    """Record a party's legal review of a tier (by a drafter or signatory of that party)."""
+    loaded = await access.load(session, incident_id, caller, lock=True)
+    party = _party_for(caller, loaded, data.party)
+    _tier(ladder, data.tier)
+    reviewed_at = require_aware(data.reviewed_at) if data.reviewed_at is not None else now
+    if reviewed_at > now:
+        raise InvalidInputError("a review cannot be dated in the future", field="/reviewed_at")
+    conclusion = access.text(data.conclusion.strip())
+    if not conclusion:
+        raise InvalidInputError("write the conclusion of the review", field="/conclusion")
+    access.require_open(loaded)
+    incident = loaded.incident
+    review = IncidentLegalReview(
+        incident_id=incident.id,
+        party=party,
+        tier=data.tier,
+        outcome=data.outcome,
+        reviewer=access.text(data.reviewer.strip()),
+        conclusion=conclusion,
+        reviewed_at=reviewed_at,
+        recorded_by=caller.username,
+        recorded_at=now,
+    )
+    session.add(review)
+    await session.flush()
+    access.bump(incident, ladder, now)
+    session.add(incident)
+    await access.record_change(
+        session,
+        incident,
+        caller=caller,
+        party=party,
+        action="legal_review:record",
+        subject="incident",
+        now=now,
+        details={"party": party, "tier": data.tier, "outcome": str(data.outcome), "review_id": review.id},
+    )
+    return review
+
+
+async def list_legal_reviews(session: AsyncSession, incident_id: int) -> list[IncidentLegalReview]:
+    return list(
+        (
+            await session.execute(
+                select(IncidentLegalReview)
+                .where(IncidentLegalReview.incident_id == incident_id)
+                .order_by(IncidentLegalReview.reviewed_at, IncidentLegalReview.id)
+            )
+        ).scalars()
+    )
+
+
+async def has_legal_clearance(session: AsyncSession, incident_id: int, *, party: str, tier: int) -> bool:
+    """True when ``party``'s latest legal review of ``tier`` on the incident cleared it."""
+    latest = (
+        await session.execute(
+            select(IncidentLegalReview.outcome)
+            .where(
+                IncidentLegalReview.incident_id == incident_id,
+                IncidentLegalReview.party == party,
+                IncidentLegalReview.tier == tier,
+            )
+            .order_by(IncidentLegalReview.reviewed_at.desc(), IncidentLegalReview.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    return latest == LegalReviewOutcome.CLEARED

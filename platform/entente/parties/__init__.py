@@ -1,0 +1,113 @@
+"""The coalition roster: parties, their people, their keys, and the signed roster versions.
+
+- :mod:`.coalition`: parties and users, loaded from ``config/coalition.toml`` or the API
+- :mod:`.keys`: party public keys, registration and revocation, :func:`key_records`
+- :mod:`.chain`: the roster object and the pure chain verifier (:func:`verify_roster_chain`)
+- :mod:`.roster`: roster proposals, signatures and adoption in the database
+- :mod:`.presignatures`: crisis template pre-signatures and :func:`presignatures_covering`
+"""
+
+from entente.parties.chain import (
+    ROSTER_JWS_TYPE,
+    ROSTER_TYPE,
+    Roster,
+    RosterChainResult,
+    RosterError,
+    RosterFailure,
+    parse_roster,
+    read_roster_document,
+    verify_roster_chain,
+)
+from entente.parties.coalition import (
+    PARTY_CODE_LENGTH,
+    SeedParty,
+    SeedUser,
+    check_party_code,
+    check_timezone,
+    count_parties,
+    create_party,
+    get_party,
+    list_parties,
+    load_coalition,
+    seed_coalition,
+    set_party_status,
+)
+from entente.parties.keys import (
+    add_key,
+    get_key,
+    jwks,
+    key_records,
+    list_keys,
+    register_key,
+    revoke_key,
+    verify_party_envelope,
+)
+from entente.parties.presignatures import (
+    PRESIGNATURE_JWS_TYPE,
+    CoveringPresignature,
+    add_presignature,
+    presignature_payload,
+    presignatures_covering,
+    template_detail,
+    template_summaries,
+    withdraw_presignature,
+)
+from entente.parties.proposals import propose_roster, seed_roster
+from entente.parties.roster import (
+    describe_proposal,
+    find_current_roster,
+    find_pending_proposal,
+    get_proposal,
+    get_roster_version,
+    roster_document_bytes,
+    sign_proposal,
+)
+
+__all__ = [
+    "PARTY_CODE_LENGTH",
+    "PRESIGNATURE_JWS_TYPE",
+    "ROSTER_JWS_TYPE",
+    "ROSTER_TYPE",
+    "CoveringPresignature",
+    "Roster",
+    "RosterChainResult",
+    "RosterError",
+    "RosterFailure",
+    "SeedParty",
+    "SeedUser",
+    "add_key",
+    "add_presignature",
+    "check_party_code",
+    "check_timezone",
+    "count_parties",
+    "create_party",
+    "describe_proposal",
+    "find_current_roster",
+    "find_pending_proposal",
+    "get_key",
+    "get_party",
+    "get_proposal",
+    "get_roster_version",
+    "jwks",
+    "key_records",
+    "list_keys",
+    "list_parties",
+    "load_coalition",
+    "parse_roster",
+    "presignature_payload",
+    "presignatures_covering",
+    "propose_roster",
+    "read_roster_document",
+    "register_key",
+    "revoke_key",
+    "roster_document_bytes",
+    "seed_coalition",
+    "seed_roster",
+    "set_party_status",
+    "sign_proposal",
+    "template_detail",
+    "template_summaries",
+    "verify_party_envelope",
+    "verify_roster_chain",
+    "withdraw_presignature",
+]

@@ -1,0 +1,158 @@
+"""Reading incident requests (ids, If-Match) and writing answers (data models, ETags)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from entente import incidents
+from entente.appkeys import ladder_key
+from entente.auth import Caller
+from entente.errors import InvalidInputError, NotFoundError
+from entente.incidents.access import NO_INCIDENT, stored_marking
+from entente.ladder import Ladder
+from entente.models import (
+    DraftStartPublic,
+    IncidentAttribution,
+    IncidentAttributionPublic,
+    IncidentDecision,
+    IncidentEvidence,
+    IncidentEvidencePublic,
+    IncidentLegalReview,
+    IncidentMarkingPublic,
+    IncidentPublic,
+    LegalReviewPublic,
+    TierDecisionPublic,
+)
+from entente.web.bodies import json_response
+
+API = "/api/v1"
+ONE = f"{API}/incidents/{{incident_id}}"
+
+
+# --- reading requests ---------------------------------------------------------------------------
+
+
+def path_id(request: web.Request, name: str, missing: str) -> int:
+    text = request.match_info[name]
+    if not text.isdigit() or len(text) > 10 or not 1 <= int(text) <= incidents.MAX_ID:
+        raise NotFoundError(missing)
+    return int(text)
+
+
+def incident_id_of(request: web.Request) -> int:
+    return path_id(request, "incident_id", NO_INCIDENT)
+
+
+def expected_version(request: web.Request, body_version: int | None) -> int | None:
+    """The version a write edits: ``If-Match: "3"`` or the body's ``version`` (they must agree)."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return body_version
+    value = header.strip()
+    inner = value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else ""
+    if not inner.isdigit() or len(inner) > 10:
+        raise InvalidInputError(
+            'If-Match names the version you edit, as its ETag: If-Match: "3"', code="if_match_invalid"
+        )
+    if body_version is not None and body_version != int(inner):
+        raise InvalidInputError("If-Match and version name different versions", code="version_mismatch")
+    return int(inner)
+
+
+def etag(version: int) -> dict[str, str]:
+    return {"ETag": f'"{version}"'}
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+def marking_public(value: dict, author: str) -> IncidentMarkingPublic:
+    return IncidentMarkingPublic.model_validate(stored_marking(value, author).to_dict())
+
+
+def evidence_public(evidence: IncidentEvidence) -> IncidentEvidencePublic:
+    return IncidentEvidencePublic(
+        id=evidence.id,
+        kind=evidence.kind,
+        title=evidence.title,
+        body=evidence.body,
+        source=evidence.source,
+        marking=marking_public(evidence.marking, evidence.author_party),
+        author_party=evidence.author_party,
+        author=evidence.author,
+        version=evidence.version,
+        added_at=evidence.added_at,
+    )
+
+
+def attribution_public(attribution: IncidentAttribution) -> IncidentAttributionPublic:
+    return IncidentAttributionPublic(
+        party=attribution.party,
+        suspected_actor=attribution.suspected_actor,
+        confidence=attribution.confidence,
+        state_backing=attribution.state_backing,
+        reasoning=attribution.reasoning,
+        marking=marking_public(attribution.marking, attribution.party),
+        version=attribution.version,
+        updated_by=attribution.updated_by,
+        updated_at=attribution.updated_at,
+    )
+
+
+def decision_public(decision: IncidentDecision) -> TierDecisionPublic:
+    return TierDecisionPublic.model_validate(decision, from_attributes=True)
+
+
+def review_public(review: IncidentLegalReview) -> LegalReviewPublic:
+    return LegalReviewPublic.model_validate(review, from_attributes=True)
+
+
+def incident_public(view: incidents.IncidentView, ladder: Ladder) -> IncidentPublic:
+    incident = view.incident
+    return IncidentPublic(
+        id=incident.id,
+        title=incident.title,
+        description=incident.description,
+        state=incident.state,
+        version=incident.version,
+        lead=incident.lead,
+        opened_by=incident.opened_by,
+        participants=list(view.participants),
+        metrics=incident.metrics,
+        recommended_tier=incident.recommended_tier,
+        recommendation=incidents.assessment_public(ladder, incident.assessment),
+        decisions=[decision_public(d) for d in view.decisions],
+        legal_reviews=[review_public(r) for r in view.legal_reviews],
+        attributions=[attribution_public(a) for a in view.attributions],
+        evidence=[evidence_public(e) for e in view.evidence],
+        close_reason=incident.close_reason,
+        opened_at=incident.opened_at,
+        updated_at=incident.updated_at,
+        closed_at=incident.closed_at,
+    )
+
+
+async def answer_incident(
+    request: web.Request, session: AsyncSession, caller: Caller, incident_id: int, *, status: int = 200
+):
+    view = await incidents.get_incident_view(session, incident_id=incident_id, caller=caller)
+    body = incident_public(view, request.app[ladder_key])
+    return json_response(body, status=status, headers=etag(view.incident.version))
+
+
+def draft_public(draft: incidents.DraftStart) -> DraftStartPublic:
+    return DraftStartPublic.model_validate(
+        {
+            "incident_id": draft.incident_id,
+            "tier": draft.tier,
+            "lead": draft.lead,
+            "participants": list(draft.participants),
+            "template": draft.template_ref.to_dict(),
+            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in draft.params.items()},
+            "sections": [
+                {"id": s.id, "heading": s.heading, "body": s.body, "marking": s.marking.to_dict()}
+                for s in draft.sections
+            ],
+        }
+    )
