@@ -161,3 +161,9 @@ async def test_revocation_elsewhere_takes_effect_within_the_cache_lifetime(world
         await session.execute(sa.text("UPDATE api_token SET revoked_at = created_at"))
     world.clock.advance(timedelta(seconds=settings.auth.cache_seconds))
     await assert_problem(await world.client.get("/api/v1/me", headers=headers), 401, "token_revoked")
+
+
+@pytest.mark.parametrize("token_id", ["999999999999", "2147483648", "12abc", "٣"])
+async def test_revoking_an_impossible_token_id_answers_404(world, token_id) -> None:
+    headers = await world.token("ee.drafter")
+    await assert_problem(await world.client.delete(f"/api/v1/tokens/{token_id}", headers=headers), 404, "not_found")

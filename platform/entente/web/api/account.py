@@ -155,7 +155,11 @@ async def create_user(request: web.Request) -> web.Response:
     )
 
 
+MAX_ID = 2**31 - 1  # integer primary keys are 32-bit on PostgreSQL
+
+
 def _int(text: str) -> int:
-    if not text.isdigit() or len(text) > 12:
+    """A token id from the path; anything that cannot be one answers like a token that does not exist."""
+    if not text.isascii() or not text.isdigit() or int(text) > MAX_ID:
         raise NotFoundError("no such token")
     return int(text)
