@@ -17,8 +17,11 @@ demo: install system-deps
 	@echo "Entente demo: open http://$(HOST):$(PORT)/ and sign in with one of the logins above."
 	$(BIN)/entente serve --host $(HOST) --port $(PORT)
 
+# Tests run on every core (pytest-xdist); TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= auto
+
 test: install system-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: install
 	@for script in tests/bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

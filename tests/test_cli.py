@@ -20,7 +20,7 @@ def entente(*args: str, env: dict[str, str] | None = None, stdin: str | None = N
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {"ENTENTE_PATHS_VAR": str(tmp_path / "var")}
+    return {"ENTENTE_PATHS_VAR": str(tmp_path / "var"), "ENTENTE_PATHS_KEYS": str(tmp_path / "keys")}
 
 
 def test_every_command_has_help() -> None:

@@ -156,13 +156,21 @@ async def count_parties(session: AsyncSession) -> int:
     return int((await session.execute(select(sa.func.count()).select_from(Party))).scalar_one())
 
 
-async def seed_coalition(session: AsyncSession, coalition: list[SeedParty], *, password: str, now: datetime) -> int:
+async def seed_coalition(
+    session: AsyncSession,
+    coalition: list[SeedParty],
+    *,
+    password: str,
+    now: datetime,
+    password_hash: str | None = None,
+) -> int:
     """Create the parties and users of ``coalition`` that do not exist yet; returns how many users were added.
 
-    Demo users share one password, so it is hashed once (argon2id is slow on purpose).
+    Demo users share one password, so it is hashed once (argon2id is slow on purpose); a caller that
+    already holds its hash passes ``password_hash`` as well.
     """
     added = 0
-    shared_hash = await auth.hash_password(password)
+    shared_hash = password_hash or await auth.hash_password(password)
     for seed in coalition:
         if await session.get(Party, seed.code) is None:
             await create_party(
