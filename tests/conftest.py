@@ -14,7 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from entente.settings import Settings, load_settings
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 POSTGRES_ENV = "ENTENTE_TEST_POSTGRES_URL"
-START = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"
 
 

@@ -96,14 +96,23 @@ async def test_unknown_field_is_named(world) -> None:
 async def test_body_over_the_limit_is_refused(world, settings) -> None:
     headers = await world.token("ee.drafter")
     big = io.BytesIO(json.dumps({"name": "x" * (settings.limits.max_body_bytes + 10)}).encode())
-    response = await world.client.post("/api/v1/tokens", data=big, headers=headers | {"Content-Type": "application/json"})
+    response = await world.client.post(
+        "/api/v1/tokens", data=big, headers=headers | {"Content-Type": "application/json"}
+    )
     await assert_problem(response, 413, "payload_too_large")
 
 
 async def test_nesting_beyond_the_depth_limit_is_refused(world, settings) -> None:
     headers = await world.token("ee.drafter")
-    deep = '{"name": "x", "days": ' + "[" * (settings.limits.max_json_depth + 5) + "]" * (settings.limits.max_json_depth + 5) + "}"
-    response = await world.client.post("/api/v1/tokens", data=deep, headers=headers | {"Content-Type": "application/json"})
+    deep = (
+        '{"name": "x", "days": '
+        + "[" * (settings.limits.max_json_depth + 5)
+        + "]" * (settings.limits.max_json_depth + 5)
+        + "}"
+    )
+    response = await world.client.post(
+        "/api/v1/tokens", data=deep, headers=headers | {"Content-Type": "application/json"}
+    )
     await assert_problem(response, 400, "not_canonicalizable")
 
 
@@ -114,8 +123,9 @@ async def test_string_over_the_length_limit_is_refused(world, app) -> None:
     headers = await world.token("ee.drafter")
     body = json.dumps({"name": "n" * (limit + 1)})
     if len(body) < app[settings_key].limits.max_body_bytes:
-        response = await world.client.post("/api/v1/tokens", data=body,
-                                           headers=headers | {"Content-Type": "application/json"})
+        response = await world.client.post(
+            "/api/v1/tokens", data=body, headers=headers | {"Content-Type": "application/json"}
+        )
         problem = await assert_problem(response, 422, "string_too_long")
         assert problem["field"] == "/name"
 

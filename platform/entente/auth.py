@@ -34,7 +34,7 @@ from entente.errors import (
 )
 from entente.models import ApiToken, BrowserSession, LoginFailure, Party, PartyStatus, Role, User
 
-TOKEN_PREFIX = "ent_"
+TOKEN_PREFIX = "ent_"  # noqa: S105 (a public prefix, not a secret)
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # A real hash to verify against when the account does not exist, so timing does not reveal it.
 _DUMMY_HASH = _hasher.hash("entente-no-such-user")

@@ -7,13 +7,13 @@ All instants are timezone-aware UTC.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 Clock = Callable[[], datetime]
 
 
 def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class FixedClock:
@@ -36,14 +36,14 @@ def require_aware(instant: datetime) -> datetime:
     """Return ``instant`` in UTC; refuse naive datetimes (an instant without offset is ambiguous)."""
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError("instant has no UTC offset")
-    return instant.astimezone(timezone.utc)
+    return instant.astimezone(UTC)
 
 
 def as_utc(instant: datetime) -> datetime:
     """Read back a stored instant: SQLite returns naive values that were written as UTC."""
     if instant.tzinfo is None:
-        return instant.replace(tzinfo=timezone.utc)
-    return instant.astimezone(timezone.utc)
+        return instant.replace(tzinfo=UTC)
+    return instant.astimezone(UTC)
 
 
 def isoformat(instant: datetime) -> str:

@@ -8,7 +8,6 @@ writes (the audit trail) correct without retry loops.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +82,7 @@ async def ping(engine: AsyncEngine) -> bool:
         async with engine.connect() as connection:
             await connection.execute(sa.text("SELECT 1"))
         return True
-    except (OSError, sa.exc.SQLAlchemyError, asyncio.TimeoutError):
+    except (TimeoutError, OSError, sa.exc.SQLAlchemyError):
         return False
 
 

@@ -19,8 +19,8 @@ from entente.clock import system_clock
 from entente.errors import InvalidInputError
 from entente.models import Role
 
-DEMO_PASSWORD_ENV = "ENTENTE_DEMO_PASSWORD"
-DEFAULT_DEMO_PASSWORD = "entente-demo-2026"
+DEMO_PASSWORD_ENV = "ENTENTE_DEMO_PASSWORD"  # noqa: S105 (a variable name)
+DEFAULT_DEMO_PASSWORD = "entente-demo-2026"  # noqa: S105 (printed for the demo on purpose)
 
 
 def register(commands: Any) -> None:

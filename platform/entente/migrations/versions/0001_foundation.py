@@ -1,7 +1,7 @@
 """foundation: parties, users, tokens, sessions, audit
 
 Revision ID: 0001
-Revises: 
+Revises: (none)
 """
 
 from alembic import op
