@@ -7,8 +7,9 @@ through ``UTCDateTime`` so SQLite and PostgreSQL read back the same aware UTC va
 
 from entente.models.base import ApiModel, UTCDateTime, instant_column, json_column  # noqa: F401
 from entente.models.coalition import *  # noqa: F403
-from entente.models.trust import *  # noqa: F403
+from entente.models.drafting import *  # noqa: F403
 from entente.models.incidents import *  # noqa: F403
+from entente.models.trust import *  # noqa: F403
 
 # Each domain's tables live in a module of this package; importing them here registers every
 # table on SQLModel.metadata (migrations and tests rely on that).

@@ -1,0 +1,203 @@
+"""Reading communiqués: their public shape, versions, history and diffs, each filtered per reader.
+
+Every item that leaves this module went through :func:`entente.drafting.access.visible_items`
+(``disclosure.visible``); a reader gets the version object (digests and markings only) plus the
+disclosures it may see, and a count of what was withheld.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from entente import canonical
+from entente.disclosure import Marking
+from entente.drafting.access import Access, get_version, load_items, require_admitted, visible_items
+from entente.drafting.diffs import ItemDiff, diff_items, word_diff
+from entente.drafting.versions import StoredItem
+from entente.models import (
+    AnnexItemPublic,
+    CommuniquePublic,
+    CommuniqueVersion,
+    DiffPublic,
+    ItemDiffPublic,
+    MarkingPublic,
+    ParticipantPublic,
+    SectionPublic,
+    TemplateRefPublic,
+    VersionPublic,
+    VersionRef,
+    VersionSummary,
+    WithheldPublic,
+)
+
+__all__ = [
+    "VersionView",
+    "communique_public",
+    "diff_versions",
+    "list_versions",
+    "marking_public",
+    "read_version",
+    "summary",
+]
+
+
+def marking_public(marking: Marking) -> MarkingPublic:
+    return MarkingPublic.model_validate(marking.to_dict())
+
+
+def _template(access: Access) -> TemplateRefPublic | None:
+    c = access.communique
+    if c.template_id is None or c.template_version is None or c.template_digest is None:
+        return None
+    return TemplateRefPublic(id=c.template_id, version=c.template_version, digest=c.template_digest, tier=c.tier)
+
+
+def communique_public(access: Access) -> CommuniquePublic:
+    c = access.communique
+    assert c.id is not None
+    return CommuniquePublic(
+        id=c.id,
+        kind=c.kind,
+        title=c.title,
+        lead=c.lead,
+        state=c.state,
+        incident=c.incident_id,
+        template=_template(access),
+        participants=[
+            ParticipantPublic(party=p.party, accepted=p.accepted, invited_at=p.invited_at, accepted_at=p.accepted_at)
+            for p in access.participants
+        ],
+        head=VersionRef(number=c.head_number, digest=c.head_digest) if c.head_digest else None,
+        ready_for_release=c.ready_digest is not None and c.ready_digest == c.head_digest,
+        accepted=access.admitted,
+        created_by=c.created_by,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+    )
+
+
+def summary(version: CommuniqueVersion) -> VersionSummary:
+    return VersionSummary(
+        number=version.number,
+        digest=version.digest,
+        prev=version.prev_digest,
+        title=version.title,
+        author=version.author,
+        author_party=version.author_party,
+        created_at=version.created_at,
+        merged_head=version.merged_head,
+    )
+
+
+async def list_versions(session: AsyncSession, access: Access) -> list[VersionSummary]:
+    require_admitted(access)
+    rows = (
+        (
+            await session.execute(
+                select(CommuniqueVersion)
+                .where(CommuniqueVersion.communique_id == access.id)
+                .order_by(CommuniqueVersion.number.desc())  # type: ignore[attr-defined]
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return [summary(v) for v in rows]
+
+
+class VersionView:
+    """A version as one reader sees it: the object, the visible items and what was withheld."""
+
+    def __init__(
+        self, access: Access, version: CommuniqueVersion, sections: Sequence[StoredItem], annex: Sequence[StoredItem]
+    ) -> None:
+        self.access = access
+        self.version = version
+        self.all_sections = len(sections)
+        self.all_annex = len(annex)
+        self.sections = visible_items(access, sections)
+        self.annex = visible_items(access, annex)
+
+    @property
+    def withheld(self) -> WithheldPublic:
+        return WithheldPublic(sections=self.all_sections - len(self.sections), annex=self.all_annex - len(self.annex))
+
+    def public(self) -> VersionPublic:
+        obj = canonical.parse_strict(self.version.content)
+        return VersionPublic(
+            **summary(self.version).model_dump(),
+            communique=self.access.id,
+            kind=obj["kind"],
+            lead=obj["lead"],
+            parties=obj["parties"],
+            template=TemplateRefPublic.model_validate(obj["template"]) if obj["template"] else None,
+            object=obj,
+            sections=[
+                SectionPublic(
+                    id=s.item.id,
+                    heading=s.item.heading,
+                    body=s.item.body,
+                    marking=marking_public(s.item.marking),
+                    origin=s.item.origin,
+                    digest=s.digest,
+                    disclosure=s.disclosure,
+                )
+                for s in self.sections
+            ],
+            annex=[
+                AnnexItemPublic(
+                    id=s.item.id,
+                    kind=s.item.value["kind"],
+                    content=s.item.value["content"],
+                    marking=marking_public(s.item.marking),
+                    origin=s.item.origin,
+                    digest=s.digest,
+                    disclosure=s.disclosure,
+                )
+                for s in self.annex
+            ],
+            withheld=self.withheld,
+        )
+
+
+async def read_version(session: AsyncSession, access: Access, ref: int | str) -> VersionView:
+    version = await get_version(session, access, ref)
+    sections, annex = await load_items(session, version.id or 0)
+    return VersionView(access, version, sections, annex)
+
+
+def _diff_public(diff: ItemDiff) -> ItemDiffPublic:
+    return ItemDiffPublic(
+        id=diff.id,
+        change=diff.change,
+        heading=diff.heading,
+        body=diff.body,
+        content=diff.content,
+        marking_from=marking_public(diff.marking_from) if diff.marking_from else None,
+        marking_to=marking_public(diff.marking_to) if diff.marking_to else None,
+        moved=diff.moved,
+    )
+
+
+async def diff_versions(session: AsyncSession, access: Access, before: int | str, after: int | str) -> DiffPublic:
+    """Item-by-item differences between two versions, over the items the reader sees in each."""
+    old = await read_version(session, access, before)
+    new = await read_version(session, access, after)
+    sections = diff_items([s.item for s in old.sections], [s.item for s in new.sections])
+    annex = diff_items([s.item for s in old.annex], [s.item for s in new.annex])
+    title = (
+        word_diff(old.version.title, new.version.title)
+        if old.version.title != new.version.title
+        else [["=", new.version.title]]
+    )
+    return DiffPublic(
+        communique=access.id,
+        from_version=VersionRef(number=old.version.number, digest=old.version.digest),
+        to_version=VersionRef(number=new.version.number, digest=new.version.digest),
+        title=title,
+        sections=[_diff_public(d) for d in sections],
+        annex=[_diff_public(d) for d in annex],
+    )

@@ -1,0 +1,450 @@
+"""Communiqués, their participants, immutable versions with per-item disclosures, and comments.
+
+A version's ``content`` holds the exact canonical bytes of its version object (what signatories
+sign); each section and annex item of that version is a row of ``communique_version_item`` holding
+its encoded disclosure, so a reader is given only the disclosures it may see. ``content_hash`` is a
+server-side fingerprint of an item's content (never shown) used to merge and diff without decoding.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from pydantic import AfterValidator, JsonValue, field_validator
+from pydantic import Field as InputField
+from sqlmodel import Column, Field, SQLModel
+
+from entente.models.base import ApiModel, instant_column, json_column
+
+__all__ = [
+    "ITEM_ID_PATTERN",
+    "AnnexItemInput",
+    "AnnexItemPublic",
+    "CommentCreate",
+    "CommentPublic",
+    "Communique",
+    "CommuniqueCreate",
+    "CommuniqueKind",
+    "CommuniqueParticipant",
+    "CommuniquePublic",
+    "CommuniqueState",
+    "CommuniqueVersion",
+    "DiffPublic",
+    "InvitationCreate",
+    "ItemDiffPublic",
+    "MarkingInput",
+    "MarkingPublic",
+    "ParticipantPublic",
+    "SectionComment",
+    "SectionInput",
+    "SectionPublic",
+    "SignatoryPublic",
+    "Signoff",
+    "SignoffCreate",
+    "SignoffKind",
+    "SignoffStatusPublic",
+    "InvalidSignaturePublic",
+    "TemplateRefPublic",
+    "VersionItem",
+    "VersionPublic",
+    "VersionRef",
+    "VersionSave",
+    "VersionSummary",
+    "WithheldPublic",
+]
+
+ITEM_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+ANNEX_KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
+PARTY_CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{1,15}")
+
+
+class CommuniqueKind(StrEnum):
+    JOINT_STATEMENT = "joint_statement"
+    COORDINATED_NATIONAL_STATEMENT = "coordinated_national_statement"
+    SANCTIONS_PACKAGE = "sanctions_package"
+
+
+class CommuniqueState(StrEnum):
+    DRAFTING = "drafting"
+    SIGNING = "signing"
+    SCHEDULED = "scheduled"
+    RELEASED = "released"
+    WITHDRAWN = "withdrawn"
+    HELD = "held"
+
+    @property
+    def editable(self) -> bool:
+        return self in (CommuniqueState.DRAFTING, CommuniqueState.SIGNING)
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+class Communique(SQLModel, table=True):
+    """A communiqué: its lead, state, template and incident links, and a pointer to its head version."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    title: str = Field(max_length=300)
+    lead: str = Field(foreign_key="party.code", max_length=16)
+    state: str = Field(default=CommuniqueState.DRAFTING, max_length=16, index=True)
+    incident_id: int | None = Field(default=None, index=True)
+    template_id: str | None = Field(default=None, max_length=64)
+    template_version: int | None = None
+    template_digest: str | None = Field(default=None, max_length=71)
+    tier: int | None = None
+    head_number: int = 0
+    head_digest: str | None = Field(default=None, max_length=71)
+    ready_digest: str | None = Field(default=None, max_length=71)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = instant_column()
+    updated_at: datetime = instant_column()
+
+
+class CommuniqueParticipant(SQLModel, table=True):
+    """A party taking part in a communiqué; it sees the text only once ``accepted``."""
+
+    __tablename__ = "communique_participant"
+
+    communique_id: int = Field(foreign_key="communique.id", primary_key=True)
+    party: str = Field(foreign_key="party.code", primary_key=True, max_length=16, index=True)
+    accepted: bool = False
+    invited_by: str = Field(max_length=64)
+    invited_at: datetime = instant_column()
+    accepted_at: datetime | None = instant_column(nullable=True)
+
+
+class CommuniqueVersion(SQLModel, table=True):
+    """One immutable saved state; ``content`` is the exact canonical version object."""
+
+    __tablename__ = "communique_version"
+    __table_args__ = (sa.UniqueConstraint("communique_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    communique_id: int = Field(foreign_key="communique.id", index=True)
+    number: int
+    digest: str = Field(max_length=71, sa_column_kwargs={"unique": True})
+    prev_digest: str | None = Field(default=None, max_length=71)
+    title: str = Field(max_length=300)
+    author: str = Field(max_length=64)
+    author_party: str = Field(max_length=16)
+    created_at: datetime = instant_column()
+    content: bytes = Field(sa_column=Column(sa.LargeBinary(), nullable=False))
+    merged_head: str | None = Field(default=None, max_length=71)
+    template_params: dict[str, Any] | None = json_column(nullable=True)
+
+
+class VersionItem(SQLModel, table=True):
+    """A section (``part == "section"``) or annex item of a version, as its encoded disclosure."""
+
+    __tablename__ = "communique_version_item"
+    __table_args__ = (sa.Index("ix_communique_version_item_lookup", "communique_id", "item_id"),)
+
+    version_id: int = Field(foreign_key="communique_version.id", primary_key=True)
+    part: str = Field(primary_key=True, max_length=8)
+    position: int = Field(primary_key=True)
+    communique_id: int = Field(foreign_key="communique.id")
+    item_id: str = Field(max_length=64)
+    digest: str = Field(max_length=64)
+    disclosure: str = Field(sa_column=Column(sa.Text(), nullable=False))
+    marking: dict[str, Any] = json_column()
+    origin: str = Field(max_length=16)
+    content_hash: str = Field(max_length=64)
+
+
+class SectionComment(SQLModel, table=True):
+    """A comment on a section; ``thread_id`` is the first comment of its thread (None for that one)."""
+
+    __tablename__ = "communique_comment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    communique_id: int = Field(foreign_key="communique.id", index=True)
+    section_id: str = Field(max_length=64)
+    thread_id: int | None = Field(default=None, foreign_key="communique_comment.id")
+    version_number: int
+    author: str = Field(max_length=64)
+    author_party: str = Field(max_length=16)
+    body: str = Field(sa_column=Column(sa.Text(), nullable=False))
+    created_at: datetime = instant_column()
+    resolved_at: datetime | None = instant_column(nullable=True)
+    resolved_by: str | None = Field(default=None, max_length=64)
+
+
+class SignoffKind(StrEnum):
+    EXPLICIT = "explicit"
+    PRESIGNED = "presigned"
+
+
+class Signoff(SQLModel, table=True):
+    """A party's sign-off of one version: its JWS over the version bytes (``explicit``), or a
+    pre-signature of the crisis template the version is an unedited rendering of (``presigned``)."""
+
+    __tablename__ = "communique_signoff"
+
+    id: int | None = Field(default=None, primary_key=True)
+    communique_id: int = Field(foreign_key="communique.id", index=True)
+    version_id: int = Field(foreign_key="communique_version.id", index=True)
+    party: str = Field(foreign_key="party.code", max_length=16)
+    kind: str = Field(max_length=16)
+    signer: str = Field(max_length=64)
+    envelope: bytes = Field(sa_column=Column(sa.LargeBinary(), nullable=False))
+    kids: list[str] = json_column()
+    iat: datetime | None = instant_column(nullable=True)
+    presignature_id: int | None = None
+    created_at: datetime = instant_column()
+    withdrawn_at: datetime | None = instant_column(nullable=True)
+    withdrawn_by: str | None = Field(default=None, max_length=64)
+
+
+# --- data models: input -------------------------------------------------------------------------
+
+
+def _party_code(value: str) -> str:
+    if not PARTY_CODE_PATTERN.fullmatch(value):
+        raise ValueError(f"{value!r} is not a party code")
+    return value
+
+
+def _item_id(value: str) -> str:
+    if not ITEM_ID_PATTERN.fullmatch(value):
+        raise ValueError("lower-case letters, digits, '_' and '-', at most 64, starting with a letter or digit")
+    return value
+
+
+PartyCode = Annotated[str, AfterValidator(_party_code)]
+ItemId = Annotated[str, AfterValidator(_item_id)]
+
+
+class MarkingInput(ApiModel):
+    """``{"public": true}`` or ``{"releasable_to": ["EE", "FR"]}``; a ``tlp`` member is ignored."""
+
+    public: bool = False
+    releasable_to: list[PartyCode] = InputField(default_factory=list, max_length=64)
+    tlp: str | None = InputField(default=None, max_length=16)
+
+
+class SectionInput(ApiModel):
+    """A section as the editor sends it; a new section has no ``id`` (the server names it)."""
+
+    id: ItemId | None = None
+    heading: str = InputField(min_length=1, max_length=300)
+    body: str = ""
+    marking: MarkingInput = InputField(default_factory=lambda: MarkingInput(public=True))
+
+
+class AnnexItemInput(ApiModel):
+    id: ItemId | None = None
+    kind: str = InputField(min_length=1, max_length=32)
+    content: JsonValue
+    marking: MarkingInput = InputField(default_factory=lambda: MarkingInput(public=True))
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        if not ANNEX_KIND_PATTERN.fullmatch(value):
+            raise ValueError("lower-case letters, digits and '_', starting with a letter")
+        return value
+
+
+class CommuniqueCreate(ApiModel):
+    """A new communiqué: written directly (``sections``), or rendered from a crisis ``template``."""
+
+    kind: CommuniqueKind
+    title: str = InputField(min_length=1, max_length=300)
+    participants: list[PartyCode] = InputField(default_factory=list, max_length=64)
+    sections: list[SectionInput] = InputField(default_factory=list)
+    annex: list[AnnexItemInput] = InputField(default_factory=list)
+    incident: int | None = InputField(default=None, ge=1)
+    template: str | None = InputField(default=None, max_length=64)
+    params: dict[str, JsonValue] | None = None
+    tier: int | None = InputField(default=None, ge=0, le=100)
+
+
+class VersionSave(ApiModel):
+    """A save: the title and the sections (and annex) as the editor sees them; omitted means unchanged."""
+
+    title: str | None = InputField(default=None, min_length=1, max_length=300)
+    sections: list[SectionInput] | None = None
+    annex: list[AnnexItemInput] | None = None
+
+
+class InvitationCreate(ApiModel):
+    party: PartyCode
+
+
+class SignoffCreate(ApiModel):
+    """A JWS in General JSON Serialization with a detached payload (the version bytes)."""
+
+    jws: dict[str, JsonValue]
+
+
+class CommentCreate(ApiModel):
+    body: str = InputField(min_length=1, max_length=20_000)
+    reply_to: int | None = InputField(default=None, ge=1)
+
+
+# --- data models: output ------------------------------------------------------------------------
+
+
+class MarkingPublic(SQLModel):
+    public: bool
+    releasable_to: list[str] = Field(default_factory=list)
+    tlp: str
+
+
+class ParticipantPublic(SQLModel):
+    party: str
+    accepted: bool
+    invited_at: datetime
+    accepted_at: datetime | None = None
+
+
+class VersionRef(SQLModel):
+    number: int
+    digest: str
+
+
+class TemplateRefPublic(SQLModel):
+    id: str
+    version: int
+    digest: str
+    tier: int | None = None
+
+
+class CommuniquePublic(SQLModel):
+    id: int
+    kind: CommuniqueKind
+    title: str
+    lead: str
+    state: CommuniqueState
+    incident: int | None = None
+    template: TemplateRefPublic | None = None
+    participants: list[ParticipantPublic]
+    head: VersionRef | None = None
+    ready_for_release: bool
+    accepted: bool
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class VersionSummary(SQLModel):
+    number: int
+    digest: str
+    prev: str | None = None
+    title: str
+    author: str
+    author_party: str
+    created_at: datetime
+    merged_head: str | None = None
+
+
+class SectionPublic(SQLModel):
+    id: str
+    heading: str
+    body: str
+    marking: MarkingPublic
+    origin: str
+    digest: str
+    disclosure: str
+
+
+class AnnexItemPublic(SQLModel):
+    id: str
+    kind: str
+    content: JsonValue
+    marking: MarkingPublic
+    origin: str
+    digest: str
+    disclosure: str
+
+
+class WithheldPublic(SQLModel):
+    sections: int
+    annex: int
+
+
+class VersionPublic(VersionSummary):
+    communique: int
+    kind: str
+    lead: str
+    parties: list[str]
+    template: TemplateRefPublic | None = None
+    object: dict[str, JsonValue]
+    sections: list[SectionPublic]
+    annex: list[AnnexItemPublic]
+    withheld: WithheldPublic
+
+
+class ItemDiffPublic(SQLModel):
+    id: str
+    change: str
+    heading: list[list[str]] | None = None
+    body: list[list[str]] | None = None
+    content: dict[str, JsonValue] | None = None
+    marking_from: MarkingPublic | None = None
+    marking_to: MarkingPublic | None = None
+    moved: bool = False
+
+
+class DiffPublic(SQLModel):
+    communique: int
+    from_version: VersionRef
+    to_version: VersionRef
+    title: list[list[str]]
+    sections: list[ItemDiffPublic]
+    annex: list[ItemDiffPublic]
+
+
+class CommentPublic(SQLModel):
+    id: int
+    section: str
+    thread: int
+    reply_to: int | None = None
+    version: int
+    author: str
+    author_party: str
+    body: str
+    created_at: datetime
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+
+
+class InvalidSignaturePublic(SQLModel):
+    party: str | None = None
+    kid: str | None = None
+    reason: str
+
+
+class SignatoryPublic(SQLModel):
+    """One participating party: whether and how it signed, and what of the version it cannot see."""
+
+    party: str
+    signed: bool
+    how: SignoffKind | None = None
+    signer: str | None = None
+    signed_at: datetime | None = None
+    kids: list[str] = Field(default_factory=list)
+    presignature: int | None = None
+    hidden_sections: int
+    hidden_annex: int
+
+
+class SignoffStatusPublic(SQLModel):
+    communique: int
+    version: VersionRef
+    is_head: bool
+    policy: dict[str, JsonValue]
+    met: bool
+    ready_for_release: bool
+    signed: list[str]
+    missing: list[str]
+    unsigned: list[str]
+    needed: int
+    invalid: list[InvalidSignaturePublic]
+    signatories: list[SignatoryPublic]
+    template_unedited: bool | None = None

@@ -1,0 +1,260 @@
+"""Recording sign-offs: add (verify the JWS, record, re-evaluate), pre-authorised, withdraw."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from entente import audit, canonical, crisis, drafting, parties, signing
+from entente.auth import Caller, require_role
+from entente.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError, SignatureError
+from entente.models import (
+    CommuniqueState,
+    CommuniqueVersion,
+    Role,
+    Signoff,
+    SignoffKind,
+    SignoffStatusPublic,
+)
+from entente.signoffs.evaluation import (
+    IAT_WINDOW,
+    SIGNOFF_TYP,
+    Context,
+    evaluate,
+    head_ref,
+    load_context,
+    refresh_ready,
+    status_of,
+)
+
+__all__ = ["add_signoff", "record_presigned", "signoff_envelopes", "withdraw_signoff"]
+
+
+# --- changes -----------------------------------------------------------------------------------
+
+
+def _require_signable(ctx: Context) -> None:
+    c = ctx.access.communique
+    if c.state not in (CommuniqueState.DRAFTING, CommuniqueState.SIGNING):
+        raise ConflictError(f"communiqué {c.id} is {c.state}: it takes no new sign-offs", code="communique_frozen")
+    if ctx.version.number != c.head_number:
+        raise ConflictError(
+            f"version {ctx.version.number} was superseded by version {c.head_number}; sign the head",
+            code="version_superseded",
+            extra={"head": {"number": c.head_number, "digest": c.head_digest}},
+        )
+
+
+def _check_version_named(envelope: Any, version: CommuniqueVersion) -> None:
+    """A clearer refusal than a bad signature when the JWS names another version's digest."""
+    for index, entry in enumerate(signing.parse_envelope(envelope)["signatures"]):
+        try:
+            header = canonical.parse_strict(canonical.b64url_decode(entry["protected"]))
+        except (InvalidInputError, KeyError, TypeError):
+            continue
+        named = header.get("digest") if isinstance(header, dict) else None
+        if isinstance(named, str) and named != version.digest:
+            raise SignatureError(
+                f"signature {index} signs {named}, not version {version.number} ({version.digest})",
+                code="wrong_version",
+                field=f"/jws/signatures/{index}",
+            )
+
+
+def _record_covering(
+    session: AsyncSession, ctx: Context, covering: dict[str, parties.CoveringPresignature], now: datetime
+) -> list[str]:
+    """Record the pre-authorised sign-offs in ``covering`` (emptied) with their pre-signatures."""
+    recorded = []
+    for party, presig in sorted(covering.items()):
+        row = Signoff(
+            communique_id=ctx.access.id,
+            version_id=ctx.version.id or 0,
+            party=party,
+            kind=SignoffKind.PRESIGNED,
+            signer=f"presignature:{presig.id}",
+            envelope=presig.envelope_bytes,
+            kids=[presig.kid],
+            iat=None,
+            presignature_id=presig.id,
+            created_at=now,
+        )
+        session.add(row)
+        ctx.rows.append(row)
+        recorded.append(party)
+    covering.clear()
+    return recorded
+
+
+async def add_signoff(
+    session: AsyncSession,
+    *,
+    communique_id: int,
+    caller: Caller,
+    version: int | str,
+    envelope: Mapping[str, Any],
+    templates: Mapping[str, crisis.CrisisTemplate],
+    now: datetime,
+) -> SignoffStatusPublic:
+    """Verify and record the caller's party's JWS over version ``version`` (the head)."""
+    access = drafting.require_admitted(await drafting.get_access(session, communique_id, caller, lock=True))
+    require_role(caller, Role.SIGNATORY)
+    ctx = await load_context(session, access, head_ref(access, version))
+    _require_signable(ctx)
+    party = caller.party
+    if party not in ctx.parties:
+        raise PermissionDeniedError(f"{party} is not among the parties of this version", code="not_a_party")
+    if any(r.party == party and r.withdrawn_at is None and r.kind == SignoffKind.EXPLICIT for r in ctx.rows):
+        raise ConflictError(f"{party} has signed this version already", code="already_signed")
+    _check_version_named(envelope, ctx.version)
+    keys = await parties.key_records(session)
+    accepted = parties.verify_party_envelope(
+        ctx.version.content,
+        envelope,
+        party=party,
+        keys=keys,
+        typ=SIGNOFF_TYP,
+        now=now,
+        earliest=now - IAT_WINDOW + parties.keys.IAT_MAX_SKEW,
+    )
+    row = Signoff(
+        communique_id=access.id,
+        version_id=ctx.version.id or 0,
+        party=party,
+        kind=SignoffKind.EXPLICIT,
+        signer=caller.username,
+        envelope=parties.keys.canonical_envelope(a.entry for a in accepted),
+        kids=sorted({a.kid for a in accepted}),
+        iat=min(a.iat for a in accepted),
+        created_at=now,
+    )
+    session.add(row)
+    ctx.rows.append(row)
+    ev = await evaluate(session, ctx, templates, now, keys=keys)
+    presigned = _record_covering(session, ctx, ev.covering, now)
+    if access.communique.state == CommuniqueState.DRAFTING:
+        access.communique.state = CommuniqueState.SIGNING
+    refresh_ready(ctx, ev)
+    session.add(access.communique)
+    await session.flush()
+    await audit.record(
+        session,
+        at=now,
+        actor=caller.username,
+        party=party,
+        event="signoffs:signoff:add",
+        object=f"communique:{access.id}",
+        details={
+            "version": ctx.version.number,
+            "digest": ctx.version.digest,
+            "kids": row.kids,
+            "presigned": presigned,
+            "met": ev.result.met,
+        },
+    )
+    return status_of(ctx, ev)
+
+
+async def record_presigned(
+    session: AsyncSession,
+    *,
+    communique_id: int,
+    caller: Caller,
+    version: int | str,
+    templates: Mapping[str, crisis.CrisisTemplate],
+    now: datetime,
+) -> SignoffStatusPublic:
+    """Record the pre-authorised sign-offs that cover the head version now (drafters or signatories)."""
+    access = drafting.require_admitted(await drafting.get_access(session, communique_id, caller, lock=True))
+    require_role(caller, Role.DRAFTER, Role.SIGNATORY, Role.SECRETARIAT)
+    ctx = await load_context(session, access, head_ref(access, version))
+    _require_signable(ctx)
+    ev = await evaluate(session, ctx, templates, now)
+    presigned = _record_covering(session, ctx, ev.covering, now)
+    if presigned and access.communique.state == CommuniqueState.DRAFTING:
+        access.communique.state = CommuniqueState.SIGNING
+    refresh_ready(ctx, ev)
+    session.add(access.communique)
+    await session.flush()
+    if presigned:
+        await audit.record(
+            session,
+            at=now,
+            actor=caller.username,
+            party=caller.party,
+            event="signoffs:presigned:add",
+            object=f"communique:{access.id}",
+            details={"version": ctx.version.number, "parties": presigned, "met": ev.result.met},
+        )
+    return status_of(ctx, ev)
+
+
+async def withdraw_signoff(
+    session: AsyncSession,
+    *,
+    communique_id: int,
+    caller: Caller,
+    version: int | str,
+    party: str,
+    templates: Mapping[str, crisis.CrisisTemplate],
+    now: datetime,
+) -> SignoffStatusPublic:
+    """The party's signatory withdraws its sign-off (explicit or pre-authorised) until release."""
+    access = drafting.require_admitted(await drafting.get_access(session, communique_id, caller, lock=True))
+    require_role(caller, Role.SIGNATORY)
+    if caller.party != party:
+        raise PermissionDeniedError(f"only a signatory of {party} may withdraw its sign-off", code="wrong_party")
+    c = access.communique
+    if c.state in (CommuniqueState.RELEASED, CommuniqueState.WITHDRAWN):
+        raise ConflictError(f"communiqué {c.id} is {c.state}: sign-offs can no longer be withdrawn", code="released")
+    ctx = await load_context(session, access, head_ref(access, version))
+    ev = await evaluate(session, ctx, templates, now)
+    rows = [r for r in ctx.rows if r.party == party and r.withdrawn_at is None]
+    if not rows and party in ev.covering:
+        _record_covering(session, ctx, {party: ev.covering[party]}, now)
+        rows = [ctx.rows[-1]]
+    if not rows:
+        raise NotFoundError(f"{party} has no sign-off of version {ctx.version.number}", code="no_signoff")
+    for row in rows:
+        row.withdrawn_at, row.withdrawn_by = now, caller.username
+        session.add(row)
+    ev = await evaluate(session, ctx, templates, now)
+    if c.state == CommuniqueState.SCHEDULED and ctx.version.digest == c.ready_digest:
+        c.state = CommuniqueState.HELD
+    refresh_ready(ctx, ev)
+    session.add(c)
+    await session.flush()
+    await audit.record(
+        session,
+        at=now,
+        actor=caller.username,
+        party=party,
+        event="signoffs:signoff:withdraw",
+        object=f"communique:{access.id}",
+        details={"version": ctx.version.number, "digest": ctx.version.digest, "state": c.state},
+    )
+    return status_of(ctx, ev)
+
+
+async def signoff_envelopes(session: AsyncSession, version: CommuniqueVersion) -> dict[str, list[bytes]]:
+    """The active sign-offs of a version, for the release: ``explicit`` JWS envelopes over the
+    version bytes, and ``presigned`` envelopes over pre-signature objects."""
+    rows = (
+        (
+            await session.execute(
+                select(Signoff)
+                .where(Signoff.version_id == version.id, Signoff.withdrawn_at.is_(None))  # type: ignore[union-attr]
+                .order_by(Signoff.party, Signoff.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    out: dict[str, list[bytes]] = {SignoffKind.EXPLICIT: [], SignoffKind.PRESIGNED: []}
+    for row in rows:
+        out[row.kind].append(row.envelope)
+    return out

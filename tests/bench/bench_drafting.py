@@ -1,0 +1,382 @@
+"""Benchmarks of co-drafting, each beside a baseline measured in the same run on the same database.
+
+Run as ``python tests/bench/bench_drafting.py`` (``make bench`` runs every bench script).
+
+1. Saving a version of a 100-section, 32-party communiqué that merges against a concurrent edit
+   (``drafting.save_version``, whole transaction, SQLite file). Baselines: the same save without a
+   concurrent edit (no merge), and the floor: one transaction writing the same rows (a version and
+   100 items) with no checks, merge, disclosure or audit. Aim: p50 under 20 ms.
+2. Diffing two versions 1,000 versions apart (``drafting.diff_versions``). Baseline: reading the
+   same two versions (``drafting.read_version`` twice), no diff.
+3. Verifying and recording a sign-off with 32 parties (``signoffs.add_signoff``: JWS check, record,
+   quorum over every envelope so far). Baseline: the cryptographic floor, one Ed25519 verify per
+   signature the call checks, on the same signing inputs. Aim: p50 under 5 ms.
+
+Prints p50 and p99 in milliseconds and the ratio to each baseline; exits 0 (the figures are for
+people; budgets are aims, not gates). With ``ENTENTE_TEST_POSTGRES_URL`` set, runs again on a
+throwaway PostgreSQL database, to tell the driver's share from the code's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from entente import canonical, db, drafting, parties, signing, signoffs
+from entente.auth import Caller
+from entente.clock import system_clock
+from entente.disclosure import Marking
+from entente.drafting.writing import write_version
+from entente.models import (
+    CommuniqueCreate,
+    CommuniqueKind,
+    CommuniqueVersion,
+    MarkingInput,
+    PartyKind,
+    Role,
+    SectionInput,
+    VersionItem,
+    VersionSave,
+)
+from entente.settings import load_settings
+
+REPO = Path(__file__).resolve().parents[2]
+PUBLIC = MarkingInput(public=True)
+PARTIES = [f"P{i:02d}" for i in range(32)]
+SECTIONS = 100
+SAVES = 60
+DIFF_DISTANCE = 1000
+DIFFS = 30
+SIGNOFF_ROUNDS = 3
+WORDS = (
+    "the coalition condemns the malicious cyber activity against critical infrastructure and calls on the "
+    "responsible state to cease it immediately in accordance with its international obligations"
+).split()
+
+
+def caller(party: str, *roles: Role) -> Caller:
+    return Caller(0, f"{party.lower()}.user", party, party, frozenset(roles or (Role.DRAFTER,)), "token")
+
+
+def body(seed: int) -> str:
+    return " ".join(WORDS[(seed + i) % len(WORDS)] for i in range(60))
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered) * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+
+
+def line(label: str, samples: list[float]) -> tuple[float, float]:
+    p50, p99 = percentiles(samples)
+    print(f"  {label:<58} p50 {p50:8.2f} ms   p99 {p99:8.2f} ms   (n={len(samples)})")
+    return p50, p99
+
+
+async def timed(maker, action: Callable[..., Awaitable[object]]) -> float:
+    start = time.perf_counter()
+    async with maker.begin() as session:
+        await action(session)
+    return time.perf_counter() - start
+
+
+async def setup(maker, settings) -> int:
+    seeds = [parties.SeedParty(code, f"Party {code}", PartyKind.STATE, "UTC", ()) for code in PARTIES]
+    now = system_clock()
+    async with maker.begin() as session:
+        await parties.seed_coalition(session, seeds, password="bench password 1", now=now)
+    lead = caller(PARTIES[0])
+    data = CommuniqueCreate(
+        kind=CommuniqueKind.JOINT_STATEMENT,
+        title="Bench statement",
+        participants=PARTIES[1:],
+        sections=[SectionInput(heading=f"Section {i}", body=body(i)) for i in range(SECTIONS)],
+    )
+    async with maker.begin() as session:
+        communique, _ = await drafting.create_communique(
+            session,
+            caller=lead,
+            data=data,
+            now=now,
+            max_sections=settings.limits.max_sections,
+            templates={},
+            ladder=None,  # type: ignore[arg-type]  # no incident path here
+        )
+    for code in PARTIES[1:]:
+        async with maker.begin() as session:
+            await drafting.accept_invitation(session, communique_id=communique.id, caller=caller(code), now=now)
+    return communique.id
+
+
+async def head_sections(maker, cid: int) -> tuple[str, list[SectionInput]]:
+    async with maker() as session:
+        access = await drafting.get_access(session, cid, caller(PARTIES[0]))
+        view = await drafting.read_version(session, access, access.communique.head_number)
+    sections = [
+        SectionInput(id=s.item.id, heading=s.item.heading, body=s.item.body, marking=PUBLIC) for s in view.sections
+    ]
+    return view.version.digest, sections
+
+
+async def save(maker, cid: int, party: str, base: str, sections: list[SectionInput]) -> None:
+    async with maker.begin() as session:
+        await drafting.save_version(
+            session,
+            communique_id=cid,
+            caller=caller(party),
+            base_digest=base,
+            data=VersionSave(sections=sections),
+            now=system_clock(),
+            max_sections=200,
+        )
+
+
+def edited(sections: list[SectionInput], index: int, text: str) -> list[SectionInput]:
+    out = list(sections)
+    out[index] = SectionInput(id=out[index].id, heading=out[index].heading, body=text, marking=PUBLIC)
+    return out
+
+
+async def bench_save(maker, cid: int) -> None:
+    print(f"saving a version of a {SECTIONS}-section, {len(PARTIES)}-party communiqué")
+    merged: list[float] = []
+    plain: list[float] = []
+    floor: list[float] = []
+    for i in range(SAVES):
+        base, sections = await head_sections(maker, cid)
+        await save(maker, cid, PARTIES[1], base, edited(sections, i % SECTIONS, f"theirs {i} " + body(i)))
+        mine = edited(sections, (i + 50) % SECTIONS, f"yours {i} " + body(i + 1))
+        merged.append(
+            await timed(
+                maker,
+                lambda s, b=base, m=mine: drafting.save_version(
+                    s,
+                    communique_id=cid,
+                    caller=caller(PARTIES[2]),
+                    base_digest=b,
+                    data=VersionSave(sections=m),
+                    now=system_clock(),
+                    max_sections=200,
+                ),
+            )
+        )
+        base, sections = await head_sections(maker, cid)
+        mine = edited(sections, (i + 25) % SECTIONS, f"plain {i} " + body(i + 2))
+        plain.append(
+            await timed(
+                maker,
+                lambda s, b=base, m=mine: drafting.save_version(
+                    s,
+                    communique_id=cid,
+                    caller=caller(PARTIES[3]),
+                    base_digest=b,
+                    data=VersionSave(sections=m),
+                    now=system_clock(),
+                    max_sections=200,
+                ),
+            )
+        )
+        floor.append(await timed(maker, lambda s, n=i: raw_rows(s, cid, n)))
+    ours, _ = line("save with a three-way merge (drafting.save_version)", merged)
+    no_merge, _ = line("baseline: the same save, no concurrent edit", plain)
+    raw, _ = line("baseline: floor, one transaction writing the same rows", floor)
+    print(
+        f"  ratio merge/no-merge {ours / no_merge:.2f}   merge/floor {ours / raw:.2f}   aim: p50 < 20 ms "
+        f"({'met' if ours < 20 else 'NOT met'})"
+    )
+
+
+async def raw_rows(session, cid: int, n: int) -> None:
+    content = b"x" * 9000
+    version = CommuniqueVersion(
+        communique_id=cid,
+        number=10_000_000 + n,
+        digest=canonical.digest(str(n).encode() + b"f"),
+        title="floor",
+        author="floor",
+        author_party="P00",
+        created_at=system_clock(),
+        content=content,
+    )
+    session.add(version)
+    await session.flush()
+    await session.execute(
+        sa.insert(VersionItem),
+        [
+            {
+                "version_id": version.id,
+                "part": "section",
+                "position": p,
+                "communique_id": cid,
+                "item_id": f"s{p}",
+                "digest": "d" * 43,
+                "disclosure": "e" * 600,
+                "marking": {"public": True},
+                "origin": "P00",
+                "content_hash": "h" * 64,
+            }
+            for p in range(SECTIONS)
+        ],
+    )
+
+
+async def bench_diff(maker, cid: int) -> None:
+    print(f"diffing two versions {DIFF_DISTANCE} versions apart")
+    base, sections = await head_sections(maker, cid)
+    first = None
+    now = system_clock()
+    async with maker.begin() as session:
+        access = await drafting.get_access(session, cid, caller(PARTIES[0]), lock=True)
+        first = access.communique.head_number
+        current = [
+            drafting.make_item("section", s.id, {"heading": s.heading, "body": s.body}, Marking.everyone(), PARTIES[0])
+            for s in sections
+        ]
+        for n in range(DIFF_DISTANCE):
+            index = n % SECTIONS
+            current[index] = drafting.make_item(
+                "section",
+                current[index].id,
+                {"heading": current[index].heading, "body": f"v{n} " + body(n)},
+                current[index].marking,
+                PARTIES[0],
+            )
+            await write_version(
+                session,
+                access.communique,
+                parties=PARTIES,
+                title="Bench statement",
+                sections=current,
+                annex=[],
+                author="bench",
+                author_party=PARTIES[0],
+                now=now,
+            )
+        last = access.communique.head_number
+    ours: list[float] = []
+    reads: list[float] = []
+    for _ in range(DIFFS):
+
+        async def diff(session):
+            access = await drafting.get_access(session, cid, caller(PARTIES[5]))
+            await drafting.diff_versions(session, access, first, last)
+
+        async def read(session):
+            access = await drafting.get_access(session, cid, caller(PARTIES[5]))
+            await drafting.read_version(session, access, first)
+            await drafting.read_version(session, access, last)
+
+        ours.append(await timed(maker, diff))
+        reads.append(await timed(maker, read))
+    p50, _ = line(f"diff version {first} -> {last} (drafting.diff_versions)", ours)
+    base50, _ = line("baseline: reading the same two versions, no diff", reads)
+    print(f"  ratio {p50 / base50:.2f}")
+
+
+async def bench_signoff(maker, cid: int) -> None:
+    print(f"verifying and recording a sign-off with {len(PARTIES)} parties")
+    keys = {code: signing.generate_private_key() for code in PARTIES}
+    now = system_clock()
+    async with maker.begin() as session:
+        for code, key in keys.items():
+            await parties.add_key(
+                session, party=code, jwk=key.public_key.jwk, actor="bench", now=now, not_before=now - timedelta(days=1)
+            )
+    ours: list[float] = []
+    last: list[float] = []
+    floor: list[float] = []
+    for round_ in range(SIGNOFF_ROUNDS):
+        base, sections = await head_sections(maker, cid)
+        await save(maker, cid, PARTIES[0], base, edited(sections, round_, f"round {round_}"))
+        async with maker() as session:
+            access = await drafting.get_access(session, cid, caller(PARTIES[0]))
+            version = await drafting.get_version(session, access, access.communique.head_number)
+        payload = version.content
+        for position, code in enumerate(PARTIES):
+            envelope = signing.sign_detached(payload, [keys[code]], typ=signoffs.SIGNOFF_TYP, iat=int(time.time()))
+            elapsed = await timed(
+                maker,
+                lambda s, c=code, e=envelope: signoffs.add_signoff(
+                    s,
+                    communique_id=cid,
+                    caller=caller(c, Role.SIGNATORY),
+                    version="head",
+                    envelope=e,
+                    templates={},
+                    now=system_clock(),
+                ),
+            )
+            ours.append(elapsed)
+            if position == len(PARTIES) - 1:
+                last.append(elapsed)
+            floor.append(verify_floor(payload, envelope, keys[code], position + 2))
+    p50, _ = line("sign-off, any of the 32 (signoffs.add_signoff)", ours)
+    line("sign-off completing the quorum (32 envelopes re-checked)", last)
+    base50, _ = line("baseline: Ed25519 verifies the call performs, bare", floor)
+    print(f"  ratio {p50 / base50:.2f}   aim: p50 < 5 ms ({'met' if p50 < 5 else 'NOT met'})")
+
+
+def verify_floor(payload: bytes, envelope: dict, key: signing.PrivateKey, count: int) -> float:
+    entry = envelope["signatures"][0]
+    data = f"{entry['protected']}.{canonical.b64url_encode(payload)}".encode("ascii")
+    signature = canonical.b64url_decode(entry["signature"])
+    public = key.public_key
+    start = time.perf_counter()
+    for _ in range(count):
+        signing.verify_bytes(public, data, signature)
+    return time.perf_counter() - start
+
+
+async def run(url: str, settings) -> None:
+    await db.migrate(url)
+    engine = db.create_engine(url)
+    maker = db.sessionmaker(engine)
+    try:
+        cid = await setup(maker, settings)
+        await bench_save(maker, cid)
+        await bench_signoff(maker, cid)
+        await bench_diff(maker, cid)
+    finally:
+        await engine.dispose()
+
+
+async def admin(url: str, statement: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(REPO / "config" / "entente.toml", env={"ENTENTE_PATHS_VAR": tmp})
+        print("== SQLite (aiosqlite, WAL), the default")
+        await run(settings.database_url, settings)
+        postgres = os.environ.get("ENTENTE_TEST_POSTGRES_URL")
+        if postgres:
+            name = f"entente_bench_{uuid.uuid4().hex[:10]}"
+            await admin(postgres, f'CREATE DATABASE "{name}"')
+            try:
+                print("== PostgreSQL (asyncpg), same figures")
+                await run(make_url(postgres).set(database=name).render_as_string(hide_password=False), settings)
+            finally:
+                await admin(postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
