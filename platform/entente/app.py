@@ -27,7 +27,7 @@ from entente.clock import Clock, system_clock
 from entente.crisis import load_templates
 from entente.ladder import load_ladder
 from entente.settings import Settings
-from entente.web import api, communique_pages, incident_pages, middlewares, pages, public
+from entente.web import api, communique_pages, incident_pages, middlewares, pages, public, sanctions_pages
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -69,5 +69,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     pages.add_routes(app)
     incident_pages.add_routes(app)
     communique_pages.add_routes(app)
+    sanctions_pages.add_routes(app)
     app.router.add_static("/static/", pages_dir / "static", name="static", append_version=True)
     return app

@@ -1,0 +1,130 @@
+"""``entente sanctions export|import``: a sanctions package's designations as EU/OFAC XML or flat CSV.
+
+Both go through the API at ``$ENTENTE_URL`` with ``$ENTENTE_TOKEN`` (an API token of a drafter), so
+the server's disclosure rules decide what an export holds (what the token's party may see, or only the
+public part with ``--public``) and an import is checked exactly as ``POST .../import`` checks it
+(all rows or none, each error with its row and column).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, run
+from entente.errors import UnavailableError
+
+URL_ENV, TOKEN_ENV = "ENTENTE_URL", "ENTENTE_TOKEN"
+FORMATS = ("eu-xml", "ofac-xml", "csv")
+
+
+def _package(text: str) -> int:
+    if not text.isdigit() or len(text) > 12:
+        raise argparse.ArgumentTypeError(f"{text!r}: a package id is a number")
+    return int(text)
+
+
+def register(commands: Any) -> None:
+    sanctions = commands.add_parser(
+        "sanctions",
+        help="export and import the designations of a sanctions package (through the API)",
+        description=f"Talks to ${URL_ENV} with ${TOKEN_ENV} (a drafter's API token).",
+    ).add_subparsers(dest="sanctions_command", metavar="ACTION", required=True)
+
+    p = sanctions.add_parser("export", help="export a package as eu-xml, ofac-xml or csv")
+    p.add_argument("package", type=_package, metavar="PACKAGE")
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.add_argument("--public", action="store_true", help="only the public part (no confidential material)")
+    p.add_argument("--out", metavar="FILE", help="write here (default: standard output)")
+    p.set_defaults(run=cmd_export)
+
+    p = sanctions.add_parser("import", help="import a flat CSV into a package: all rows or none")
+    p.add_argument("package", type=_package, metavar="PACKAGE")
+    p.add_argument("file", metavar="FILE", help="a UTF-8 CSV of the export's shape")
+    p.add_argument("--confirm", action="store_true", help="add rows that probably match existing designations")
+    p.set_defaults(run=cmd_import)
+
+
+def _endpoint() -> tuple[str, str] | None:
+    url, token = os.environ.get(URL_ENV), os.environ.get(TOKEN_ENV)
+    if not (url and token):
+        print(f"entente: set {URL_ENV} and {TOKEN_ENV}", file=sys.stderr)
+        return None
+    return url.rstrip("/"), token
+
+
+async def _call(method: str, url: str, token: str, **kwargs: Any) -> tuple[int, bytes]:
+    headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+    try:
+        async with aiohttp.ClientSession() as client, client.request(method, url, headers=headers, **kwargs) as r:
+            return r.status, await r.read()
+    except aiohttp.ClientError as exc:
+        raise UnavailableError(f"cannot reach {url}: {exc}") from None
+
+
+def _refused(status: int, body: bytes) -> int:
+    try:
+        problem = json.loads(body)
+    except ValueError:
+        problem = {"detail": body[:200].decode("utf-8", "replace")}
+    print(
+        f"entente: the server refused ({status} {problem.get('code', '')}): {problem.get('detail', '')}",
+        file=sys.stderr,
+    )
+    for error in problem.get("errors", []) or []:
+        where = f"row {error.get('row')}" + (f", column {error['column']}" if error.get("column") else "")
+        print(f"  {where}: {error.get('reason')}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    endpoint = _endpoint()
+    if endpoint is None:
+        return EXIT_USAGE
+    url, token = endpoint
+    view = "public" if args.public else "party"
+    status, body = run(
+        _call("GET", f"{url}/api/v1/sanctions/packages/{args.package}/export?format={args.format}&view={view}", token)
+    )
+    if status != 200:
+        return _refused(status, body)
+    if args.out:
+        Path(args.out).write_bytes(body)
+        print(f"package {args.package} written to {args.out} ({args.format}, {view})", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    endpoint = _endpoint()
+    if endpoint is None:
+        return EXIT_USAGE
+    url, token = endpoint
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"entente: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    query = "?confirm=true" if args.confirm else ""
+    status, body = run(
+        _call(
+            "POST",
+            f"{url}/api/v1/sanctions/packages/{args.package}/import{query}",
+            token,
+            data=data,
+            headers={"Content-Type": "text/csv"},
+        )
+    )
+    if status != 201:
+        return _refused(status, body)
+    package = json.loads(body)
+    print(f"imported into package {args.package}: now {len(package['designations'])} designations")
+    return EXIT_OK

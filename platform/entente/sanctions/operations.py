@@ -1,0 +1,305 @@
+"""What drafters and parties do to a sanctions package; each step saves one new communiqué version.
+
+- :func:`add_designation` / :func:`update_designation` (measures, duplicates, confirm)
+- :func:`record_adoption` (adopt with the legal act / decline with a reason / lift, per party)
+- :func:`take_effect_package`, :func:`renew_designation`, :func:`amend_designation`,
+  :func:`lift_designation` (lifecycle, :mod:`.lifecycle`)
+- :func:`import_designations` (a flat CSV, all or nothing)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from entente import drafting
+from entente.auth import Caller
+from entente.disclosure import Marking
+from entente.errors import ConflictError, InvalidInputError, PermissionDeniedError
+from entente.ladder import Ladder
+
+from . import adoption, lifecycle
+from .imports import import_csv
+from .matching import require_no_duplicate_in_package
+from .model import Designation
+from .packages import Package, check_designation, get_package, package_designations, require_adopter, save_designations
+from .parts import AdoptionState
+
+__all__ = [
+    "add_designation",
+    "amend_designation",
+    "import_designations",
+    "lift_designation",
+    "record_adoption",
+    "renew_designation",
+    "take_effect_package",
+    "update_designation",
+]
+
+
+def _marking(given: Mapping[str, Any] | None, author: str) -> Marking | None:
+    if given is None:
+        return None
+    return Marking.from_dict(dict(given), author=author, field="/marking")
+
+
+async def _others(session: AsyncSession, caller: Caller) -> list[tuple[int, Designation]]:
+    return [(package.id, placed.designation) for package, placed in await package_designations(session, caller)]
+
+
+async def _editable(session: AsyncSession, package_id: int, caller: Caller) -> Package:
+    package = await get_package(session, package_id, caller, lock=True)
+    if not caller.has_role(*drafting.EDIT_ROLES):
+        raise PermissionDeniedError("editing designations needs the drafter role", code="role_required")
+    return package
+
+
+async def add_designation(
+    session: AsyncSession,
+    *,
+    package_id: int,
+    caller: Caller,
+    content: Mapping[str, Any],
+    marking: Mapping[str, Any] | None,
+    confirm: bool,
+    now: datetime,
+    ladder: Ladder,
+    max_sections: int,
+) -> Package:
+    """Add a designation (version 1, proposed by the caller's party) as a new package version."""
+    package = await _editable(session, package_id, caller)
+    values = dict(content)
+    values.setdefault("proposed_by", caller.party)
+    values.update({"version": 1, "version_at": now.isoformat()})
+    for member in ("effective_at", "review_at", "lifted_at"):
+        values.pop(member, None)
+    designation = Designation.from_annex_content(values)
+    if any(p.designation.id == designation.id for p in package.designations):
+        raise ConflictError(
+            f"designation {designation.id} is already in this package",
+            code="duplicate_designation",
+            field="/designation/id",
+        )
+    check_designation(package, designation, ladder=ladder, others=await _others(session, caller), confirm=confirm)
+    return await save_designations(
+        session,
+        package,
+        caller=caller,
+        changed=[(designation, _marking(marking, caller.party) or Marking.everyone())],
+        now=now,
+        max_sections=max_sections,
+        event="add",
+    )
+
+
+async def update_designation(
+    session: AsyncSession,
+    *,
+    package_id: int,
+    designation_id: str,
+    caller: Caller,
+    content: Mapping[str, Any],
+    marking: Mapping[str, Any] | None,
+    confirm: bool,
+    now: datetime,
+    ladder: Ladder,
+    max_sections: int,
+) -> Package:
+    """Replace a designation's content (its id, lifecycle instants and parties' positions are kept)."""
+    package = await _editable(session, package_id, caller)
+    old = package.get(designation_id).designation
+    values = dict(content)
+    values.update(
+        {
+            "id": old.id,
+            "proposed_by": old.proposed_by,
+            "version": old.version + 1,
+            "version_at": now.isoformat(),
+            "parties": [p.model_dump(mode="json", exclude_none=True) for p in old.parties],
+        }
+    )
+    for member in ("effective_at", "review_at", "lifted_at"):
+        value = getattr(old, member)
+        values[member] = value.isoformat() if value is not None else None
+        if value is None:
+            values.pop(member)
+    designation = Designation.from_annex_content(values)
+    check_designation(package, designation, ladder=ladder, others=await _others(session, caller), confirm=confirm)
+    return await save_designations(
+        session,
+        package,
+        caller=caller,
+        changed=[(designation, _marking(marking, caller.party))],
+        now=now,
+        max_sections=max_sections,
+        event="update",
+    )
+
+
+async def record_adoption(
+    session: AsyncSession,
+    *,
+    package_id: int,
+    designation_id: str,
+    caller: Caller,
+    party: str,
+    state: AdoptionState,
+    legal_act: str | None,
+    legal_basis: str | None,
+    reason: str | None,
+    on: date | None,
+    now: datetime,
+    max_sections: int,
+) -> Package:
+    """``party`` adopts (with ``legal_act``), declines (with ``reason``), lifts, or reconsiders (``proposed``).
+
+    A party that may not see the designation gets the NotFoundError a missing designation gets."""
+    require_adopter(caller, party)
+    package = await get_package(session, package_id, caller, lock=True)
+    placed = package.get(designation_id)
+    day = on or now.date()
+    d, marking = placed.designation, placed.marking
+    if state is AdoptionState.ADOPTED:
+        if not legal_act:
+            raise InvalidInputError("adopting names the legal act", code="legal_act_required", field="/legal_act")
+        changed = adoption.adopt(
+            d, party=party, legal_act=legal_act, on=day, at=now, legal_basis=legal_basis, marking=marking
+        )
+    elif state is AdoptionState.DECLINED:
+        if not reason:
+            raise InvalidInputError("declining gives a reason", code="reason_required", field="/reason")
+        changed = adoption.decline(d, party=party, on=day, reason=reason, at=now, marking=marking)
+    elif state is AdoptionState.LIFTED:
+        changed = adoption.lift_for_party(d, party=party, on=day, at=now, marking=marking)
+    else:
+        changed = adoption.reconsider(d, party=party, at=now, marking=marking)
+    return await save_designations(
+        session, package, caller=caller, changed=[(changed, None)], now=now, max_sections=max_sections, event="adoption"
+    )
+
+
+async def take_effect_package(
+    session: AsyncSession,
+    *,
+    package_id: int,
+    caller: Caller,
+    at: datetime,
+    now: datetime,
+    ladder: Ladder,
+    max_sections: int,
+) -> Package:
+    """Every designation not yet in effect takes effect at ``at`` (the release instant), reviewed after the
+    tier's ``review_days``."""
+    package = await _editable(session, package_id, caller)
+    days = package.tier(ladder).review_days
+    changed = [
+        (lifecycle.take_effect(p.designation, at=at, review_days=days), None)
+        for p in package.designations
+        if p.designation.effective_at is None
+    ]
+    if not changed:
+        raise ConflictError("every designation of this package is already in effect", code="designation_effective")
+    return await save_designations(
+        session, package, caller=caller, changed=changed, now=now, max_sections=max_sections, event="take_effect"
+    )
+
+
+async def renew_designation(
+    session: AsyncSession,
+    *,
+    package_id: int,
+    designation_id: str,
+    caller: Caller,
+    now: datetime,
+    ladder: Ladder,
+    max_sections: int,
+) -> Package:
+    package = await _editable(session, package_id, caller)
+    d = lifecycle.renew(package.get(designation_id).designation, at=now, review_days=package.tier(ladder).review_days)
+    return await save_designations(
+        session, package, caller=caller, changed=[(d, None)], now=now, max_sections=max_sections, event="renew"
+    )
+
+
+async def amend_designation(
+    session: AsyncSession,
+    *,
+    package_id: int,
+    designation_id: str,
+    caller: Caller,
+    reasons: str,
+    now: datetime,
+    max_sections: int,
+) -> Package:
+    package = await _editable(session, package_id, caller)
+    d = lifecycle.amend(package.get(designation_id).designation, at=now, reasons=reasons)
+    return await save_designations(
+        session, package, caller=caller, changed=[(d, None)], now=now, max_sections=max_sections, event="amend"
+    )
+
+
+async def lift_designation(
+    session: AsyncSession, *, package_id: int, designation_id: str, caller: Caller, now: datetime, max_sections: int
+) -> Package:
+    package = await _editable(session, package_id, caller)
+    d = lifecycle.lift(package.get(designation_id).designation, at=now)
+    return await save_designations(
+        session, package, caller=caller, changed=[(d, None)], now=now, max_sections=max_sections, event="lift"
+    )
+
+
+async def import_designations(
+    session: AsyncSession,
+    *,
+    package_id: int,
+    caller: Caller,
+    data: bytes,
+    confirm: bool,
+    now: datetime,
+    ladder: Ladder,
+    max_sections: int,
+) -> Package:
+    """Add every designation of a flat CSV, all or nothing (row and column for each error)."""
+    package = await _editable(session, package_id, caller)
+    imported = import_csv(data)
+    present = {p.designation.id for p in package.designations}
+    others = await _others(session, caller)
+    errors: list[dict[str, Any]] = []
+    fresh: list[Designation] = []
+    for row, designation in enumerate(imported, start=2):
+        if designation.id in present:
+            errors.append(
+                {"row": row, "column": "id", "reason": f"designation {designation.id} is already in this package"}
+            )
+            continue
+        d = designation.evolve(version=1, version_at=now, effective_at=None, review_at=None, lifted_at=None, bump=False)
+        try:
+            check_designation(package, d, ladder=ladder, others=others, confirm=confirm)
+        except (InvalidInputError, ConflictError) as exc:
+            errors.append({"row": row, "column": None, "reason": exc.detail, "code": exc.code, **exc.extra})
+            continue
+        fresh.append(d)
+    if not errors:
+        try:
+            require_no_duplicate_in_package([p.designation for p in package.designations] + fresh)
+        except ConflictError as exc:
+            errors.append({"row": None, "column": None, "reason": exc.detail, "code": exc.code})
+    if errors:
+        raise InvalidInputError(
+            f"{len(errors)} row{'s' if len(errors) > 1 else ''} cannot be imported; nothing was imported",
+            code="import_invalid",
+            field="",
+            extra={"errors": errors},
+        )
+    return await save_designations(
+        session,
+        package,
+        caller=caller,
+        changed=[(d, None) for d in fresh],
+        now=now,
+        max_sections=max_sections,
+        event="import",
+    )

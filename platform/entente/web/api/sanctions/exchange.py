@@ -1,0 +1,154 @@
+"""Sanctions packages: the coordination view, the review list, exports and the CSV import."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiohttp import web
+
+from entente.appkeys import caller_key, clock_key, ladder_key, sessionmaker_key
+from entente.auth import require_caller
+from entente.errors import InvalidInputError, MalformedInputError
+from entente.models import (
+    CoordinationPublic,
+    CoordinationRowPublic,
+    PackagePublic,
+    ReviewPublic,
+)
+from entente.sanctions import operations
+from entente.sanctions.packages import get_package
+from entente.sanctions.views import ExportFormat, coordination, export_package, reviews_due
+from entente.web.bodies import json_response
+from entente.web.openapi import ApiRoutes
+
+from .shapes import API, MAX_IMPORT_BYTES, ONE, TAG, package_id_of, package_public, request_context
+
+routes = ApiRoutes()
+
+
+@routes.route(
+    "GET",
+    f"{ONE}/coordination",
+    name="api-sanctions-coordination",
+    summary="Designations against parties with each party's adoption state (gaps: no position yet)",
+    tag=TAG,
+    response=CoordinationPublic,
+    errors=(404,),
+)
+async def coordination_view(request: web.Request) -> web.Response:
+    caller = require_caller(request[caller_key])
+    async with request.app[sessionmaker_key]() as session:
+        package = await get_package(session, package_id_of(request), caller)
+    parties, rows = coordination(package)
+    out = CoordinationPublic(
+        package=package.id,
+        parties=parties,
+        rows=[
+            CoordinationRowPublic(
+                designation=r.designation.designation.id,
+                name=r.designation.designation.display_name,
+                proposed_by=r.designation.designation.proposed_by,
+                states=r.states,
+            )
+            for r in rows
+        ],
+        gaps=[
+            {"designation": r.designation.designation.id, "party": party}
+            for r in rows
+            for party, state in r.states.items()
+            if state in (None, "proposed")
+        ],
+    )
+    return json_response(out)
+
+
+@routes.route(
+    "GET",
+    f"{API}/sanctions/reviews",
+    name="api-sanctions-reviews",
+    summary="Designations in effect due for review within ?days= (default 30) across my packages, soonest first",
+    tag=TAG,
+    response=ReviewPublic,
+    response_list=True,
+    errors=(422,),
+)
+async def reviews(request: web.Request) -> web.Response:
+    caller = require_caller(request[caller_key])
+    days_text = request.query.get("days", "30")
+    if not days_text.isdigit() or not 0 <= int(days_text) <= 3650:
+        raise InvalidInputError("days is a whole number from 0 to 3650", code="invalid_days", field="/days")
+    async with request.app[sessionmaker_key]() as session:
+        due = await reviews_due(session, caller, request.app[clock_key](), within=timedelta(days=int(days_text)))
+    return json_response(
+        [
+            ReviewPublic(
+                package=p.id,
+                package_title=p.communique.title,
+                designation=d.id,
+                name=d.display_name,
+                effective_at=d.effective_at,
+                review_at=d.review_at,
+            )
+            for p, d in due
+        ]
+    )
+
+
+@routes.route(
+    "GET",
+    f"{ONE}/export",
+    name="api-sanctions-export",
+    summary="Export ?format=eu-xml|ofac-xml|csv: what I may see (with evidence), or ?view=public for the public part",
+    tag=TAG,
+    content_type="application/xml",
+    errors=(404, 422),
+)
+async def export(request: web.Request) -> web.Response:
+    caller = require_caller(request[caller_key])
+    try:
+        fmt = ExportFormat(request.query.get("format", "csv"))
+    except ValueError:
+        raise InvalidInputError("format is eu-xml, ofac-xml or csv", code="invalid_format", field="/format") from None
+    view = request.query.get("view", "party")
+    if view not in ("party", "public"):
+        raise InvalidInputError("view is party or public", code="invalid_view", field="/view")
+    async with request.app[sessionmaker_key]() as session:
+        package = await get_package(session, package_id_of(request), caller)
+    body = export_package(package, fmt, public=view == "public", now=request.app[clock_key]())
+    suffix = "csv" if fmt is ExportFormat.CSV else "xml"
+    return web.Response(
+        body=body,
+        content_type=fmt.media_type,
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="sanctions-{package.id}-{fmt.value}.{suffix}"'},
+    )
+
+
+@routes.route(
+    "POST",
+    f"{ONE}/import",
+    name="api-sanctions-upload",
+    summary="Import a flat CSV (text/csv body, UTF-8): all rows or none, errors with row and column; ?confirm=true",
+    tag=TAG,
+    response=PackagePublic,
+    status=201,
+    errors=(400, 403, 404, 409, 413),
+)
+async def import_(request: web.Request) -> web.Response:
+    caller = require_caller(request[caller_key])
+    if request.content_type != "text/csv":
+        raise MalformedInputError("send the CSV file as Content-Type: text/csv", code="unsupported_media_type")
+    if request.content_length is not None and request.content_length > MAX_IMPORT_BYTES:
+        raise InvalidInputError("the CSV file is larger than 5 MiB", code="too_large")
+    data = await request.read()
+    async with request.app[sessionmaker_key].begin() as session:
+        package = await operations.import_designations(
+            session,
+            package_id=package_id_of(request),
+            caller=caller,
+            data=data,
+            confirm=request.query.get("confirm") == "true",
+            ladder=request.app[ladder_key],
+            **request_context(request),
+        )
+    return json_response(package_public(package), status=201)

@@ -1,0 +1,183 @@
+"""Pages for sanctions packages: the coordination view (with my party's adoption form) and the review list.
+
+Both read through :mod:`entente.sanctions.packages` (drafting's disclosure filter); the adoption form
+calls the same domain function as ``POST /api/v1/sanctions/packages/{id}/designations/{did}/adoption``.
+Designations are added and edited as JSON (the API's annex content form) in a text area, with a
+marking (public, or the participating parties) and a ``confirm`` box for probable duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+
+from entente.appkeys import clock_key, ladder_key, sessionmaker_key, settings_key
+from entente.auth import Caller
+from entente.errors import EntenteError, InvalidInputError, NotFoundError
+from entente.models import Role
+from entente.sanctions import AdoptionState, operations
+from entente.sanctions.packages import Package, get_package
+from entente.sanctions.views import coordination, reviews_due
+from entente.web import forms, problems
+from entente.web.html import render
+from entente.web.pages import require_page_caller
+
+_ADOPTION_FIELDS = {"csrf_token", "state", "legal_act", "reason", "on"}
+_DESIGNATION_FIELDS = {"csrf_token", "designation", "marking", "confirm"}
+_LIFECYCLE_MEMBERS = ("version", "version_at", "effective_at", "review_at", "lifted_at", "parties")
+
+
+def _package_id(request: web.Request) -> int:
+    text = request.match_info["package"]
+    if not text.isdigit() or len(text) > 12:
+        raise NotFoundError(f"no sanctions package {text[:20]}")
+    return int(text)
+
+
+def _editable_json(package: Package) -> dict[str, str]:
+    """Each designation's content as the edit form shows it (lifecycle members are kept by the server)."""
+    out = {}
+    for placed in package.designations:
+        content = placed.designation.to_annex_content()
+        for member in _LIFECYCLE_MEMBERS:
+            content.pop(member, None)
+        out[placed.designation.id] = json.dumps(content, ensure_ascii=False, indent=2)
+    return out
+
+
+def _context(package: Package, caller: Caller, *, error: EntenteError | None = None, draft: str = "") -> dict[str, Any]:
+    parties, rows = coordination(package)
+    return {
+        "editable": _editable_json(package),
+        "may_edit": caller.has_role(Role.DRAFTER, Role.SECRETARIAT),
+        "draft": draft,
+        "candidates": (error.extra.get("candidates") if error is not None else None) or [],
+        "field_errors": (error.extra.get("errors") if error is not None else None) or [],
+        "package": package,
+        "parties": parties,
+        "rows": rows,
+        "states": [s.value for s in AdoptionState],
+        "may_adopt": caller.has_role(Role.DRAFTER, Role.SIGNATORY, Role.SECRETARIAT),
+        "error": error,
+    }
+
+
+async def package_page(request: web.Request) -> web.Response:
+    caller = require_page_caller(request)
+    async with request.app[sessionmaker_key]() as session:
+        package = await get_package(session, _package_id(request), caller)
+    return render(request, "sanctions/package.html", _context(package, caller))
+
+
+async def adoption_submit(request: web.Request) -> web.StreamResponse:
+    caller = require_page_caller(request)
+    package_id = _package_id(request)
+    form = await forms.read_form(request, _ADOPTION_FIELDS)
+    try:
+        state = AdoptionState(form.get("state", ""))
+    except ValueError:
+        state = None
+    try:
+        if state is None:
+            raise InvalidInputError("choose a state", code="invalid_state", field="state")
+        on_text = forms.text(form, "on", max_length=10, required=False)
+        try:
+            on = date.fromisoformat(on_text) if on_text else None
+        except ValueError:
+            raise InvalidInputError("a date like 2026-11-27", field="on") from None
+        async with request.app[sessionmaker_key].begin() as session:
+            await operations.record_adoption(
+                session,
+                package_id=package_id,
+                designation_id=request.match_info["designation"],
+                caller=caller,
+                party=caller.party,
+                state=state,
+                legal_act=forms.text(form, "legal_act", max_length=300, required=False) or None,
+                legal_basis=None,
+                reason=forms.text(form, "reason", max_length=5000, required=False) or None,
+                on=on,
+                now=request.app[clock_key](),
+                max_sections=request.app[settings_key].limits.max_sections,
+            )
+    except NotFoundError:
+        raise
+    except EntenteError as exc:
+        status = problems.status_for(exc)
+        async with request.app[sessionmaker_key]() as session:
+            package = await get_package(session, package_id, caller)
+        return render(request, "sanctions/package.html", _context(package, caller, error=exc), status=status)
+    raise web.HTTPSeeOther(location=str(request.app.router["sanctions-package"].url_for(package=str(package_id))))
+
+
+async def designation_submit(request: web.Request) -> web.StreamResponse:
+    """Add (no ``designation`` segment) or replace a designation from the JSON text area."""
+    caller = require_page_caller(request)
+    package_id = _package_id(request)
+    form = await forms.read_form(request, _DESIGNATION_FIELDS)
+    text = form.get("designation", "")
+    try:
+        try:
+            content = json.loads(text)
+        except ValueError as exc:
+            raise InvalidInputError(f"not JSON: {exc}", code="invalid_json", field="designation") from None
+        if not isinstance(content, dict):
+            raise InvalidInputError("a designation is a JSON object", field="designation")
+        async with request.app[sessionmaker_key].begin() as session:
+            package = await get_package(session, package_id, caller)
+            marking: dict[str, Any] = {"public": True}
+            if form.get("marking") == "participants":
+                marking = {"public": False, "releasable_to": package.access.accepted_parties}
+            common: dict[str, Any] = {
+                "package_id": package_id,
+                "caller": caller,
+                "content": content,
+                "marking": marking,
+                "confirm": bool(form.get("confirm")),
+                "now": request.app[clock_key](),
+                "ladder": request.app[ladder_key],
+                "max_sections": request.app[settings_key].limits.max_sections,
+            }
+            designation_id = request.match_info.get("designation")
+            if designation_id is None:
+                await operations.add_designation(session, **common)
+            else:
+                await operations.update_designation(session, designation_id=designation_id, **common)
+    except NotFoundError:
+        raise
+    except EntenteError as exc:
+        status = problems.status_for(exc)
+        async with request.app[sessionmaker_key]() as session:
+            package = await get_package(session, package_id, caller)
+        return render(
+            request, "sanctions/package.html", _context(package, caller, error=exc, draft=text), status=status
+        )
+    raise web.HTTPSeeOther(location=str(request.app.router["sanctions-package"].url_for(package=str(package_id))))
+
+
+async def reviews_page(request: web.Request) -> web.Response:
+    caller = require_page_caller(request)
+    async with request.app[sessionmaker_key]() as session:
+        due = await reviews_due(session, caller, request.app[clock_key]())
+    return render(request, "sanctions/reviews.html", {"due": due})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/sanctions/reviews", reviews_page, name="sanctions-reviews")
+    app.router.add_get("/sanctions/packages/{package}", package_page, name="sanctions-package")
+    app.router.add_post(
+        "/sanctions/packages/{package}/designations", designation_submit, name="sanctions-designation-add"
+    )
+    app.router.add_post(
+        "/sanctions/packages/{package}/designations/{designation}",
+        designation_submit,
+        name="sanctions-designation-edit",
+    )
+    app.router.add_post(
+        "/sanctions/packages/{package}/designations/{designation}/adoption",
+        adoption_submit,
+        name="sanctions-adoption",
+    )

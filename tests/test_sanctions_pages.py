@@ -1,0 +1,91 @@
+"""Pages: the coordination view with my party's adoption form, and the review list (no JavaScript)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.test_sanctions_packages import DESIGNATIONS, SANCTIONS, Desk
+
+
+@pytest.fixture
+def desk(world) -> Desk:
+    return Desk(world)
+
+
+async def sign_in(client, username: str) -> str:
+    page = await client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
+    response = await client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}, allow_redirects=False
+    )
+    assert response.status == 303
+    page = await client.get("/sanctions/reviews")
+    return re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
+
+
+async def test_the_coordination_page_records_my_party_declining_a_designation(desk) -> None:
+    pid = await desk.package()
+    await desk.add(pid, "D-002")
+    client = desk.world.client
+    csrf = await sign_in(client, "fr.signatory")
+    page = await client.get(f"/sanctions/packages/{pid}")
+    text = await page.text()
+    assert page.status == 200 and "<script" not in text and "D-002" in text and "no position" not in text
+    path = f"/sanctions/packages/{pid}/designations/D-002/adoption"
+    refused = await client.post(path, data={"csrf_token": csrf, "state": "declined"}, allow_redirects=False)
+    assert refused.status == 422 and "reason" in await refused.text()
+    done = await client.post(
+        path, data={"csrf_token": csrf, "state": "declined", "reason": "Not under our law."}, allow_redirects=False
+    )
+    assert done.status == 303
+    _, grid = await desk.call("ee.drafter", "GET", f"{SANCTIONS}/{pid}/coordination", status=200)
+    assert grid["rows"][0]["states"]["FR"] == "declined"
+    hidden = await client.get(f"/sanctions/packages/{pid + 1000}")
+    assert hidden.status == 404
+
+
+async def test_the_review_list_page_shows_designations_in_effect(desk, clock) -> None:
+    pid = await desk.package()
+    await desk.add(pid, "D-003")
+    await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{pid}/effect", {}, status=200)
+    client = desk.world.client
+    await sign_in(client, "ee.drafter")
+    page = await client.get("/sanctions/reviews")
+    assert page.status == 200 and "D-003" not in await page.text()  # 60 days away, 30-day notice
+    clock.advance(timedelta(days=40))
+    await sign_in(client, "ee.drafter")
+    page = await client.get("/sanctions/reviews")
+    text = await page.text()
+    assert page.status == 200 and "D-003" in text and DESIGNATIONS["D-003"]["id"] in text
+
+
+async def test_designations_are_added_and_edited_from_the_page_with_duplicate_warnings(desk) -> None:
+    pid = await desk.package()
+    await desk.add(pid, "D-001")
+    client = desk.world.client
+    csrf = await sign_in(client, "ee.drafter")
+    path = f"/sanctions/packages/{pid}/designations"
+    text = json.dumps(DESIGNATIONS["D-010"], ensure_ascii=False)
+    warned = await client.post(path, data={"csrf_token": csrf, "designation": text}, allow_redirects=False)
+    body = await warned.text()
+    assert warned.status == 409 and "D-001" in body and "score" in body
+    bad = await client.post(path, data={"csrf_token": csrf, "designation": "{not json"}, allow_redirects=False)
+    assert bad.status == 422 and "not JSON" in await bad.text()
+    added = await client.post(
+        path, data={"csrf_token": csrf, "designation": text, "confirm": "1"}, allow_redirects=False
+    )
+    assert added.status == 303
+    changed = dict(DESIGNATIONS["D-010"]) | {"reasons": "Edited on the page."}
+    edited = await client.post(
+        f"{path}/D-010",
+        data={"csrf_token": csrf, "designation": json.dumps(changed), "confirm": "1"},
+        allow_redirects=False,
+    )
+    assert edited.status == 303
+    _, package = await desk.call("ee.drafter", "GET", f"{SANCTIONS}/{pid}", status=200)
+    assert package["designations"][1]["designation"]["reasons"] == "Edited on the page."
