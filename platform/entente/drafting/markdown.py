@@ -26,7 +26,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The inspector parses *with* HTML recognised and every link kept, so it sees what an attacker meant.
 _inspector = MarkdownIt("commonmark", {"html": True})
 _inspector.validateLink = lambda url: True  # type: ignore[method-assign]
-_renderer = MarkdownIt("commonmark", {"html": False})
+_renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
 def _tokens(tokens: Iterable[Token]) -> Iterable[Token]:

@@ -6,10 +6,9 @@ import re
 from typing import Any
 
 from aiohttp import web
-from markdown_it import MarkdownIt
-from markupsafe import Markup
 
 from entente import incidents
+from entente.drafting.markdown import render_markdown
 from entente.errors import (
     ConflictError,
     EntenteError,
@@ -22,16 +21,13 @@ from entente.incidents.access import NO_INCIDENT
 from entente.ladder import Ladder, MetricKind
 from entente.models import IncidentMarkingIn
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 _NUMBER = re.compile(r"\d+(\.\d+)?")
 METRIC_PREFIX = "metric."
 #: Refusals shown beside the form that caused them (anything else: the error page).
 SHOWN_ERRORS = (InvalidInputError, ConflictError, PreconditionRequiredError, PermissionDeniedError)
 
 
-def markdown(text: str) -> Markup:
-    """Markdown to HTML with raw HTML disabled (escaped) and unsafe link schemes refused."""
-    return Markup(_markdown.render(text))  # noqa: S704 - markdown-it escapes: html is off
+markdown = render_markdown  # one Markdown renderer for every page (raw HTML disabled)
 
 
 # --- reading forms ------------------------------------------------------------------------------
