@@ -431,3 +431,45 @@ async def test_an_editor_reusing_the_id_of_evidence_it_cannot_see_loses_nothing(
     assert "Source report on the unit's chain of command." in texts and len(texts) == 2  # FR's note is not EE's
     _, fr = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{pid}", status=200)
     assert {e["id"] for e in fr["designations"][0]["designation"]["evidence"]} == {"E-001", "E-002"}
+
+
+async def test_a_package_with_one_declined_designation_is_signed_off_by_all_three_parties(desk, world) -> None:
+    """The issue's end to end: drafted, positions recorded (FR declines one), then every party signs the head."""
+    from entente import parties, signing
+    from entente.signoffs import SIGNOFF_TYP
+
+    pid = await desk.package()
+    for did in ("D-001", "D-002", "D-003"):
+        await desk.add(pid, did)
+    for party, user in {"EE": "ee.signatory", "FR": "fr.signatory", "EU": "eu.signatory"}.items():
+        for did in ("D-001", "D-002", "D-003"):
+            if party == "FR" and did == "D-002":
+                body = {"party": "FR", "state": "declined", "reason": "No legal basis in French law."}
+            else:
+                body = {"party": party, "state": "adopted", "legal_act": f"{party} act 2026/{did}"}
+            await desk.call(user, "POST", f"{SANCTIONS}/{pid}/designations/{did}/adoption", body, status=200)
+    keys = {party: signing.generate_private_key() for party in ("EE", "FR", "EU")}
+    async with world.sessions.begin() as session:
+        for party, key in keys.items():
+            await parties.add_key(
+                session,
+                party=party,
+                jwk=key.public_key.jwk,
+                actor="test",
+                now=world.clock(),
+                not_before=world.clock() - timedelta(days=1),
+            )
+    response, _ = await desk.call(
+        "ee.signatory", "GET", f"/api/v1/communiques/{pid}/versions/head/signing-payload", status=200
+    )
+    data = await response.read()
+    status: dict[str, Any] = {}
+    for party, user in {"EE": "ee.signatory", "FR": "fr.signatory", "EU": "eu.signatory"}.items():
+        envelope = signing.sign_detached(data, [keys[party]], typ=SIGNOFF_TYP, iat=int(world.clock().timestamp()))
+        _, status = await desk.call(
+            user, "POST", f"/api/v1/communiques/{pid}/versions/head/signoffs", {"jws": envelope}, status=201
+        )
+    assert status["signed"] == ["EE", "EU", "FR"] and status["missing"] == [] and status["met"] is True
+    assert status["ready_for_release"] is True
+    _, grid = await desk.call("eu.secretariat", "GET", f"{SANCTIONS}/{pid}/coordination", status=200)
+    assert {r["designation"]: r["states"]["FR"] for r in grid["rows"]}["D-002"] == "declined"
