@@ -126,6 +126,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     env = {
         "ENTENTE_DATABASE_URL": database_url,
         "ENTENTE_PATHS_VAR": str(tmp_path / "var"),
+        "ENTENTE_RELEASE_TICK_SECONDS": "0",  # tests call publish_due with the fixed clock themselves
     }
     return load_settings(REPO / "config" / "entente.toml", env=env)
 
@@ -181,6 +182,7 @@ SMALL_COALITION = [
         (
             parties.SeedUser("fr.drafter", "FR drafter", (Role.DRAFTER,)),
             parties.SeedUser("fr.signatory", "FR signatory", (Role.SIGNATORY,)),
+            parties.SeedUser("fr.comms", "FR comms", (Role.COMMS,)),
         ),
     ),
     parties.SeedParty(
@@ -191,6 +193,7 @@ SMALL_COALITION = [
         (
             parties.SeedUser("eu.secretariat", "Secretariat", (Role.SECRETARIAT,)),
             parties.SeedUser("eu.signatory", "EU signatory", (Role.SIGNATORY,)),
+            parties.SeedUser("eu.comms", "EU comms", (Role.COMMS,)),
         ),
     ),
 ]

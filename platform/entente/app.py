@@ -12,7 +12,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from entente import db
+from entente import db, scheduler
 from entente.appkeys import (
     caller_cache_key,
     clock_key,
@@ -63,6 +63,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     )
     app[aiohttp_jinja2.static_root_key] = "/static"
     app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(scheduler.scheduler_ctx)  # after the database: stops before it is disposed
     app.on_response_prepare.append(middlewares.add_security_headers)
     api.routes().add_to(app)
     public.add_routes(app)

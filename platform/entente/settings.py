@@ -1,7 +1,7 @@
 """Typed settings from ``config/entente.toml``, overridable by ``ENTENTE_*`` environment variables.
 
 Every value lives in a table of the file (``[server]``, ``[database]``, ``[paths]``, ``[limits]``,
-``[auth]``) and can be overridden by ``ENTENTE_<TABLE>_<KEY>`` (``ENTENTE_SERVER_PORT=9000``,
+``[auth]``, ``[release]``) and can be overridden by ``ENTENTE_<TABLE>_<KEY>`` (``ENTENTE_SERVER_PORT=9000``,
 ``ENTENTE_DATABASE_URL=postgresql+asyncpg://...``). Relative paths resolve against the folder of the
 config file. An unknown key, a wrong type or a missing required value raises ``ConfigError`` with
 one line naming the key and the file; the command line turns that into exit status 2.
@@ -68,12 +68,18 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class ReleaseSettings:
+    tick_seconds: int = 5  # how often the scheduler calls publish_due; 0 turns the loop off
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings
     database: DatabaseSettings
     paths: PathSettings
     limits: LimitSettings
     auth: AuthSettings
+    release: ReleaseSettings = field(default_factory=ReleaseSettings)
     source: Path = Path("config/entente.toml")
 
     @property
@@ -94,6 +100,7 @@ TABLES: dict[str, type] = {
     "paths": PathSettings,
     "limits": LimitSettings,
     "auth": AuthSettings,
+    "release": ReleaseSettings,
 }
 
 

@@ -39,7 +39,9 @@ __all__ = ["add_signoff", "record_presigned", "signoff_envelopes", "withdraw_sig
 
 def _require_signable(ctx: Context) -> None:
     c = ctx.access.communique
-    if c.state not in (CommuniqueState.DRAFTING, CommuniqueState.SIGNING):
+    # A held communiqué takes sign-offs of its frozen version (the head) again, so its quorum can be
+    # restored and the release resumed (``releases.schedule_release``).
+    if c.state not in (CommuniqueState.DRAFTING, CommuniqueState.SIGNING, CommuniqueState.HELD):
         raise ConflictError(f"communiqué {c.id} is {c.state}: it takes no new sign-offs", code="communique_frozen")
     if ctx.version.number != c.head_number:
         raise ConflictError(
@@ -211,6 +213,9 @@ async def withdraw_signoff(
     c = access.communique
     if c.state in (CommuniqueState.RELEASED, CommuniqueState.WITHDRAWN):
         raise ConflictError(f"communiqué {c.id} is {c.state}: sign-offs can no longer be withdrawn", code="released")
+    from entente import releases  # imported here: releases reads sign-off envelopes from this module
+
+    await releases.require_withdrawable(session, c, now)
     ctx = await load_context(session, access, head_ref(access, version))
     ev = await evaluate(session, ctx, templates, now)
     rows = [r for r in ctx.rows if r.party == party and r.withdrawn_at is None]
@@ -225,6 +230,7 @@ async def withdraw_signoff(
     ev = await evaluate(session, ctx, templates, now)
     if c.state == CommuniqueState.SCHEDULED and ctx.version.digest == c.ready_digest:
         c.state = CommuniqueState.HELD
+        await releases.hold_release(session, communique=c, actor=caller.username, party=party, now=now)
     refresh_ready(ctx, ev)
     session.add(c)
     await session.flush()

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
-from entente import drafting, parties, signoffs
+from entente import drafting, parties, releases, signoffs
 from entente.appkeys import clock_key, ladder_key, sessionmaker_key, settings_key, templates_key
 from entente.auth import Caller
-from entente.errors import ConflictError, EntenteError, InvalidInputError, NotFoundError
-from entente.models import CommuniqueCreate, CommuniqueKind, CommuniqueState, Role, VersionSave
+from entente.errors import ConflictError, EntenteError, InvalidInputError, NotFoundError, PermissionDeniedError
+from entente.models import CommuniqueCreate, CommuniqueKind, CommuniqueState, ReleaseDecision, Role, VersionSave
 from entente.web import forms
 from entente.web.api.communiques import communique_id, version_ref
 from entente.web.bodies import validate
@@ -103,6 +105,12 @@ async def _editor_context(request: web.Request, caller: Caller, cid: int) -> dic
         view = await drafting.read_version(session, access, access.communique.head_number) if access.admitted else None
         comments = await drafting.list_comments(session, access) if access.admitted else []
         coalition = await parties.list_parties(session)
+        open_release = await releases.find_open_release(session, cid)
+        release = (
+            await releases.release_public(session, access, open_release, request.app[clock_key]())
+            if open_release is not None
+            else None
+        )
     communique = drafting.communique_public(access)
     roster = sorted(access.roster)
     threads: dict[str, int] = {}
@@ -130,6 +138,12 @@ async def _editor_context(request: web.Request, caller: Caller, cid: int) -> dic
         "conflicts": [],
         "error": None,
         "markdown": _markdown,
+        "release": release,
+        "release_error": None,
+        "is_comms": access.admitted and caller.has_role(Role.COMMS),
+        "my_answer": next((p for p in release.parties if p.party == caller.party), None) if release else None,
+        "zones": sorted({"UTC", caller.party_timezone, *(p.timezone for p in release.parties)} if release else
+                        {"UTC", caller.party_timezone}),
     }
 
 
@@ -407,6 +421,62 @@ async def signoff_submit(request: web.Request) -> web.StreamResponse:
     raise _back(request, "communique-signoff", communique=str(cid))
 
 
+# --- the release panel ---------------------------------------------------------------------------
+
+_RELEASE_ACTIONS = ("propose", "accept", "counter", "schedule", "cancel", "lift")
+
+
+def _form_instant(form: dict[str, str]) -> datetime:
+    """``at`` from the panel: RFC 3339 with an offset, or a local date and time read in ``zone``."""
+    text = form.get("at", "").strip()
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError("a date and time, e.g. 2026-12-01T09:00", code="instant_invalid", field="at") from None
+    if at.tzinfo is None:
+        try:
+            at = at.replace(tzinfo=ZoneInfo(form.get("zone") or "UTC"))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInputError("an unknown time zone", code="zone_unknown", field="zone") from None
+    return at
+
+
+async def release_submit(request: web.Request) -> web.StreamResponse:
+    """One form per release step (``action``), shown to comms officers on the communiqué page."""
+    caller = require_page_caller(request)
+    cid = communique_id(request)
+    form = await forms.read_form(request, {"csrf_token", "action", "at", "zone", "reason"})
+    action = form.get("action", "")
+    now = request.app[clock_key]()
+    kwargs: dict[str, Any] = {"communique_id": cid, "caller": caller, "now": now}
+    try:
+        if action not in _RELEASE_ACTIONS:
+            raise InvalidInputError(f"no release action {action[:20]!r}", field="action")
+        async with request.app[sessionmaker_key].begin() as session:
+            if action == "propose":
+                await releases.propose_release(session, at=_form_instant(form), **kwargs)
+            elif action in ("accept", "counter"):
+                decision = ReleaseDecision.ACCEPT if action == "accept" else ReleaseDecision.COUNTER
+                await releases.respond_release(
+                    session, party=caller.party, decision=decision, at=_form_instant(form), **kwargs
+                )
+            elif action == "schedule":
+                await releases.schedule_release(session, **kwargs)
+            elif action == "cancel":
+                await releases.cancel_release(session, reason=form.get("reason", ""), **kwargs)
+            else:
+                await releases.lift_release(session, reason=form.get("reason", ""), **kwargs)
+    except NotFoundError:
+        raise
+    except EntenteError as exc:
+        context = await _editor_context(request, caller, cid)
+        context["release_error"] = f"{exc.field + ': ' if exc.field else ''}{exc.detail} ({exc.code})"
+        status = 409 if isinstance(exc, ConflictError) else 403 if isinstance(exc, PermissionDeniedError) else 422
+        return render(request, "communiques/editor.html", context, status=status)
+    url = request.app.router["communique"].url_for(communique=str(cid))
+    raise web.HTTPSeeOther(location=f"{url}#release")
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/communiques", list_page, name="communiques")
     app.router.add_get("/communiques/new", new_form, name="communique-new")
@@ -426,3 +496,4 @@ def add_routes(app: web.Application) -> None:
     )
     app.router.add_get("/communiques/{communique}/signoff", signoff_page, name="communique-signoff")
     app.router.add_post("/communiques/{communique}/signoff", signoff_submit, name="communique-signoff-submit")
+    app.router.add_post("/communiques/{communique}/release", release_submit, name="communique-release")

@@ -1,0 +1,57 @@
+"""Releases: negotiating the embargo instant, scheduling, holding, lifting, and ``publish_due``.
+
+- :mod:`.common`: the release predicate :func:`is_public`, instants, the comms-officer gate, agreement
+- :mod:`.negotiation`: ``propose_release``, ``respond_release`` (accept or counter), ``get_release``,
+  ``read_release`` (each accepted party's answer and the instant in its zone)
+- :mod:`.scheduling`: ``schedule_release`` (freeze, commit, render), ``cancel_release``,
+  ``lift_release``, the sign-off withdrawal hooks (``require_withdrawable``, ``hold_release``),
+  ``publish_due`` and ``public_instants``
+- :mod:`.artefact`: the public artefact rendered at scheduling, and the public reads of it
+
+Lifecycle: ``proposed -> agreed -> scheduled -> released``, with ``held`` (a signatory withdrew its
+sign-off of the scheduled version; schedule again once the quorum is restored) and ``cancelled``
+(any time before it is public; the communiqué becomes editable again). Every step is audited as
+``releases:release:<action>`` in the same transaction. Public material is visible exactly when
+``is_public(release, now)``: scheduled or released, and ``now >= embargo_at``.
+"""
+
+from entente.releases.artefact import (
+    ARTEFACT_TYPE,
+    get_public_artefact,
+    list_public_releases,
+    public_not_found,
+    render_artefact,
+)
+from entente.releases.common import find_open_release, is_public
+from entente.releases.negotiation import get_release, propose_release, read_release, release_public, respond_release
+from entente.releases.scheduling import (
+    cancel_release,
+    hold_release,
+    lift_release,
+    public_instants,
+    publish_due,
+    require_withdrawable,
+    schedule_release,
+)
+
+__all__ = [
+    "ARTEFACT_TYPE",
+    "cancel_release",
+    "find_open_release",
+    "get_public_artefact",
+    "get_release",
+    "hold_release",
+    "is_public",
+    "lift_release",
+    "list_public_releases",
+    "propose_release",
+    "public_instants",
+    "public_not_found",
+    "publish_due",
+    "read_release",
+    "release_public",
+    "render_artefact",
+    "require_withdrawable",
+    "respond_release",
+    "schedule_release",
+]

@@ -1,0 +1,253 @@
+"""Scheduling, holding, cancelling, lifting, and the time-driven ``publish_due``.
+
+``schedule_release`` freezes the head version (the communiqué becomes ``scheduled``; its text can
+no longer change), audits the commitment (version digest and embargo instant) and renders the public
+artefact at once, so the embargo lifts at the instant with no work: the release predicate
+(:func:`is_public`) is evaluated when content is read. ``publish_due`` does the side effects after
+the instant, exactly once (``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's
+``BEGIN IMMEDIATE`` serialises writers), and can be called any number of times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from entente import drafting
+from entente.auth import Caller
+from entente.clock import isoformat
+from entente.errors import ConflictError, InvalidInputError
+from entente.models import Communique, CommuniqueState, Release, ReleaseState
+from entente.releases.artefact import render_artefact, with_embargo
+from entente.releases.common import (
+    PUBLIC_STATES,
+    comms_access,
+    find_open_release,
+    is_public,
+    load_responses,
+    record,
+    require_open_release,
+    settle,
+    waiting_for,
+)
+
+__all__ = [
+    "cancel_release",
+    "hold_release",
+    "lift_release",
+    "public_instants",
+    "publish_due",
+    "require_withdrawable",
+    "schedule_release",
+]
+
+SCHEDULER = "scheduler"
+
+
+def _reason(reason: str) -> str:
+    text = reason.strip()
+    if not text:
+        raise InvalidInputError("say why", code="reason_required", field="/reason")
+    return text
+
+
+async def schedule_release(session: AsyncSession, *, communique_id: int, caller: Caller, now: datetime) -> Release:
+    """Schedule an agreed release (or resume a held one): the head version is frozen and the public
+    artefact rendered now."""
+    access = await comms_access(session, communique_id, caller)
+    release = await require_open_release(session, access.id)
+    responses = await load_responses(session, release.id or 0)
+    settle(release, responses, access.accepted_parties, now)
+    resuming = release.state == ReleaseState.HELD
+    if release.state == ReleaseState.PROPOSED:
+        waiting = waiting_for(release, responses, access.accepted_parties)
+        raise ConflictError(
+            f"the instant is not agreed yet: waiting for {', '.join(waiting)}",
+            code="release_not_agreed",
+            extra={"waiting_for": waiting},
+        )
+    if release.state not in (ReleaseState.AGREED, ReleaseState.HELD):
+        raise ConflictError(f"the release is {release.state} already", code=f"release_{release.state}")
+    if release.embargo_at <= now:
+        raise ConflictError(
+            f"the agreed instant {isoformat(release.embargo_at)} has passed: "
+            "cancel this release and propose a new instant",
+            code="instant_not_in_future",
+        )
+    c = access.communique
+    if c.head_digest is None or c.ready_digest != c.head_digest:
+        raise ConflictError(
+            f"the quorum of version {c.head_number} is not complete: it cannot be scheduled",
+            code="quorum_incomplete",
+        )
+    if resuming and c.head_digest != release.version_digest:  # pragma: no cover - a held text cannot change
+        raise ConflictError("the held version is no longer the head", code="version_superseded")
+    version = await drafting.find_version(session, access.id, c.head_number)
+    assert version is not None
+    release.state = ReleaseState.SCHEDULED
+    release.version_number, release.version_digest = version.number, version.digest
+    release.scheduled_at = now
+    release.public_body = await render_artefact(session, c, version, release.embargo_at)
+    c.state = CommuniqueState.SCHEDULED
+    c.updated_at = now
+    session.add_all([release, c])
+    await session.flush()
+    await record(
+        session,
+        action="schedule",
+        release=release,
+        actor=caller.username,
+        party=caller.party,
+        now=now,
+        version=version.number,
+        digest=version.digest,
+        resumed=resuming,
+    )
+    return release
+
+
+async def cancel_release(
+    session: AsyncSession, *, communique_id: int, caller: Caller, reason: str, now: datetime
+) -> Release:
+    """Cancel a release that is not public yet; the communiqué becomes editable again."""
+    access = await comms_access(session, communique_id, caller)
+    reason = _reason(reason)
+    release = await require_open_release(session, access.id)
+    if release.state == ReleaseState.RELEASED or is_public(release, now):
+        raise ConflictError("the release is public already: it cannot be cancelled", code="release_public")
+    previous = release.state
+    release.state = ReleaseState.CANCELLED
+    release.cancelled_at, release.reason = now, reason
+    release.public_body = None
+    c = access.communique
+    if c.state in (CommuniqueState.SCHEDULED, CommuniqueState.HELD):
+        c.state = CommuniqueState.SIGNING
+        c.updated_at = now
+    session.add_all([release, c])
+    await session.flush()
+    await record(
+        session, action="cancel", release=release, actor=caller.username, party=caller.party, now=now,
+        reason=reason, previous=previous,
+    )
+    return release
+
+
+async def lift_release(
+    session: AsyncSession, *, communique_id: int, caller: Caller, reason: str, now: datetime
+) -> Release:
+    """Lift the embargo of a scheduled release now (after a leak): it is public from ``now``."""
+    access = await comms_access(session, communique_id, caller)
+    reason = _reason(reason)
+    release = await require_open_release(session, access.id)
+    if release.state != ReleaseState.SCHEDULED:
+        raise ConflictError(f"the release is {release.state}: only a scheduled one can be lifted",
+                            code="release_not_scheduled")
+    if release.embargo_at <= now:
+        raise ConflictError("the embargo has passed already", code="release_public")
+    previous = release.embargo_at
+    release.embargo_at, release.lifted_at, release.reason = now, now, reason
+    assert release.public_body is not None
+    release.public_body = with_embargo(release.public_body, now)
+    session.add(release)
+    await session.flush()
+    await record(
+        session, action="lift", release=release, actor=caller.username, party=caller.party, now=now,
+        reason=reason, previous=isoformat(previous),
+    )
+    return release
+
+
+# --- hooks of sign-off withdrawal ---------------------------------------------------------------
+
+
+async def require_withdrawable(session: AsyncSession, communique: Communique, now: datetime) -> None:
+    """A sign-off cannot be withdrawn once the release is public (the instant has come)."""
+    if communique.state != CommuniqueState.SCHEDULED or communique.id is None:
+        return
+    release = await find_open_release(session, communique.id)
+    if release is not None and is_public(release, now):
+        raise ConflictError(
+            f"communiqué {communique.id} is public since {isoformat(release.embargo_at)}: "
+            "sign-offs can no longer be withdrawn",
+            code="released",
+        )
+
+
+async def hold_release(
+    session: AsyncSession, *, communique: Communique, actor: str, party: str, now: datetime
+) -> Release | None:
+    """The scheduled release of a communiqué just held (a signatory withdrew) is held too."""
+    assert communique.id is not None
+    release = await find_open_release(session, communique.id)
+    if release is None or release.state != ReleaseState.SCHEDULED:
+        return None
+    release.state, release.held_at = ReleaseState.HELD, now
+    release.reason = f"{party} withdrew its sign-off of version {release.version_number}"
+    session.add(release)
+    await session.flush()
+    await record(session, action="hold", release=release, actor=actor, party=party, now=now, reason=release.reason)
+    return release
+
+
+# --- the time-driven part ------------------------------------------------------------------------
+
+
+async def publish_due(session: AsyncSession, now: datetime) -> list[int]:
+    """Mark released every scheduled release whose instant has come and that is not published yet,
+    with its communiqué; audited. Returns the communiqué ids released by this call.
+
+    Idempotent: a second call finds nothing. On PostgreSQL the rows are taken ``FOR UPDATE SKIP
+    LOCKED`` (the release and its communiqué), so several instances never release one twice and a
+    release being held, cancelled or lifted at that moment is left to the next tick.
+    """
+    query = (
+        select(Release, Communique)
+        .join(Communique, Communique.id == Release.communique_id)  # type: ignore[arg-type]
+        .where(
+            Release.state == ReleaseState.SCHEDULED,
+            Release.embargo_at <= now,
+            Release.published_at.is_(None),  # type: ignore[union-attr]
+        )
+        .order_by(Release.embargo_at, Release.id)  # type: ignore[arg-type]
+        .execution_options(populate_existing=True)
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    released: list[int] = []
+    for release, communique in (await session.execute(query)).all():
+        release.state, release.published_at = ReleaseState.RELEASED, now
+        communique.state, communique.updated_at = CommuniqueState.RELEASED, now
+        session.add_all([release, communique])
+        await session.flush()
+        await record(
+            session,
+            action="publish",
+            release=release,
+            actor=SCHEDULER,
+            party=None,
+            now=now,
+            version=release.version_number,
+            digest=release.version_digest,
+        )
+        released.append(release.communique_id)
+    return released
+
+
+async def public_instants(session: AsyncSession, communique_ids: Iterable[int], now: datetime) -> dict[int, datetime]:
+    """For each of ``communique_ids`` whose release predicate holds at ``now``: its embargo instant."""
+    ids = sorted(set(communique_ids))
+    if not ids:
+        return {}
+    rows = (
+        await session.execute(
+            select(Release.communique_id, Release.embargo_at).where(
+                Release.communique_id.in_(ids),  # type: ignore[attr-defined]
+                Release.state.in_(PUBLIC_STATES),  # type: ignore[attr-defined]
+                Release.embargo_at <= now,
+            )
+        )
+    ).all()
+    return {cid: at for cid, at in rows}

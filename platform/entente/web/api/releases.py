@@ -1,0 +1,210 @@
+"""Releases: negotiate the embargo instant, schedule, cancel, lift; and the public read of released ones."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from entente import canonical, drafting, releases
+from entente.appkeys import caller_key, clock_key, sessionmaker_key
+from entente.auth import require_caller
+from entente.models import (
+    PublicReleaseSummary,
+    Release,
+    ReleaseCreate,
+    ReleasePublic,
+    ReleaseReason,
+    ReleaseResponseCreate,
+)
+from entente.web.api.communiques import communique_id
+from entente.web.bodies import json_response, read_json
+from entente.web.openapi import ApiRoutes
+
+API = "/api/v1"
+BASE = f"{API}/communiques/{{communique}}/release"
+PUBLIC = f"{API}/public/communiques"
+TAG = "releases"
+PUBLIC_TAG = "public"
+PUBLIC_CACHE = "public, max-age=60"
+routes = ApiRoutes()
+
+
+async def _answer(request: web.Request, session: AsyncSession, release: Release, *, status: int = 200) -> web.Response:
+    """The release as the caller sees it, read in the transaction that changed it."""
+    caller = require_caller(request[caller_key])
+    access = await drafting.get_access(session, release.communique_id, caller)
+    view = await releases.release_public(session, access, release, request.app[clock_key]())
+    return json_response(view, status=status)
+
+
+@routes.route(
+    "GET",
+    BASE,
+    name="api-release",
+    summary="The communiqué's open release: state, instant in UTC and in each party's zone, each party's answer",
+    tag=TAG,
+    response=ReleasePublic,
+    errors=(404,),
+)
+async def get_release(request: web.Request) -> web.Response:
+    caller = require_caller(request[caller_key])
+    async with request.app[sessionmaker_key]() as session:
+        view = await releases.read_release(
+            session, communique_id=communique_id(request), caller=caller, now=request.app[clock_key]()
+        )
+    return json_response(view)
+
+
+@routes.route(
+    "POST",
+    BASE,
+    name="api-release-propose",
+    summary="Propose an embargo instant (comms officer; an instant with its UTC offset, in the future)",
+    tag=TAG,
+    request=ReleaseCreate,
+    response=ReleasePublic,
+    status=201,
+    errors=(403, 404, 409),
+)
+async def propose(request: web.Request) -> web.Response:
+    caller = require_caller(request[caller_key])
+    cid = communique_id(request)
+    data = await read_json(request, ReleaseCreate)
+    async with request.app[sessionmaker_key].begin() as session:
+        release = await releases.propose_release(
+            session, communique_id=cid, caller=caller, at=data.at, now=request.app[clock_key]()
+        )
+        return await _answer(request, session, release, status=201)
+
+
+@routes.route(
+    "POST",
+    f"{BASE}/responses",
+    name="api-release-respond",
+    summary="My party accepts the proposed instant (naming it) or counter-proposes another (comms officer)",
+    tag=TAG,
+    request=ReleaseResponseCreate,
+    response=ReleasePublic,
+    errors=(403, 404, 409),
+)
+async def respond(request: web.Request) -> web.Response:
+    caller = require_caller(request[caller_key])
+    cid = communique_id(request)
+    data = await read_json(request, ReleaseResponseCreate)
+    async with request.app[sessionmaker_key].begin() as session:
+        release = await releases.respond_release(
+            session,
+            communique_id=cid,
+            caller=caller,
+            party=data.party,
+            decision=data.decision,
+            at=data.at,
+            now=request.app[clock_key](),
+        )
+        return await _answer(request, session, release)
+
+
+@routes.route(
+    "POST",
+    f"{BASE}/schedule",
+    name="api-release-schedule",
+    summary="Schedule the agreed release (or resume a held one): freezes the head version, whose quorum "
+    "must be complete, and renders the public artefact",
+    tag=TAG,
+    response=ReleasePublic,
+    errors=(403, 404, 409),
+)
+async def schedule(request: web.Request) -> web.Response:
+    caller = require_caller(request[caller_key])
+    cid = communique_id(request)
+    async with request.app[sessionmaker_key].begin() as session:
+        release = await releases.schedule_release(
+            session, communique_id=cid, caller=caller, now=request.app[clock_key]()
+        )
+        return await _answer(request, session, release)
+
+
+@routes.route(
+    "POST",
+    f"{BASE}/cancel",
+    name="api-release-cancel",
+    summary="Cancel a release that is not public yet; the communiqué becomes editable again (audited reason)",
+    tag=TAG,
+    request=ReleaseReason,
+    response=ReleasePublic,
+    errors=(403, 404, 409),
+)
+async def cancel(request: web.Request) -> web.Response:
+    caller = require_caller(request[caller_key])
+    cid = communique_id(request)
+    data = await read_json(request, ReleaseReason)
+    async with request.app[sessionmaker_key].begin() as session:
+        release = await releases.cancel_release(
+            session, communique_id=cid, caller=caller, reason=data.reason, now=request.app[clock_key]()
+        )
+        return await _answer(request, session, release)
+
+
+@routes.route(
+    "POST",
+    f"{BASE}/lift",
+    name="api-release-lift",
+    summary="Lift the embargo of a scheduled release now, e.g. after a leak (audited reason)",
+    tag=TAG,
+    request=ReleaseReason,
+    response=ReleasePublic,
+    errors=(403, 404, 409),
+)
+async def lift(request: web.Request) -> web.Response:
+    caller = require_caller(request[caller_key])
+    cid = communique_id(request)
+    data = await read_json(request, ReleaseReason)
+    async with request.app[sessionmaker_key].begin() as session:
+        release = await releases.lift_release(
+            session, communique_id=cid, caller=caller, reason=data.reason, now=request.app[clock_key]()
+        )
+        return await _answer(request, session, release)
+
+
+# --- public -------------------------------------------------------------------------------------
+
+
+def public_id(request: web.Request) -> int:
+    text = request.match_info["communique"]
+    if not text.isdigit() or len(text) > 12:
+        raise releases.public_not_found(text)
+    return int(text)
+
+
+@routes.route(
+    "GET",
+    PUBLIC,
+    name="api-public-communiques",
+    summary="Released communiqués, newest first (no sign-in)",
+    tag=PUBLIC_TAG,
+    response=PublicReleaseSummary,
+    response_list=True,
+    authenticated=False,
+)
+async def list_public(request: web.Request) -> web.Response:
+    async with request.app[sessionmaker_key]() as session:
+        found = await releases.list_public_releases(session, request.app[clock_key]())
+    return json_response(found)
+
+
+@routes.route(
+    "GET",
+    f"{PUBLIC}/{{communique}}",
+    name="api-public-communique",
+    summary="The public artefact of a released communiqué: version bytes, public disclosures, sign-off JWS "
+    "and keys, to verify without trusting this server (no sign-in)",
+    tag=PUBLIC_TAG,
+    authenticated=False,
+    errors=(404,),
+)
+async def get_public(request: web.Request) -> web.Response:
+    cid = public_id(request)
+    async with request.app[sessionmaker_key]() as session:
+        body = await releases.get_public_artefact(session, cid, request.app[clock_key]())
+    headers = {"Cache-Control": PUBLIC_CACHE, "ETag": f'"{canonical.digest(body)}"'}
+    return web.Response(body=body, content_type="application/json", headers=headers)
