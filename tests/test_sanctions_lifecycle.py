@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from entente import ladder as L
 from entente.errors import ConflictError, InvalidInputError
@@ -18,11 +20,13 @@ from entente.sanctions import (
     in_force,
     in_force_on,
     lift,
+    release_record,
     renew,
     review_date,
     take_effect,
     version_at,
 )
+from entente.sanctions.parts import ReviewStep
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = json.loads((REPO / "tests" / "data" / "sanctions" / "package.json").read_text(encoding="utf-8"))
@@ -185,3 +189,103 @@ def test_instants_without_an_offset_are_refused(package: list[Designation]) -> N
         take_effect(package[0], at=naive, review_days=60)
     with pytest.raises(InvalidInputError, match="UTC offset"):
         due_for_review(package, naive)
+
+
+# --- the record of a chain of released packages ----------------------------------------------------
+
+
+def _carried(record: dict[str, list[Designation]], designation_id: str, **changes) -> Designation:
+    """A designation as a successor package carries it: the record's latest version, plus ``changes``."""
+    latest = record[designation_id][-1]
+    return latest.evolve(bump=False, **changes)
+
+
+def test_a_chain_of_releases_makes_each_designation_s_history(package: list[Designation]) -> None:
+    first, second = package[1], package[2]
+    record = release_record([(RELEASE, [first, second])], review_days=60)
+    assert [d.effective_at for d in record[first.id]] == [RELEASE]
+    assert record[first.id][0].review_at == RELEASE + timedelta(days=60)
+    later = RELEASE + timedelta(days=50)
+    successor = [
+        _carried(record, first.id, step=ReviewStep.RENEW, reasons="Reasons rewritten at review."),
+        _carried(record, second.id, step=ReviewStep.LIFT),
+        package[4],  # new in the successor
+    ]
+    record = release_record([(RELEASE, [first, second]), (later, successor)], review_days=60)
+    renewed = record[first.id][-1]
+    assert renewed.review_at == RELEASE + timedelta(days=120)  # from the review date, not the release
+    assert renewed.reasons == "Reasons rewritten at review." and renewed.version_at == later
+    assert record[second.id][-1].lifted_at == later
+    assert record[package[4].id][0].effective_at == later
+    assert in_force(record[first.id], RELEASE + timedelta(days=1)).reasons == first.reasons
+    assert in_force(record[second.id], later - timedelta(seconds=1)) is not None
+    assert in_force(record[second.id], later) is None
+    assert in_force(record[package[4].id], later - timedelta(seconds=1)) is None
+
+
+def test_a_carried_designation_left_as_it_was_adds_nothing_to_the_record(package: list[Designation]) -> None:
+    record = release_record([(RELEASE, [package[1]])], review_days=60)
+    carried = _carried(record, package[1].id)
+    again = release_record([(RELEASE, [package[1]]), (RELEASE + timedelta(days=3), [carried])], review_days=60)
+    assert len(again[package[1].id]) == 1
+
+
+def test_a_renewal_after_the_review_date_restores_from_the_release(package: list[Designation]) -> None:
+    record = release_record([(RELEASE, [package[1]])], review_days=60)
+    late = RELEASE + timedelta(days=75)
+    carried = _carried(record, package[1].id, step=ReviewStep.RENEW)
+    record = release_record([(RELEASE, [package[1]]), (late, [carried])], review_days=60)
+    assert record[package[1].id][-1].review_at == late + timedelta(days=60)
+    assert in_force(record[package[1].id], RELEASE + timedelta(days=70)) is None  # the lapse stays in the history
+
+
+def test_a_review_step_needs_a_designation_in_effect(package: list[Designation]) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        package[1].evolve(bump=False, step=ReviewStep.RENEW)
+    assert caught.value.field == "/step"
+    record = release_record([(RELEASE, [package[1]])], review_days=60)
+    lifted = lift(record[package[1].id][-1], at=RELEASE + timedelta(days=1))
+    with pytest.raises(InvalidInputError):
+        lifted.evolve(bump=False, step=ReviewStep.LIFT)
+
+
+_STEPS = st.lists(
+    st.tuples(st.integers(min_value=1, max_value=200), st.sampled_from(["carry", "renew", "lift", "amend"])),
+    max_size=6,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(steps=_STEPS, review_days=st.integers(min_value=1, max_value=365))
+def test_the_record_of_any_chain_of_releases_keeps_its_rules(package_fixture_designation, steps, review_days) -> None:
+    """Whatever successors do: never in force before the first release or after a lifting, a renewal
+    never shortens the review date, and every version of the record is kept (versions only grow)."""
+    first = package_fixture_designation
+    releases = [(RELEASE, [first])]
+    at = RELEASE
+    lifted_at = None
+    for gap, step in steps:
+        at = at + timedelta(days=gap)
+        record = release_record(releases, review_days=review_days)
+        latest = record[first.id][-1]
+        if latest.lifted_at is not None:
+            break
+        changes = {"step": ReviewStep(step)} if step in ("renew", "lift") else {}
+        if step == "amend":
+            changes["reasons"] = f"Reasons rewritten on day {(at - RELEASE).days}."
+        releases.append((at, [latest.evolve(bump=False, **changes)]))
+        if step == "lift":
+            lifted_at = at
+    history = release_record(releases, review_days=review_days)[first.id]
+    assert [v.version for v in history] == list(range(1, len(history) + 1))
+    assert [v.version_at for v in history] == sorted(v.version_at for v in history)
+    assert in_force(history, RELEASE - timedelta(seconds=1)) is None
+    for earlier, later in zip(history, history[1:]):
+        assert later.review_at >= earlier.review_at
+    if lifted_at is not None:
+        assert in_force(history, lifted_at) is None and in_force(history, lifted_at + timedelta(days=999)) is None
+
+
+@pytest.fixture(scope="module")
+def package_fixture_designation(package: list[Designation]) -> Designation:
+    return package[1]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,8 @@ from sqlmodel import select
 
 from entente.models import AuditEntry, CommuniqueVersion
 from entente.sanctions import import_csv
+from tests.releasing import release_communique, sign_head
+from tests.test_signoffs import register_keys
 
 FIXTURE = json.loads((Path(__file__).parent / "data" / "sanctions" / "package.json").read_text("utf-8"))
 DESIGNATIONS = {d["id"]: d for d in FIXTURE["designations"]}
@@ -32,6 +34,7 @@ class Desk:
     def __init__(self, world: Any) -> None:
         self.world = world
         self.tokens: dict[str, dict[str, str]] = {}
+        self.keys: dict[str, Any] = {}
 
     async def call(self, user: str, method: str, path: str, json: Any = None, *, status: int | None = None, **kw):
         if user not in self.tokens:
@@ -63,13 +66,31 @@ class Desk:
         _, package = await self.call(
             "ee.drafter", "POST", f"/api/v1/incidents/{iid}/sanctions-packages", body, status=201
         )
-        for user in ("fr.drafter", "eu.secretariat"):
-            await self.call(user, "POST", f"/api/v1/communiques/{package['id']}/acceptance", status=200)
+        await self.accept(package["id"])
         return package["id"]
 
     async def add(self, pid: int, did: str, *, status: int = 201, user: str = "ee.drafter", **extra: Any):
         body = {"designation": copy.deepcopy(DESIGNATIONS[did])} | extra
         return (await self.call(user, "POST", f"{SANCTIONS}/{pid}/designations", body, status=status))[1]
+
+    async def accept(self, pid: int) -> None:
+        for user in ("fr.drafter", "eu.secretariat"):
+            await self.call(user, "POST", f"/api/v1/communiques/{pid}/acceptance", status=200)
+
+    async def sign_all(self, pid: int) -> dict[str, Any]:
+        """Every party's signatory signs the head with a key registered for the test."""
+        if not self.keys:
+            self.keys = await register_keys(self.world)
+        return await sign_head(self.world, self.keys, pid)
+
+    async def release(self, pid: int, *, after: timedelta = timedelta(hours=1)) -> datetime:
+        """Sign off, agree an embargo ``after`` from now, schedule, and move the clock past it."""
+        await self.sign_all(pid)
+        at = self.world.clock() + after
+        await release_communique(self.world, pid, at)
+        self.world.clock.advance(after + timedelta(minutes=1))
+        self.tokens.clear()  # sessions and tokens may have expired meanwhile
+        return at
 
 
 def json_loads(text: str) -> Any:
@@ -238,50 +259,125 @@ async def test_a_party_adopting_a_designation_it_cannot_see_gets_404_like_a_miss
 # --- lifecycle, as_of, reviews ---------------------------------------------------------------------
 
 
-async def test_lifecycle_steps_are_new_versions_and_as_of_shows_what_was_in_force(desk, clock) -> None:
+def z(instant: datetime) -> str:
+    return instant.isoformat().replace("+00:00", "Z")
+
+
+async def test_designations_take_effect_at_the_package_s_release_instant(desk, clock) -> None:
     pid = await desk.package()
     await desk.add(pid, "D-002")
     await desk.add(pid, "D-003")
-    released = clock()
-    _, package = await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{pid}/effect", {}, status=200)
-    d = package["designations"][0]["designation"]
-    assert d["effective_at"] and d["review_at"]  # tier 3: 60 days
-    clock.advance(timedelta(days=10))
-    await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{pid}/designations/D-003/lift", status=200)
-    clock.advance(timedelta(days=1))
-    amended = {"reasons": "Reasons rewritten at review."}
-    _, package = await desk.call(
-        "ee.drafter", "POST", f"{SANCTIONS}/{pid}/designations/D-002/amend", amended, status=200
-    )
-    assert package["designations"][0]["designation"]["reasons"] == "Reasons rewritten at review."
-    await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{pid}/designations/D-002/renew", status=200)
-    at = (released + timedelta(days=5)).isoformat().replace("+00:00", "Z")
-    _, then = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{pid}?as_of={at}", status=200)
-    assert ids(then) == ["D-002", "D-003"]
-    assert then["designations"][0]["designation"]["reasons"] == DESIGNATIONS["D-002"]["reasons"]
-    _, now = await desk.call(
-        "fr.drafter", "GET", f"{SANCTIONS}/{pid}", params={"as_of": clock().isoformat()}, status=200
-    )
-    assert ids(now) == ["D-002"]
-    before = (released - timedelta(days=1)).isoformat()
-    _, early = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{pid}", params={"as_of": before}, status=200)
-    assert early["designations"] == []
+    _, package = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{pid}", status=200)
+    assert package["released_at"] is None and package["designations"][0]["standing"] is None
+    released = await desk.release(pid)
+    _, package = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{pid}", status=200)
+    assert package["released_at"] == z(released)
+    standing = package["designations"][0]["standing"]
+    assert standing["effective_at"] == z(released) and standing["in_force"] is True
+    assert standing["review_at"] == z(released + timedelta(days=60))  # tier 3: 60 days
+    _, exported = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{pid}/export?format=csv&view=public")
+    assert {d.effective_at for d in import_csv(exported.encode("utf-8"))} == {released}
+    _, before = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{pid}", params={"as_of": z(released)}, status=200)
+    assert ids(before) == ["D-002", "D-003"]
+    early = z(released - timedelta(seconds=1))
+    _, before = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{pid}", params={"as_of": early}, status=200)
+    assert before["designations"] == []
     response, problem = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{pid}?as_of=yesterday")
     assert response.status == 422 and problem["field"] == "/as_of"
-    response, problem = await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{pid}/designations/D-003/renew")
-    assert response.status == 409 and problem["code"] == "designation_lifted"
+
+
+async def test_a_released_package_is_never_edited_its_designations_change_through_a_successor(desk, world) -> None:
+    pid = await desk.package()
+    await desk.add(pid, "D-002")
+    await desk.release(pid)
+    count = await version_count(world, pid)
+    for path, body in (
+        (f"{SANCTIONS}/{pid}/designations", {"designation": DESIGNATIONS["D-005"]}),
+        (f"{SANCTIONS}/{pid}/designations/D-002/renew", None),
+        (f"{SANCTIONS}/{pid}/designations/D-002/adoption", {"party": "EE", "state": "lifted"}),
+    ):
+        user = "ee.signatory" if path.endswith("adoption") else "ee.drafter"
+        response, problem = await desk.call(user, "POST", path, body)
+        assert response.status == 409 and problem["code"] == "communique_frozen", problem
+        assert "successor" in problem["detail"]
+    assert await version_count(world, pid) == count
+    response, problem = await desk.call("ee.comms", "POST", f"{SANCTIONS}/{pid}/successor", {})
+    assert response.status == 403
+    unreleased = await desk.package()
+    response, problem = await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{unreleased}/successor", {})
+    assert response.status == 409 and problem["code"] == "package_not_released"
+    _, successor = await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{pid}/successor", {}, status=201)
+    assert successor["supersedes"] == pid and ids(successor) == ["D-002"]
+    carried = successor["designations"][0]
+    assert carried["designation"]["effective_at"] == carried["standing"]["effective_at"]
+    response, problem = await desk.call("fr.drafter", "POST", f"{SANCTIONS}/{pid}/successor", {})
+    assert response.status == 409 and problem["code"] == "successor_exists" and problem["successor"] == successor["id"]
+    _, original = await desk.call("ee.drafter", "GET", f"{SANCTIONS}/{pid}", status=200)
+    assert original["superseded_by"] == successor["id"]
+    await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{successor['id']}", status=404)  # FR has not accepted yet
+
+
+async def test_renew_amend_and_lift_take_effect_at_the_successor_s_release_and_history_keeps_all(desk, clock) -> None:
+    pid = await desk.package()
+    await desk.add(pid, "D-002")
+    await desk.add(pid, "D-003")
+    first = await desk.release(pid)
+    clock.advance(timedelta(days=40))
+    desk.tokens.clear()
+    _, successor = await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{pid}/successor", {}, status=201)
+    sid = successor["id"]
+    await desk.accept(sid)
+    step = f"{SANCTIONS}/{sid}/designations"
+    await desk.call("ee.drafter", "POST", f"{step}/D-003/lift", status=200)
+    await desk.call("ee.drafter", "POST", f"{step}/D-003/keep", status=200)
+    _, drafted = await desk.call("ee.drafter", "POST", f"{step}/D-003/lift", status=200)
+    amended = {"reasons": "Reasons rewritten at review."}
+    await desk.call("fr.drafter", "POST", f"{step}/D-002/amend", amended, status=200)
+    _, drafted = await desk.call("ee.drafter", "POST", f"{step}/D-002/renew", status=200)
+    steps = {d["designation"]["id"]: d["designation"].get("step") for d in drafted["designations"]}
+    assert steps == {"D-002": "renew", "D-003": "lift"}
+    await desk.add(sid, "D-005")
+    response, problem = await desk.call("ee.drafter", "POST", f"{step}/D-005/renew")
+    assert response.status == 409 and problem["code"] == "designation_not_effective"
+    # Nothing changes before the successor is released.
+    _, now = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{pid}", params={"as_of": z(clock())}, status=200)
+    assert ids(now) == ["D-002", "D-003"] and now["designations"][0]["designation"]["reasons"] != amended["reasons"]
+    _, due = await desk.call("fr.drafter", "GET", "/api/v1/sanctions/reviews", status=200)
+    assert {(r["designation"], r["successor"], r["step"]) for r in due} == {
+        ("D-002", sid, "renew"),
+        ("D-003", sid, "lift"),
+    }
+    second = await desk.release(sid)
+    later = z(second + timedelta(seconds=1))
+    for package_id in (pid, sid):  # the same record from either end of the chain
+        _, then = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{package_id}", params={"as_of": later}, status=200)
+        assert ids(then) == ["D-002", "D-005"]
+        d002 = then["designations"][0]
+        assert d002["designation"]["reasons"] == amended["reasons"]
+        assert d002["standing"]["review_at"] == z(first + timedelta(days=120))  # renewed from the review date
+        assert then["designations"][1]["standing"]["effective_at"] == z(second)
+    between = z(first + timedelta(days=1))
+    _, then = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{sid}", params={"as_of": between}, status=200)
+    assert ids(then) == ["D-002", "D-003"]
+    assert then["designations"][0]["designation"]["reasons"] == DESIGNATIONS["D-002"]["reasons"]
+    _, package = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{sid}", status=200)
+    standing = {d["designation"]["id"]: d["standing"] for d in package["designations"]}
+    assert standing["D-003"]["lifted_at"] == z(second) and standing["D-003"]["in_force"] is False
+    _, due = await desk.call("fr.drafter", "GET", "/api/v1/sanctions/reviews?days=90", status=200)
+    assert [(r["package"], r["designation"]) for r in due] == [(sid, "D-005"), (sid, "D-002")]
 
 
 async def test_the_review_list_is_soonest_first_across_my_packages(desk, clock) -> None:
     first = await desk.package()
     await desk.add(first, "D-002")
-    await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{first}/effect", {}, status=200)
+    await desk.release(first)
     clock.advance(timedelta(days=5))
     second = await desk.package()
     await desk.add(second, "D-003")
-    await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{second}/effect", {}, status=200)
+    await desk.release(second)
     _, due = await desk.call("fr.drafter", "GET", "/api/v1/sanctions/reviews?days=90", status=200)
     assert [(r["package"], r["designation"]) for r in due] == [(first, "D-002"), (second, "D-003")]
+    assert due[0]["successor"] is None and due[0]["step"] is None
     _, soon = await desk.call("fr.drafter", "GET", "/api/v1/sanctions/reviews", status=200)
     assert soon == []  # 60-day period, 30-day notice: not yet due
     clock.advance(timedelta(days=29))
@@ -290,6 +386,24 @@ async def test_the_review_list_is_soonest_first_across_my_packages(desk, clock) 
     assert [r["designation"] for r in soon] == ["D-002"]
     response, _ = await desk.call("fr.drafter", "GET", "/api/v1/sanctions/reviews?days=-1")
     assert response.status == 422
+
+
+async def test_a_probable_duplicate_in_another_package_can_be_linked_as_the_same_subject(desk, world) -> None:
+    first = await desk.package()
+    await desk.add(first, "D-001")
+    second = await desk.package()
+    count = await version_count(world, second)
+    wrong = {"same_as": [{"package": first, "designation": "D-999"}]}
+    body = {"designation": copy.deepcopy(DESIGNATIONS["D-001"]) | wrong}
+    response, problem = await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{second}/designations", body)
+    assert response.status == 422 and problem["code"] == "unknown_link"
+    assert problem["field"] == "/designation/same_as/0"
+    assert await version_count(world, second) == count
+    body["designation"]["same_as"] = [{"package": first, "designation": "D-001"}]
+    _, package = await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{second}/designations", body, status=201)
+    assert package["designations"][0]["designation"]["same_as"] == [{"package": first, "designation": "D-001"}]
+    _, grid = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{second}/coordination", status=200)
+    assert grid["rows"][0]["same_as"] == [{"package": first, "designation": "D-001"}]
 
 
 # --- exports and import ----------------------------------------------------------------------------
@@ -435,9 +549,6 @@ async def test_an_editor_reusing_the_id_of_evidence_it_cannot_see_loses_nothing(
 
 async def test_a_package_with_one_declined_designation_is_signed_off_by_all_three_parties(desk, world) -> None:
     """The issue's end to end: drafted, positions recorded (FR declines one), then every party signs the head."""
-    from entente import parties, signing
-    from entente.signoffs import SIGNOFF_TYP
-
     pid = await desk.package()
     for did in ("D-001", "D-002", "D-003"):
         await desk.add(pid, did)
@@ -448,27 +559,7 @@ async def test_a_package_with_one_declined_designation_is_signed_off_by_all_thre
             else:
                 body = {"party": party, "state": "adopted", "legal_act": f"{party} act 2026/{did}"}
             await desk.call(user, "POST", f"{SANCTIONS}/{pid}/designations/{did}/adoption", body, status=200)
-    keys = {party: signing.generate_private_key() for party in ("EE", "FR", "EU")}
-    async with world.sessions.begin() as session:
-        for party, key in keys.items():
-            await parties.add_key(
-                session,
-                party=party,
-                jwk=key.public_key.jwk,
-                actor="test",
-                now=world.clock(),
-                not_before=world.clock() - timedelta(days=1),
-            )
-    response, _ = await desk.call(
-        "ee.signatory", "GET", f"/api/v1/communiques/{pid}/versions/head/signing-payload", status=200
-    )
-    data = await response.read()
-    status: dict[str, Any] = {}
-    for party, user in {"EE": "ee.signatory", "FR": "fr.signatory", "EU": "eu.signatory"}.items():
-        envelope = signing.sign_detached(data, [keys[party]], typ=SIGNOFF_TYP, iat=int(world.clock().timestamp()))
-        _, status = await desk.call(
-            user, "POST", f"/api/v1/communiques/{pid}/versions/head/signoffs", {"jws": envelope}, status=201
-        )
+    status = await desk.sign_all(pid)
     assert status["signed"] == ["EE", "EU", "FR"] and status["missing"] == [] and status["met"] is True
     assert status["ready_for_release"] is True
     _, grid = await desk.call("eu.secretariat", "GET", f"{SANCTIONS}/{pid}/coordination", status=200)

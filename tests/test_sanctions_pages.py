@@ -49,19 +49,41 @@ async def test_the_coordination_page_records_my_party_declining_a_designation(de
     assert hidden.status == 404
 
 
-async def test_the_review_list_page_shows_designations_in_effect(desk, clock) -> None:
+async def test_the_review_list_page_leads_to_a_successor_where_each_designation_is_reviewed(desk, clock) -> None:
     pid = await desk.package()
     await desk.add(pid, "D-003")
-    await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{pid}/effect", {}, status=200)
+    await desk.release(pid)
     client = desk.world.client
     await sign_in(client, "ee.drafter")
     page = await client.get("/sanctions/reviews")
     assert page.status == 200 and "D-003" not in await page.text()  # 60 days away, 30-day notice
     clock.advance(timedelta(days=40))
-    await sign_in(client, "ee.drafter")
+    csrf = await sign_in(client, "ee.drafter")
     page = await client.get("/sanctions/reviews")
     text = await page.text()
-    assert page.status == 200 and "D-003" in text and DESIGNATIONS["D-003"]["id"] in text
+    assert page.status == 200 and "D-003" in text and "no successor package yet" in text
+    page = await client.get(f"/sanctions/packages/{pid}")
+    text = await page.text()
+    assert "Start the successor package" in text and "Add a designation" not in text and "in force" in text
+    started = await client.post(
+        f"/sanctions/packages/{pid}/successor", data={"csrf_token": csrf, "title": "Review"}, allow_redirects=False
+    )
+    assert started.status == 303
+    successor = started.headers["Location"]
+    sid = int(successor.rsplit("/", 1)[1])
+    lifted = await client.post(
+        f"{successor}/designations/D-003/lift", data={"csrf_token": csrf}, allow_redirects=False
+    )
+    assert lifted.status == 303
+    page = await client.get(successor)
+    text = await page.text()
+    assert "At this package&#39;s release: lift" in text or "At this package's release: lift" in text
+    bad = await client.post(f"{successor}/designations/D-003/amend", data={"csrf_token": csrf, "reasons": " "})
+    assert bad.status == 422
+    page = await client.get("/sanctions/reviews")
+    assert f"successor {sid}" in await page.text()
+    again = await client.post(f"/sanctions/packages/{pid}/successor", data={"csrf_token": csrf})
+    assert again.status == 409 and "already superseded" in await again.text()
 
 
 async def test_designations_are_added_and_edited_from_the_page_with_duplicate_warnings(desk) -> None:

@@ -25,6 +25,11 @@ JOINT_ADVISORY = {
 @pytest.fixture
 async def keys(world) -> dict[str, signing.PrivateKey]:
     """One registered Ed25519 key per party of the small coalition."""
+    return await register_keys(world)
+
+
+async def register_keys(world) -> dict[str, signing.PrivateKey]:
+    """Generate and register one Ed25519 key per party of the small coalition."""
     made = {party: signing.generate_private_key() for party in ("EE", "FR", "EU")}
     async with world.sessions.begin() as session:
         for party, key in made.items():

@@ -39,6 +39,8 @@ from entente.drafting.comments import (
 from entente.drafting.communiques import (
     accept_invitation,
     create_communique,
+    create_successor,
+    find_successor,
     invite_party,
     list_communiques,
     require_editable,
@@ -80,6 +82,8 @@ __all__ = [
     "comment_public",
     "communique_public",
     "create_communique",
+    "create_successor",
+    "find_successor",
     "diff_items",
     "diff_versions",
     "find_version",

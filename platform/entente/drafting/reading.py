@@ -73,6 +73,7 @@ def communique_public(access: Access) -> CommuniquePublic:
         head=VersionRef(number=c.head_number, digest=c.head_digest) if c.head_digest else None,
         ready_for_release=c.ready_digest is not None and c.ready_digest == c.head_digest,
         accepted=access.admitted,
+        supersedes=c.supersedes_id,
         created_by=c.created_by,
         created_at=c.created_at,
         updated_at=c.updated_at,

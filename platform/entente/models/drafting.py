@@ -100,6 +100,7 @@ class Communique(SQLModel, table=True):
     head_number: int = 0
     head_digest: str | None = Field(default=None, max_length=71)
     ready_digest: str | None = Field(default=None, max_length=71)
+    supersedes_id: int | None = Field(default=None, index=True)
     created_by: str = Field(max_length=64)
     created_at: datetime = instant_column()
     updated_at: datetime = instant_column()
@@ -327,6 +328,7 @@ class CommuniquePublic(SQLModel):
     head: VersionRef | None = None
     ready_for_release: bool
     accepted: bool
+    supersedes: int | None = None
     created_by: str
     created_at: datetime
     updated_at: datetime

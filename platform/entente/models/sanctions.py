@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import AwareDatetime, JsonValue
 from pydantic import Field as InputField
+from pydantic import JsonValue
 from sqlmodel import Field, SQLModel
 
 from entente.models.base import ApiModel
@@ -18,10 +18,11 @@ __all__ = [
     "CoordinationRowPublic",
     "DesignationPublic",
     "DesignationWrite",
-    "EffectCreate",
     "PackageCreate",
     "PackagePublic",
     "ReviewPublic",
+    "StandingPublic",
+    "SuccessorCreate",
 ]
 
 
@@ -57,16 +58,31 @@ class AmendmentCreate(ApiModel):
     reasons: str = InputField(min_length=1, max_length=20_000)
 
 
-class EffectCreate(ApiModel):
-    """The release instant the package's designations take effect at (default: now)."""
+class SuccessorCreate(ApiModel):
+    """Start the package superseding a released one (to renew, amend or lift its designations, or add new
+    ones); the title defaults to the released package's."""
 
-    at: AwareDatetime | None = None
+    title: str | None = InputField(default=None, min_length=1, max_length=300)
+
+
+class StandingPublic(SQLModel):
+    """Where a designation stands in the in-force record at the moment of reading (from the releases of
+    its package's chain): when it took effect, its review date, when it was lifted, and whether it is in
+    force now."""
+
+    version: int
+    since: datetime
+    effective_at: datetime
+    review_at: datetime | None = None
+    lifted_at: datetime | None = None
+    in_force: bool
 
 
 class DesignationPublic(SQLModel):
     item: str
     marking: MarkingPublic
     designation: dict[str, JsonValue]
+    standing: StandingPublic | None = None
 
 
 class PackagePublic(SQLModel):
@@ -78,6 +94,9 @@ class PackagePublic(SQLModel):
     tier: int | None = None
     head: VersionRef | None = None
     parties: list[str]
+    supersedes: int | None = None
+    superseded_by: int | None = None
+    released_at: datetime | None = None
     as_of: datetime | None = None
     designations: list[DesignationPublic]
     withheld: int = 0
@@ -88,6 +107,7 @@ class CoordinationRowPublic(SQLModel):
     name: str
     proposed_by: str
     states: dict[str, str | None]
+    same_as: list[dict[str, int | str]] = Field(default_factory=list)
 
 
 class CoordinationPublic(SQLModel):
@@ -104,3 +124,5 @@ class ReviewPublic(SQLModel):
     name: str
     effective_at: datetime | None = None
     review_at: datetime | None = None
+    successor: int | None = None
+    step: str | None = None

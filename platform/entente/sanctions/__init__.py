@@ -32,6 +32,7 @@ from .lifecycle import (
     is_in_force,
     lift,
     next_version,
+    release_record,
     renew,
     review_date,
     take_effect,
@@ -58,6 +59,8 @@ from .parts import (
     RegistrationNumber,
     RegistrationType,
     Relation,
+    ReviewStep,
+    SameSubject,
     SubjectType,
 )
 
@@ -92,6 +95,8 @@ __all__ = [
     "RegistrationNumber",
     "RegistrationType",
     "Relation",
+    "ReviewStep",
+    "SameSubject",
     "Script",
     "SubjectType",
     "adopt",
@@ -120,6 +125,7 @@ __all__ = [
     "parse_normalised",
     "propose_to",
     "reconsider",
+    "release_record",
     "renew",
     "require_no_duplicate_in_package",
     "restore",

@@ -12,6 +12,11 @@ what was in force at any instant (:func:`in_force`):
 
 A designation not renewed by its review date lapses; renewing it later restores it from the
 renewal instant (the gap stays in the history).
+
+On the server every step happens at a package's release instant: a released package is never
+edited, so a designation in force is renewed, amended or lifted by a *successor* package that
+carries it with a :class:`~.parts.ReviewStep` (or rewritten content) and takes effect when that
+package is released. :func:`release_record` folds a chain of released packages into histories.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from ..clock import isoformat
 from ..errors import ConflictError, InvalidInputError
 from ..ladder import Measure, Tier
 from .model import Designation
+from .parts import ReviewStep
 
 __all__ = [
     "DEFAULT_REVIEW_NOTICE",
@@ -35,6 +41,9 @@ __all__ = [
     "is_in_force",
     "lift",
     "next_version",
+    "release_record",
+    "require_active",
+    "released",
     "renew",
     "review_date",
     "take_effect",
@@ -46,7 +55,7 @@ DEFAULT_REVIEW_NOTICE = timedelta(days=30)
 
 #: Members a lifecycle step owns; :func:`amend` refuses to change them.
 _LIFECYCLE_FIELDS = frozenset(
-    {"id", "version", "version_at", "effective_at", "review_at", "lifted_at", "subject_type", "proposed_by"}
+    {"id", "version", "version_at", "effective_at", "review_at", "lifted_at", "subject_type", "proposed_by", "step"}
 )
 
 
@@ -98,10 +107,12 @@ def next_version(designation: Designation, *, at: datetime, **changes: Any) -> D
     return designation.evolve(version_at=at, **changes)
 
 
-def _require_active(designation: Designation, step: str) -> None:
+def require_active(designation: Designation, step: str) -> None:
+    """Only a designation that took effect and is not lifted is renewed, amended or lifted."""
     if designation.effective_at is None:
         raise ConflictError(
-            f"only a designation in effect can be {step}; this one has not taken effect",
+            f"only a designation in effect can be {step}; this one has not taken effect "
+            "(it does when its package is released)",
             code="designation_not_effective",
         )
     if designation.lifted_at is not None:
@@ -123,7 +134,7 @@ def take_effect(designation: Designation, *, at: datetime, review_days: int) -> 
 
 def renew(designation: Designation, *, at: datetime, review_days: int) -> Designation:
     """Renew for another period: from the current review date, or from ``at`` if it had lapsed."""
-    _require_active(designation, "renewed")
+    require_active(designation, "renewed")
     assert designation.review_at is not None
     at = _aware(at)
     start = designation.review_at if at <= designation.review_at else at
@@ -132,7 +143,7 @@ def renew(designation: Designation, *, at: datetime, review_days: int) -> Design
 
 def amend(designation: Designation, *, at: datetime, reasons: str | None = None, **changes: Any) -> Designation:
     """Amend a designation in effect: new ``reasons`` (and any other content changes) as a new version."""
-    _require_active(designation, "amended")
+    require_active(designation, "amended")
     owned = sorted(set(changes) & _LIFECYCLE_FIELDS)
     if owned:
         raise InvalidInputError(f"{owned[0]} is not changed by an amendment", field=f"/{owned[0]}")
@@ -148,7 +159,7 @@ def amend(designation: Designation, *, at: datetime, reasons: str | None = None,
 
 def lift(designation: Designation, *, at: datetime) -> Designation:
     """Lift the designation for the coalition at ``at`` (a new version; the history keeps the rest)."""
-    _require_active(designation, "lifted")
+    require_active(designation, "lifted")
     at = _aware(at)
     assert designation.effective_at is not None
     if at < designation.effective_at:
@@ -211,3 +222,57 @@ def due_for_review(
         if d.effective_at is not None and d.lifted_at is None and d.review_at is not None and d.review_at <= horizon
     ]
     return sorted(due, key=lambda d: (d.review_at, d.id))
+
+
+#: Members that say where a designation stands rather than what it says.
+_STATE_FIELDS = frozenset({"version", "version_at", "effective_at", "review_at", "lifted_at", "step"})
+
+
+def _same_content(a: Designation, b: Designation) -> bool:
+    return all(getattr(a, name) == getattr(b, name) for name in Designation.model_fields if name not in _STATE_FIELDS)
+
+
+def released(
+    previous: Designation | None, carried: Designation, *, at: datetime, review_days: int
+) -> Designation | None:
+    """What the release at ``at`` of a package holding ``carried`` made of the designation, given the
+    version ``previous`` in the record (None: first released now). None when it changed nothing.
+
+    New: it takes effect at ``at``. Carried with :attr:`ReviewStep.RENEW` or ``LIFT``: renewed or lifted
+    at ``at``. Carried with other content (reasons rewritten, a party's position): amended at ``at``.
+    """
+    content = carried.evolve(bump=False, step=None, version_at=None, effective_at=None, review_at=None, lifted_at=None)
+    if previous is None:
+        return content.evolve(
+            bump=False, version=1, version_at=at, effective_at=at, review_at=review_date(at, review_days)
+        )
+    current = content.evolve(
+        bump=False,
+        version=previous.version,
+        version_at=previous.version_at,
+        effective_at=previous.effective_at,
+        review_at=previous.review_at,
+        lifted_at=previous.lifted_at,
+    )
+    if carried.step is ReviewStep.RENEW:
+        return renew(current, at=at, review_days=review_days)
+    if carried.step is ReviewStep.LIFT:
+        return lift(current, at=at)
+    if _same_content(current, previous):
+        return None
+    return next_version(current, at=at)
+
+
+def release_record(
+    releases: Iterable[tuple[datetime, Sequence[Designation]]], *, review_days: int
+) -> dict[str, list[Designation]]:
+    """The in-force record of a chain of released packages, ``(release instant, designations)`` each:
+    every designation's versions as the releases made them, oldest first (see :func:`in_force`)."""
+    histories: dict[str, list[Designation]] = {}
+    for at, designations in sorted(releases, key=lambda r: _aware(r[0])):
+        for carried in designations:
+            history = histories.setdefault(carried.id, [])
+            made = released(history[-1] if history else None, carried, at=_aware(at), review_days=review_days)
+            if made is not None:
+                history.append(made)
+    return histories

@@ -38,6 +38,8 @@ from .parts import (
     PartyPosition,
     Place,
     RegistrationNumber,
+    ReviewStep,
+    SameSubject,
     SanctionsModel,
     SubjectType,
     Text,
@@ -78,6 +80,7 @@ class Designation(SanctionsModel):
     addresses: tuple[Address, ...] = Items
     registrations: tuple[RegistrationNumber, ...] = Items
     affiliations: tuple[Affiliation, ...] = Items
+    same_as: tuple[SameSubject, ...] = Field(default=(), max_length=10)
     measures: tuple[Measure, ...] = Field(min_length=1, max_length=len(Measure))
     reasons: Text
     evidence: tuple[EvidenceItem, ...] = Items
@@ -86,6 +89,7 @@ class Designation(SanctionsModel):
     review_at: Utc | None = None
     lifted_at: Utc | None = None
     version_at: Utc | None = None
+    step: ReviewStep | None = None
 
     @model_validator(mode="after")
     def _cross_field_rules(self, info: ValidationInfo) -> Designation:
@@ -193,6 +197,7 @@ def _rules(d: Designation) -> Iterator[tuple[str, str]]:
         ("documents", [doc.key for doc in d.documents]),
         ("registrations", [r.key for r in d.registrations]),
         ("affiliations", [a.designation_id for a in d.affiliations]),
+        ("same_as", list(d.same_as)),
     ):
         for index in _duplicates(values):
             yield f"/{field}/{index}", "repeats an earlier entry"
@@ -203,6 +208,8 @@ def _rules(d: Designation) -> Iterator[tuple[str, str]]:
         yield "/review_at", "the review date comes after the effective instant"
     if d.lifted_at is not None and (d.effective_at is None or d.lifted_at < d.effective_at):
         yield "/lifted_at", "a designation is lifted only after it took effect"
+    if d.step is not None and (d.effective_at is None or d.lifted_at is not None):
+        yield "/step", f"only a designation in effect can be {'renewed' if d.step is ReviewStep.RENEW else 'lifted'}"
 
 
 # --- errors -----------------------------------------------------------------------------------

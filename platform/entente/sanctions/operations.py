@@ -2,8 +2,8 @@
 
 - :func:`add_designation` / :func:`update_designation` (measures, duplicates, confirm)
 - :func:`record_adoption` (adopt with the legal act / decline with a reason / lift, per party)
-- :func:`take_effect_package`, :func:`renew_designation`, :func:`amend_designation`,
-  :func:`lift_designation` (lifecycle, :mod:`.lifecycle`)
+- :func:`review_designation` (renew, lift, keep or amend): in a successor package, what its release
+  does to a designation in effect (:mod:`.chains`, :mod:`.lifecycle`)
 - :func:`import_designations` (a flat CSV, all or nothing)
 """
 
@@ -22,20 +22,19 @@ from entente.errors import ConflictError, InvalidInputError, PermissionDeniedErr
 from entente.ladder import Ladder
 
 from . import adoption, lifecycle
+from .chains import chain_ids, require_not_frozen
 from .imports import import_csv
 from .matching import require_no_duplicate_in_package
 from .model import Designation
 from .packages import Package, check_designation, get_package, package_designations, require_adopter, save_designations
-from .parts import AdoptionState
+from .parts import AdoptionState, ReviewStep
 
 __all__ = [
     "add_designation",
-    "amend_designation",
     "import_designations",
-    "lift_designation",
     "record_adoption",
-    "renew_designation",
-    "take_effect_package",
+    "review_designation",
+    "REVIEW_ACTIONS",
     "update_designation",
 ]
 
@@ -46,14 +45,23 @@ def _marking(given: Mapping[str, Any] | None, author: str) -> Marking | None:
     return Marking.from_dict(dict(given), author=author, field="/marking")
 
 
-async def _others(session: AsyncSession, caller: Caller) -> list[tuple[int, Designation]]:
-    return [(package.id, placed.designation) for package, placed in await package_designations(session, caller)]
+async def _others(session: AsyncSession, caller: Caller, package: Package) -> list[tuple[int, Designation]]:
+    """Designations of the caller's packages, for duplicate checks; one that another package of this
+    package's chain carries under an id this package holds is the same designation, not a duplicate."""
+    chain = set(await chain_ids(session, package.id))
+    present = {p.designation.id for p in package.designations}
+    return [
+        (other.id, placed.designation)
+        for other, placed in await package_designations(session, caller)
+        if not (other.id != package.id and other.id in chain and placed.designation.id in present)
+    ]
 
 
 async def _editable(session: AsyncSession, package_id: int, caller: Caller) -> Package:
     package = await get_package(session, package_id, caller, lock=True)
     if not caller.has_role(*drafting.EDIT_ROLES):
         raise PermissionDeniedError("editing designations needs the drafter role", code="role_required")
+    require_not_frozen(package)
     return package
 
 
@@ -74,7 +82,7 @@ async def add_designation(
     values = dict(content)
     values.setdefault("proposed_by", caller.party)
     values.update({"version": 1, "version_at": now.isoformat()})
-    for member in ("effective_at", "review_at", "lifted_at"):
+    for member in ("effective_at", "review_at", "lifted_at", "step"):
         values.pop(member, None)
     designation = Designation.from_annex_content(values)
     if any(p.designation.id == designation.id for p in package.designations):
@@ -83,7 +91,9 @@ async def add_designation(
             code="duplicate_designation",
             field="/designation/id",
         )
-    check_designation(package, designation, ladder=ladder, others=await _others(session, caller), confirm=confirm)
+    check_designation(
+        package, designation, ladder=ladder, others=await _others(session, caller, package), confirm=confirm
+    )
     return await save_designations(
         session,
         package,
@@ -126,8 +136,13 @@ async def update_designation(
         values[member] = value.isoformat() if value is not None else None
         if value is None:
             values.pop(member)
+    values.pop("step", None)
+    if old.step is not None:
+        values["step"] = old.step.value
     designation = Designation.from_annex_content(values)
-    check_designation(package, designation, ladder=ladder, others=await _others(session, caller), confirm=confirm)
+    check_designation(
+        package, designation, ladder=ladder, others=await _others(session, caller, package), confirm=confirm
+    )
     return await save_designations(
         session,
         package,
@@ -159,6 +174,7 @@ async def record_adoption(
     A party that may not see the designation gets the NotFoundError a missing designation gets."""
     require_adopter(caller, party)
     package = await get_package(session, package_id, caller, lock=True)
+    require_not_frozen(package)
     placed = package.get(designation_id)
     day = on or now.date()
     d, marking = placed.designation, placed.marking
@@ -181,73 +197,44 @@ async def record_adoption(
     )
 
 
-async def take_effect_package(
-    session: AsyncSession,
-    *,
-    package_id: int,
-    caller: Caller,
-    at: datetime,
-    now: datetime,
-    ladder: Ladder,
-    max_sections: int,
-) -> Package:
-    """Every designation not yet in effect takes effect at ``at`` (the release instant), reviewed after the
-    tier's ``review_days``."""
-    package = await _editable(session, package_id, caller)
-    days = package.tier(ladder).review_days
-    changed = [
-        (lifecycle.take_effect(p.designation, at=at, review_days=days), None)
-        for p in package.designations
-        if p.designation.effective_at is None
-    ]
-    if not changed:
-        raise ConflictError("every designation of this package is already in effect", code="designation_effective")
-    return await save_designations(
-        session, package, caller=caller, changed=changed, now=now, max_sections=max_sections, event="take_effect"
-    )
+#: What a successor package records for a designation in effect, each taking effect at its release:
+#: the step it sets (``keep`` takes back a renewal or lifting), or, for ``amend``, rewritten reasons.
+REVIEW_ACTIONS: dict[str, ReviewStep | None] = {
+    "renew": ReviewStep.RENEW,
+    "lift": ReviewStep.LIFT,
+    "keep": None,
+    "amend": None,
+}
 
 
-async def renew_designation(
+async def review_designation(
     session: AsyncSession,
     *,
     package_id: int,
     designation_id: str,
     caller: Caller,
-    now: datetime,
-    ladder: Ladder,
-    max_sections: int,
-) -> Package:
-    package = await _editable(session, package_id, caller)
-    d = lifecycle.renew(package.get(designation_id).designation, at=now, review_days=package.tier(ladder).review_days)
-    return await save_designations(
-        session, package, caller=caller, changed=[(d, None)], now=now, max_sections=max_sections, event="renew"
-    )
-
-
-async def amend_designation(
-    session: AsyncSession,
-    *,
-    package_id: int,
-    designation_id: str,
-    caller: Caller,
-    reasons: str,
+    action: str,
+    reasons: str | None = None,
     now: datetime,
     max_sections: int,
 ) -> Package:
+    """In a successor package, record what its release does to a designation in effect: ``renew`` it for
+    another review period (from the review date, or from the release if it had lapsed), ``lift`` it,
+    ``keep`` it as it stood, or ``amend`` its statement of reasons."""
+    if action not in REVIEW_ACTIONS:
+        raise InvalidInputError(f"no review action {action[:20]!r}", code="invalid_action", field="/action")
     package = await _editable(session, package_id, caller)
-    d = lifecycle.amend(package.get(designation_id).designation, at=now, reasons=reasons)
+    old = package.get(designation_id).designation
+    lifecycle.require_active(old, {"renew": "renewed", "lift": "lifted", "keep": "kept", "amend": "amended"}[action])
+    if action == "amend":
+        if not reasons or not reasons.strip():
+            raise InvalidInputError("an amendment rewrites the statement of reasons", field="/reasons")
+        changes: dict[str, Any] = {"reasons": reasons}
+    else:
+        changes = {"step": REVIEW_ACTIONS[action]}
+    d = old.evolve(version_at=now, **changes)
     return await save_designations(
-        session, package, caller=caller, changed=[(d, None)], now=now, max_sections=max_sections, event="amend"
-    )
-
-
-async def lift_designation(
-    session: AsyncSession, *, package_id: int, designation_id: str, caller: Caller, now: datetime, max_sections: int
-) -> Package:
-    package = await _editable(session, package_id, caller)
-    d = lifecycle.lift(package.get(designation_id).designation, at=now)
-    return await save_designations(
-        session, package, caller=caller, changed=[(d, None)], now=now, max_sections=max_sections, event="lift"
+        session, package, caller=caller, changed=[(d, None)], now=now, max_sections=max_sections, event=action
     )
 
 
@@ -266,7 +253,7 @@ async def import_designations(
     package = await _editable(session, package_id, caller)
     imported = import_csv(data)
     present = {p.designation.id for p in package.designations}
-    others = await _others(session, caller)
+    others = await _others(session, caller, package)
     errors: list[dict[str, Any]] = []
     fresh: list[Designation] = []
     for row, designation in enumerate(imported, start=2):

@@ -331,7 +331,8 @@ def check_designation(
     confirm: bool,
 ) -> None:
     """Measures allowed at the package's tier; never the same subject twice in one package; a probable
-    duplicate (here or in another package the caller sees) needs ``confirm``."""
+    duplicate (here or in another package the caller sees) needs ``confirm`` unless the drafter linked
+    it (``same_as``: the same subject designated in another package)."""
     check_measures(designation, package.tier(ladder))
     here = [p.designation for p in package.designations if p.designation.id != designation.id]
     for existing in here:
@@ -342,6 +343,16 @@ def check_designation(
                 code="duplicate_designation",
                 extra={"existing": existing.id, "score": found.score, "reasons": list(found.reasons)},
             )
+    reachable = {(package_id, existing.id) for package_id, existing in others if package_id != package.id}
+    linked = set()
+    for index, link in enumerate(designation.same_as):
+        if (link.package, link.designation) not in reachable:
+            raise InvalidInputError(
+                f"no designation {link.designation} in another sanctions package {link.package} you take part in",
+                code="unknown_link",
+                field=f"/designation/same_as/{index}",
+            )
+        linked.add((link.package, link.designation))
     if confirm:
         return
     candidates = [
@@ -349,7 +360,7 @@ def check_designation(
         for m in find_matches(designation, here, threshold=MATCH_THRESHOLD)
     ]
     for package_id, existing in others:
-        if package_id == package.id:
+        if package_id == package.id or (package_id, existing.id) in linked:
             continue
         found = match(designation, existing)
         if found is not None and found.score >= MATCH_THRESHOLD:
@@ -365,7 +376,8 @@ def check_designation(
         candidates.sort(key=lambda c: (-c["score"], c["package"], c["designation"]))
         raise ConflictError(
             f"{designation.display_name} probably matches {len(candidates)} existing designation"
-            f'{"s" if len(candidates) > 1 else ""}; check them and send again with "confirm": true',
+            f'{"s" if len(candidates) > 1 else ""}; link each that is the same subject ("same_as") '
+            'or, if none is, send again with "confirm": true',
             code="probable_duplicate",
             extra={"candidates": candidates},
         )

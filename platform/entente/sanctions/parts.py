@@ -217,6 +217,13 @@ class Relation(StrEnum):
     FAMILY_OF = "family_of"
 
 
+class ReviewStep(StrEnum):
+    """What a superseding package does, at its release, to a designation already in effect."""
+
+    RENEW = "renew"
+    LIFT = "lift"
+
+
 class AdoptionState(StrEnum):
     """A party's position on a designation under its own law."""
 
@@ -354,6 +361,13 @@ class RegistrationNumber(SanctionsModel):
 class Affiliation(SanctionsModel):
     designation_id: ItemId
     relation: Relation
+
+
+class SameSubject(SanctionsModel):
+    """A link to the same subject designated in another package (a probable duplicate the drafter linked)."""
+
+    package: Annotated[int, Field(ge=1, le=10**12)]
+    designation: ItemId
 
 
 class EvidenceItem(SanctionsModel):

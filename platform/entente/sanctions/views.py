@@ -11,22 +11,21 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
 
-from entente import drafting
 from entente.auth import Caller
 from entente.disclosure import Viewer
-from entente.drafting.access import load_items_of
-from entente.models import CommuniqueVersion
+from entente.ladder import Ladder
 
+from .chains import Chain, load_chain
 from .eu_fsf import export_eu_xml
 from .flat_csv import export_csv
-from .lifecycle import DEFAULT_REVIEW_NOTICE, due_for_review, in_force_on
+from .lifecycle import DEFAULT_REVIEW_NOTICE, due_for_review
 from .model import Designation
 from .ofac_sdn import export_ofac_xml
-from .packages import Package, PlacedDesignation, assemble, package_designations
+from .packages import Package, PlacedDesignation, find_designation, get_package, list_package_ids
+from .parts import ReviewStep
 
-__all__ = ["ExportFormat", "as_of", "coordination", "export_package", "reviews_due"]
+__all__ = ["ExportFormat", "Review", "coordination", "export_package", "reviews_due"]
 
 
 class ExportFormat(StrEnum):
@@ -37,24 +36,6 @@ class ExportFormat(StrEnum):
     @property
     def media_type(self) -> str:
         return "text/csv" if self is ExportFormat.CSV else "application/xml"
-
-
-async def as_of(session: AsyncSession, package: Package, at: datetime) -> list[Designation]:
-    """The designations in force at ``at``, from the versions of the package the caller may see."""
-    versions = list(
-        (
-            await session.execute(
-                select(CommuniqueVersion.id).where(CommuniqueVersion.communique_id == package.id)  # type: ignore[call-overload]
-            )
-        ).scalars()
-    )
-    loaded = await load_items_of(session, versions)
-    histories: dict[str, dict[int, Designation]] = {}
-    for _, annex in loaded.values():
-        for placed in assemble(drafting.visible_items(package.access, annex)):
-            d = placed.designation
-            histories.setdefault(d.id, {}).setdefault(d.version, d)
-    return in_force_on([list(h.values()) for h in histories.values()], at)
 
 
 @dataclass(frozen=True)
@@ -76,24 +57,55 @@ def coordination(package: Package) -> tuple[list[str], list[CoordinationRow]]:
     return parties, rows
 
 
+@dataclass(frozen=True)
+class Review:
+    """A designation in effect due for review: the latest released package holding it, where it stands,
+    and the open successor package (with the step it records, if any) where the review is being drafted."""
+
+    package: Package
+    designation: Designation
+    successor: Package | None
+    step: ReviewStep | None
+
+
 async def reviews_due(
-    session: AsyncSession, caller: Caller, now: datetime, *, within: timedelta = DEFAULT_REVIEW_NOTICE
-) -> list[tuple[Package, Designation]]:
-    """Designations in effect due for review by ``now + within`` across the caller's packages, soonest first."""
-    found = await package_designations(session, caller)
-    where = {id(placed.designation): package for package, placed in found}
-    due = due_for_review([placed.designation for _, placed in found], now, within=within)
-    return [(where[id(d)], d) for d in due]
+    session: AsyncSession,
+    caller: Caller,
+    now: datetime,
+    *,
+    ladder: Ladder,
+    within: timedelta = DEFAULT_REVIEW_NOTICE,
+) -> list[Review]:
+    """Designations in effect due for review by ``now + within`` across the caller's chains, soonest first."""
+    reviews: list[Review] = []
+    seen: set[int] = set()
+    for package_id in await list_package_ids(session, caller):
+        if package_id in seen:
+            continue
+        package = await get_package(session, package_id, caller)
+        chain = await load_chain(session, package, now=now, ladder=ladder)
+        seen.update(p.id for p in chain.packages)
+        latest = chain.latest_released
+        if latest is None:
+            continue
+        successor = chain.open_successor
+        standing = [h for h in (chain.standing(p.designation.id, now) for p in latest.designations) if h is not None]
+        for d in due_for_review(standing, now, within=within):
+            placed = find_designation(successor.designations, d.id) if successor is not None else None
+            reviews.append(Review(latest, d, successor, placed.designation.step if placed is not None else None))
+    return sorted(reviews, key=lambda r: (r.designation.review_at, r.package.id, r.designation.id))
 
 
-def export_package(package: Package, fmt: ExportFormat, *, public: bool, now: datetime) -> bytes:
-    """The package as the caller may see it (its evidence included), or only its public part."""
-    if public:
-        chosen = [p.designation for p in package.designations if p.marking.public]
-        evidence = False
-    else:
-        chosen = [p.designation for p in package.designations]
-        evidence = True
+def export_package(package: Package, fmt: ExportFormat, *, public: bool, now: datetime, chain: Chain) -> bytes:
+    """The package as the caller may see it (its evidence included), or only its public part; once the
+    package is released, each designation as its release made it (effective instant, review date)."""
+    placed = [p for p in package.designations if p.marking.public] if public else list(package.designations)
+    released_at = chain.released.get(package.id)
+    chosen = [
+        (chain.standing(p.designation.id, released_at) if released_at is not None else None) or p.designation
+        for p in placed
+    ]
+    evidence = not public
     viewer = Viewer(package.access.caller.party)
     if fmt is ExportFormat.CSV:
         return export_csv(chosen, include_evidence=evidence, viewer=viewer)

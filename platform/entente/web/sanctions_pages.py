@@ -1,4 +1,5 @@
-"""Pages for sanctions packages: the coordination view (with my party's adoption form) and the review list.
+"""Pages for sanctions packages: the coordination view (with my party's adoption form), the review list,
+and for a released package its successor (renew, amend, lift, keep each designation in effect).
 
 Both read through :mod:`entente.sanctions.packages` (drafting's disclosure filter); the adoption form
 calls the same domain function as ``POST /api/v1/sanctions/packages/{id}/designations/{did}/adoption``.
@@ -9,7 +10,7 @@ marking (public, or the participating parties) and a ``confirm`` box for probabl
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from aiohttp import web
@@ -17,8 +18,10 @@ from aiohttp import web
 from entente.appkeys import clock_key, ladder_key, sessionmaker_key, settings_key
 from entente.auth import Caller
 from entente.errors import EntenteError, InvalidInputError, NotFoundError
-from entente.models import Role
+from entente.models import CommuniqueState, Role
 from entente.sanctions import AdoptionState, operations
+from entente.sanctions.chains import Chain, load_chain, supersede_package
+from entente.sanctions.lifecycle import is_in_force
 from entente.sanctions.packages import Package, get_package
 from entente.sanctions.views import coordination, reviews_due
 from entente.web import forms, problems
@@ -27,7 +30,9 @@ from entente.web.pages import require_page_caller
 
 _ADOPTION_FIELDS = {"csrf_token", "state", "legal_act", "reason", "on"}
 _DESIGNATION_FIELDS = {"csrf_token", "designation", "marking", "confirm"}
-_LIFECYCLE_MEMBERS = ("version", "version_at", "effective_at", "review_at", "lifted_at", "parties")
+_LIFECYCLE_MEMBERS = ("version", "version_at", "effective_at", "review_at", "lifted_at", "step", "parties")
+_STEP_FIELDS = {"csrf_token", "reasons"}
+_SUCCESSOR_FIELDS = {"csrf_token", "title"}
 
 
 def _package_id(request: web.Request) -> int:
@@ -48,11 +53,28 @@ def _editable_json(package: Package) -> dict[str, str]:
     return out
 
 
-def _context(package: Package, caller: Caller, *, error: EntenteError | None = None, draft: str = "") -> dict[str, Any]:
+def _context(
+    package: Package, chain: Chain, caller: Caller, now: datetime, *, error: EntenteError | None = None, draft: str = ""
+) -> dict[str, Any]:
     parties, rows = coordination(package)
+    may_edit = caller.has_role(Role.DRAFTER, Role.SECRETARIAT)
+    editable = CommuniqueState(package.communique.state).editable
     return {
+        "now": now,
+        "chain": chain,
+        "predecessor": chain.predecessor_of(package.id),
+        "successor": chain.successor_of(package.id),
+        "released_at": chain.released.get(package.id),
+        "standing": {p.designation.id: chain.standing(p.designation.id, now) for p in package.designations},
+        "in_force": {
+            p.designation.id: (s is not None and is_in_force(s, now))
+            for p in package.designations
+            for s in [chain.standing(p.designation.id, now)]
+        },
+        "may_edit_text": may_edit and editable,
+        "may_review": may_edit and editable and package.communique.supersedes_id is not None,
+        "may_supersede": may_edit and package.id in chain.released and chain.successor_of(package.id) is None,
         "editable": _editable_json(package),
-        "may_edit": caller.has_role(Role.DRAFTER, Role.SECRETARIAT),
         "draft": draft,
         "candidates": (error.extra.get("candidates") if error is not None else None) or [],
         "field_errors": (error.extra.get("errors") if error is not None else None) or [],
@@ -60,16 +82,28 @@ def _context(package: Package, caller: Caller, *, error: EntenteError | None = N
         "parties": parties,
         "rows": rows,
         "states": [s.value for s in AdoptionState],
-        "may_adopt": caller.has_role(Role.DRAFTER, Role.SIGNATORY, Role.SECRETARIAT),
+        "may_adopt": editable and caller.has_role(Role.DRAFTER, Role.SIGNATORY, Role.SECRETARIAT),
         "error": error,
     }
 
 
+async def _render_package(
+    request: web.Request, caller: Caller, package_id: int, *, status: int = 200, **kwargs: Any
+) -> web.Response:
+    now = request.app[clock_key]()
+    async with request.app[sessionmaker_key]() as session:
+        package = await get_package(session, package_id, caller)
+        chain = await load_chain(session, package, now=now, ladder=request.app[ladder_key])
+    return render(request, "sanctions/package.html", _context(package, chain, caller, now, **kwargs), status=status)
+
+
+def _to_package(request: web.Request, package_id: int) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(location=str(request.app.router["sanctions-package"].url_for(package=str(package_id))))
+
+
 async def package_page(request: web.Request) -> web.Response:
     caller = require_page_caller(request)
-    async with request.app[sessionmaker_key]() as session:
-        package = await get_package(session, _package_id(request), caller)
-    return render(request, "sanctions/package.html", _context(package, caller))
+    return await _render_package(request, caller, _package_id(request))
 
 
 async def adoption_submit(request: web.Request) -> web.StreamResponse:
@@ -106,11 +140,8 @@ async def adoption_submit(request: web.Request) -> web.StreamResponse:
     except NotFoundError:
         raise
     except EntenteError as exc:
-        status = problems.status_for(exc)
-        async with request.app[sessionmaker_key]() as session:
-            package = await get_package(session, package_id, caller)
-        return render(request, "sanctions/package.html", _context(package, caller, error=exc), status=status)
-    raise web.HTTPSeeOther(location=str(request.app.router["sanctions-package"].url_for(package=str(package_id))))
+        return await _render_package(request, caller, package_id, status=problems.status_for(exc), error=exc)
+    raise _to_package(request, package_id)
 
 
 async def designation_submit(request: web.Request) -> web.StreamResponse:
@@ -149,19 +180,64 @@ async def designation_submit(request: web.Request) -> web.StreamResponse:
     except NotFoundError:
         raise
     except EntenteError as exc:
-        status = problems.status_for(exc)
-        async with request.app[sessionmaker_key]() as session:
-            package = await get_package(session, package_id, caller)
-        return render(
-            request, "sanctions/package.html", _context(package, caller, error=exc, draft=text), status=status
+        return await _render_package(
+            request, caller, package_id, status=problems.status_for(exc), error=exc, draft=text
         )
-    raise web.HTTPSeeOther(location=str(request.app.router["sanctions-package"].url_for(package=str(package_id))))
+    raise _to_package(request, package_id)
+
+
+async def step_submit(request: web.Request) -> web.StreamResponse:
+    """In a successor package: renew, lift, keep (take back) or amend the reasons of a designation in effect."""
+    caller = require_page_caller(request)
+    package_id = _package_id(request)
+    action = request.match_info["step"]
+    form = await forms.read_form(request, _STEP_FIELDS)
+    try:
+        reasons = forms.text(form, "reasons", max_length=20_000) if action == "amend" else None
+        async with request.app[sessionmaker_key].begin() as session:
+            await operations.review_designation(
+                session,
+                package_id=package_id,
+                designation_id=request.match_info["designation"],
+                caller=caller,
+                action=action,
+                reasons=reasons,
+                now=request.app[clock_key](),
+                max_sections=request.app[settings_key].limits.max_sections,
+            )
+    except NotFoundError:
+        raise
+    except EntenteError as exc:
+        return await _render_package(request, caller, package_id, status=problems.status_for(exc), error=exc)
+    raise _to_package(request, package_id)
+
+
+async def successor_submit(request: web.Request) -> web.StreamResponse:
+    """Start the package superseding a released one."""
+    caller = require_page_caller(request)
+    package_id = _package_id(request)
+    form = await forms.read_form(request, _SUCCESSOR_FIELDS)
+    try:
+        async with request.app[sessionmaker_key].begin() as session:
+            successor = await supersede_package(
+                session,
+                package_id=package_id,
+                caller=caller,
+                title=forms.text(form, "title", max_length=300, required=False) or None,
+                now=request.app[clock_key](),
+                ladder=request.app[ladder_key],
+            )
+    except NotFoundError:
+        raise
+    except EntenteError as exc:
+        return await _render_package(request, caller, package_id, status=problems.status_for(exc), error=exc)
+    raise _to_package(request, successor.id)
 
 
 async def reviews_page(request: web.Request) -> web.Response:
     caller = require_page_caller(request)
     async with request.app[sessionmaker_key]() as session:
-        due = await reviews_due(session, caller, request.app[clock_key]())
+        due = await reviews_due(session, caller, request.app[clock_key](), ladder=request.app[ladder_key])
     return render(request, "sanctions/reviews.html", {"due": due})
 
 
@@ -181,3 +257,9 @@ def add_routes(app: web.Application) -> None:
         adoption_submit,
         name="sanctions-adoption",
     )
+    app.router.add_post(
+        "/sanctions/packages/{package}/designations/{designation}/{step:renew|lift|keep|amend}",
+        step_submit,
+        name="sanctions-step",
+    )
+    app.router.add_post("/sanctions/packages/{package}/successor", successor_submit, name="sanctions-successor")

@@ -16,12 +16,13 @@ from entente.models import (
     ReviewPublic,
 )
 from entente.sanctions import operations
+from entente.sanctions.chains import load_chain
 from entente.sanctions.packages import get_package
 from entente.sanctions.views import ExportFormat, coordination, export_package, reviews_due
 from entente.web.bodies import json_response
 from entente.web.openapi import ApiRoutes
 
-from .shapes import API, MAX_IMPORT_BYTES, ONE, TAG, package_id_of, package_public, request_context
+from .shapes import API, MAX_IMPORT_BYTES, ONE, TAG, package_answer, package_id_of, request_context
 
 routes = ApiRoutes()
 
@@ -49,6 +50,7 @@ async def coordination_view(request: web.Request) -> web.Response:
                 name=r.designation.designation.display_name,
                 proposed_by=r.designation.designation.proposed_by,
                 states=r.states,
+                same_as=[link.model_dump() for link in r.designation.designation.same_as],
             )
             for r in rows
         ],
@@ -78,18 +80,26 @@ async def reviews(request: web.Request) -> web.Response:
     if not days_text.isdigit() or not 0 <= int(days_text) <= 3650:
         raise InvalidInputError("days is a whole number from 0 to 3650", code="invalid_days", field="/days")
     async with request.app[sessionmaker_key]() as session:
-        due = await reviews_due(session, caller, request.app[clock_key](), within=timedelta(days=int(days_text)))
+        due = await reviews_due(
+            session,
+            caller,
+            request.app[clock_key](),
+            ladder=request.app[ladder_key],
+            within=timedelta(days=int(days_text)),
+        )
     return json_response(
         [
             ReviewPublic(
-                package=p.id,
-                package_title=p.communique.title,
-                designation=d.id,
-                name=d.display_name,
-                effective_at=d.effective_at,
-                review_at=d.review_at,
+                package=r.package.id,
+                package_title=r.package.communique.title,
+                designation=r.designation.id,
+                name=r.designation.display_name,
+                effective_at=r.designation.effective_at,
+                review_at=r.designation.review_at,
+                successor=r.successor.id if r.successor is not None else None,
+                step=r.step.value if r.step is not None else None,
             )
-            for p, d in due
+            for r in due
         ]
     )
 
@@ -112,9 +122,11 @@ async def export(request: web.Request) -> web.Response:
     view = request.query.get("view", "party")
     if view not in ("party", "public"):
         raise InvalidInputError("view is party or public", code="invalid_view", field="/view")
+    now = request.app[clock_key]()
     async with request.app[sessionmaker_key]() as session:
         package = await get_package(session, package_id_of(request), caller)
-    body = export_package(package, fmt, public=view == "public", now=request.app[clock_key]())
+        chain = await load_chain(session, package, now=now, ladder=request.app[ladder_key])
+    body = export_package(package, fmt, public=view == "public", now=now, chain=chain)
     suffix = "csv" if fmt is ExportFormat.CSV else "xml"
     return web.Response(
         body=body,
@@ -151,4 +163,4 @@ async def import_(request: web.Request) -> web.Response:
             ladder=request.app[ladder_key],
             **request_context(request),
         )
-    return json_response(package_public(package), status=201)
+        return await package_answer(session, request, package, status=201)

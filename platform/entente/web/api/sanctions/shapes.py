@@ -6,18 +6,22 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from entente.appkeys import clock_key, settings_key
-from entente.disclosure import Marking
+from entente.appkeys import clock_key, ladder_key, settings_key
 from entente.errors import InvalidInputError, NotFoundError
 from entente.models import (
     DesignationPublic,
     MarkingPublic,
     PackagePublic,
+    StandingPublic,
     VersionRef,
 )
 from entente.sanctions import Designation
+from entente.sanctions.chains import Chain, load_chain
+from entente.sanctions.lifecycle import is_in_force
 from entente.sanctions.packages import Package
+from entente.web.bodies import json_response
 
 API = "/api/v1"
 BASE = f"{API}/sanctions/packages"
@@ -44,26 +48,55 @@ def parse_instant(text: str, field: str) -> datetime:
     return value
 
 
-def designation_public(designation: Designation, item: str, marking: Any) -> DesignationPublic:
+def standing_public(standing: Designation | None, now: datetime) -> StandingPublic | None:
+    if standing is None or standing.effective_at is None or standing.version_at is None:
+        return None
+    return StandingPublic(
+        version=standing.version,
+        since=standing.version_at,
+        effective_at=standing.effective_at,
+        review_at=standing.review_at,
+        lifted_at=standing.lifted_at,
+        in_force=is_in_force(standing, now),
+    )
+
+
+def designation_public(
+    designation: Designation, item: str, marking: Any, standing: StandingPublic | None = None
+) -> DesignationPublic:
     return DesignationPublic(
-        item=item, marking=MarkingPublic.model_validate(marking.to_dict()), designation=designation.to_annex_content()
+        item=item,
+        marking=MarkingPublic.model_validate(marking.to_dict()),
+        designation=designation.to_annex_content(),
+        standing=standing,
     )
 
 
 def package_public(
-    package: Package, *, at: datetime | None = None, chosen: list[Designation] | None = None
+    package: Package,
+    chain: Chain,
+    *,
+    now: datetime,
+    at: datetime | None = None,
+    chosen: list[Designation] | None = None,
 ) -> PackagePublic:
+    """The package as its caller sees it; each designation with where it stands now (``chosen``: the
+    versions in force at ``at`` instead)."""
     c = package.communique
-    placed = {p.designation.id: p for p in package.designations}
+    placed = {p.designation.id: p for member in [*chain.packages, package] for p in member.designations}
     if chosen is None:
-        shown = [designation_public(p.designation, p.item_id, p.marking) for p in package.designations]
-    else:
         shown = [
             designation_public(
-                d, placed[d.id].item_id if d.id in placed else "", placed[d.id].marking if d.id in placed else _public()
+                p.designation, p.item_id, p.marking, standing_public(chain.standing(p.designation.id, now), now)
             )
+            for p in package.designations
+        ]
+    else:
+        shown = [
+            designation_public(d, placed[d.id].item_id, placed[d.id].marking, standing_public(d, at or now))
             for d in chosen
         ]
+    successor = chain.successor_of(package.id)
     return PackagePublic(
         id=package.id,
         title=c.title,
@@ -73,14 +106,22 @@ def package_public(
         tier=c.tier,
         head=VersionRef(number=c.head_number, digest=c.head_digest) if c.head_digest else None,
         parties=package.access.accepted_parties,
+        supersedes=c.supersedes_id,
+        superseded_by=successor.id if successor is not None else None,
+        released_at=chain.released.get(package.id),
         as_of=at,
         designations=shown,
         withheld=package.view.withheld.annex,
     )
 
 
-def _public() -> Marking:
-    return Marking.everyone()
+async def package_answer(
+    session: AsyncSession, request: web.Request, package: Package, *, status: int = 200, **extra: Any
+) -> web.Response:
+    """The JSON answer for a package: loads its chain for the record."""
+    now = request.app[clock_key]()
+    chain = await load_chain(session, package, now=now, ladder=request.app[ladder_key])
+    return json_response(package_public(package, chain, now=now), status=status, **extra)
 
 
 def request_context(request: web.Request) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from entente.appkeys import caller_key, ladder_key, sessionmaker_key
+from entente.appkeys import caller_key, clock_key, ladder_key, sessionmaker_key
 from entente.auth import require_caller
 from entente.errors import NotFoundError
 from entente.models import (
@@ -14,17 +14,29 @@ from entente.models import (
     AmendmentCreate,
     DesignationPublic,
     DesignationWrite,
-    EffectCreate,
     PackageCreate,
     PackagePublic,
+    SuccessorCreate,
 )
 from entente.sanctions import AdoptionState, operations
+from entente.sanctions.chains import load_chain, supersede_package
+from entente.sanctions.lifecycle import in_force_on
 from entente.sanctions.packages import create_package, get_package
-from entente.sanctions.views import as_of
 from entente.web.bodies import json_response, read_json
 from entente.web.openapi import ApiRoutes
 
-from .shapes import API, BASE, DESIGNATION, ONE, TAG, package_id_of, package_public, parse_instant, request_context
+from .shapes import (
+    API,
+    BASE,
+    DESIGNATION,
+    ONE,
+    TAG,
+    package_answer,
+    package_id_of,
+    package_public,
+    parse_instant,
+    request_context,
+)
 
 routes = ApiRoutes()
 
@@ -56,7 +68,7 @@ async def create(request: web.Request) -> web.Response:
             ladder=request.app[ladder_key],
             **request_context(request),
         )
-    return json_response(package_public(package), status=201, headers={"Location": f"{BASE}/{package.id}"})
+        return await package_answer(session, request, package, status=201, headers={"Location": f"{BASE}/{package.id}"})
 
 
 @routes.route(
@@ -72,10 +84,12 @@ async def read(request: web.Request) -> web.Response:
     caller = require_caller(request[caller_key])
     at_text = request.query.get("as_of")
     at = parse_instant(at_text, "/as_of") if at_text is not None else None
+    now = request.app[clock_key]()
     async with request.app[sessionmaker_key]() as session:
         package = await get_package(session, package_id_of(request), caller)
-        chosen = await as_of(session, package, at) if at is not None else None
-    return json_response(package_public(package, at=at, chosen=chosen))
+        chain = await load_chain(session, package, now=now, ladder=request.app[ladder_key])
+    chosen = in_force_on(chain.record.values(), at) if at is not None else None
+    return json_response(package_public(package, chain, now=now, at=at, chosen=chosen))
 
 
 @routes.route(
@@ -90,9 +104,11 @@ async def read(request: web.Request) -> web.Response:
 )
 async def list_designations(request: web.Request) -> web.Response:
     caller = require_caller(request[caller_key])
+    now = request.app[clock_key]()
     async with request.app[sessionmaker_key]() as session:
         package = await get_package(session, package_id_of(request), caller)
-    return json_response(package_public(package).designations)
+        chain = await load_chain(session, package, now=now, ladder=request.app[ladder_key])
+    return json_response(package_public(package, chain, now=now).designations)
 
 
 @routes.route(
@@ -120,7 +136,7 @@ async def add(request: web.Request) -> web.Response:
             ladder=request.app[ladder_key],
             **request_context(request),
         )
-    return json_response(package_public(package), status=201)
+        return await package_answer(session, request, package, status=201)
 
 
 @routes.route(
@@ -148,7 +164,7 @@ async def update(request: web.Request) -> web.Response:
             ladder=request.app[ladder_key],
             **request_context(request),
         )
-    return json_response(package_public(package))
+        return await package_answer(session, request, package)
 
 
 @routes.route(
@@ -178,68 +194,67 @@ async def adoption(request: web.Request) -> web.Response:
             on=data.on,
             **request_context(request),
         )
-    return json_response(package_public(package))
+        return await package_answer(session, request, package)
 
 
 @routes.route(
     "POST",
-    f"{ONE}/effect",
-    name="api-sanctions-effect",
-    summary="The package's designations take effect at the release instant (review after the tier's period)",
+    f"{ONE}/successor",
+    name="api-sanctions-successor",
+    summary="Start the package superseding a released one, carrying its designations as they stand",
     tag=TAG,
-    request=EffectCreate,
+    request=SuccessorCreate,
     response=PackagePublic,
+    status=201,
     errors=(403, 404, 409),
 )
-async def effect(request: web.Request) -> web.Response:
+async def successor(request: web.Request) -> web.Response:
     caller = require_caller(request[caller_key])
-    data = await read_json(request, EffectCreate)
-    context = request_context(request)
+    data = await read_json(request, SuccessorCreate)
     async with request.app[sessionmaker_key].begin() as session:
-        package = await operations.take_effect_package(
+        package = await supersede_package(
             session,
             package_id=package_id_of(request),
             caller=caller,
-            at=data.at or context["now"],
+            title=data.title,
+            now=request.app[clock_key](),
             ladder=request.app[ladder_key],
-            **context,
         )
-    return json_response(package_public(package))
+        return await package_answer(session, request, package, status=201, headers={"Location": f"{BASE}/{package.id}"})
 
 
-def _lifecycle_route(step: str, summary: str, request_model: Any = None):
+def _review_route(action: str, summary: str, request_model: Any = None):
     @routes.route(
         "POST",
-        f"{DESIGNATION}/{step}",
-        name=f"api-sanctions-{step}",
+        f"{DESIGNATION}/{action}",
+        name=f"api-sanctions-{action}",
         summary=summary,
         tag=TAG,
         request=request_model,
         response=PackagePublic,
-        errors=(403, 404, 409),
+        errors=(403, 404, 409, 422),
     )
     async def handler(request: web.Request) -> web.Response:
         caller = require_caller(request[caller_key])
-        common: dict[str, Any] = {
-            "package_id": package_id_of(request),
-            "designation_id": request.match_info["designation"],
-            "caller": caller,
-            **request_context(request),
-        }
-        if step == "amend":
-            common["reasons"] = (await read_json(request, AmendmentCreate)).reasons
+        reasons = (await read_json(request, AmendmentCreate)).reasons if request_model is not None else None
         async with request.app[sessionmaker_key].begin() as session:
-            if step == "renew":
-                package = await operations.renew_designation(session, ladder=request.app[ladder_key], **common)
-            elif step == "amend":
-                package = await operations.amend_designation(session, **common)
-            else:
-                package = await operations.lift_designation(session, **common)
-        return json_response(package_public(package))
+            package = await operations.review_designation(
+                session,
+                package_id=package_id_of(request),
+                designation_id=request.match_info["designation"],
+                caller=caller,
+                action=action,
+                reasons=reasons,
+                **request_context(request),
+            )
+            return await package_answer(session, request, package)
 
     return handler
 
 
-renew = _lifecycle_route("renew", "Renew a designation in effect for another review period (a new version)")
-amend = _lifecycle_route("amend", "Amend a designation in effect: rewritten statement of reasons", AmendmentCreate)
-lift = _lifecycle_route("lift", "Lift a designation for the coalition (a new version; nothing is deleted)")
+renew = _review_route("renew", "In a successor package: renew a designation in effect at its release")
+amend = _review_route(
+    "amend", "In a successor package: rewrite the statement of reasons, in effect at its release", AmendmentCreate
+)
+lift = _review_route("lift", "In a successor package: lift a designation at its release (nothing is deleted)")
+keep = _review_route("keep", "In a successor package: carry a designation unchanged (take back renew or lift)")

@@ -1,0 +1,208 @@
+"""A package's chain: the package, the one it supersedes, the one superseding it, and so on.
+
+A released package is never edited. Its designations are reviewed by a *successor*: a new sanctions
+package that supersedes it and carries every designation as it then stood (effective instant,
+review date), where the drafters renew, amend or lift them and add new ones. The successor is
+signed off and released like any communiqué; at its release instant what it says takes effect.
+
+The in-force record (:func:`.lifecycle.release_record`) is computed from the chain's released
+packages and their release instants whenever it is read; nothing is copied into a register that
+could drift from what was signed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from entente import audit, drafting, releases
+from entente.auth import Caller
+from entente.drafting.versions import ANNEX, Item, make_item
+from entente.errors import ConflictError, NotFoundError, PermissionDeniedError
+from entente.ladder import Ladder
+from entente.models import Communique, CommuniqueState, CommuniqueVersion
+
+from .lifecycle import release_record, version_at
+from .model import ANNEX_KIND, Designation
+from .packages import Package, get_package
+
+__all__ = ["Chain", "chain_ids", "load_chain", "supersede_package"]
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The packages of one chain the caller may reach (oldest first), those released, and the record."""
+
+    packages: list[Package]
+    released: dict[int, datetime]
+    record: dict[str, list[Designation]]
+
+    def standing(self, designation_id: str, at: datetime) -> Designation | None:
+        """The version of the record that applied at ``at`` (None: not released by then)."""
+        history = self.record.get(designation_id)
+        return version_at(history, at) if history else None
+
+    def successor_of(self, package_id: int) -> Package | None:
+        ids = [p.id for p in self.packages]
+        index = ids.index(package_id)
+        return self.packages[index + 1] if index + 1 < len(ids) else None
+
+    def predecessor_of(self, package_id: int) -> Package | None:
+        ids = [p.id for p in self.packages]
+        index = ids.index(package_id)
+        return self.packages[index - 1] if index > 0 else None
+
+    @property
+    def latest_released(self) -> Package | None:
+        found = [p for p in self.packages if p.id in self.released]
+        return found[-1] if found else None
+
+    @property
+    def open_successor(self) -> Package | None:
+        """The newest package, when it is not released yet and supersedes a released one."""
+        last = self.packages[-1]
+        if last.id in self.released or last.communique.supersedes_id is None:
+            return None
+        return last
+
+
+async def chain_ids(session: AsyncSession, communique_id: int) -> list[int]:
+    """Every communiqué of the chain through ``communique_id``, oldest first (withdrawn successors left out)."""
+    back: list[int] = []
+    current: int | None = communique_id
+    while current is not None and current not in back:
+        back.append(current)
+        current = await session.scalar(select(Communique.supersedes_id).where(Communique.id == current))
+    ids = list(reversed(back))
+    while True:
+        found = await drafting.find_successor(session, ids[-1])
+        if found is None or found.id is None or found.id in ids:
+            return ids
+        ids.append(found.id)
+
+
+def _review_days(packages: Sequence[Package], ladder: Ladder) -> int:
+    return packages[0].tier(ladder).review_days
+
+
+async def load_chain(session: AsyncSession, package: Package, *, now: datetime, ladder: Ladder) -> Chain:
+    """The chain through ``package`` as its caller may see it, with the in-force record as of ``now``'s releases."""
+    packages: list[Package] = []
+    for package_id in await chain_ids(session, package.id):
+        if package_id == package.id:
+            packages.append(package)
+            continue
+        try:
+            packages.append(await get_package(session, package_id, package.access.caller))
+        except NotFoundError:
+            continue  # a package of the chain the caller's party does not take part in
+    released = await releases.public_instants(session, [p.id for p in packages], now)
+    record: dict[str, list[Designation]] = {}
+    if released:
+        record = release_record(
+            ((released[p.id], [placed.designation for placed in p.designations]) for p in packages if p.id in released),
+            review_days=_review_days(packages, ladder),
+        )
+    return Chain(packages, released, record)
+
+
+# --- superseding a released package --------------------------------------------------------------
+
+
+async def _stored_designations(session: AsyncSession, communique: Communique) -> tuple[list[Item], list[Designation]]:
+    """A package's head annex as stored (every item, whoever may see it) and its designations.
+    Server-side only: used to carry items into a successor, never shown to a caller."""
+    version_id = await session.scalar(
+        select(CommuniqueVersion.id).where(
+            CommuniqueVersion.communique_id == communique.id, CommuniqueVersion.number == communique.head_number
+        )
+    )
+    assert version_id is not None
+    _, annex = await drafting.load_items(session, version_id)
+    items = [stored.item for stored in annex]
+    designations = [Designation.from_annex_content(i.value["content"]) for i in items if i.value["kind"] == ANNEX_KIND]
+    return items, designations
+
+
+async def supersede_package(
+    session: AsyncSession,
+    *,
+    package_id: int,
+    caller: Caller,
+    title: str | None,
+    now: datetime,
+    ladder: Ladder,
+) -> Package:
+    """Start the successor of a released package: every designation carried as it now stands in the
+    record (effective instant, review date, lifted or not), with its evidence and markings."""
+    package = await get_package(session, package_id, caller, lock=True)
+    if not caller.has_role(*drafting.EDIT_ROLES):
+        raise PermissionDeniedError("starting a successor package needs the drafter role", code="role_required")
+    ids = await chain_ids(session, package.id)
+    released = await releases.public_instants(session, ids, now)
+    if package.id not in released:
+        raise ConflictError(
+            f"sanctions package {package.id} is not released: change its designations in the package itself",
+            code="package_not_released",
+        )
+    communiques = {
+        c.id: c
+        for c in (await session.execute(select(Communique).where(Communique.id.in_(ids)))).scalars()  # type: ignore[union-attr]
+    }
+    stored: dict[int, tuple[list[Item], list[Designation]]] = {}
+    for cid in ids:
+        if cid in released:
+            stored[cid] = await _stored_designations(session, communiques[cid])
+    record = release_record(
+        ((released[cid], stored[cid][1]) for cid in stored), review_days=_review_days([package], ladder)
+    )
+    annex: list[Item] = []
+    for item in stored[package.id][0]:
+        if item.value["kind"] == ANNEX_KIND:
+            carried = Designation.from_annex_content(item.value["content"])
+            now_standing = record[carried.id][-1]
+            snapshot = carried.evolve(
+                bump=False,
+                step=None,
+                version_at=now_standing.version_at,
+                effective_at=now_standing.effective_at,
+                review_at=now_standing.review_at,
+                lifted_at=now_standing.lifted_at,
+            )
+            item = make_item(
+                ANNEX, item.id, {"kind": ANNEX_KIND, "content": snapshot.to_annex_content()}, item.marking, item.origin
+            )
+        annex.append(item)
+    communique, version = await drafting.create_successor(
+        session,
+        predecessor=package.access,
+        caller=caller,
+        title=(title or package.communique.title).strip(),
+        annex=annex,
+        now=now,
+    )
+    await audit.record(
+        session,
+        at=now,
+        actor=caller.username,
+        party=caller.party,
+        event="sanctions:package:supersede",
+        object=f"communique:{communique.id}",
+        details={"supersedes": package.id, "digest": version.digest, "released_at": released[package.id].isoformat()},
+    )
+    assert communique.id is not None
+    return await get_package(session, communique.id, caller)
+
+
+def require_not_frozen(package: Package) -> None:
+    """Designations of a scheduled or released package change only through a successor."""
+    if not CommuniqueState(package.communique.state).editable:
+        raise ConflictError(
+            f"sanctions package {package.id} is {package.communique.state}: its designations change only through "
+            f"a successor package (POST /api/v1/sanctions/packages/{package.id}/successor once it is released)",
+            code="communique_frozen",
+        )
