@@ -188,7 +188,7 @@ async def test_no_release_yet_is_a_404_with_its_own_code(world) -> None:
     await problem(await step(world, cid, "schedule"), 404, "no_release")
 
 
-async def test_a_party_joining_later_must_accept_the_agreed_instant_before_scheduling(world, keys) -> None:
+async def test_a_party_joining_later_must_accept_the_agreed_instant_before_it_reads_the_text(world, keys) -> None:
     ee = await world.token("ee.drafter")
     created = await create(world.client, ee, participants=["FR", "EU"], sections=[section("S", "x")])
     cid = created["communique"]
@@ -196,14 +196,37 @@ async def test_a_party_joining_later_must_accept_the_agreed_instant_before_sched
     at = (await (await propose(world, cid, later(world, days=1))).json())["embargo_at"]
     agreed = await (await respond(world, cid, "FR", "accept", at)).json()
     assert agreed["state"] == "agreed"
-    await accept(world.client, await world.token("eu.secretariat"), cid)
+    joined = await accept(world.client, await world.token("eu.secretariat"), cid)
+    assert {p["party"]: p["awaits_instant"] for p in joined["participants"]} == {"EE": False, "FR": False, "EU": True}
     back = await get_release(world, cid)
     assert back["state"] == "proposed" and back["waiting_for"] == ["EU"]
-    await sign_head(world, keys, cid)
-    await problem(await step(world, cid, "schedule"), 409, "release_not_agreed")
+    eu_reader = await world.token("eu.secretariat")
+    hidden = await world.client.get(f"{BASE}/{cid}/versions/head", headers=eu_reader)
+    assert hidden.status == 404  # the text only once EU accepted the agreed instant
+    seen_by_eu = await world.client.get(release_url(cid), headers=await world.token("eu.comms"))
+    assert seen_by_eu.status == 200 and (await seen_by_eu.json())["embargo_at"] == at
     await respond(world, cid, "EU", "accept", at)
+    shown = await world.client.get(f"{BASE}/{cid}/versions/head", headers=eu_reader)
+    assert shown.status == 200
+    await sign_head(world, keys, cid)
     scheduled = await step(world, cid, "schedule")
     assert scheduled.status == 200 and (await scheduled.json())["state"] == "scheduled"
+
+
+async def test_cancelling_the_agreed_release_lets_a_late_joiner_read_the_text(world) -> None:
+    ee = await world.token("ee.drafter")
+    cid = (await create(world.client, ee, participants=["FR", "EU"], sections=[section("S", "x")]))["communique"]
+    await accept(world.client, await world.token("fr.drafter"), cid)
+    at = (await (await propose(world, cid, later(world, days=1))).json())["embargo_at"]
+    await respond(world, cid, "FR", "accept", at)
+    await accept(world.client, await world.token("eu.secretariat"), cid)
+    eu_reader = await world.token("eu.secretariat")
+    assert (await world.client.get(f"{BASE}/{cid}/versions/head", headers=eu_reader)).status == 404
+    page = await world.client.get(f"/communiques/{cid}", headers=eu_reader)
+    assert page.status == 200 and "accepts that instant" in await page.text()
+    cancelled = await step(world, cid, "cancel", {"reason": "Timing changed."})
+    assert cancelled.status == 200, await cancelled.text()
+    assert (await world.client.get(f"{BASE}/{cid}/versions/head", headers=eu_reader)).status == 200
 
 
 # --- scheduling and freezing ---------------------------------------------------------------------

@@ -67,8 +67,14 @@ class Access:
         return Viewer(self.caller.party)
 
     @property
-    def admitted(self) -> bool:
+    def joined(self) -> bool:
+        """The caller's party accepted to take part (it may still await the agreed release instant)."""
         return any(p.party == self.caller.party and p.accepted for p in self.participants)
+
+    @property
+    def admitted(self) -> bool:
+        """The caller's party may read the text: it joined and accepted the release instant if it had to."""
+        return any(p.party == self.caller.party and p.accepted and not p.awaits_instant for p in self.participants)
 
     @property
     def roster(self) -> set[str]:

@@ -16,7 +16,7 @@ from sqlmodel import select
 from entente import audit, crisis
 from entente.auth import Caller, require_party_role, require_role
 from entente.disclosure import Marking
-from entente.drafting.access import Access, get_access, items_of, load_items, require_admitted, require_editor
+from entente.drafting.access import Access, get_access, items_of, load_items, require_editor
 from entente.drafting.versions import ANNEX, SECTION, Item, make_item
 from entente.drafting.writing import check_counts, input_items, write_version
 from entente.errors import ConflictError, InvalidInputError
@@ -31,6 +31,8 @@ from entente.models import (
     CommuniqueVersion,
     Party,
     PartyStatus,
+    Release,
+    ReleaseState,
     Role,
 )
 
@@ -408,7 +410,9 @@ async def accept_invitation(
     session: AsyncSession, *, communique_id: int, caller: Caller, now: datetime
 ) -> tuple[Access, CommuniqueVersion]:
     """The caller's party accepts to take part: it is added to the parties of a new version
-    (same text), so the next sign-off needs its signature too."""
+    (same text), so the next sign-off needs its signature too. When the release instant was already
+    agreed, the party reads the text only once its comms officer accepted an instant too
+    (``awaits_instant``; see :mod:`entente.releases`)."""
     access = await get_access(session, communique_id, caller, lock=True)
     require_role(caller, Role.DRAFTER, Role.SIGNATORY, Role.SECRETARIAT)
     mine = next(p for p in access.participants if p.party == caller.party)
@@ -417,6 +421,10 @@ async def accept_invitation(
     require_editable(access.communique)
     mine.accepted = True
     mine.accepted_at = now
+    agreed = await session.scalar(
+        select(Release.id).where(Release.communique_id == access.id, Release.state == ReleaseState.AGREED)
+    )
+    mine.awaits_instant = agreed is not None  # it sees the text once it accepted the agreed instant
     session.add(mine)
     head = await _head(session, access)
     sections, annex = await load_items(session, head.id or 0)
@@ -439,9 +447,9 @@ async def accept_invitation(
         party=caller.party,
         event="drafting:participant:accept",
         object=f"communique:{access.id}",
-        details={"version": version.number, "digest": version.digest},
+        details={"version": version.number, "digest": version.digest, "awaits_instant": mine.awaits_instant},
     )
-    return require_admitted(access), version
+    return access, version
 
 
 async def _head(session: AsyncSession, access: Access) -> CommuniqueVersion:

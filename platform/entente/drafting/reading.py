@@ -67,7 +67,13 @@ def communique_public(access: Access) -> CommuniquePublic:
         incident=c.incident_id,
         template=_template(access),
         participants=[
-            ParticipantPublic(party=p.party, accepted=p.accepted, invited_at=p.invited_at, accepted_at=p.accepted_at)
+            ParticipantPublic(
+                party=p.party,
+                accepted=p.accepted,
+                awaits_instant=p.awaits_instant,
+                invited_at=p.invited_at,
+                accepted_at=p.accepted_at,
+            )
             for p in access.participants
         ],
         head=VersionRef(number=c.head_number, digest=c.head_digest) if c.head_digest else None,

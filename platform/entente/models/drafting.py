@@ -107,13 +107,16 @@ class Communique(SQLModel, table=True):
 
 
 class CommuniqueParticipant(SQLModel, table=True):
-    """A party taking part in a communiqué; it sees the text only once ``accepted``."""
+    """A party taking part in a communiqué; it sees the text only once ``accepted``, and, when it
+    joined after the release instant was agreed, once it has also accepted an instant
+    (``awaits_instant`` until then)."""
 
     __tablename__ = "communique_participant"
 
     communique_id: int = Field(foreign_key="communique.id", primary_key=True)
     party: str = Field(foreign_key="party.code", primary_key=True, max_length=16, index=True)
     accepted: bool = False
+    awaits_instant: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     invited_by: str = Field(max_length=64)
     invited_at: datetime = instant_column()
     accepted_at: datetime | None = instant_column(nullable=True)
@@ -300,6 +303,7 @@ class MarkingPublic(SQLModel):
 class ParticipantPublic(SQLModel):
     party: str
     accepted: bool
+    awaits_instant: bool = False
     invited_at: datetime
     accepted_at: datetime | None = None
 

@@ -67,17 +67,27 @@ def require_future(at: datetime, now: datetime, *, field: str = "/at") -> dateti
 
 
 async def comms_access(session: AsyncSession, communique_id: int, caller: Caller) -> Access:
-    """The communiqué, locked, for a comms officer of a party that takes part in it (accepted).
+    """The communiqué, locked, for a comms officer of a party that takes part in it (accepted; a party
+    that joined after agreement negotiates before it may read the text).
 
     A caller who may not reach the communiqué gets the same 404 as for a missing one.
     """
     access = await drafting.get_access(session, communique_id, caller, lock=True)
     require_role(caller, Role.COMMS)
-    if not access.admitted:
+    if not access.joined:
         raise PermissionDeniedError(
             f"{caller.party} has not accepted to take part in this communiqué", code="not_participating"
         )
     return access
+
+
+def admit(session: AsyncSession, access: Access, parties: Sequence[str] | None = None) -> None:
+    """Parties that joined after agreement read the text once they accepted an instant (``parties``),
+    or once there is no agreed instant left to bind them (``None``: every party, on cancel)."""
+    for participant in access.participants:
+        if participant.awaits_instant and (parties is None or participant.party in parties):
+            participant.awaits_instant = False
+            session.add(participant)
 
 
 async def find_open_release(session: AsyncSession, communique_id: int) -> Release | None:

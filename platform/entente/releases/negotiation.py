@@ -33,6 +33,7 @@ from entente.models import (
     ResponseDecision,
 )
 from entente.releases.common import (
+    admit,
     comms_access,
     find_open_release,
     is_public,
@@ -155,6 +156,7 @@ async def respond_release(
         session.add(_upsert_response(responses, release, party, ResponseDecision.COUNTERED, caller.username, now))
         release.state, release.agreed_at = ReleaseState.PROPOSED, None
         action = "counter"
+    admit(session, access, [party])  # it accepted an instant: the agreed one, or its own proposal
     agreed = settle(release, responses, access.accepted_parties, now)
     session.add(release)
     await session.flush()

@@ -24,6 +24,7 @@ from entente.models import Communique, CommuniqueState, Release, ReleaseState
 from entente.releases.artefact import render_artefact, with_embargo
 from entente.releases.common import (
     PUBLIC_STATES,
+    admit,
     comms_access,
     find_open_release,
     is_public,
@@ -126,6 +127,7 @@ async def cancel_release(
     if c.state in (CommuniqueState.SCHEDULED, CommuniqueState.HELD):
         c.state = CommuniqueState.SIGNING
         c.updated_at = now
+    admit(session, access)
     session.add_all([release, c])
     await session.flush()
     await record(

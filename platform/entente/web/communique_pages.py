@@ -140,7 +140,7 @@ async def _editor_context(request: web.Request, caller: Caller, cid: int) -> dic
         "markdown": _markdown,
         "release": release,
         "release_error": None,
-        "is_comms": access.admitted and caller.has_role(Role.COMMS),
+        "is_comms": access.joined and caller.has_role(Role.COMMS),
         "my_answer": next((p for p in release.parties if p.party == caller.party), None) if release else None,
         "zones": sorted({"UTC", caller.party_timezone, *(p.timezone for p in release.parties)} if release else
                         {"UTC", caller.party_timezone}),
