@@ -14,7 +14,7 @@ from jwcrypto import jwk as jwcrypto_jwk
 from jwcrypto import jws as jwcrypto_jws
 from sqlmodel import select
 
-from entente import canonical, releases, scheduler, signing
+from entente import canonical, parties, releases, scheduler, signing
 from entente.appkeys import clock_key
 from entente.models import AuditEntry, Communique, Release
 from entente.signoffs import SIGNOFF_TYP
@@ -33,7 +33,6 @@ from tests.test_signoffs import jws, payload, sign
 keys = test_signoffs.keys  # the fixture: one registered Ed25519 key per party
 
 PUBLIC = "/api/v1/public/communiques"
-
 
 
 def later(world, **delta) -> str:
@@ -299,6 +298,38 @@ async def test_withdrawing_a_sign_off_holds_the_release_and_re_signing_resumes_i
     assert [e.event.rsplit(":", 1)[1] for e in await events(world, cid)][-3:] == ["hold", "schedule", "publish"]
 
 
+async def test_revoking_a_key_back_before_its_sign_off_holds_the_scheduled_release(world, keys) -> None:
+    second = signing.generate_private_key()
+    async with world.sessions.begin() as session:
+        await parties.add_key(
+            session,
+            party="FR",
+            jwk=second.public_key.jwk,
+            actor="test",
+            now=world.clock(),
+            not_before=world.clock() - timedelta(days=1),
+        )
+    stands = await signed_communique(world, keys)
+    voided = await signed_communique(world, {**keys, "FR": second})
+    for cid in (stands, voided):
+        await release_communique(world, cid, world.clock() + timedelta(hours=1))
+    world.clock.advance(timedelta(minutes=1))
+    fr = await world.token("fr.signatory")
+    revoke = "/api/v1/parties/FR/keys/{}/revoke"
+    retired = await world.client.post(revoke.format(keys["FR"].kid), json={"reason": "rotated"}, headers=fr)
+    assert retired.status == 200, await retired.text()  # from now on: the signatures made before stand
+    assert (await get_release(world, stands))["state"] == "scheduled"
+    compromised = {"reason": "compromised", "at": (world.clock() - timedelta(hours=1)).isoformat()}
+    revoked = await world.client.post(revoke.format(second.kid), json=compromised, headers=fr)
+    assert revoked.status == 200, await revoked.text()
+    held = await get_release(world, voided)
+    assert held["state"] == "held" and "FR revoked key" in held["reason"] and await state_of(world, voided) == "held"
+    assert (await get_release(world, stands))["state"] == "scheduled" and await state_of(world, stands) == "scheduled"
+    world.clock.advance(timedelta(hours=2))
+    assert await publish_due(world) == [stands]
+    await problem(await world.client.get(f"{PUBLIC}/{voided}"), 404, "not_found")
+
+
 async def test_a_sign_off_cannot_be_withdrawn_once_the_release_is_public(world, keys) -> None:
     cid = await signed_communique(world, keys)
     await release_communique(world, cid, world.clock() + timedelta(hours=1))
@@ -527,7 +558,6 @@ async def test_the_openapi_document_describes_the_release_routes(client) -> None
     for path in ("responses", "schedule", "cancel", "lift"):
         assert "post" in doc["paths"][f"/api/v1/communiques/{{communique}}/release/{path}"]
     assert doc["paths"]["/api/v1/public/communiques/{communique}"]["get"]["security"] == []
-
 
 
 @pytest.mark.parametrize("at", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00", "1969-12-31T23:59:59Z"])

@@ -26,6 +26,7 @@ from entente.releases.common import find_open_release, is_public
 from entente.releases.negotiation import get_release, propose_release, read_release, release_public, respond_release
 from entente.releases.scheduling import (
     cancel_release,
+    find_scheduled,
     hold_release,
     lift_release,
     public_instants,
@@ -38,6 +39,7 @@ __all__ = [
     "ARTEFACT_TYPE",
     "cancel_release",
     "find_open_release",
+    "find_scheduled",
     "get_public_artefact",
     "get_release",
     "hold_release",

@@ -20,7 +20,7 @@ from entente import drafting
 from entente.auth import Caller
 from entente.clock import isoformat
 from entente.errors import ConflictError, InvalidInputError
-from entente.models import Communique, CommuniqueState, Release, ReleaseState
+from entente.models import Communique, CommuniqueParticipant, CommuniqueState, Release, ReleaseState
 from entente.releases.artefact import render_artefact, with_embargo
 from entente.releases.common import (
     PUBLIC_STATES,
@@ -37,6 +37,7 @@ from entente.releases.common import (
 
 __all__ = [
     "cancel_release",
+    "find_scheduled",
     "hold_release",
     "lift_release",
     "public_instants",
@@ -131,8 +132,14 @@ async def cancel_release(
     session.add_all([release, c])
     await session.flush()
     await record(
-        session, action="cancel", release=release, actor=caller.username, party=caller.party, now=now,
-        reason=reason, previous=previous,
+        session,
+        action="cancel",
+        release=release,
+        actor=caller.username,
+        party=caller.party,
+        now=now,
+        reason=reason,
+        previous=previous,
     )
     return release
 
@@ -145,8 +152,9 @@ async def lift_release(
     reason = _reason(reason)
     release = await require_open_release(session, access.id)
     if release.state != ReleaseState.SCHEDULED:
-        raise ConflictError(f"the release is {release.state}: only a scheduled one can be lifted",
-                            code="release_not_scheduled")
+        raise ConflictError(
+            f"the release is {release.state}: only a scheduled one can be lifted", code="release_not_scheduled"
+        )
     if release.embargo_at <= now:
         raise ConflictError("the embargo has passed already", code="release_public")
     previous = release.embargo_at
@@ -156,8 +164,14 @@ async def lift_release(
     session.add(release)
     await session.flush()
     await record(
-        session, action="lift", release=release, actor=caller.username, party=caller.party, now=now,
-        reason=reason, previous=isoformat(previous),
+        session,
+        action="lift",
+        release=release,
+        actor=caller.username,
+        party=caller.party,
+        now=now,
+        reason=reason,
+        previous=isoformat(previous),
     )
     return release
 
@@ -179,19 +193,48 @@ async def require_withdrawable(session: AsyncSession, communique: Communique, no
 
 
 async def hold_release(
-    session: AsyncSession, *, communique: Communique, actor: str, party: str, now: datetime
+    session: AsyncSession, *, communique: Communique, actor: str, party: str, now: datetime, reason: str
 ) -> Release | None:
-    """The scheduled release of a communiqué just held (a signatory withdrew) is held too."""
+    """The scheduled release of a communiqué just held (a signatory withdrew, a key was revoked) is held too."""
     assert communique.id is not None
     release = await find_open_release(session, communique.id)
     if release is None or release.state != ReleaseState.SCHEDULED:
         return None
     release.state, release.held_at = ReleaseState.HELD, now
-    release.reason = f"{party} withdrew its sign-off of version {release.version_number}"
+    release.reason = reason
     session.add(release)
     await session.flush()
     await record(session, action="hold", release=release, actor=actor, party=party, now=now, reason=release.reason)
     return release
+
+
+async def find_scheduled(
+    session: AsyncSession, *, party: str, now: datetime
+) -> list[tuple[Communique, list[CommuniqueParticipant]]]:
+    """The scheduled communiqués ``party`` takes part in whose release is not public yet, with their
+    participants (for re-checking their quorum after a key revocation)."""
+    query = (
+        select(Communique)
+        .join(Release, Release.communique_id == Communique.id)  # type: ignore[arg-type]
+        .join(CommuniqueParticipant, CommuniqueParticipant.communique_id == Communique.id)  # type: ignore[arg-type]
+        .where(
+            Release.state == ReleaseState.SCHEDULED,
+            Release.embargo_at > now,
+            CommuniqueParticipant.party == party,
+            CommuniqueParticipant.accepted.is_(True),  # type: ignore[attr-defined]
+        )
+        .order_by(Communique.id)
+        .with_for_update(of=Communique)
+    )
+    out = []
+    for communique in (await session.execute(query)).scalars().all():
+        participants = await session.execute(
+            select(CommuniqueParticipant)
+            .where(CommuniqueParticipant.communique_id == communique.id)
+            .order_by(CommuniqueParticipant.invited_at, CommuniqueParticipant.party)
+        )
+        out.append((communique, list(participants.scalars().all())))
+    return out
 
 
 # --- the time-driven part ------------------------------------------------------------------------

@@ -20,12 +20,19 @@ its sign-off until the communiqué is released; a scheduled communiqué is then 
 """
 
 from entente.signoffs.evaluation import IAT_WINDOW, SIGNOFF_TYP, is_unedited_rendering, policy_for, signoff_status
-from entente.signoffs.recording import add_signoff, record_presigned, signoff_envelopes, withdraw_signoff
+from entente.signoffs.recording import (
+    add_signoff,
+    hold_unsigned_releases,
+    record_presigned,
+    signoff_envelopes,
+    withdraw_signoff,
+)
 
 __all__ = [
     "IAT_WINDOW",
     "SIGNOFF_TYP",
     "add_signoff",
+    "hold_unsigned_releases",
     "is_unedited_rendering",
     "policy_for",
     "record_presigned",

@@ -113,7 +113,18 @@ class Context:
 
 
 async def load_context(session: AsyncSession, access: Access, ref: int | str) -> Context:
-    version = await drafting.get_version(session, access, ref)
+    """The sign-off context of a version the caller may read."""
+    return await _context(session, access, await drafting.get_version(session, access, ref))
+
+
+async def version_context(session: AsyncSession, access: Access, number: int) -> Context:
+    """The sign-off context of version ``number``, whoever the caller is (server-side checks only)."""
+    version = await drafting.find_version(session, access.id, number)
+    assert version is not None, f"communiqué {access.id} has version {number}"
+    return await _context(session, access, version)
+
+
+async def _context(session: AsyncSession, access: Access, version: CommuniqueVersion) -> Context:
     obj = canonical.parse_strict(version.content)
     markings = [("section", e["marking"]) for e in obj["sections"]] + [("annex", e["marking"]) for e in obj["annex"]]
     rows = (

@@ -29,9 +29,10 @@ from entente.signoffs.evaluation import (
     load_context,
     refresh_ready,
     status_of,
+    version_context,
 )
 
-__all__ = ["add_signoff", "record_presigned", "signoff_envelopes", "withdraw_signoff"]
+__all__ = ["add_signoff", "hold_unsigned_releases", "record_presigned", "signoff_envelopes", "withdraw_signoff"]
 
 
 # --- changes -----------------------------------------------------------------------------------
@@ -230,7 +231,8 @@ async def withdraw_signoff(
     ev = await evaluate(session, ctx, templates, now)
     if c.state == CommuniqueState.SCHEDULED and ctx.version.digest == c.ready_digest:
         c.state = CommuniqueState.HELD
-        await releases.hold_release(session, communique=c, actor=caller.username, party=party, now=now)
+        reason = f"{party} withdrew its sign-off of version {ctx.version.number}"
+        await releases.hold_release(session, communique=c, actor=caller.username, party=party, now=now, reason=reason)
     refresh_ready(ctx, ev)
     session.add(c)
     await session.flush()
@@ -264,3 +266,34 @@ async def signoff_envelopes(session: AsyncSession, version: CommuniqueVersion) -
     for row in rows:
         out[row.kind].append(row.envelope)
     return out
+
+
+async def hold_unsigned_releases(
+    session: AsyncSession,
+    *,
+    party: str,
+    kid: str,
+    caller: Caller,
+    templates: Mapping[str, crisis.CrisisTemplate],
+    now: datetime,
+) -> list[int]:
+    """After ``party`` revoked key ``kid``: every scheduled communiqué of that party whose release is
+    not public yet and whose frozen version no longer meets its quorum (a revocation back to before a
+    signature voids it) is held, with its release. Returns the communiqués held."""
+    from entente import releases  # imported here: releases reads sign-off envelopes from this module
+
+    held = []
+    for communique, participants in await releases.find_scheduled(session, party=party, now=now):
+        ctx = await version_context(session, drafting.Access(communique, participants, caller), communique.head_number)
+        ev = await evaluate(session, ctx, templates, now)
+        if ev.result.met:
+            continue
+        communique.state = CommuniqueState.HELD
+        refresh_ready(ctx, ev)
+        session.add(communique)
+        reason = f"{party} revoked key {kid}: version {ctx.version.number} no longer meets its quorum"
+        await releases.hold_release(
+            session, communique=communique, actor=caller.username, party=party, now=now, reason=reason
+        )
+        held.append(communique.id or 0)
+    return held

@@ -6,8 +6,8 @@ import hashlib
 
 from aiohttp import web
 
-from entente import auth, canonical, parties
-from entente.appkeys import caller_key, clock_key, sessionmaker_key
+from entente import auth, canonical, parties, signoffs
+from entente.appkeys import caller_key, clock_key, sessionmaker_key, templates_key
 from entente.errors import NotFoundError
 from entente.models import (
     JwksPublic,
@@ -129,6 +129,14 @@ async def revoke_key(request: web.Request) -> web.Response:
             kid=request.match_info["kid"],
             reason=data.reason,
             at=data.at,
+            now=request.app[clock_key](),
+        )
+        await signoffs.hold_unsigned_releases(
+            session,
+            party=row.party_code,
+            kid=row.kid,
+            caller=auth.require_caller(request[caller_key]),
+            templates=request.app[templates_key],
             now=request.app[clock_key](),
         )
     return json_response(_key_public(row))
