@@ -25,7 +25,7 @@ FORMATS = ("eu-xml", "ofac-xml", "csv")
 
 
 def _package(text: str) -> int:
-    if not text.isdigit() or len(text) > 12:
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
         raise argparse.ArgumentTypeError(f"{text!r}: a package id is a number")
     return int(text)
 

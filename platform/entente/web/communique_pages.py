@@ -26,6 +26,7 @@ from entente.web.api.communiques import communique_id, version_ref
 from entente.web.bodies import validate
 from entente.web.html import render
 from entente.web.pages import require_page_caller
+from entente.web.paths import parse_id
 
 _SECTION_FIELD = re.compile(r"s\d{1,3}\.(id|heading|body|order|delete|marking)|s\d{1,3}\.to\.[A-Z0-9-]{2,16}")
 _NEW_FIELD = re.compile(r"new\.(heading|body|order|marking)|new\.to\.[A-Z0-9-]{2,16}")
@@ -342,11 +343,11 @@ async def resolve_submit(request: web.Request) -> web.StreamResponse:
     cid = communique_id(request)
     await forms.read_form(request, {"csrf_token"})
     text = request.match_info["comment"]
-    if not text.isdigit() or len(text) > 12:
+    if (comment_id := parse_id(text)) is None:
         raise NotFoundError(f"no comment {text[:20]} in communiqué {cid}")
     async with request.app[sessionmaker_key].begin() as session:
         root = await drafting.resolve_thread(
-            session, communique_id=cid, comment_id=int(text), caller=caller, now=request.app[clock_key]()
+            session, communique_id=cid, comment_id=comment_id, caller=caller, now=request.app[clock_key]()
         )
     url = request.app.router["communique-version"].url_for(communique=str(cid), version="head")
     raise web.HTTPSeeOther(location=f"{url}#section-{root.section_id}")

@@ -47,7 +47,7 @@ def integer(
     raw = form.get(name, "").strip()
     if not raw and default is not None:
         return default
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise InvalidInputError("a whole number is expected", field=name)
     value = int(raw)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):

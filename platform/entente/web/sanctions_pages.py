@@ -27,6 +27,7 @@ from entente.sanctions.views import coordination, reviews_due
 from entente.web import forms, problems
 from entente.web.html import render
 from entente.web.pages import require_page_caller
+from entente.web.paths import parse_id
 
 _ADOPTION_FIELDS = {"csrf_token", "state", "legal_act", "reason", "on"}
 _DESIGNATION_FIELDS = {"csrf_token", "designation", "marking", "confirm"}
@@ -37,9 +38,9 @@ _SUCCESSOR_FIELDS = {"csrf_token", "title"}
 
 def _package_id(request: web.Request) -> int:
     text = request.match_info["package"]
-    if not text.isdigit() or len(text) > 12:
+    if (value := parse_id(text)) is None:
         raise NotFoundError(f"no sanctions package {text[:20]}")
-    return int(text)
+    return value
 
 
 def _editable_json(package: Package) -> dict[str, str]:

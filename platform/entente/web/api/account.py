@@ -20,6 +20,7 @@ from entente.models import (
 )
 from entente.web.bodies import json_response, read_json
 from entente.web.openapi import ApiRoutes
+from entente.web.paths import parse_id
 
 API = "/api/v1"
 routes = ApiRoutes()
@@ -155,11 +156,8 @@ async def create_user(request: web.Request) -> web.Response:
     )
 
 
-MAX_ID = 2**31 - 1  # integer primary keys are 32-bit on PostgreSQL
-
-
 def _int(text: str) -> int:
     """A token id from the path; anything that cannot be one answers like a token that does not exist."""
-    if not text.isascii() or not text.isdigit() or int(text) > MAX_ID:
+    if (value := parse_id(text)) is None:
         raise NotFoundError("no such token")
-    return int(text)
+    return value

@@ -23,6 +23,7 @@ from entente.models import (
 )
 from entente.web.bodies import json_response, read_json
 from entente.web.openapi import ApiRoutes
+from entente.web.paths import parse_id
 
 API = "/api/v1"
 BASE = f"{API}/communiques"
@@ -33,14 +34,14 @@ routes = ApiRoutes()
 def communique_id(request: web.Request) -> int:
     """The ``{communique}`` path segment; anything but a number answers like a missing communiqué."""
     text = request.match_info["communique"]
-    if not text.isdigit() or len(text) > 12:
+    if (value := parse_id(text)) is None:
         raise NotFoundError(f"no communiqué {text[:20]}")
-    return int(text)
+    return value
 
 
 def version_ref(text: str) -> int | str:
     """A version by number (``3``), by digest (``sha256:...``), or ``head``."""
-    if text.isdigit() and len(text) <= 12:
+    if text.isascii() and text.isdigit() and len(text) <= 12:
         return int(text)
     if text == "head" or (text.startswith("sha256:") and len(text) == 71):
         return text
@@ -339,11 +340,11 @@ async def resolve_comment(request: web.Request) -> web.Response:
     caller = require_caller(request[caller_key])
     cid = communique_id(request)
     text = request.match_info["comment"]
-    if not text.isdigit() or len(text) > 12:
+    if (comment_id := parse_id(text)) is None:
         raise NotFoundError(f"no comment {text[:20]} in communiqué {cid}")
     async with request.app[sessionmaker_key].begin() as session:
         root = await drafting.resolve_thread(
-            session, communique_id=cid, comment_id=int(text), caller=caller, now=request.app[clock_key]()
+            session, communique_id=cid, comment_id=comment_id, caller=caller, now=request.app[clock_key]()
         )
     return json_response(drafting.comment_public(root))
 

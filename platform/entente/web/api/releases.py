@@ -19,6 +19,7 @@ from entente.models import (
 from entente.web.api.communiques import communique_id
 from entente.web.bodies import json_response, read_json
 from entente.web.openapi import ApiRoutes
+from entente.web.paths import parse_id
 
 API = "/api/v1"
 BASE = f"{API}/communiques/{{communique}}/release"
@@ -171,9 +172,9 @@ async def lift(request: web.Request) -> web.Response:
 
 def public_id(request: web.Request) -> int:
     text = request.match_info["communique"]
-    if not text.isdigit() or len(text) > 12:
+    if (value := parse_id(text)) is None:
         raise releases.public_not_found(text)
-    return int(text)
+    return value
 
 
 @routes.route(

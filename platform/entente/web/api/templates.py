@@ -13,6 +13,7 @@ from entente.models import PresignatureCreate, PresignaturePublic, TemplateDetai
 from entente.parties import presignatures
 from entente.web.bodies import json_response, read_json
 from entente.web.openapi import ApiRoutes
+from entente.web.paths import parse_id
 
 API = "/api/v1"
 routes = ApiRoutes()
@@ -139,14 +140,14 @@ async def presign(request: web.Request) -> web.Response:
 )
 async def withdraw(request: web.Request) -> web.Response:
     text = request.match_info["presignature_id"]
-    if not text.isdigit() or len(text) > 9:  # ids are 32-bit integers on PostgreSQL
+    if (presignature_id := parse_id(text)) is None:
         raise NotFoundError(f"no pre-signature {text!r}", code="unknown_presignature")
     async with request.app[sessionmaker_key].begin() as session:
         row = await parties.withdraw_presignature(
             session,
             request[caller_key],
             template_id=request.match_info["template_id"],
-            presignature_id=int(text),
+            presignature_id=presignature_id,
             now=request.app[clock_key](),
         )
         body = await presignatures.describe_presignature(

@@ -24,6 +24,7 @@ from entente.models import (
 from entente.parties import roster as rosters
 from entente.web.bodies import json_response, read_json
 from entente.web.openapi import ApiRoutes
+from entente.web.paths import parse_id
 
 API = "/api/v1"
 WELL_KNOWN_ROSTER = "/.well-known/entente/roster"
@@ -195,9 +196,9 @@ async def propose(request: web.Request) -> web.Response:
 
 def _proposal_id(request: web.Request) -> int:
     text = request.match_info["proposal_id"]
-    if not text.isdigit() or len(text) > 9:  # ids are 32-bit integers on PostgreSQL
+    if (value := parse_id(text)) is None:
         raise NotFoundError(f"no roster proposal {text!r}", code="unknown_proposal")
-    return int(text)
+    return value
 
 
 @routes.route(

@@ -14,6 +14,7 @@ from entente.models import IncidentAttributionUpdate, IncidentEvidenceCreate, In
 from entente.web import forms
 from entente.web.bodies import validate
 from entente.web.pages import require_page_caller
+from entente.web.paths import parse_id
 from entente.web.problems import status_for
 
 from .reading import (
@@ -102,22 +103,24 @@ async def evidence_add(request: web.Request) -> web.StreamResponse:
 
 
 async def evidence_marking(request: web.Request) -> web.StreamResponse:
-    text = request.match_info["evidence_id"]
-    if not text.isdigit() or len(text) > 10:
+    evidence_id = parse_id(request.match_info["evidence_id"])
+    if evidence_id is None:
         raise NotFoundError(NO_EVIDENCE)
 
     async def action(session, caller, incident_id, form, view):
         await incidents.change_evidence_marking(
             session,
             incident_id=incident_id,
-            evidence_id=int(text),
+            evidence_id=evidence_id,
             caller=caller,
             marking=marking_from_form(form, view.participants),
             expected_version=forms.integer(form, "version", minimum=1),
             now=request.app[clock_key](),
         )
 
-    return await _act(request, f"evidence-{text}", lambda v: {"version"} | marking_fields(v.participants), action)
+    return await _act(
+        request, f"evidence-{evidence_id}", lambda v: {"version"} | marking_fields(v.participants), action
+    )
 
 
 async def attribution_set(request: web.Request) -> web.StreamResponse:

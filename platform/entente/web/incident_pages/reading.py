@@ -7,7 +7,6 @@ from typing import Any
 
 from aiohttp import web
 
-from entente import incidents
 from entente.drafting.markdown import render_markdown
 from entente.errors import (
     ConflictError,
@@ -20,6 +19,7 @@ from entente.errors import (
 from entente.incidents.access import NO_INCIDENT
 from entente.ladder import Ladder, MetricKind
 from entente.models import IncidentMarkingIn
+from entente.web.paths import parse_id
 
 _NUMBER = re.compile(r"\d+(\.\d+)?")
 METRIC_PREFIX = "metric."
@@ -88,10 +88,9 @@ def marking_fields(participants: tuple[str, ...]) -> set[str]:
 
 
 def incident_id_of(request: web.Request) -> int:
-    text = request.match_info["incident_id"]
-    if not text.isdigit() or len(text) > 10 or not 1 <= int(text) <= incidents.MAX_ID:
+    if (value := parse_id(request.match_info["incident_id"])) is None:
         raise NotFoundError(NO_INCIDENT)
-    return int(text)
+    return value
 
 
 def errors_of(error: EntenteError) -> dict[str, str]:

@@ -25,6 +25,7 @@ from entente.models import (
     TierDecisionPublic,
 )
 from entente.web.bodies import json_response
+from entente.web.paths import parse_id
 
 API = "/api/v1"
 ONE = f"{API}/incidents/{{incident_id}}"
@@ -34,10 +35,9 @@ ONE = f"{API}/incidents/{{incident_id}}"
 
 
 def path_id(request: web.Request, name: str, missing: str) -> int:
-    text = request.match_info[name]
-    if not text.isdigit() or len(text) > 10 or not 1 <= int(text) <= incidents.MAX_ID:
+    if (value := parse_id(request.match_info[name])) is None:
         raise NotFoundError(missing)
-    return int(text)
+    return value
 
 
 def incident_id_of(request: web.Request) -> int:

@@ -22,6 +22,7 @@ from entente.sanctions.chains import Chain, load_chain
 from entente.sanctions.lifecycle import is_in_force
 from entente.sanctions.packages import Package
 from entente.web.bodies import json_response
+from entente.web.paths import parse_id
 
 API = "/api/v1"
 BASE = f"{API}/sanctions/packages"
@@ -33,9 +34,9 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 def package_id_of(request: web.Request) -> int:
     text = request.match_info["package"]
-    if not text.isdigit() or len(text) > 12:
+    if (value := parse_id(text)) is None:
         raise NotFoundError(f"no sanctions package {text[:20]}")
-    return int(text)
+    return value
 
 
 def parse_instant(text: str, field: str) -> datetime:

@@ -24,6 +24,7 @@ from entente.sanctions.lifecycle import in_force_on
 from entente.sanctions.packages import create_package, get_package
 from entente.web.bodies import json_response, read_json
 from entente.web.openapi import ApiRoutes
+from entente.web.paths import parse_id
 
 from .shapes import (
     API,
@@ -54,15 +55,15 @@ routes = ApiRoutes()
 )
 async def create(request: web.Request) -> web.Response:
     caller = require_caller(request[caller_key])
-    text = request.match_info["incident"]
-    if not text.isdigit() or len(text) > 12:
+    incident_id = parse_id(request.match_info["incident"])
+    if incident_id is None:
         raise NotFoundError("no such incident")
     data = await read_json(request, PackageCreate)
     async with request.app[sessionmaker_key].begin() as session:
         package = await create_package(
             session,
             caller=caller,
-            incident_id=int(text),
+            incident_id=incident_id,
             title=data.title.strip(),
             participants=data.participants,
             ladder=request.app[ladder_key],
