@@ -470,7 +470,7 @@ async def test_the_public_artefact_holds_no_restricted_text_and_verifies(world, 
     world.clock.advance(timedelta(hours=1))
     response = await world.client.get(f"{PUBLIC}/{cid}")
     assert response.status == 200
-    assert response.headers["Cache-Control"] == "public, max-age=60"
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     raw = await response.read()
     assert RESTRICTED_MARKER.encode() not in raw
     artefact = json.loads(raw)

@@ -60,21 +60,22 @@ class Desk:
             await self.call("ee.signatory", "POST", f"/api/v1/incidents/{iid}/legal-reviews", legal, status=201)
         return iid
 
-    async def package(self) -> int:
+    async def package(self, parties: tuple[str, ...] = ("FR", "EU")) -> int:
         iid = await self.incident()
-        body = {"title": "Cyber sanctions package 1", "participants": ["FR", "EU"]}
+        body = {"title": "Cyber sanctions package 1", "participants": list(parties)}
         _, package = await self.call(
             "ee.drafter", "POST", f"/api/v1/incidents/{iid}/sanctions-packages", body, status=201
         )
-        await self.accept(package["id"])
+        await self.accept(package["id"], parties)
         return package["id"]
 
     async def add(self, pid: int, did: str, *, status: int = 201, user: str = "ee.drafter", **extra: Any):
         body = {"designation": copy.deepcopy(DESIGNATIONS[did])} | extra
         return (await self.call(user, "POST", f"{SANCTIONS}/{pid}/designations", body, status=status))[1]
 
-    async def accept(self, pid: int) -> None:
-        for user in ("fr.drafter", "eu.secretariat"):
+    async def accept(self, pid: int, parties: tuple[str, ...] = ("FR", "EU")) -> None:
+        for party in parties:
+            user = {"FR": "fr.drafter", "EU": "eu.secretariat"}[party]
             await self.call(user, "POST", f"/api/v1/communiques/{pid}/acceptance", status=200)
 
     async def sign_all(self, pid: int) -> dict[str, Any]:
@@ -404,6 +405,73 @@ async def test_a_probable_duplicate_in_another_package_can_be_linked_as_the_same
     assert package["designations"][0]["designation"]["same_as"] == [{"package": first, "designation": "D-001"}]
     _, grid = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{second}/coordination", status=200)
     assert grid["rows"][0]["same_as"] == [{"package": first, "designation": "D-001"}]
+
+
+async def test_a_link_is_seen_only_by_parties_of_both_packages_and_never_by_the_public(desk, world) -> None:
+    hidden = await desk.package(parties=("EU",))  # FR does not take part
+    secret = copy.deepcopy(DESIGNATIONS["D-002"]) | {"id": "SECRET-TARGET-X"}
+    await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{hidden}/designations", {"designation": secret}, status=201)
+    await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{hidden}", status=404)
+    shared = await desk.package()
+    linked = copy.deepcopy(DESIGNATIONS["D-002"]) | {"same_as": [{"package": hidden, "designation": "SECRET-TARGET-X"}]}
+    await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{shared}/designations", {"designation": linked}, status=201)
+    _, eu = await desk.call("eu.secretariat", "GET", f"{SANCTIONS}/{shared}", status=200)
+    assert eu["designations"][0]["designation"]["same_as"] == [{"package": hidden, "designation": "SECRET-TARGET-X"}]
+    for path in (
+        f"{SANCTIONS}/{shared}",
+        f"{SANCTIONS}/{shared}/coordination",
+        f"{SANCTIONS}/{shared}/export?format=csv",
+    ):
+        response, _ = await desk.call("fr.drafter", "GET", path, status=200)
+        assert "SECRET-TARGET-X" not in await response.text(), path
+    # FR edits the designation as it sees it: the link it cannot see stays.
+    _, fr = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{shared}", status=200)
+    mine = fr["designations"][0]["designation"] | {"reasons": "Reasons FR rewrote."}
+    body = {"designation": mine, "confirm": True}
+    await desk.call("fr.drafter", "PUT", f"{SANCTIONS}/{shared}/designations/D-002", body, status=200)
+    _, eu = await desk.call("eu.secretariat", "GET", f"{SANCTIONS}/{shared}", status=200)
+    assert eu["designations"][0]["designation"]["same_as"] == [{"package": hidden, "designation": "SECRET-TARGET-X"}]
+    await desk.release(shared)
+    for path in (f"/api/v1/public/communiques/{shared}", f"/releases/{shared}", "/api/v1/public/communiques"):
+        response = await world.client.get(path)
+        assert response.status == 200 and "SECRET-TARGET-X" not in await response.text(), path
+
+
+async def test_a_party_outside_a_released_successor_sees_what_it_lifted(desk, world) -> None:
+    pid = await desk.package()
+    await desk.add(pid, "D-002")
+    await desk.release(pid)
+    _, successor = await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{pid}/successor", {}, status=201)
+    sid = successor["id"]
+    await desk.accept(sid, ("EU",))  # FR stays out of the review
+    await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{sid}/designations/D-002/lift", status=200)
+    response, problem = await desk.call("fr.drafter", "POST", f"{SANCTIONS}/{pid}/successor", {})
+    assert response.status == 409 and problem["code"] == "successor_exists"
+    assert problem["successor"] == sid  # FR is invited to it, so may know it
+    _, fr = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{pid}", status=200)
+    assert fr["superseded_by"] is None  # not before FR takes part in it or it is released
+    keys = desk.keys or await register_keys(world)
+    desk.keys = keys
+    await sign_head(world, keys, sid, parties=("EE", "EU"))
+    lifted = await release_communique(world, sid, world.clock() + timedelta(hours=1))
+    world.clock.advance(timedelta(hours=2))
+    desk.tokens.clear()
+    _, fr = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{pid}", status=200)
+    assert fr["superseded_by"] == sid and lifted["state"] == "scheduled"
+    standing = fr["designations"][0]["standing"]
+    assert standing["lifted_at"] is not None and standing["in_force"] is False
+    _, now = await desk.call("fr.drafter", "GET", f"{SANCTIONS}/{pid}", params={"as_of": z(world.clock())}, status=200)
+    assert now["designations"] == []
+    _, due = await desk.call("fr.drafter", "GET", "/api/v1/sanctions/reviews?days=365", status=200)
+    assert due == []
+
+
+async def test_a_successor_needs_a_title_that_is_not_blank(desk) -> None:
+    pid = await desk.package()
+    await desk.add(pid, "D-002")
+    await desk.release(pid)
+    response, problem = await desk.call("ee.drafter", "POST", f"{SANCTIONS}/{pid}/successor", {"title": "   "})
+    assert response.status == 422 and problem["field"] == "/title"
 
 
 # --- exports and import ----------------------------------------------------------------------------

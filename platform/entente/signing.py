@@ -54,6 +54,7 @@ __all__ = [
     "parse_envelope",
     "prepare_payload",
     "private_key_pem",
+    "protected_headers",
     "public_key_from_jwk",
     "save_private_key",
     "sign_bytes",
@@ -571,6 +572,19 @@ def parse_envelope(data: bytes | str | Mapping[str, Any]) -> dict[str, Any]:
             raise SignatureError("'payload' must be a string", field="/payload")
         parsed["payload"] = envelope["payload"]
     return parsed
+
+
+def protected_headers(envelope: Mapping[str, Any]) -> list[dict[str, Any] | None]:
+    """The decoded protected header of each signature entry of a general JWS envelope, in order (None
+    for one that cannot be read). For reading who signed; verification decodes on its own."""
+    headers: list[dict[str, Any] | None] = []
+    for entry in envelope.get("signatures", []):
+        try:
+            header = canonical.parse_strict(canonical.b64url_decode(entry["protected"]))
+        except (MalformedInputError, InvalidInputError, KeyError, TypeError):
+            header = None
+        headers.append(header if isinstance(header, dict) else None)
+    return headers
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlmodel import select
 from entente import audit, crisis
 from entente.auth import Caller, require_party_role, require_role
 from entente.disclosure import Marking
-from entente.drafting.access import Access, get_access, items_of, load_items, require_editor
+from entente.drafting.access import Access, find_version, get_access, items_of, load_items, require_editor
 from entente.drafting.versions import ANNEX, SECTION, Item, make_item
 from entente.drafting.writing import check_counts, input_items, write_version
 from entente.errors import ConflictError, InvalidInputError
@@ -212,16 +212,16 @@ async def create_successor(
     assert old.id is not None
     existing = await find_successor(session, old.id)
     if existing is not None:
+        # Named: a successor invites every party of the communiqué it supersedes, the caller's included.
         raise ConflictError(
             f"communiqué {old.id} is already superseded by communiqué {existing.id}",
             code="successor_exists",
             extra={"successor": existing.id},
         )
-    version = await session.scalar(
-        select(CommuniqueVersion).where(
-            CommuniqueVersion.communique_id == old.id, CommuniqueVersion.number == old.head_number
-        )
-    )
+    title = title.strip()
+    if not title:
+        raise InvalidInputError("a title is needed", code="invalid_text", field="/title")
+    version = await find_version(session, old.id, old.head_number)
     assert version is not None and version.id is not None
     sections, stored_annex = await load_items(session, version.id)
     lead = caller.party
@@ -453,8 +453,6 @@ async def accept_invitation(
 
 
 async def _head(session: AsyncSession, access: Access) -> CommuniqueVersion:
-    from entente.drafting.access import find_version
-
     head = await find_version(session, access.id, access.communique.head_number)
     assert head is not None, "a communiqué always has a head version"
     return head

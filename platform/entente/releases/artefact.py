@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from entente import canonical, disclosure, drafting
+from entente import canonical, disclosure, drafting, signing
 from entente.clock import isoformat
 from entente.errors import NotFoundError
 from entente.models import Communique, CommuniqueVersion, PartyKey, PublicReleaseSummary, Release
@@ -56,13 +56,12 @@ def public_not_found(text: object) -> NotFoundError:
 
 
 def _kids(envelopes: Sequence[dict[str, Any]]) -> set[str]:
-    kids: set[str] = set()
-    for envelope in envelopes:
-        for entry in envelope.get("signatures", []):
-            header = canonical.parse_strict(canonical.b64url_decode(entry["protected"]))
-            if isinstance(header, dict) and isinstance(header.get("kid"), str):
-                kids.add(header["kid"])
-    return kids
+    return {
+        header["kid"]
+        for envelope in envelopes
+        for header in signing.protected_headers(envelope)
+        if header is not None and isinstance(header.get("kid"), str)
+    }
 
 
 async def render_artefact(

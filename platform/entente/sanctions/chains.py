@@ -12,20 +12,21 @@ could drift from what was signed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from entente import audit, drafting, releases
+from entente import audit, disclosure, drafting, releases
 from entente.auth import Caller
-from entente.drafting.versions import ANNEX, Item, make_item
+from entente.disclosure import Marking, Viewer
+from entente.drafting.versions import ANNEX, Item, StoredItem, make_item
 from entente.errors import ConflictError, NotFoundError, PermissionDeniedError
 from entente.ladder import Ladder
-from entente.models import Communique, CommuniqueState, CommuniqueVersion
+from entente.models import Communique, CommuniqueState
 
+from .annex import assemble
 from .lifecycle import release_record, version_at
 from .model import ANNEX_KIND, Designation
 from .packages import Package, get_package
@@ -35,9 +36,12 @@ __all__ = ["Chain", "chain_ids", "load_chain", "supersede_package"]
 
 @dataclass(frozen=True)
 class Chain:
-    """The packages of one chain the caller may reach (oldest first), those released, and the record."""
+    """A package's chain as one caller sees it: every id (oldest first), the packages it may reach,
+    the released ones with their instants, and the in-force record (from what it may see of the
+    packages it reaches, and the public part of released ones it does not take part in)."""
 
-    packages: list[Package]
+    ids: list[int]
+    packages: dict[int, Package]
     released: dict[int, datetime]
     record: dict[str, list[Designation]]
 
@@ -46,26 +50,29 @@ class Chain:
         history = self.record.get(designation_id)
         return version_at(history, at) if history else None
 
-    def successor_of(self, package_id: int) -> Package | None:
-        ids = [p.id for p in self.packages]
-        index = ids.index(package_id)
-        return self.packages[index + 1] if index + 1 < len(ids) else None
+    def _shown(self, package_id: int) -> int | None:
+        """A chain member the caller may know of: one it takes part in, or one released (public)."""
+        return package_id if package_id in self.packages or package_id in self.released else None
 
-    def predecessor_of(self, package_id: int) -> Package | None:
-        ids = [p.id for p in self.packages]
-        index = ids.index(package_id)
-        return self.packages[index - 1] if index > 0 else None
+    def successor_of(self, package_id: int) -> int | None:
+        index = self.ids.index(package_id)
+        return self._shown(self.ids[index + 1]) if index + 1 < len(self.ids) else None
+
+    def predecessor_of(self, package_id: int) -> int | None:
+        index = self.ids.index(package_id)
+        return self._shown(self.ids[index - 1]) if index > 0 else None
 
     @property
     def latest_released(self) -> Package | None:
-        found = [p for p in self.packages if p.id in self.released]
+        found = [self.packages[i] for i in self.ids if i in self.packages and i in self.released]
         return found[-1] if found else None
 
     @property
     def open_successor(self) -> Package | None:
-        """The newest package, when it is not released yet and supersedes a released one."""
-        last = self.packages[-1]
-        if last.id in self.released or last.communique.supersedes_id is None:
+        """The newest package, when the caller takes part in it, it is not released yet and it
+        supersedes a released one."""
+        last = self.packages.get(self.ids[-1])
+        if last is None or last.id in self.released or last.communique.supersedes_id is None:
             return None
         return last
 
@@ -85,45 +92,57 @@ async def chain_ids(session: AsyncSession, communique_id: int) -> list[int]:
         ids.append(found.id)
 
 
-def _review_days(packages: Sequence[Package], ladder: Ladder) -> int:
-    return packages[0].tier(ladder).review_days
+async def _public_designations(session: AsyncSession, communique_id: int) -> list[Designation]:
+    """What anyone may see of a released package's designations (its public annex items)."""
+    communique = await session.get(Communique, communique_id)
+    assert communique is not None
+    annex = await _head_annex(session, communique)
+    return [p.designation for p in assemble(disclosure.visible(annex, Viewer.public(), _marking, admitted=True))]
+
+
+def _marking(stored: StoredItem) -> Marking:
+    return stored.item.marking
 
 
 async def load_chain(session: AsyncSession, package: Package, *, now: datetime, ladder: Ladder) -> Chain:
     """The chain through ``package`` as its caller may see it, with the in-force record as of ``now``'s releases."""
-    packages: list[Package] = []
-    for package_id in await chain_ids(session, package.id):
-        if package_id == package.id:
-            packages.append(package)
+    ids = await chain_ids(session, package.id)
+    packages: dict[int, Package] = {package.id: package}
+    for package_id in ids:
+        if package_id in packages:
             continue
         try:
-            packages.append(await get_package(session, package_id, package.access.caller))
+            packages[package_id] = await get_package(session, package_id, package.access.caller)
         except NotFoundError:
             continue  # a package of the chain the caller's party does not take part in
-    released = await releases.public_instants(session, [p.id for p in packages], now)
-    record: dict[str, list[Designation]] = {}
-    if released:
-        record = release_record(
-            ((released[p.id], [placed.designation for placed in p.designations]) for p in packages if p.id in released),
-            review_days=_review_days(packages, ladder),
-        )
-    return Chain(packages, released, record)
+    released = await releases.public_instants(session, ids, now)
+    sources: list[tuple[datetime, list[Designation]]] = []
+    for package_id, at in released.items():
+        if package_id in packages:
+            sources.append((at, [placed.designation for placed in packages[package_id].designations]))
+        else:
+            sources.append((at, await _public_designations(session, package_id)))
+    record = {}
+    if any(designations for _, designations in sources):
+        record = release_record(sources, review_days=package.tier(ladder).review_days)
+    return Chain(ids, packages, released, record)
 
 
 # --- superseding a released package --------------------------------------------------------------
 
 
+async def _head_annex(session: AsyncSession, communique: Communique) -> list[StoredItem]:
+    """A package's head annex as stored (every item, whoever may see it): filter before showing it."""
+    assert communique.id is not None
+    version = await drafting.find_version(session, communique.id, communique.head_number)
+    assert version is not None and version.id is not None
+    return (await drafting.load_items(session, version.id))[1]
+
+
 async def _stored_designations(session: AsyncSession, communique: Communique) -> tuple[list[Item], list[Designation]]:
-    """A package's head annex as stored (every item, whoever may see it) and its designations.
-    Server-side only: used to carry items into a successor, never shown to a caller."""
-    version_id = await session.scalar(
-        select(CommuniqueVersion.id).where(
-            CommuniqueVersion.communique_id == communique.id, CommuniqueVersion.number == communique.head_number
-        )
-    )
-    assert version_id is not None
-    _, annex = await drafting.load_items(session, version_id)
-    items = [stored.item for stored in annex]
+    """A package's head annex items and designations as stored. Server-side only: used to carry items
+    into a successor, never shown to a caller."""
+    items = [stored.item for stored in await _head_annex(session, communique)]
     designations = [Designation.from_annex_content(i.value["content"]) for i in items if i.value["kind"] == ANNEX_KIND]
     return items, designations
 
@@ -158,7 +177,7 @@ async def supersede_package(
         if cid in released:
             stored[cid] = await _stored_designations(session, communiques[cid])
     record = release_record(
-        ((released[cid], stored[cid][1]) for cid in stored), review_days=_review_days([package], ladder)
+        ((released[cid], stored[cid][1]) for cid in stored), review_days=package.tier(ladder).review_days
     )
     annex: list[Item] = []
     for item in stored[package.id][0]:
@@ -181,7 +200,7 @@ async def supersede_package(
         session,
         predecessor=package.access,
         caller=caller,
-        title=(title or package.communique.title).strip(),
+        title=title if title is not None else package.communique.title,
         annex=annex,
         now=now,
     )

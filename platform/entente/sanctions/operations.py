@@ -22,11 +22,20 @@ from entente.errors import ConflictError, InvalidInputError, PermissionDeniedErr
 from entente.ladder import Ladder
 
 from . import adoption, lifecycle
+from .annex import LinkKey, PlacedDesignation
 from .chains import chain_ids, require_not_frozen
 from .imports import import_csv
 from .matching import require_no_duplicate_in_package
 from .model import Designation
-from .packages import Package, check_designation, get_package, package_designations, require_adopter, save_designations
+from .packages import (
+    Package,
+    check_designation,
+    get_package,
+    link_marking,
+    package_designations,
+    require_adopter,
+    save_designations,
+)
 from .parts import AdoptionState, ReviewStep
 
 __all__ = [
@@ -45,16 +54,32 @@ def _marking(given: Mapping[str, Any] | None, author: str) -> Marking | None:
     return Marking.from_dict(dict(given), author=author, field="/marking")
 
 
-async def _others(session: AsyncSession, caller: Caller, package: Package) -> list[tuple[int, Designation]]:
+async def _others(session: AsyncSession, caller: Caller, package: Package) -> list[tuple[Package, PlacedDesignation]]:
     """Designations of the caller's packages, for duplicate checks; one that another package of this
     package's chain carries under an id this package holds is the same designation, not a duplicate."""
     chain = set(await chain_ids(session, package.id))
     present = {p.designation.id for p in package.designations}
     return [
-        (other.id, placed.designation)
+        (other, placed)
         for other, placed in await package_designations(session, caller)
         if not (other.id != package.id and other.id in chain and placed.designation.id in present)
     ]
+
+
+async def _check(
+    session: AsyncSession, package: Package, designation: Designation, *, caller: Caller, ladder: Ladder, confirm: bool
+) -> dict[LinkKey, Marking]:
+    """:func:`check_designation` against the caller's packages; the markings of the designation's links."""
+    found = await _others(session, caller, package)
+    others = [(other.id, placed.designation) for other, placed in found]
+    check_designation(package, designation, ladder=ladder, others=others, confirm=confirm)
+    index = {(other.id, placed.designation.id): (other, placed) for other, placed in found}
+    return {
+        (link.package, link.designation): link_marking(
+            package, *index[(link.package, link.designation)], author=caller.party
+        )
+        for link in designation.same_as
+    }
 
 
 async def _editable(session: AsyncSession, package_id: int, caller: Caller) -> Package:
@@ -91,9 +116,7 @@ async def add_designation(
             code="duplicate_designation",
             field="/designation/id",
         )
-    check_designation(
-        package, designation, ladder=ladder, others=await _others(session, caller, package), confirm=confirm
-    )
+    links = await _check(session, package, designation, caller=caller, ladder=ladder, confirm=confirm)
     return await save_designations(
         session,
         package,
@@ -102,6 +125,7 @@ async def add_designation(
         now=now,
         max_sections=max_sections,
         event="add",
+        links=links,
     )
 
 
@@ -140,9 +164,7 @@ async def update_designation(
     if old.step is not None:
         values["step"] = old.step.value
     designation = Designation.from_annex_content(values)
-    check_designation(
-        package, designation, ladder=ladder, others=await _others(session, caller, package), confirm=confirm
-    )
+    links = await _check(session, package, designation, caller=caller, ladder=ladder, confirm=confirm)
     return await save_designations(
         session,
         package,
@@ -151,6 +173,7 @@ async def update_designation(
         now=now,
         max_sections=max_sections,
         event="update",
+        links=links,
     )
 
 
@@ -253,7 +276,7 @@ async def import_designations(
     package = await _editable(session, package_id, caller)
     imported = import_csv(data)
     present = {p.designation.id for p in package.designations}
-    others = await _others(session, caller, package)
+    others = [(other.id, placed.designation) for other, placed in await _others(session, caller, package)]
     errors: list[dict[str, Any]] = []
     fresh: list[Designation] = []
     for row, designation in enumerate(imported, start=2):
@@ -289,4 +312,5 @@ async def import_designations(
         now=now,
         max_sections=max_sections,
         event="import",
+        links={},
     )

@@ -4,16 +4,9 @@ Every change is a NEW communiqué version saved through :func:`entente.drafting.
 the head as the edited version), so history, merging, markings and sign-off work as for any
 communiqué; nothing here writes version rows or deletes anything.
 
-Storage (chosen so drafting's per-item disclosure applies to confidential evidence):
-
-- each designation is an annex item of kind ``designation`` holding
-  :meth:`Designation.to_annex_content` WITHOUT its evidence, under the marking the drafter gave
-  (public by default: the statement of reasons is usually public);
-- each evidence item is a separate annex item of kind ``designation_evidence`` holding
-  ``{"designation": <designation id>, "id", "text"}`` under the evidence item's own marking.
-
-A reader's designation is reassembled from the items it may see: a designation it may not see does
-not exist for it (404 like a missing one); evidence it may not see is simply absent.
+How designations, their evidence and their links are stored as annex items is :mod:`.annex`. A
+reader's designation is reassembled from the items it may see: a designation it may not see does
+not exist for it (404 like a missing one); evidence and links it may not see are simply absent.
 """
 
 from __future__ import annotations
@@ -22,23 +15,22 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entente import audit, drafting
 from entente.auth import Caller, require_party_role, require_role
 from entente.disclosure import Marking
-from entente.drafting.versions import StoredItem
 from entente.errors import ConflictError, InvalidInputError, NotFoundError
 from entente.incidents import access as incident_access
 from entente.incidents.decisions import current_decisions, has_legal_clearance
 from entente.ladder import Ladder, ResponseCategory, Tier
-from entente.models import AnnexItemInput, Communique, CommuniqueCreate, CommuniqueKind, Role, VersionSave
+from entente.models import Communique, CommuniqueCreate, CommuniqueKind, Role, VersionSave
 
+from .annex import EVIDENCE_KIND, LinkKey, PlacedDesignation, assemble, rewrite
 from .lifecycle import check_measures
 from .matching import DUPLICATE_SCORE, MATCH_THRESHOLD, find_matches, match
-from .model import ANNEX_KIND, Designation
+from .model import Designation
 
 __all__ = [
     "EVIDENCE_KIND",
@@ -47,23 +39,11 @@ __all__ = [
     "create_package",
     "find_designation",
     "get_package",
+    "link_marking",
     "list_package_ids",
     "package_designations",
     "save_designations",
 ]
-
-#: The annex item kind an evidence item of a designation is stored under.
-EVIDENCE_KIND = "designation_evidence"
-
-
-@dataclass(frozen=True)
-class PlacedDesignation:
-    """A designation as one reader sees it, with the annex item that holds it."""
-
-    designation: Designation
-    item_id: str
-    marking: Marking
-
 
 @dataclass
 class Package:
@@ -100,40 +80,6 @@ class Package:
 
 def find_designation(placed: Sequence[PlacedDesignation], designation_id: str) -> PlacedDesignation | None:
     return next((p for p in placed if p.designation.id == designation_id), None)
-
-
-def _evidence_entries(annex: Sequence[StoredItem]) -> list[tuple[str, str, StoredItem]]:
-    """``(designation id, evidence id, item)`` for each visible evidence item. An editor who could not see
-    an evidence item may reuse its id: both are kept, the later one shown as ``<id>.<annex item id>``."""
-    out = []
-    seen: set[tuple[str, str]] = set()
-    for stored in annex:
-        if stored.item.value["kind"] != EVIDENCE_KIND:
-            continue
-        content = stored.item.value["content"]
-        evidence_id = content["id"]
-        if (content["designation"], evidence_id) in seen:
-            evidence_id = f"{evidence_id[:40]}.{stored.item.id}"
-        seen.add((content["designation"], evidence_id))
-        out.append((content["designation"], evidence_id, stored))
-    return out
-
-
-def assemble(annex: Sequence[StoredItem]) -> list[PlacedDesignation]:
-    """Designations from visible annex items, each with the visible evidence items that reference it."""
-    evidence: dict[str, list[dict[str, Any]]] = {}
-    for designation_id, evidence_id, stored in _evidence_entries(annex):
-        evidence.setdefault(designation_id, []).append(
-            {"id": evidence_id, "text": stored.item.value["content"]["text"], "marking": stored.item.marking.to_dict()}
-        )
-    out = []
-    for stored in annex:
-        if stored.item.value["kind"] != ANNEX_KIND:
-            continue
-        content = dict(stored.item.value["content"])
-        content["evidence"] = evidence.get(content["id"], [])
-        out.append(PlacedDesignation(Designation.from_annex_content(content), stored.item.id, stored.item.marking))
-    return out
 
 
 async def get_package(session: AsyncSession, package_id: int, caller: Caller, *, lock: bool = False) -> Package:
@@ -232,24 +178,6 @@ async def create_package(
 # --- saving designations as a new version --------------------------------------------------------
 
 
-def _input(item_id: str | None, kind: str, content: Any, marking: Marking) -> AnnexItemInput:
-    return AnnexItemInput.model_validate(
-        {"id": item_id, "kind": kind, "content": content, "marking": {**marking.to_dict(), "tlp": None}}
-    )
-
-
-def _evidence_inputs(designation: Designation, old: Mapping[str, str]) -> list[AnnexItemInput]:
-    return [
-        _input(
-            old.get(e.id),
-            EVIDENCE_KIND,
-            {"designation": designation.id, "id": e.id, "text": e.text},
-            e.marking,
-        )
-        for e in designation.evidence
-    ]
-
-
 async def save_designations(
     session: AsyncSession,
     package: Package,
@@ -259,42 +187,12 @@ async def save_designations(
     now: datetime,
     max_sections: int,
     event: str,
+    links: Mapping[LinkKey, Marking] | None = None,
 ) -> Package:
-    """Save a new version where each designation of ``changed`` replaces the one with its id (or is added,
-    under the given marking). Evidence items are rewritten from each changed designation's evidence
-    (the ones the caller cannot see are kept by drafting, untouched). ``caller`` edits as itself; a
-    signatory recording its party's adoption edits with the drafting role for that one save."""
-    by_id = {d.id: (d, m) for d, m in changed}
-    annex: list[AnnexItemInput] = []
-    evidence_ids: dict[str, dict[str, str]] = {}
-    for designation_id, evidence_id, stored in _evidence_entries(package.view.annex):
-        evidence_ids.setdefault(designation_id, {})[evidence_id] = stored.item.id
-    done: set[str] = set()
-    for stored in package.view.annex:
-        value = stored.item.value
-        if value["kind"] == EVIDENCE_KIND and value["content"]["designation"] in by_id:
-            continue  # rewritten below, after its designation
-        if value["kind"] == ANNEX_KIND and value["content"]["id"] in by_id:
-            designation, marking = by_id[value["content"]["id"]]
-            annex.append(
-                _input(
-                    stored.item.id,
-                    ANNEX_KIND,
-                    designation.without_evidence().to_annex_content(),
-                    marking or stored.item.marking,
-                )
-            )
-            annex.extend(_evidence_inputs(designation, evidence_ids.get(designation.id, {})))
-            done.add(designation.id)
-            continue
-        annex.append(_input(stored.item.id, value["kind"], value["content"], stored.item.marking))
-    for designation, marking in changed:
-        if designation.id in done:
-            continue
-        annex.append(
-            _input(None, ANNEX_KIND, designation.without_evidence().to_annex_content(), marking or Marking.everyone())
-        )
-        annex.extend(_evidence_inputs(designation, {}))
+    """Save a new version with ``changed`` (see :func:`.annex.rewrite`; ``links``: the markings of the
+    changed designations' links, when they changed). ``caller`` edits as itself; a signatory recording
+    its party's adoption edits with the drafting role for that one save."""
+    annex = rewrite(package.view.annex, changed, links=links)
     editor = caller
     if not caller.has_role(*drafting.EDIT_ROLES):
         editor = dataclasses.replace(caller, roles=caller.roles | {Role.DRAFTER})
@@ -314,12 +212,21 @@ async def save_designations(
         party=caller.party,
         event=f"sanctions:designation:{event}",
         object=f"communique:{package.id}",
-        details={"designations": sorted(by_id)},
+        details={"designations": sorted(d.id for d, _ in changed)},
     )
     return await get_package(session, package.id, caller)
 
 
 # --- checks on a designation entering a package ---------------------------------------------------
+
+
+def link_marking(package: Package, linked: Package, placed: PlacedDesignation, *, author: str) -> Marking:
+    """Who may see a link from a designation of ``package`` to ``placed`` in ``linked``: the parties of
+    both packages that may see the linked designation there (never the public)."""
+    readers = set(linked.access.accepted_parties) & set(package.access.accepted_parties)
+    if not placed.marking.public:
+        readers &= placed.marking.parties
+    return Marking.releasable_to(readers, author=author)
 
 
 def check_designation(

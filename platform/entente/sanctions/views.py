@@ -84,7 +84,7 @@ async def reviews_due(
             continue
         package = await get_package(session, package_id, caller)
         chain = await load_chain(session, package, now=now, ladder=ladder)
-        seen.update(p.id for p in chain.packages)
+        seen.update(chain.ids)
         latest = chain.latest_released
         if latest is None:
             continue

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from entente import audit, canonical, crisis, drafting, parties, signing
+from entente import audit, crisis, drafting, parties, signing
 from entente.auth import Caller, require_role
-from entente.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError, SignatureError
+from entente.errors import ConflictError, NotFoundError, PermissionDeniedError, SignatureError
 from entente.models import (
     CommuniqueState,
     CommuniqueVersion,
@@ -54,12 +54,8 @@ def _require_signable(ctx: Context) -> None:
 
 def _check_version_named(envelope: Any, version: CommuniqueVersion) -> None:
     """A clearer refusal than a bad signature when the JWS names another version's digest."""
-    for index, entry in enumerate(signing.parse_envelope(envelope)["signatures"]):
-        try:
-            header = canonical.parse_strict(canonical.b64url_decode(entry["protected"]))
-        except (InvalidInputError, KeyError, TypeError):
-            continue
-        named = header.get("digest") if isinstance(header, dict) else None
+    for index, header in enumerate(signing.protected_headers(signing.parse_envelope(envelope))):
+        named = header.get("digest") if header is not None else None
         if isinstance(named, str) and named != version.digest:
             raise SignatureError(
                 f"signature {index} signs {named}, not version {version.number} ({version.digest})",

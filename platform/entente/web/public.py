@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from entente import __version__, canonical, db, drafting, releases
+from entente import __version__, canonical, db, drafting, releases, signing
 from entente.appkeys import clock_key, engine_key, sessionmaker_key
 from entente.models import HealthPublic
 from entente.web.api.releases import public_id
@@ -49,9 +49,8 @@ def _shown(artefact: dict[str, Any]) -> dict[str, Any]:
     by_kid = {k["kid"]: k["party"] for k in artefact["keys"]}
     signed: set[str] = set()
     for envelope in artefact["signoffs"]["explicit"]:
-        for entry in envelope.get("signatures", []):
-            header = canonical.parse_strict(canonical.b64url_decode(entry["protected"]))
-            if isinstance(header, dict) and header.get("kid") in by_kid:
+        for header in signing.protected_headers(envelope):
+            if header is not None and header.get("kid") in by_kid:
                 signed.add(by_kid[header["kid"]])
     return {
         "sections": [{"id": d.name, **d.value} for d in sections],

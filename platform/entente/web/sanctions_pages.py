@@ -54,7 +54,19 @@ def _editable_json(package: Package) -> dict[str, str]:
     return out
 
 
+def _neighbour(request: web.Request, chain: Chain, package_id: int | None) -> dict[str, Any] | None:
+    """A package next in the chain: its page when the caller takes part in it, else its public release."""
+    if package_id is None:
+        return None
+    reached = chain.packages.get(package_id)
+    if reached is not None:
+        url = request.app.router["sanctions-package"].url_for(package=str(package_id))
+        return {"id": package_id, "title": reached.communique.title, "url": str(url)}
+    return {"id": package_id, "title": f"released package {package_id}", "url": f"/releases/{package_id}"}
+
+
 def _context(
+    request: web.Request,
     package: Package, chain: Chain, caller: Caller, now: datetime, *, error: EntenteError | None = None, draft: str = ""
 ) -> dict[str, Any]:
     parties, rows = coordination(package)
@@ -63,8 +75,8 @@ def _context(
     return {
         "now": now,
         "chain": chain,
-        "predecessor": chain.predecessor_of(package.id),
-        "successor": chain.successor_of(package.id),
+        "predecessor": _neighbour(request, chain, chain.predecessor_of(package.id)),
+        "successor": _neighbour(request, chain, chain.successor_of(package.id)),
         "released_at": chain.released.get(package.id),
         "standing": {p.designation.id: chain.standing(p.designation.id, now) for p in package.designations},
         "in_force": {
@@ -95,7 +107,8 @@ async def _render_package(
     async with request.app[sessionmaker_key]() as session:
         package = await get_package(session, package_id, caller)
         chain = await load_chain(session, package, now=now, ladder=request.app[ladder_key])
-    return render(request, "sanctions/package.html", _context(package, chain, caller, now, **kwargs), status=status)
+    context = _context(request, package, chain, caller, now, **kwargs)
+    return render(request, "sanctions/package.html", context, status=status)
 
 
 def _to_package(request: web.Request, package_id: int) -> web.HTTPSeeOther:

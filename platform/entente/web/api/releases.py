@@ -26,7 +26,8 @@ BASE = f"{API}/communiques/{{communique}}/release"
 PUBLIC = f"{API}/public/communiques"
 TAG = "releases"
 PUBLIC_TAG = "public"
-PUBLIC_CACHE = "public, max-age=60"
+# Once public a release record never changes (nothing can cancel, hold or lift it any more).
+PUBLIC_CACHE = "public, max-age=31536000, immutable"
 routes = ApiRoutes()
 
 

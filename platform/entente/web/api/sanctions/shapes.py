@@ -84,7 +84,9 @@ def package_public(
     """The package as its caller sees it; each designation with where it stands now (``chosen``: the
     versions in force at ``at`` instead)."""
     c = package.communique
-    placed = {p.designation.id: p for member in [*chain.packages, package] for p in member.designations}
+    # A designation shown as of an instant may come from another package of the chain: its marking
+    # there, this package's when it holds it too.
+    placed = {p.designation.id: p for member in [*chain.packages.values(), package] for p in member.designations}
     if chosen is None:
         shown = [
             designation_public(
@@ -97,7 +99,6 @@ def package_public(
             designation_public(d, placed[d.id].item_id, placed[d.id].marking, standing_public(d, at or now))
             for d in chosen
         ]
-    successor = chain.successor_of(package.id)
     return PackagePublic(
         id=package.id,
         title=c.title,
@@ -108,7 +109,7 @@ def package_public(
         head=VersionRef(number=c.head_number, digest=c.head_digest) if c.head_digest else None,
         parties=package.access.accepted_parties,
         supersedes=c.supersedes_id,
-        superseded_by=successor.id if successor is not None else None,
+        superseded_by=chain.successor_of(package.id),
         released_at=chain.released.get(package.id),
         as_of=at,
         designations=shown,
