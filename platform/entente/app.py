@@ -18,6 +18,7 @@ from entente.appkeys import (
     clock_key,
     engine_key,
     ladder_key,
+    public_records_key,
     sessionmaker_key,
     settings_key,
     templates_key,
@@ -26,6 +27,7 @@ from entente.auth import CallerCache
 from entente.clock import Clock, system_clock
 from entente.crisis import load_templates
 from entente.ladder import load_ladder
+from entente.releases import PublicRecords
 from entente.settings import Settings
 from entente.web import api, communique_pages, incident_pages, middlewares, pages, public, sanctions_pages
 
@@ -52,6 +54,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     app[settings_key] = settings
     app[clock_key] = clock
     app[caller_cache_key] = CallerCache(settings.auth.cache_seconds)
+    app[public_records_key] = PublicRecords()
     app[ladder_key] = ladder = load_ladder(settings.paths.ladder)
     app[templates_key] = load_templates(settings.paths.templates / "crisis", ladder=ladder)
     pages_dir = settings.paths.templates / "pages"

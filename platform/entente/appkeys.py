@@ -9,6 +9,7 @@ from entente.auth import Caller, CallerCache
 from entente.clock import Clock
 from entente.crisis import CrisisTemplate
 from entente.ladder import Ladder
+from entente.releases import PublicRecords
 from entente.settings import Settings
 
 settings_key = web.AppKey("settings_key", Settings)
@@ -18,6 +19,7 @@ sessionmaker_key = web.AppKey[async_sessionmaker[AsyncSession]]("sessionmaker_ke
 caller_cache_key = web.AppKey("caller_cache_key", CallerCache)
 ladder_key = web.AppKey("ladder_key", Ladder)
 templates_key = web.AppKey[dict[str, CrisisTemplate]]("templates_key")
+public_records_key = web.AppKey("public_records_key", PublicRecords)
 
 caller_key = web.RequestKey[Caller | None]("caller_key")
 login_csrf_key = web.RequestKey("login_csrf_key", str)

@@ -17,6 +17,7 @@ sign-off of the scheduled version; schedule again once the quorum is restored) a
 
 from entente.releases.artefact import (
     ARTEFACT_TYPE,
+    PublicRecords,
     get_public_artefact,
     list_public_releases,
     public_not_found,
@@ -37,6 +38,7 @@ from entente.releases.scheduling import (
 
 __all__ = [
     "ARTEFACT_TYPE",
+    "PublicRecords",
     "cancel_release",
     "find_open_release",
     "find_scheduled",

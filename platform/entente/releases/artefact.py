@@ -23,7 +23,8 @@ a communiqué that does not exist.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +41,7 @@ from entente.signoffs.recording import signoff_envelopes
 
 __all__ = [
     "ARTEFACT_TYPE",
+    "PublicRecords",
     "get_public_artefact",
     "list_public_releases",
     "public_not_found",
@@ -157,3 +159,29 @@ async def get_public_artefact(session: AsyncSession, communique_id: int, now: da
     if body is None:
         raise public_not_found(communique_id)
     return bytes(body)
+
+
+class PublicRecords:
+    """Public release records already served, kept in memory (at most ``size``, least recently read
+    first out). Once public a record never changes and never stops being public (nothing can cancel,
+    hold or lift it any more), so a copy is always right; anything not public yet is read from the
+    database every time, so the embargo lifts at the instant on every server instance."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._records: OrderedDict[int, tuple[bytes, str]] = OrderedDict()
+
+    async def get(
+        self, session_factory: Callable[[], AsyncSession], communique_id: int, now: datetime
+    ) -> tuple[bytes, str]:
+        """The record and its digest (a strong ETag), or the NotFoundError of :func:`get_public_artefact`."""
+        found = self._records.get(communique_id)
+        if found is not None:
+            self._records.move_to_end(communique_id)
+            return found
+        async with session_factory() as session:
+            body = await get_public_artefact(session, communique_id, now)
+        found = self._records[communique_id] = (body, canonical.digest(body))
+        if len(self._records) > self.size:
+            self._records.popitem(last=False)
+        return found

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from entente import __version__, canonical, db, drafting, releases, signing
-from entente.appkeys import clock_key, engine_key, sessionmaker_key
+from entente.appkeys import clock_key, engine_key, public_records_key, sessionmaker_key
 from entente.models import HealthPublic
 from entente.web.api.releases import public_id
 from entente.web.bodies import json_response
@@ -62,8 +62,7 @@ def _shown(artefact: dict[str, Any]) -> dict[str, Any]:
 
 async def release_page(request: web.Request) -> web.Response:
     cid = public_id(request)
-    async with request.app[sessionmaker_key]() as session:
-        body = await releases.get_public_artefact(session, cid, request.app[clock_key]())
+    body, _ = await request.app[public_records_key].get(request.app[sessionmaker_key], cid, request.app[clock_key]())
     artefact = canonical.parse_strict(body)
     context = {"r": artefact, "markdown": drafting.render_markdown, **_shown(artefact)}
     return render(request, "public/release.html", context)

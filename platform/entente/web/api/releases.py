@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entente import canonical, drafting, releases
-from entente.appkeys import caller_key, clock_key, sessionmaker_key
+from entente import drafting, releases
+from entente.appkeys import caller_key, clock_key, public_records_key, sessionmaker_key
 from entente.auth import require_caller
 from entente.models import (
     PublicReleaseSummary,
@@ -206,7 +206,7 @@ async def list_public(request: web.Request) -> web.Response:
 )
 async def get_public(request: web.Request) -> web.Response:
     cid = public_id(request)
-    async with request.app[sessionmaker_key]() as session:
-        body = await releases.get_public_artefact(session, cid, request.app[clock_key]())
-    headers = {"Cache-Control": PUBLIC_CACHE, "ETag": f'"{canonical.digest(body)}"'}
+    records = request.app[public_records_key]
+    body, digest = await records.get(request.app[sessionmaker_key], cid, request.app[clock_key]())
+    headers = {"Cache-Control": PUBLIC_CACHE, "ETag": f'"{digest}"'}
     return web.Response(body=body, content_type="application/json", headers=headers)
