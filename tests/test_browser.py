@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests import test_signoffs
 from tests.conftest import PASSWORD
+from tests.releasing import RESTRICTED_MARKER, signed_communique
 
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is installed by `make test`")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -78,3 +81,61 @@ async def test_stylesheet_loads_under_the_content_security_policy(browser_page, 
     colour = await page.eval_on_selector("header.masthead", "e => getComputedStyle(e).backgroundColor")
     assert colour == "rgb(31, 78, 121)"
     assert problems == []
+
+
+keys = test_signoffs.keys  # the fixture: one registered Ed25519 key per party
+
+
+async def sign_in(page: Any, base_url: str, username: str) -> None:
+    await page.goto(base_url + "login")
+    await page.fill("#username", username)
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/dashboard")
+
+
+async def sign_out(page: Any) -> None:
+    await submit(page, "text=Sign out")
+
+
+async def submit(page: Any, selector: str) -> None:
+    """Click a form's button and wait for the page the server answers with (POST, then 303, then GET)."""
+    async with page.expect_navigation():
+        await page.click(selector)
+
+
+async def test_comms_officers_agree_and_schedule_a_release_and_the_public_reads_it(
+    browser_page, base_url, world, keys, tmp_path
+) -> None:
+    page, problems = browser_page
+    cid = await signed_communique(world, keys)
+    at = (world.clock() + timedelta(days=1)).replace(second=0, microsecond=0)
+    await sign_in(page, base_url, "ee.comms")
+    await page.goto(f"{base_url}communiques/{cid}")
+    await page.fill("#propose-at", at.strftime("%Y-%m-%dT%H:%M"))
+    await submit(page, "text=Propose this instant")
+    assert "proposed" in await page.inner_text("#release")
+    await sign_out(page)
+    for user in ("fr.comms", "eu.comms"):
+        await sign_in(page, base_url, user)
+        await page.goto(f"{base_url}communiques/{cid}")
+        await submit(page, "#release button:has-text(\"Accept \")")
+        assert f"accepted by {user}" in await page.inner_text("#release")
+        await sign_out(page)
+    await sign_in(page, base_url, "ee.comms")
+    await page.goto(f"{base_url}communiques/{cid}")
+    panel = await page.inner_text("#release")
+    assert "agreed" in panel, panel
+    await submit(page, "text=Schedule the release")
+    panel = await page.inner_text("#release")
+    assert "scheduled" in panel and "Frozen version" in panel
+    await page.screenshot(path=str(tmp_path / "release-panel.png"), full_page=True)
+    await sign_out(page)
+    early = await world.client.get(f"/releases/{cid}")
+    assert early.status == 404 and RESTRICTED_MARKER not in await early.text()
+    world.clock.advance(timedelta(days=1, minutes=1))
+    await page.goto(f"{base_url}releases/{cid}")
+    text = await page.inner_text("main")
+    assert "We condemn the attack on the grid." in text and RESTRICTED_MARKER not in await page.content()
+    await page.screenshot(path=str(tmp_path / "public-release.png"), full_page=True)
+    assert problems == [], f"the browser reported errors (CSP violations included): {problems}"
