@@ -10,10 +10,12 @@ marking (public, or the participating parties) and a ``confirm`` box for probabl
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from entente.appkeys import clock_key, ladder_key, sessionmaker_key, settings_key
 from entente.auth import Caller
@@ -67,7 +69,13 @@ def _neighbour(request: web.Request, chain: Chain, package_id: int | None) -> di
 
 def _context(
     request: web.Request,
-    package: Package, chain: Chain, caller: Caller, now: datetime, *, error: EntenteError | None = None, draft: str = ""
+    package: Package,
+    chain: Chain,
+    caller: Caller,
+    now: datetime,
+    *,
+    error: EntenteError | None = None,
+    draft: str = "",
 ) -> dict[str, Any]:
     parties, rows = coordination(package)
     may_edit = caller.has_role(Role.DRAFTER, Role.SECRETARIAT)
@@ -120,132 +128,128 @@ async def package_page(request: web.Request) -> web.Response:
     return await _render_package(request, caller, _package_id(request))
 
 
-async def adoption_submit(request: web.Request) -> web.StreamResponse:
+async def _submit(
+    request: web.Request,
+    fields: set[str],
+    act: Callable[[AsyncSession, Caller, int, dict[str, str]], Awaitable[int | None]],
+    *,
+    keep: str | None = None,
+) -> web.StreamResponse:
+    """Read the form, run ``act`` in one transaction, and go to the package it names (else this one);
+    a refusal re-renders this package's page with the error (and the form's ``keep`` text field)."""
     caller = require_page_caller(request)
     package_id = _package_id(request)
-    form = await forms.read_form(request, _ADOPTION_FIELDS)
+    form = await forms.read_form(request, fields)
     try:
-        state = AdoptionState(form.get("state", ""))
-    except ValueError:
-        state = None
-    try:
-        if state is None:
-            raise InvalidInputError("choose a state", code="invalid_state", field="state")
+        async with request.app[sessionmaker_key].begin() as session:
+            target = await act(session, caller, package_id, form)
+    except NotFoundError:
+        raise
+    except EntenteError as exc:
+        kept = {"draft": form.get(keep, "")} if keep else {}
+        return await _render_package(request, caller, package_id, status=problems.status_for(exc), error=exc, **kept)
+    raise _to_package(request, target or package_id)
+
+
+def _limits(request: web.Request) -> dict[str, Any]:
+    return {"now": request.app[clock_key](), "max_sections": request.app[settings_key].limits.max_sections}
+
+
+async def adoption_submit(request: web.Request) -> web.StreamResponse:
+    """My party's position on one designation."""
+
+    async def act(session: AsyncSession, caller: Caller, package_id: int, form: dict[str, str]) -> None:
+        try:
+            state = AdoptionState(form.get("state", ""))
+        except ValueError:
+            raise InvalidInputError("choose a state", code="invalid_state", field="state") from None
         on_text = forms.text(form, "on", max_length=10, required=False)
         try:
             on = date.fromisoformat(on_text) if on_text else None
         except ValueError:
             raise InvalidInputError("a date like 2026-11-27", field="on") from None
-        async with request.app[sessionmaker_key].begin() as session:
-            await operations.record_adoption(
-                session,
-                package_id=package_id,
-                designation_id=request.match_info["designation"],
-                caller=caller,
-                party=caller.party,
-                state=state,
-                legal_act=forms.text(form, "legal_act", max_length=300, required=False) or None,
-                legal_basis=None,
-                reason=forms.text(form, "reason", max_length=5000, required=False) or None,
-                on=on,
-                now=request.app[clock_key](),
-                max_sections=request.app[settings_key].limits.max_sections,
-            )
-    except NotFoundError:
-        raise
-    except EntenteError as exc:
-        return await _render_package(request, caller, package_id, status=problems.status_for(exc), error=exc)
-    raise _to_package(request, package_id)
+        await operations.record_adoption(
+            session,
+            package_id=package_id,
+            designation_id=request.match_info["designation"],
+            caller=caller,
+            party=caller.party,
+            state=state,
+            legal_act=forms.text(form, "legal_act", max_length=300, required=False) or None,
+            legal_basis=None,
+            reason=forms.text(form, "reason", max_length=5000, required=False) or None,
+            on=on,
+            **_limits(request),
+        )
+
+    return await _submit(request, _ADOPTION_FIELDS, act)
 
 
 async def designation_submit(request: web.Request) -> web.StreamResponse:
     """Add (no ``designation`` segment) or replace a designation from the JSON text area."""
-    caller = require_page_caller(request)
-    package_id = _package_id(request)
-    form = await forms.read_form(request, _DESIGNATION_FIELDS)
-    text = form.get("designation", "")
-    try:
+
+    async def act(session: AsyncSession, caller: Caller, package_id: int, form: dict[str, str]) -> None:
         try:
-            content = json.loads(text)
+            content = json.loads(form.get("designation", ""))
         except ValueError as exc:
             raise InvalidInputError(f"not JSON: {exc}", code="invalid_json", field="designation") from None
         if not isinstance(content, dict):
             raise InvalidInputError("a designation is a JSON object", field="designation")
-        async with request.app[sessionmaker_key].begin() as session:
-            package = await get_package(session, package_id, caller)
-            marking: dict[str, Any] = {"public": True}
-            if form.get("marking") == "participants":
-                marking = {"public": False, "releasable_to": package.access.accepted_parties}
-            common: dict[str, Any] = {
-                "package_id": package_id,
-                "caller": caller,
-                "content": content,
-                "marking": marking,
-                "confirm": bool(form.get("confirm")),
-                "now": request.app[clock_key](),
-                "ladder": request.app[ladder_key],
-                "max_sections": request.app[settings_key].limits.max_sections,
-            }
-            designation_id = request.match_info.get("designation")
-            if designation_id is None:
-                await operations.add_designation(session, **common)
-            else:
-                await operations.update_designation(session, designation_id=designation_id, **common)
-    except NotFoundError:
-        raise
-    except EntenteError as exc:
-        return await _render_package(
-            request, caller, package_id, status=problems.status_for(exc), error=exc, draft=text
-        )
-    raise _to_package(request, package_id)
+        package = await get_package(session, package_id, caller)
+        marking: dict[str, Any] = {"public": True}
+        if form.get("marking") == "participants":
+            marking = {"public": False, "releasable_to": package.access.accepted_parties}
+        common: dict[str, Any] = {
+            "package_id": package_id,
+            "caller": caller,
+            "content": content,
+            "marking": marking,
+            "confirm": bool(form.get("confirm")),
+            "ladder": request.app[ladder_key],
+            **_limits(request),
+        }
+        designation_id = request.match_info.get("designation")
+        if designation_id is None:
+            await operations.add_designation(session, **common)
+        else:
+            await operations.update_designation(session, designation_id=designation_id, **common)
+
+    return await _submit(request, _DESIGNATION_FIELDS, act, keep="designation")
 
 
 async def step_submit(request: web.Request) -> web.StreamResponse:
     """In a successor package: renew, lift, keep (take back) or amend the reasons of a designation in effect."""
-    caller = require_page_caller(request)
-    package_id = _package_id(request)
-    action = request.match_info["step"]
-    form = await forms.read_form(request, _STEP_FIELDS)
-    try:
-        reasons = forms.text(form, "reasons", max_length=20_000) if action == "amend" else None
-        async with request.app[sessionmaker_key].begin() as session:
-            await operations.review_designation(
-                session,
-                package_id=package_id,
-                designation_id=request.match_info["designation"],
-                caller=caller,
-                action=action,
-                reasons=reasons,
-                now=request.app[clock_key](),
-                max_sections=request.app[settings_key].limits.max_sections,
-            )
-    except NotFoundError:
-        raise
-    except EntenteError as exc:
-        return await _render_package(request, caller, package_id, status=problems.status_for(exc), error=exc)
-    raise _to_package(request, package_id)
+
+    async def act(session: AsyncSession, caller: Caller, package_id: int, form: dict[str, str]) -> None:
+        action = request.match_info["step"]
+        await operations.review_designation(
+            session,
+            package_id=package_id,
+            designation_id=request.match_info["designation"],
+            caller=caller,
+            action=action,
+            reasons=forms.text(form, "reasons", max_length=20_000) if action == "amend" else None,
+            **_limits(request),
+        )
+
+    return await _submit(request, _STEP_FIELDS, act)
 
 
 async def successor_submit(request: web.Request) -> web.StreamResponse:
-    """Start the package superseding a released one."""
-    caller = require_page_caller(request)
-    package_id = _package_id(request)
-    form = await forms.read_form(request, _SUCCESSOR_FIELDS)
-    try:
-        async with request.app[sessionmaker_key].begin() as session:
-            successor = await supersede_package(
-                session,
-                package_id=package_id,
-                caller=caller,
-                title=forms.text(form, "title", max_length=300, required=False) or None,
-                now=request.app[clock_key](),
-                ladder=request.app[ladder_key],
-            )
-    except NotFoundError:
-        raise
-    except EntenteError as exc:
-        return await _render_package(request, caller, package_id, status=problems.status_for(exc), error=exc)
-    raise _to_package(request, successor.id)
+    """Start the package superseding a released one, and go to it."""
+
+    async def act(session: AsyncSession, caller: Caller, package_id: int, form: dict[str, str]) -> int:
+        successor = await supersede_package(
+            session,
+            package_id=package_id,
+            caller=caller,
+            title=forms.text(form, "title", max_length=300, required=False) or None,
+            now=request.app[clock_key](),
+            ladder=request.app[ladder_key],
+        )
+        return successor.id
+
+    return await _submit(request, _SUCCESSOR_FIELDS, act)
 
 
 async def reviews_page(request: web.Request) -> web.Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -137,14 +139,7 @@ async def schedule(request: web.Request) -> web.Response:
     errors=(403, 404, 409),
 )
 async def cancel(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    cid = communique_id(request)
-    data = await read_json(request, ReleaseReason)
-    async with request.app[sessionmaker_key].begin() as session:
-        release = await releases.cancel_release(
-            session, communique_id=cid, caller=caller, reason=data.reason, now=request.app[clock_key]()
-        )
-        return await _answer(request, session, release)
+    return await _with_reason(request, releases.cancel_release)
 
 
 @routes.route(
@@ -158,11 +153,16 @@ async def cancel(request: web.Request) -> web.Response:
     errors=(403, 404, 409),
 )
 async def lift(request: web.Request) -> web.Response:
+    return await _with_reason(request, releases.lift_release)
+
+
+async def _with_reason(request: web.Request, step: Callable[..., Awaitable[Release]]) -> web.Response:
+    """Cancel or lift: a comms officer's step on the release that records a reason."""
     caller = require_caller(request[caller_key])
     cid = communique_id(request)
     data = await read_json(request, ReleaseReason)
     async with request.app[sessionmaker_key].begin() as session:
-        release = await releases.lift_release(
+        release = await step(
             session, communique_id=cid, caller=caller, reason=data.reason, now=request.app[clock_key]()
         )
         return await _answer(request, session, release)
