@@ -7,13 +7,18 @@ import asyncio
 import base64
 import hashlib
 import json
+import os
+import re
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from jwcrypto import jwk as jwcrypto_jwk
 from jwcrypto import jws as jwcrypto_jws
 from sqlmodel import select
 
+import entente
 from entente import canonical, parties, releases, scheduler, signing
 from entente.appkeys import clock_key
 from entente.models import AuditEntry, Communique, Release
@@ -564,3 +569,54 @@ async def test_the_openapi_document_describes_the_release_routes(client) -> None
 async def test_instants_at_the_edges_of_time_are_refused_with_a_clear_code(world, at) -> None:
     cid = await three_party(world)
     await problem(await propose(world, cid, at), 422, "instant_out_of_range")
+
+
+SOURCE_ROOT = Path(entente.__file__).resolve().parents[1]
+README = SOURCE_ROOT.parent / "README.md"
+
+
+def public_record_recipe() -> str:
+    found = re.search(r"<!-- recipe: public-record[^>]*-->\n```sh\n(.*?)\n```", README.read_text("utf-8"), re.S)
+    assert found, "the README lost its public-record recipe"
+    return found.group(1)
+
+
+def tamper(path: Path) -> dict:
+    """Change the downloaded version bytes; the record as downloaded."""
+    (path / "version.json").write_bytes((path / "version.json").read_bytes().replace(b'"EE"', b'"XX"'))
+    return json.loads((path / "record.json").read_text())
+
+
+async def test_the_readme_recipe_checks_a_released_record_with_curl_sha256sum_and_entente_verify(
+    world, keys, tmp_path
+) -> None:
+    cid = await signed_communique(world, keys)
+    await release_communique(world, cid, world.clock() + timedelta(hours=1))
+    world.clock.advance(timedelta(hours=1))
+    base = str(world.client.make_url("")).rstrip("/")
+    recipe = re.sub(r"^S=\S+; C=\S+$", f"S={base}; C={cid}", public_record_recipe(), flags=re.M)
+    recipe = recipe.replace(".venv/bin/entente", f"{sys.executable} -m entente")
+    env = {**os.environ, "PYTHONPATH": str(SOURCE_ROOT)}
+
+    async def run(script: str) -> tuple[int, str]:
+        process = await asyncio.create_subprocess_exec(
+            "bash",
+            "-euo",
+            "pipefail",
+            "-c",
+            script,
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await process.communicate()  # the test server answers meanwhile, on this loop
+        return process.returncode or 0, out.decode()
+
+    code, out = await run(recipe)
+    assert code == 0, out
+    record = tamper(tmp_path)
+    assert record["version_digest"] in out
+    verify_only = recipe.rsplit("\n", 1)[1]
+    code, out = await run(verify_only)
+    assert code == 1, out
