@@ -200,11 +200,15 @@ def test_init_demo_keys_then_a_rotation_through_the_roster_commands(
     assert code == 0, err
     assert "demo keys: 14 parties (14 generated, 14 registered)" in out and f"passphrase: {PASSPHRASE}" in out
     assert "roster version 1 signed by 14 parties" in out
+    assert "demo statement: communiqué 1 signed by EE, LV, LT and released: /releases/1" in out
     pems = sorted((keys_dir / "private").glob("*.pem"))
     assert len(pems) == 14 and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in pems)
     assert len(list(keys_dir.glob("*.jwk.json"))) == 14
     code, out, _ = cli("init", "--demo", env=env)
     assert code == 0 and "(0 generated, 0 registered)" in out and "roster version" not in out
+    assert "demo statement: already released" in out
+    code, out, _ = cli("audit", "verify", env=env)
+    assert code == 0, out  # every demo step was audited, and the chain holds
 
     code, out, _ = cli("roster", "show", env=env)
     assert code == 0 and "effective roster: version 1" in out and "threshold 8 of 14" in out

@@ -341,6 +341,22 @@ def _caller(row: Any, *, via: str, until: datetime, csrf_token: str | None = Non
     )
 
 
+async def caller_for(session: AsyncSession, username: str, *, via: str, until: datetime) -> Caller:
+    """The caller an active user acts as, for server-side tasks (``entente init --demo``); NotFoundError
+    for an unknown username, PermissionDeniedError for a disabled user or party."""
+    row = (
+        await session.execute(
+            sa.select(*_CALLER_COLUMNS).join(Party, Party.code == User.party_code).where(User.username == username)
+        )
+    ).first()
+    if row is None:
+        raise NotFoundError(f"no user {username!r}")
+    caller = _caller(row, via=via, until=until)
+    if caller is None:
+        raise PermissionDeniedError(f"{username} or its party is disabled", code="account_disabled")
+    return caller
+
+
 async def caller_from_session(session: AsyncSession, token: str, *, now: datetime) -> Caller | None:
     """The caller a session cookie stands for, or None (unknown, expired, disabled account or party)."""
     if not token or len(token) > 128:

@@ -97,7 +97,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     width = max(len(u[0]) for u in users)
     for username, party, roles in users:
         print(f"  {username:<{width}}  {party:<5} {roles}")
-    trust.seed_demo_keys(config, coalition)
+    keys = trust.seed_demo_keys(config, coalition)
+    trust.seed_demo_statement(config, keys)
     return EXIT_OK
 
 

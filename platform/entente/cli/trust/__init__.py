@@ -3,7 +3,8 @@
 - :mod:`.keys`: ``keys generate|show|register`` and ``sign``
 - :mod:`.verify`: ``verify --payload FILE JWS-FILE`` (a single FILE is kept for PDFs and bundles)
 - :mod:`.roster`: ``roster show|propose|sign|export|verify``
-- :mod:`.demo`: :func:`seed_demo_keys`, called by ``init --demo``
+- :mod:`.demo`: :func:`seed_demo_keys`, and :mod:`.statement`: :func:`seed_demo_statement`, called by
+  ``init --demo``
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Any
 
 from entente.cli.trust import keys, roster, verify
 from entente.cli.trust.demo import DEMO_PASSPHRASE, seed_demo_keys
+from entente.cli.trust.statement import seed_demo_statement
 
-__all__ = ["DEMO_PASSPHRASE", "register", "seed_demo_keys"]
+__all__ = ["DEMO_PASSPHRASE", "register", "seed_demo_keys", "seed_demo_statement"]
 
 
 def register(commands: Any) -> None:

@@ -37,8 +37,8 @@ def _demo_key(folder: Path, code: str, passphrase: str) -> tuple[signing.Private
     return key, True
 
 
-def seed_demo_keys(config: Settings, coalition: Sequence[parties.SeedParty]) -> None:
-    """Generate (or reuse) each demo party's key, register it, and make roster version 1."""
+def seed_demo_keys(config: Settings, coalition: Sequence[parties.SeedParty]) -> dict[str, signing.PrivateKey]:
+    """Generate (or reuse) each demo party's key, register it, and make roster version 1; the keys by party."""
     passphrase = os.environ.get(files.PASSPHRASE_ENV) or DEMO_PASSPHRASE
     folder = config.paths.keys
     try:
@@ -72,3 +72,4 @@ def seed_demo_keys(config: Settings, coalition: Sequence[parties.SeedParty]) -> 
     print(f"  public keys:  {folder}/<CODE>.jwk.json")
     if roster is not None:
         print(f"roster version {roster.version} signed by {len(keys)} parties: {roster.digest}")
+    return keys
