@@ -39,8 +39,6 @@ from entente.drafting.comments import (
 from entente.drafting.communiques import (
     accept_invitation,
     create_communique,
-    create_successor,
-    find_successor,
     invite_party,
     list_communiques,
     require_editable,
@@ -59,6 +57,7 @@ from entente.drafting.reading import (
     summary,
 )
 from entente.drafting.saving import SaveOutcome, save_version
+from entente.drafting.successors import create_successor, find_successor
 from entente.drafting.versions import ANNEX, SECTION, VERSION_TYPE, Item, StoredItem, build_version, make_item
 
 __all__ = [

@@ -39,8 +39,7 @@ from entente.models import (
 __all__ = [
     "accept_invitation",
     "create_communique",
-    "create_successor",
-    "find_successor",
+    "add_with_participants",
     "invite_party",
     "list_communiques",
     "require_editable",
@@ -125,7 +124,7 @@ async def create_communique(
         created_at=now,
         updated_at=now,
     )
-    await _add_with_participants(session, communique, invited=invited, by=caller.username, now=now)
+    await add_with_participants(session, communique, invited=invited, by=caller.username, now=now)
     version = await write_version(
         session,
         communique,
@@ -156,7 +155,7 @@ async def create_communique(
     return communique, version
 
 
-async def _add_with_participants(
+async def add_with_participants(
     session: AsyncSession, communique: Communique, *, invited: Sequence[str], by: str, now: datetime
 ) -> None:
     """Store a new communiqué with its lead (accepted) and the parties it invites."""
@@ -175,95 +174,6 @@ async def _add_with_participants(
     )
     for code in invited:
         session.add(CommuniqueParticipant(communique_id=communique.id, party=code, invited_by=by, invited_at=now))
-
-
-async def find_successor(session: AsyncSession, communique_id: int) -> Communique | None:
-    """The communiqué superseding ``communique_id`` (the latest, withdrawn ones aside), if any."""
-    return (
-        (
-            await session.execute(
-                select(Communique)
-                .where(Communique.supersedes_id == communique_id, Communique.state != CommuniqueState.WITHDRAWN)
-                .order_by(Communique.id.desc())  # type: ignore[union-attr]
-                .limit(1)
-            )
-        )
-        .scalars()
-        .first()
-    )
-
-
-async def create_successor(
-    session: AsyncSession,
-    *,
-    predecessor: Access,
-    caller: Caller,
-    title: str,
-    annex: Sequence[Item] | None = None,
-    now: datetime,
-) -> tuple[Communique, CommuniqueVersion]:
-    """A communiqué superseding ``predecessor`` (whose release the caller checked), led by the caller's
-    party: same kind, incident, template and tier; the predecessor's accepted parties invited again;
-    version 1 carries every section and annex item of the predecessor's head as stored (each keeps its
-    marking and originating party, including items the caller may not see), or ``annex`` in place of
-    the annex (items of the same kind: the caller built them from the stored ones)."""
-    require_editor(predecessor)
-    old = predecessor.communique
-    assert old.id is not None
-    existing = await find_successor(session, old.id)
-    if existing is not None:
-        # Named: a successor invites every party of the communiqué it supersedes, the caller's included.
-        raise ConflictError(
-            f"communiqué {old.id} is already superseded by communiqué {existing.id}",
-            code="successor_exists",
-            extra={"successor": existing.id},
-        )
-    title = title.strip()
-    if not title:
-        raise InvalidInputError("a title is needed", code="invalid_text", field="/title")
-    version = await find_version(session, old.id, old.head_number)
-    assert version is not None and version.id is not None
-    sections, stored_annex = await load_items(session, version.id)
-    lead = caller.party
-    communique = Communique(
-        kind=old.kind,
-        title=title,
-        lead=lead,
-        state=CommuniqueState.DRAFTING,
-        incident_id=old.incident_id,
-        template_id=old.template_id,
-        template_version=old.template_version,
-        template_digest=old.template_digest,
-        tier=old.tier,
-        supersedes_id=old.id,
-        created_by=caller.username,
-        created_at=now,
-        updated_at=now,
-    )
-    invited = [p for p in predecessor.accepted_parties if p != lead]
-    await _add_with_participants(session, communique, invited=invited, by=caller.username, now=now)
-    written = await write_version(
-        session,
-        communique,
-        parties=[lead],
-        title=title,
-        sections=items_of(sections),
-        annex=list(annex) if annex is not None else items_of(stored_annex),
-        author=caller.username,
-        author_party=lead,
-        now=now,
-        template_params=version.template_params,
-    )
-    await audit.record(
-        session,
-        at=now,
-        actor=caller.username,
-        party=lead,
-        event="drafting:communique:supersede",
-        object=f"communique:{communique.id}",
-        details={"supersedes": old.id, "from": version.digest, "invited": invited, "digest": written.digest},
-    )
-    return communique, written
 
 
 async def _initial_sections(

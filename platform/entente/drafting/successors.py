@@ -1,0 +1,114 @@
+"""Superseding a released communiqué: a correction, or a sanctions package's review.
+
+A released communiqué is never edited (DESIGN); its successor is a new communiqué that supersedes it
+(``Communique.supersedes_id``), carries its text as stored, and is signed off and released in turn.
+At most one successor is open at a time (a withdrawn one aside).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from entente import audit
+from entente.auth import Caller
+from entente.drafting.access import Access, find_version, items_of, load_items, require_editor
+from entente.drafting.communiques import add_with_participants
+from entente.drafting.versions import Item
+from entente.drafting.writing import write_version
+from entente.errors import ConflictError, InvalidInputError
+from entente.models import Communique, CommuniqueState, CommuniqueVersion
+
+__all__ = ["create_successor", "find_successor"]
+
+
+async def find_successor(session: AsyncSession, communique_id: int) -> Communique | None:
+    """The communiqué superseding ``communique_id`` (the latest, withdrawn ones aside), if any."""
+    return (
+        (
+            await session.execute(
+                select(Communique)
+                .where(Communique.supersedes_id == communique_id, Communique.state != CommuniqueState.WITHDRAWN)
+                .order_by(Communique.id.desc())  # type: ignore[union-attr]
+                .limit(1)
+            )
+        )
+        .scalars()
+        .first()
+    )
+
+
+async def create_successor(
+    session: AsyncSession,
+    *,
+    predecessor: Access,
+    caller: Caller,
+    title: str,
+    annex: Sequence[Item] | None = None,
+    now: datetime,
+) -> tuple[Communique, CommuniqueVersion]:
+    """A communiqué superseding ``predecessor`` (whose release the caller checked), led by the caller's
+    party: same kind, incident, template and tier; the predecessor's accepted parties invited again;
+    version 1 carries every section and annex item of the predecessor's head as stored (each keeps its
+    marking and originating party, including items the caller may not see), or ``annex`` in place of
+    the annex (items of the same kind: the caller built them from the stored ones)."""
+    require_editor(predecessor)
+    old = predecessor.communique
+    assert old.id is not None
+    existing = await find_successor(session, old.id)
+    if existing is not None:
+        # Named: a successor invites every party of the communiqué it supersedes, the caller's included.
+        raise ConflictError(
+            f"communiqué {old.id} is already superseded by communiqué {existing.id}",
+            code="successor_exists",
+            extra={"successor": existing.id},
+        )
+    title = title.strip()
+    if not title:
+        raise InvalidInputError("a title is needed", code="invalid_text", field="/title")
+    version = await find_version(session, old.id, old.head_number)
+    assert version is not None and version.id is not None
+    sections, stored_annex = await load_items(session, version.id)
+    lead = caller.party
+    communique = Communique(
+        kind=old.kind,
+        title=title,
+        lead=lead,
+        state=CommuniqueState.DRAFTING,
+        incident_id=old.incident_id,
+        template_id=old.template_id,
+        template_version=old.template_version,
+        template_digest=old.template_digest,
+        tier=old.tier,
+        supersedes_id=old.id,
+        created_by=caller.username,
+        created_at=now,
+        updated_at=now,
+    )
+    invited = [p for p in predecessor.accepted_parties if p != lead]
+    await add_with_participants(session, communique, invited=invited, by=caller.username, now=now)
+    written = await write_version(
+        session,
+        communique,
+        parties=[lead],
+        title=title,
+        sections=items_of(sections),
+        annex=list(annex) if annex is not None else items_of(stored_annex),
+        author=caller.username,
+        author_party=lead,
+        now=now,
+        template_params=version.template_params,
+    )
+    await audit.record(
+        session,
+        at=now,
+        actor=caller.username,
+        party=lead,
+        event="drafting:communique:supersede",
+        object=f"communique:{communique.id}",
+        details={"supersedes": old.id, "from": version.digest, "invited": invited, "digest": written.digest},
+    )
+    return communique, written
