@@ -195,8 +195,11 @@ async def require_withdrawable(session: AsyncSession, communique: Communique, no
 async def hold_release(
     session: AsyncSession, *, communique: Communique, actor: str, party: str, now: datetime, reason: str
 ) -> Release | None:
-    """The scheduled release of a communiqué just held (a signatory withdrew, a key was revoked) is held too."""
+    """Hold a scheduled communiqué and its release (a signatory withdrew, a key was revoked): nothing
+    becomes public until its quorum is restored and the release is scheduled again."""
     assert communique.id is not None
+    communique.state = CommuniqueState.HELD
+    session.add(communique)
     release = await find_open_release(session, communique.id)
     if release is None or release.state != ReleaseState.SCHEDULED:
         return None

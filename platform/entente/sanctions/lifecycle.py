@@ -28,7 +28,7 @@ from typing import Any
 from ..clock import isoformat
 from ..errors import ConflictError, InvalidInputError
 from ..ladder import Measure, Tier
-from .model import Designation
+from .model import STATE, Designation
 from .parts import ReviewStep
 
 __all__ = [
@@ -54,9 +54,7 @@ __all__ = [
 DEFAULT_REVIEW_NOTICE = timedelta(days=30)
 
 #: Members a lifecycle step owns; :func:`amend` refuses to change them.
-_LIFECYCLE_FIELDS = frozenset(
-    {"id", "version", "version_at", "effective_at", "review_at", "lifted_at", "subject_type", "proposed_by", "step"}
-)
+_LIFECYCLE_FIELDS = frozenset({"id", "subject_type", "proposed_by", *STATE})
 
 
 def _aware(instant: datetime, field: str = "at") -> datetime:
@@ -224,12 +222,8 @@ def due_for_review(
     return sorted(due, key=lambda d: (d.review_at, d.id))
 
 
-#: Members that say where a designation stands rather than what it says.
-_STATE_FIELDS = frozenset({"version", "version_at", "effective_at", "review_at", "lifted_at", "step"})
-
-
 def _same_content(a: Designation, b: Designation) -> bool:
-    return all(getattr(a, name) == getattr(b, name) for name in Designation.model_fields if name not in _STATE_FIELDS)
+    return all(getattr(a, name) == getattr(b, name) for name in Designation.model_fields if name not in STATE)
 
 
 def released(

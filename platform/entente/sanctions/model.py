@@ -46,10 +46,15 @@ from .parts import (
     Utc,
 )
 
-__all__ = ["ANNEX_KIND", "MAX_ITEMS", "Designation", "NamedForm", "invalid_input"]
+__all__ = ["ANNEX_KIND", "MAX_ITEMS", "STANDING", "STATE", "Designation", "NamedForm", "invalid_input"]
 
 #: The annex item ``kind`` a designation is stored under in a communiqué version.
 ANNEX_KIND = "designation"
+
+#: Members the releases of a designation's packages set: the server's, never an editor's.
+STANDING = ("effective_at", "review_at", "lifted_at", "step")
+#: Members that say where a designation stands rather than what it says.
+STATE = ("version", "version_at", *STANDING)
 
 #: Most entries any list of a designation may have.
 MAX_ITEMS = 100

@@ -26,10 +26,11 @@ from .annex import LinkKey, PlacedDesignation
 from .chains import chain_ids, require_not_frozen
 from .imports import import_csv
 from .matching import require_no_duplicate_in_package
-from .model import Designation
+from .model import STANDING, Designation
 from .packages import (
     Package,
     check_designation,
+    find_designation,
     get_package,
     link_marking,
     package_designations,
@@ -90,6 +91,38 @@ async def _editable(session: AsyncSession, package_id: int, caller: Caller) -> P
     return package
 
 
+async def _write(
+    session: AsyncSession,
+    package: Package,
+    designation: Designation,
+    marking: Marking | None,
+    *,
+    caller: Caller,
+    confirm: bool,
+    now: datetime,
+    ladder: Ladder,
+    max_sections: int,
+    event: str,
+) -> Package:
+    """Check ``designation`` (and its links) and save it as a new package version."""
+    links = await _check(session, package, designation, caller=caller, ladder=ladder, confirm=confirm)
+    return await save_designations(
+        session,
+        package,
+        caller=caller,
+        changed=[(designation, marking)],
+        now=now,
+        max_sections=max_sections,
+        event=event,
+        links=links,
+    )
+
+
+def _editable_content(content: Mapping[str, Any]) -> dict[str, Any]:
+    """What an editor sends, without the members only releases set."""
+    return {name: value for name, value in content.items() if name not in STANDING}
+
+
 async def add_designation(
     session: AsyncSession,
     *,
@@ -104,28 +137,26 @@ async def add_designation(
 ) -> Package:
     """Add a designation (version 1, proposed by the caller's party) as a new package version."""
     package = await _editable(session, package_id, caller)
-    values = dict(content)
-    values.setdefault("proposed_by", caller.party)
-    values.update({"version": 1, "version_at": now.isoformat()})
-    for member in ("effective_at", "review_at", "lifted_at", "step"):
-        values.pop(member, None)
+    values = {"proposed_by": caller.party} | _editable_content(content) | {"version": 1, "version_at": now.isoformat()}
     designation = Designation.from_annex_content(values)
-    if any(p.designation.id == designation.id for p in package.designations):
+    if find_designation(package.designations, designation.id) is not None:
         raise ConflictError(
             f"designation {designation.id} is already in this package",
             code="duplicate_designation",
             field="/designation/id",
         )
-    links = await _check(session, package, designation, caller=caller, ladder=ladder, confirm=confirm)
-    return await save_designations(
+    chosen = _marking(marking, caller.party) or Marking.everyone()
+    return await _write(
         session,
         package,
+        designation,
+        chosen,
         caller=caller,
-        changed=[(designation, _marking(marking, caller.party) or Marking.everyone())],
+        confirm=confirm,
         now=now,
+        ladder=ladder,
         max_sections=max_sections,
         event="add",
-        links=links,
     )
 
 
@@ -145,35 +176,25 @@ async def update_designation(
     """Replace a designation's content (its id, lifecycle instants and parties' positions are kept)."""
     package = await _editable(session, package_id, caller)
     old = package.get(designation_id).designation
-    values = dict(content)
-    values.update(
-        {
-            "id": old.id,
-            "proposed_by": old.proposed_by,
-            "version": old.version + 1,
-            "version_at": now.isoformat(),
-            "parties": [p.model_dump(mode="json", exclude_none=True) for p in old.parties],
-        }
-    )
-    for member in ("effective_at", "review_at", "lifted_at"):
-        value = getattr(old, member)
-        values[member] = value.isoformat() if value is not None else None
-        if value is None:
-            values.pop(member)
-    values.pop("step", None)
-    if old.step is not None:
-        values["step"] = old.step.value
-    designation = Designation.from_annex_content(values)
-    links = await _check(session, package, designation, caller=caller, ladder=ladder, confirm=confirm)
-    return await save_designations(
+    values = _editable_content(content) | {
+        "id": old.id,
+        "proposed_by": old.proposed_by,
+        "version": old.version + 1,
+        "version_at": now.isoformat(),
+        "parties": [p.model_dump(mode="json", exclude_none=True) for p in old.parties],
+        **old.model_dump(mode="json", include=set(STANDING), exclude_none=True),
+    }
+    return await _write(
         session,
         package,
+        Designation.from_annex_content(values),
+        _marking(marking, caller.party),
         caller=caller,
-        changed=[(designation, _marking(marking, caller.party))],
+        confirm=confirm,
         now=now,
+        ladder=ladder,
         max_sections=max_sections,
         event="update",
-        links=links,
     )
 
 

@@ -226,7 +226,6 @@ async def withdraw_signoff(
         session.add(row)
     ev = await evaluate(session, ctx, templates, now)
     if c.state == CommuniqueState.SCHEDULED and ctx.version.digest == c.ready_digest:
-        c.state = CommuniqueState.HELD
         reason = f"{party} withdrew its sign-off of version {ctx.version.number}"
         await releases.hold_release(session, communique=c, actor=caller.username, party=party, now=now, reason=reason)
     refresh_ready(ctx, ev)
@@ -284,9 +283,7 @@ async def hold_unsigned_releases(
         ev = await evaluate(session, ctx, templates, now)
         if ev.result.met:
             continue
-        communique.state = CommuniqueState.HELD
         refresh_ready(ctx, ev)
-        session.add(communique)
         reason = f"{party} revoked key {kid}: version {ctx.version.number} no longer meets its quorum"
         await releases.hold_release(
             session, communique=communique, actor=caller.username, party=party, now=now, reason=reason

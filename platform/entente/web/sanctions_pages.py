@@ -24,6 +24,7 @@ from entente.models import CommuniqueState, Role
 from entente.sanctions import AdoptionState, operations
 from entente.sanctions.chains import Chain, load_chain, supersede_package
 from entente.sanctions.lifecycle import is_in_force
+from entente.sanctions.model import STATE
 from entente.sanctions.packages import Package, get_package
 from entente.sanctions.views import coordination, reviews_due
 from entente.web import forms, problems
@@ -33,7 +34,7 @@ from entente.web.paths import parse_id
 
 _ADOPTION_FIELDS = {"csrf_token", "state", "legal_act", "reason", "on"}
 _DESIGNATION_FIELDS = {"csrf_token", "designation", "marking", "confirm"}
-_LIFECYCLE_MEMBERS = ("version", "version_at", "effective_at", "review_at", "lifted_at", "step", "parties")
+_LIFECYCLE_MEMBERS = (*STATE, "parties")
 _STEP_FIELDS = {"csrf_token", "reasons"}
 _SUCCESSOR_FIELDS = {"csrf_token", "title"}
 
