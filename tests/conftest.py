@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -81,8 +82,11 @@ async def _empty_tables(url: str) -> None:
             await connection.execute(sa.text("SET LOCAL lock_timeout = '20s'"))
             for table in reversed(SQLModel.metadata.sorted_tables):
                 await connection.execute(table.delete())
-            sequences = (await connection.execute(sa.text(
-                "SELECT schemaname || '.' || sequencename FROM pg_sequences WHERE schemaname = 'public'"))).scalars()
+            sequences = (
+                await connection.execute(
+                    sa.text("SELECT schemaname || '.' || sequencename FROM pg_sequences WHERE schemaname = 'public'")
+                )
+            ).scalars()
             for sequence in list(sequences):
                 await connection.execute(sa.text("SELECT setval(:s, 1, false)"), {"s": sequence})
     finally:
@@ -162,6 +166,21 @@ class World:
         return {"Authorization": f"Bearer {secret}"}
 
 
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+async def sign_in(client: TestClient, username: str) -> str:
+    """Sign ``client`` in through the login form, as a browser does; the session's CSRF token."""
+    page = await client.get("/login")
+    token = CSRF_FIELD.search(await page.text()).group(1)  # type: ignore[union-attr]
+    response = await client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}, allow_redirects=False
+    )
+    assert response.status == 303, await response.text()
+    page = await client.get("/dashboard")
+    return CSRF_FIELD.search(await page.text()).group(1)  # type: ignore[union-attr]
+
+
 SMALL_COALITION = [
     parties.SeedParty(
         "EE",
@@ -210,6 +229,7 @@ def password_hash() -> str:
 @pytest.fixture
 async def world(client: TestClient, clock: FixedClock, password_hash: str) -> World:
     async with client.app[sessionmaker_key].begin() as session:
-        await parties.seed_coalition(session, SMALL_COALITION, password=PASSWORD, now=clock(),
-                                     password_hash=password_hash)
+        await parties.seed_coalition(
+            session, SMALL_COALITION, password=PASSWORD, now=clock(), password_hash=password_hash
+        )
     return World(client, clock)

@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from entente.models import AuditEntry
+from tests.conftest import sign_in
 
 TIER_2 = {"disruption_hours": 6, "countries_affected": 3, "attribution_confidence": "likely"}
 TIER_3 = {
@@ -573,22 +574,6 @@ async def test_start_draft_is_a_domain_function_returning_a_frozen_dataclass(des
 
 
 # --- pages ----------------------------------------------------------------------------------------------
-
-
-async def sign_in(client, username: str) -> str:
-    """Sign ``client`` in through the login form; returns the session's CSRF token."""
-    import re
-
-    from tests.conftest import PASSWORD
-
-    page = await client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
-    response = await client.post(
-        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}, allow_redirects=False
-    )
-    assert response.status == 303
-    page = await client.get("/incidents")
-    return re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
 
 
 async def test_pages_open_an_incident_and_record_evidence_decision_and_review_without_javascript(desk) -> None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import sign_in
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -122,19 +123,6 @@ async def test_ladder_endpoint_describes_tiers_rules_and_metrics(world) -> None:
 
 
 # --- the /ladder page -------------------------------------------------------------------------------
-
-
-async def sign_in(client, username: str) -> str:
-    from tests.conftest import PASSWORD
-
-    page = await client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
-    response = await client.post(
-        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}, allow_redirects=False
-    )
-    assert response.status == 303
-    page = await client.get("/ladder")
-    return re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
 
 
 async def test_ladder_page_shows_the_table_and_scores_a_posted_form_without_javascript(world) -> None:

@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import timedelta
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 from tests.test_sanctions_packages import DESIGNATIONS, SANCTIONS, Desk
 
 
 @pytest.fixture
 def desk(world) -> Desk:
     return Desk(world)
-
-
-async def sign_in(client, username: str) -> str:
-    page = await client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
-    response = await client.post(
-        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}, allow_redirects=False
-    )
-    assert response.status == 303
-    page = await client.get("/sanctions/reviews")
-    return re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
 
 
 async def test_the_coordination_page_records_my_party_declining_a_designation(desk) -> None:
@@ -71,9 +59,7 @@ async def test_the_review_list_page_leads_to_a_successor_where_each_designation_
     assert started.status == 303
     successor = started.headers["Location"]
     sid = int(successor.rsplit("/", 1)[1])
-    lifted = await client.post(
-        f"{successor}/designations/D-003/lift", data={"csrf_token": csrf}, allow_redirects=False
-    )
+    lifted = await client.post(f"{successor}/designations/D-003/lift", data={"csrf_token": csrf}, allow_redirects=False)
     assert lifted.status == 303
     page = await client.get(successor)
     text = await page.text()
