@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-from entente import db, parties
+from entente import db, parties, platformkeys
 from entente.app import create_app
 from entente.appkeys import sessionmaker_key
 from entente.clock import FixedClock
@@ -125,8 +125,17 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
+@pytest.fixture(scope="session")
+def platform_keys_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The platform's keys made once per run (as `entente init` does); each test's var/ gets a copy."""
+    folder = tmp_path_factory.mktemp("platform-keys") / "platform-keys"
+    platformkeys.ensure_platform_keys(folder, common_name="Entente publications (tests)", now=START)
+    return folder
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(database_url: str, tmp_path: Path, platform_keys_template: Path) -> Settings:
+    shutil.copytree(platform_keys_template, tmp_path / "var" / "platform-keys")
     env = {
         "ENTENTE_DATABASE_URL": database_url,
         "ENTENTE_PATHS_VAR": str(tmp_path / "var"),

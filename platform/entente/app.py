@@ -18,6 +18,7 @@ from entente.appkeys import (
     clock_key,
     engine_key,
     ladder_key,
+    platform_keys_key,
     public_records_key,
     sessionmaker_key,
     settings_key,
@@ -27,6 +28,7 @@ from entente.auth import CallerCache
 from entente.clock import Clock, system_clock
 from entente.crisis import load_templates
 from entente.ladder import load_ladder
+from entente.platformkeys import LazyPlatformKeys, require_platform_keys
 from entente.releases import PublicRecords
 from entente.settings import Settings
 from entente.web import api, communique_pages, incident_pages, middlewares, pages, public, sanctions_pages
@@ -46,6 +48,12 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     await engine.dispose()
 
 
+async def platform_keys_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Refuse to start without the platform's keys (``entente init`` makes them); they are decrypted on first use."""
+    require_platform_keys(app[platform_keys_key].folder)
+    yield
+
+
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Application:
     app = web.Application(
         middlewares=[middlewares.error_middleware, middlewares.caller_middleware],
@@ -55,6 +63,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     app[clock_key] = clock
     app[caller_cache_key] = CallerCache(settings.auth.cache_seconds)
     app[public_records_key] = PublicRecords()
+    app[platform_keys_key] = LazyPlatformKeys(settings.platform_keys_dir)
     app[ladder_key] = ladder = load_ladder(settings.paths.ladder)
     app[templates_key] = load_templates(settings.paths.templates / "crisis", ladder=ladder)
     pages_dir = settings.paths.templates / "pages"
@@ -65,6 +74,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
         undefined=jinja2.StrictUndefined,
     )
     app[aiohttp_jinja2.static_root_key] = "/static"
+    app.cleanup_ctx.append(platform_keys_ctx)
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(scheduler.scheduler_ctx)  # after the database: stops before it is disposed
     app.on_response_prepare.append(middlewares.add_security_headers)

@@ -9,6 +9,7 @@ from entente.auth import Caller, CallerCache
 from entente.clock import Clock
 from entente.crisis import CrisisTemplate
 from entente.ladder import Ladder
+from entente.platformkeys import LazyPlatformKeys
 from entente.releases import PublicRecords
 from entente.settings import Settings
 
@@ -20,6 +21,7 @@ caller_cache_key = web.AppKey("caller_cache_key", CallerCache)
 ladder_key = web.AppKey("ladder_key", Ladder)
 templates_key = web.AppKey[dict[str, CrisisTemplate]]("templates_key")
 public_records_key = web.AppKey("public_records_key", PublicRecords)
+platform_keys_key = web.AppKey("platform_keys_key", LazyPlatformKeys)
 
 caller_key = web.RequestKey[Caller | None]("caller_key")
 login_csrf_key = web.RequestKey("login_csrf_key", str)

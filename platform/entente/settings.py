@@ -89,6 +89,11 @@ class Settings:
             return self.database.url
         return f"sqlite+aiosqlite:///{self.paths.var / 'entente.sqlite3'}"
 
+    @property
+    def platform_keys_dir(self) -> Path:
+        """The platform's own keys (log and PDF signing), made by ``entente init`` beside the database."""
+        return self.paths.var / "platform-keys"
+
     def replace(self, **tables: Any) -> Settings:
         """A copy with some tables replaced, e.g. ``settings.replace(limits=...)``."""
         return dataclasses.replace(self, **tables)
@@ -151,7 +156,10 @@ def load_settings(path: str | os.PathLike[str] | None = None, *, env: Mapping[st
 
 
 # Variables read by other parts (key passphrases, demo password), not settings of this file.
-_OTHER_ENTENTE_VARIABLES = {"ENTENTE_KEY_PASSPHRASE", "ENTENTE_DEMO_PASSWORD", "ENTENTE_TOKEN", "ENTENTE_URL"}
+_OTHER_ENTENTE_VARIABLES = {
+    "ENTENTE_KEY_PASSPHRASE",
+    "ENTENTE_PLATFORM_KEY_PASSPHRASE",
+    "ENTENTE_DEMO_PASSWORD", "ENTENTE_TOKEN", "ENTENTE_URL"}
 
 
 def _load_table(source: Path, base: Path, table: str, cls: type, values: Any, env: Mapping[str, str]) -> Any:

@@ -7,17 +7,19 @@ import getpass
 import os
 import sys
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from entente import audit, auth, db, parties
+from entente import audit, auth, db, parties, platformkeys
 from entente.app import create_app
 from entente.cli import trust
 from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, database, run, settings
 from entente.clock import system_clock
 from entente.errors import InvalidInputError
 from entente.models import Role
+from entente.settings import Settings
 
 DEMO_PASSWORD_ENV = "ENTENTE_DEMO_PASSWORD"  # noqa: S105 (a variable name)
 DEFAULT_DEMO_PASSWORD = "entente-demo-2026"  # noqa: S105 (printed for the demo on purpose)
@@ -81,6 +83,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     config = settings(args)
     run(db.migrate(config.database_url))
     print(f"database ready: {_display_url(config.database_url)}")
+    _platform_keys(config)
     if not args.demo:
         return EXIT_OK
     coalition = parties.load_coalition(config.paths.coalition)
@@ -100,6 +103,19 @@ def cmd_init(args: argparse.Namespace) -> int:
     keys = trust.seed_demo_keys(config, coalition)
     trust.seed_demo_statement(config, keys)
     return EXIT_OK
+
+
+def _platform_keys(config: Settings) -> None:
+    folder = config.platform_keys_dir
+    host = _host(config.server.public_url)
+    made = platformkeys.ensure_platform_keys(folder, common_name=f"Entente publications ({host})", now=system_clock())
+    print(f"platform keys (transparency log, PDF signing): {folder}" + (f" ({', '.join(made)} made)" if made else ""))
+    if not os.environ.get(platformkeys.PASSPHRASE_ENV):
+        print(f"  encrypted with the demo passphrase; set {platformkeys.PASSPHRASE_ENV} for a real deployment")
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc or url
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
