@@ -11,6 +11,7 @@ from entente.models.drafting import *  # noqa: F403
 from entente.models.incidents import *  # noqa: F403
 from entente.models.releases import *  # noqa: F403
 from entente.models.sanctions import *  # noqa: F403
+from entente.models.transparency import *  # noqa: F403
 from entente.models.trust import *  # noqa: F403
 
 # Each domain's tables live in a module of this package; importing them here registers every

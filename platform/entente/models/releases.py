@@ -21,6 +21,7 @@ __all__ = [
     "Release",
     "ReleaseCreate",
     "ReleaseDecision",
+    "ReleasePdf",
     "ReleasePartyPublic",
     "ReleasePublic",
     "ReleaseReason",
@@ -81,6 +82,9 @@ class Release(SQLModel, table=True):
     version_number: int | None = None
     version_digest: str | None = Field(default=None, max_length=71)
     public_body: bytes | None = Field(default=None, sa_column=Column(sa.LargeBinary(), nullable=True))
+    commitment_index: int | None = None
+    commitment_salt: str | None = Field(default=None, max_length=64)
+    publication_index: int | None = None
     created_at: datetime = instant_column()
     agreed_at: datetime | None = instant_column(nullable=True)
     scheduled_at: datetime | None = instant_column(nullable=True)
@@ -89,6 +93,20 @@ class Release(SQLModel, table=True):
     cancelled_at: datetime | None = instant_column(nullable=True)
     lifted_at: datetime | None = instant_column(nullable=True)
     reason: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))
+
+
+class ReleasePdf(SQLModel, table=True):
+    """The signed public PDF of a scheduled release (rendered off the event loop after scheduling, and
+    again after an early lift, since it names the release instant). Its own table: never loaded with
+    the release row."""
+
+    __tablename__ = "release_pdf"
+
+    release_id: int = Field(foreign_key="release.id", primary_key=True)
+    pdf: bytes = Field(sa_column=Column(sa.LargeBinary(), nullable=False))
+    digest: str = Field(max_length=71)
+    embargo_at: datetime = instant_column()
+    created_at: datetime = instant_column()
 
 
 class ReleaseResponse(SQLModel, table=True):
