@@ -53,6 +53,7 @@ class DesignationRow:
     reasons: str
     label: str = "TLP:CLEAR"
     releasable_to: tuple[str, ...] | None = None
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
