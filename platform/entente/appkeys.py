@@ -12,6 +12,7 @@ from entente.ladder import Ladder
 from entente.platformkeys import LazyPlatformKeys
 from entente.releases import PublicRecords
 from entente.settings import Settings
+from entente.transparency.log import TreeCache
 
 settings_key = web.AppKey("settings_key", Settings)
 clock_key = web.AppKey[Clock]("clock_key")
@@ -22,6 +23,7 @@ ladder_key = web.AppKey("ladder_key", Ladder)
 templates_key = web.AppKey[dict[str, CrisisTemplate]]("templates_key")
 public_records_key = web.AppKey("public_records_key", PublicRecords)
 platform_keys_key = web.AppKey("platform_keys_key", LazyPlatformKeys)
+log_tree_key = web.AppKey("log_tree_key", TreeCache)
 
 caller_key = web.RequestKey[Caller | None]("caller_key")
 login_csrf_key = web.RequestKey("login_csrf_key", str)

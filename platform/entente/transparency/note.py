@@ -32,6 +32,7 @@ __all__ = [
     "CheckpointCheck",
     "NoteError",
     "OpenedNote",
+    "SignatureLine",
     "Signer",
     "Verifier",
     "checkpoint_text",
@@ -45,6 +46,7 @@ __all__ = [
     "parse_verifier_key",
     "sign_note",
     "signature_lines",
+    "split_note",
     "verify_cosignature",
 ]
 
