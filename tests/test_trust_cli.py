@@ -152,8 +152,8 @@ def test_usage_and_key_file_errors(cli: Run, tmp_path: Path) -> None:
     assert code == 1 and "public JWK cannot sign" in err
     code, _, err = cli("sign", "--key", str(tmp_path / "missing.pem"), str(payload), env=KEY_ENV)
     assert code == 2 and "cannot read" in err
-    code, _, err = cli("verify", str(payload))
-    assert code == 2 and "not available yet" in err
+    code, out, err = cli("verify", str(payload))
+    assert code == 1 and "not an Entente publication bundle" in out
     code, _, _ = cli("keys", "generate", "--party", "ee", "--out", str(tmp_path), env=KEY_ENV)
     assert code == 1
     (tmp_path / "broken.jws").write_text('{"signatures": []}')

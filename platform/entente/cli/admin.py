@@ -14,8 +14,9 @@ from sqlalchemy.engine import make_url
 
 from entente import audit, auth, db, parties, platformkeys
 from entente.app import create_app
-from entente.cli import trust
 from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, database, run, settings
+from entente.cli.trust.demo import seed_demo_keys
+from entente.cli.trust.statement import seed_demo_statement
 from entente.clock import system_clock
 from entente.errors import InvalidInputError
 from entente.models import Role
@@ -100,8 +101,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     width = max(len(u[0]) for u in users)
     for username, party, roles in users:
         print(f"  {username:<{width}}  {party:<5} {roles}")
-    keys = trust.seed_demo_keys(config, coalition)
-    trust.seed_demo_statement(config, keys)
+    keys = seed_demo_keys(config, coalition)
+    seed_demo_statement(config, keys)
     return EXIT_OK
 
 

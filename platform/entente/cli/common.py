@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any, NoReturn, TypeVar
 
-from entente import db
 from entente.settings import Settings, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INDETERMINATE = 0, 1, 2, 3
@@ -42,6 +41,8 @@ async def _as_coroutine(coro: Awaitable[T]) -> T:
 @asynccontextmanager
 async def database(config: Settings, *, check_schema: bool = True) -> AsyncIterator[Any]:
     """An engine for the configured database, schema checked, disposed on exit; yields a sessionmaker."""
+    from entente import db  # here, so offline commands (verify, sign, keys) never load SQLAlchemy
+
     engine = db.create_engine(config.database_url)
     try:
         if check_schema:

@@ -1,7 +1,6 @@
-"""``entente verify --payload FILE JWS-FILE``: check a detached JWS offline, against a roster chain
-or JWK Sets. Exit 0 valid, 1 invalid, 2 usage, 3 indeterminate (no trusted keys to check against).
-
-A single FILE without ``--payload`` is reserved for PDFs and publication bundles.
+"""``entente verify FILE-OR-URL``: check a published PDF, a publication bundle, or a release's URL
+offline (see :mod:`entente.verification`); ``entente verify --payload FILE JWS-FILE``: check a detached
+JWS against a roster chain or JWK Sets. Exit 0 valid, 1 invalid, 2 usage, 3 indeterminate.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from entente import canonical, quorum, signing
 from entente.cli.common import EXIT_FAILED, EXIT_INDETERMINATE, EXIT_OK, EXIT_USAGE
 from entente.cli.trust import files
 from entente.clock import isoformat, system_clock
-from entente.errors import EntenteError, InvalidInputError
+from entente.errors import EntenteError, InvalidInputError, UnavailableError
 from entente.parties import chain
 
 UNKNOWN_PARTY = "?"
@@ -25,13 +24,27 @@ UNKNOWN_PARTY = "?"
 def register(commands: Any) -> None:
     p = commands.add_parser(
         "verify",
-        help="verify a detached JWS (with --payload) against a roster chain or JWK Sets",
-        description="With --payload: check every signature of JWS-FILE over the exact bytes of the payload "
-        "file, with keys from a roster chain (--roster, the first one pinned) or JWK Sets (--jwks). "
-        "Exit 0 valid, 1 invalid, 2 usage, 3 indeterminate (no keys to check against, or a signer's key "
-        "is unknown, or the roster chain cannot be trusted).",
+        help="verify a published PDF, a publication bundle or a release URL; or a detached JWS (--payload)",
+        description="FILE-OR-URL: a published PDF, a publication bundle, or the URL of a release page "
+        "(https://host/releases/ID brings both). Checks the PDF signature (PAdES), the embedded files "
+        "against each other, the roster chain, the canonical bytes, every JWS, the quorum, every disclosure, "
+        "the log's inclusion proofs against a signed checkpoint, cosignatures, and that the text was "
+        "committed in the log before the release. With --payload: check every signature of a JWS file over "
+        "the exact bytes of the payload file, with keys from a roster chain (--roster) or JWK Sets (--jwks). "
+        "Exit 0 valid, 1 invalid, 2 usage, 3 indeterminate (something could not be checked).",
     )
-    p.add_argument("file", metavar="FILE", help="the JWS file (with --payload)")
+    p.add_argument("file", metavar="FILE-OR-URL", help="a PDF, a bundle, a release URL; or the JWS file (--payload)")
+    p.add_argument(
+        "--roster-pin", metavar="FILE", help="a roster document you trust (/.well-known/entente/roster/1.json)"
+    )
+    p.add_argument("--log-key", metavar="KEY", help="the log's verifier key string you trust (or a file holding it)")
+    p.add_argument("--certificate", metavar="PEM", help="the PDF signing certificate you trust")
+    p.add_argument(
+        "--cosignatures", type=int, default=0, metavar="K", help="require K party cosignatures of the log checkpoint"
+    )
+    p.add_argument(
+        "--explain", action="store_true", help="print the same checks as openssl, pdfsig and Python commands"
+    )
     p.add_argument("--payload", metavar="FILE", help="the detached payload: the exact bytes that were signed")
     p.add_argument(
         "--roster",
@@ -89,13 +102,60 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def verify_document(args: argparse.Namespace) -> int:
-    """Reserved: ``entente verify FILE-OR-URL`` will check a PDF or a publication bundle."""
-    print(
-        f"entente: verifying a PDF or publication bundle ({args.file}) is not available yet; "
-        "to check a detached JWS: entente verify --payload PAYLOAD-FILE JWS-FILE --roster ROSTER.json",
-        file=sys.stderr,
+    """``entente verify FILE-OR-URL``: a PDF, a bundle, or both from a release URL."""
+    from entente import verification
+    from entente.verification import explain, sources
+
+    if args.cosignatures < 0:
+        print("entente: --cosignatures must not be negative", file=sys.stderr)
+        return EXIT_USAGE
+    options = verification.VerifyOptions(
+        roster_pin=files.read_bytes(args.roster_pin) if args.roster_pin else None,
+        log_key=_log_key(args.log_key),
+        certificate=files.read_bytes(args.certificate) if args.certificate else None,
+        cosigners=args.cosignatures,
     )
-    return EXIT_USAGE
+    try:
+        material = sources.load(args.file)
+    except UnavailableError as exc:
+        return _verdict(args, verification.Report(args.file), f"cannot check: {exc}", EXIT_INDETERMINATE)
+    except InvalidInputError as exc:
+        report = verification.Report(args.file)
+        report.fail("input", str(exc))
+        return _report(args, report)
+    if args.explain:
+        print(explain.script(material, source=args.file), end="")
+        return EXIT_OK
+    if material.pdf is not None:
+        report = verification.verify_pdf(material.pdf, options, subject=material.subject, bundle=material.bundle)
+    else:
+        report = verification.verify_bundle(material.bundle, options, subject=material.subject)
+    return _report(args, report)
+
+
+def _log_key(value: str | None) -> str | None:
+    if value is None or "+" in value:
+        return value
+    return files.read_bytes(value).decode("utf-8", "replace").strip()
+
+
+def _report(args: argparse.Namespace, report: Any) -> int:
+    status = {"valid": EXIT_OK, "invalid": EXIT_FAILED, "indeterminate": EXIT_INDETERMINATE}[report.verdict]
+    return _verdict(args, report, report.reason, status)
+
+
+def _verdict(args: argparse.Namespace, report: Any, reason: str | None, status: int) -> int:
+    verdict = {EXIT_OK: "valid", EXIT_FAILED: "invalid"}.get(status, "indeterminate")
+    if args.json:
+        print(files.pretty({**report.to_dict(), "result": verdict, "reason": reason}))
+        return status
+    marks = {"ok": "ok  ", "failed": "FAIL", "indeterminate": "??  "}
+    for check in report.checks:
+        print(f"{marks[str(check.status)]} {check.name}: {check.detail}")
+    for trusted in report.trusted:
+        print(f"trusted: {trusted}")
+    print(verdict + (f": {reason}" if reason and verdict != "valid" else ""))
+    return status
 
 
 def _keys(args: argparse.Namespace, report: dict[str, Any]) -> tuple[list[quorum.KeyRecord], str | None]:
