@@ -134,7 +134,7 @@ def platform_keys_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "pdf: renders PDFs (documents.pdf is on only in these tests: WeasyPrint is slow)")
+    config.addinivalue_line("markers", "pdf: renders PDFs (documents.pdf is on in these tests only)")
 
 
 @pytest.fixture
@@ -250,3 +250,15 @@ async def world(client: TestClient, clock: FixedClock, password_hash: str) -> Wo
             session, SMALL_COALITION, password=PASSWORD, now=clock(), password_hash=password_hash
         )
     return World(client, clock)
+
+
+@pytest.fixture
+async def rostered(world: World) -> dict[str, Any]:
+    """One registered Ed25519 key per party, and roster version 1 signed by every party (what a
+    verifier of a publication walks from); the private keys by party."""
+    from tests.test_signoffs import register_keys
+
+    keys = await register_keys(world)
+    async with world.sessions.begin() as session:
+        await parties.seed_roster(session, keys=keys, actor="test", now=world.clock())
+    return keys

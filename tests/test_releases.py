@@ -20,7 +20,7 @@ from sqlmodel import select
 
 import entente
 from entente import canonical, parties, releases, scheduler, signing
-from entente.appkeys import clock_key
+from entente.appkeys import publisher_key
 from entente.models import AuditEntry, Communique, Release
 from entente.signoffs import SIGNOFF_TYP
 from tests import test_signoffs
@@ -444,25 +444,25 @@ async def test_the_scheduler_tick_publishes_and_the_loop_survives_a_bad_tick(wor
     cid = await signed_communique(world, keys)
     await release_communique(world, cid, world.clock() + timedelta(minutes=1))
     world.clock.advance(timedelta(minutes=1))
-    assert await scheduler.tick(world.sessions, world.client.app[clock_key]) == [cid]
+    assert await scheduler.tick(world.client.app[publisher_key]) == [cid]
     calls, naps = [], []
     real = releases.publish_due
 
-    async def flaky(session, now):
+    async def flaky(session, now, **kwargs):
         calls.append(now)
         if len(calls) == 1:
             raise RuntimeError("database hiccup")
-        return await real(session, now)
+        return await real(session, now, **kwargs)
 
     async def nap(seconds):
         naps.append(seconds)
         if len(naps) == 3:
             raise asyncio.CancelledError
 
-    monkeypatch.setattr(scheduler.releases, "publish_due", flaky)
+    monkeypatch.setattr(releases, "publish_due", flaky)
     monkeypatch.setattr(scheduler.asyncio, "sleep", nap)
     with pytest.raises(asyncio.CancelledError):
-        await scheduler.run(world.sessions, world.clock, 5)
+        await scheduler.run(world.client.app[publisher_key], 5)
     assert len(calls) == 3 and naps == [5, 5, 5]
 
 

@@ -22,6 +22,7 @@ from entente.appkeys import (
     log_tree_key,
     platform_keys_key,
     public_records_key,
+    publisher_key,
     sessionmaker_key,
     settings_key,
     templates_key,
@@ -32,6 +33,7 @@ from entente.crisis import load_templates
 from entente.documents.pool import DocumentRenderer
 from entente.ladder import load_ladder
 from entente.platformkeys import LazyPlatformKeys, require_platform_keys
+from entente.publisher import Publisher
 from entente.releases import PublicRecords
 from entente.settings import Settings
 from entente.transparency.log import TreeCache
@@ -67,6 +69,20 @@ async def documents_ctx(app: web.Application) -> AsyncIterator[None]:
     await renderer.close()
 
 
+async def publisher_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The release trail's sequencing (checkpoints, public PDFs), over the database and the render pool."""
+    settings = app[settings_key]
+    app[publisher_key] = Publisher(
+        sessions=app[sessionmaker_key],
+        keys=app[platform_keys_key],
+        renderer=app[document_renderer_key] if settings.documents.pdf else None,
+        tree=app[log_tree_key],
+        settings=settings,
+        clock=app[clock_key],
+    )
+    yield
+
+
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Application:
     app = web.Application(
         middlewares=[middlewares.error_middleware, middlewares.caller_middleware],
@@ -91,6 +107,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     app.cleanup_ctx.append(platform_keys_ctx)
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(documents_ctx)
+    app.cleanup_ctx.append(publisher_ctx)
     app.cleanup_ctx.append(scheduler.scheduler_ctx)  # after the database: stops before it is disposed
     app.on_response_prepare.append(middlewares.add_security_headers)
     api.routes().add_to(app)

@@ -11,6 +11,7 @@ from entente.crisis import CrisisTemplate
 from entente.documents.pool import DocumentRenderer
 from entente.ladder import Ladder
 from entente.platformkeys import LazyPlatformKeys
+from entente.publisher import Publisher
 from entente.releases import PublicRecords
 from entente.settings import Settings
 from entente.transparency.log import TreeCache
@@ -26,6 +27,7 @@ public_records_key = web.AppKey("public_records_key", PublicRecords)
 platform_keys_key = web.AppKey("platform_keys_key", LazyPlatformKeys)
 document_renderer_key = web.AppKey("document_renderer_key", DocumentRenderer)
 log_tree_key = web.AppKey("log_tree_key", TreeCache)
+publisher_key = web.AppKey("publisher_key", Publisher)
 
 caller_key = web.RequestKey[Caller | None]("caller_key")
 login_csrf_key = web.RequestKey("login_csrf_key", str)

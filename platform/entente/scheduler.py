@@ -1,9 +1,10 @@
 """The background loop around :func:`entente.releases.publish_due`.
 
-All the work is in ``publish_due`` (pure, idempotent, safe across instances); this module only
-calls it every ``release.tick_seconds`` in its own session and transaction, logs a bad tick and
-carries on, and stops cleanly when the app shuts down. ``tick_seconds = 0`` turns the loop off
-(tests drive ``publish_due`` directly with a fixed clock).
+All the work is in ``publish_due`` and the publisher's steps around it (rendering due public PDFs,
+signing the log's checkpoint), each idempotent and safe across instances; this module only calls
+:meth:`entente.publisher.Publisher.tick` every ``release.tick_seconds``, logs a bad tick and carries
+on, and stops cleanly when the app shuts down. ``tick_seconds = 0`` turns the loop off (tests drive
+``publish_due`` or ``tick`` directly with a fixed clock).
 """
 
 from __future__ import annotations
@@ -14,29 +15,26 @@ import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from entente import releases
-from entente.appkeys import clock_key, sessionmaker_key, settings_key
-from entente.clock import Clock
+from entente.appkeys import publisher_key, settings_key
+from entente.publisher import Publisher
 
 log = logging.getLogger("entente.scheduler")
 
 
-async def tick(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> list[int]:
-    """One run: publish what is due now, in one transaction."""
-    async with sessions.begin() as session:
-        released = await releases.publish_due(session, clock())
+async def tick(publisher: Publisher) -> list[int]:
+    """One run: render what is due, publish what is due now, sign the log's checkpoint."""
+    released = await publisher.tick()
     if released:
         log.info("released communiqués %s", ", ".join(map(str, released)))
     return released
 
 
-async def run(sessions: async_sessionmaker[AsyncSession], clock: Clock, seconds: float) -> None:
+async def run(publisher: Publisher, seconds: float) -> None:
     """Tick at once (catching up after a restart), then every ``seconds``, until cancelled."""
     while True:
         try:
-            await tick(sessions, clock)
+            await tick(publisher)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -50,7 +48,7 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     if seconds <= 0:
         yield
         return
-    task = asyncio.create_task(run(app[sessionmaker_key], app[clock_key], seconds), name="entente-scheduler")
+    task = asyncio.create_task(run(app[publisher_key], seconds), name="entente-scheduler")
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

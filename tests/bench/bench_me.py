@@ -16,15 +16,12 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from loadgen import report, served, throughput  # noqa: E402
+from loadgen import bench_settings, report, served, throughput  # noqa: E402
 
 from entente import auth, db, parties  # noqa: E402
 from entente.app import create_app  # noqa: E402
 from entente.clock import system_clock  # noqa: E402
 from entente.models import PartyKind, Role  # noqa: E402
-from entente.settings import load_settings  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 async def prepare(settings) -> str:
@@ -49,7 +46,7 @@ async def fetch(url: str, headers: dict[str, str]) -> bytes:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(REPO / "config" / "entente.toml", env={"ENTENTE_PATHS_VAR": tmp})
+        settings = bench_settings(tmp)
         token = asyncio.run(prepare(settings))
         headers = {"Authorization": f"Bearer {token}"}
         with served(lambda: create_app(settings)) as base:

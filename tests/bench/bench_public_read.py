@@ -28,16 +28,14 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from loadgen import report, served, throughput  # noqa: E402
+from loadgen import bench_settings, report, served, throughput  # noqa: E402
 
 from entente import auth, db, parties, signing  # noqa: E402
 from entente.app import create_app  # noqa: E402
 from entente.clock import system_clock  # noqa: E402
 from entente.models import PartyKind, Role  # noqa: E402
-from entente.settings import load_settings  # noqa: E402
 from entente.signoffs import SIGNOFF_TYP  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
 LEAD_TIME = timedelta(seconds=3)
 PARTIES = {"EE": ("Republic of Estonia", "Europe/Tallinn"), "FR": ("French Republic", "Europe/Paris")}
 
@@ -157,8 +155,7 @@ def bare_lift_app(body: bytes, at: datetime) -> web.Application:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        env = {"ENTENTE_PATHS_VAR": tmp, "ENTENTE_RELEASE_TICK_SECONDS": "1"}
-        settings = load_settings(REPO / "config" / "entente.toml", env=env)
+        settings = bench_settings(tmp, ENTENTE_RELEASE_TICK_SECONDS="1", ENTENTE_DOCUMENTS_PDF="false")
         tokens, keys = asyncio.run(prepare(settings))
         with served(lambda: create_app(settings)) as base:
             cid, at = asyncio.run(release(base, tokens, keys))

@@ -20,6 +20,20 @@ import aiohttp
 from aiohttp import web
 
 
+def bench_settings(var: str, **env: str) -> Any:
+    """Settings of a throwaway server under ``var``, with the platform's keys made as ``entente init`` does."""
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from entente import platformkeys
+    from entente.settings import load_settings
+
+    config = Path(__file__).resolve().parents[2] / "config" / "entente.toml"
+    settings = load_settings(config, env={"ENTENTE_PATHS_VAR": var, **env})
+    platformkeys.ensure_platform_keys(settings.platform_keys_dir, common_name="Entente bench", now=datetime.now(UTC))
+    return settings
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -7,6 +7,7 @@ audited as ``parties:<subject>:<action>``.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -150,6 +151,16 @@ async def get_party(session: AsyncSession, code: str) -> Party:
 
 async def list_parties(session: AsyncSession) -> list[Party]:
     return list((await session.execute(select(Party).order_by(Party.code))).scalars().all())
+
+
+async def party_names(session: AsyncSession, codes: Iterable[str] | None = None) -> dict[str, str]:
+    """Full names by party code (of ``codes``, or of every party); an unknown code names itself."""
+    query = select(Party.code, Party.name)
+    wanted = None if codes is None else sorted(set(codes))
+    if wanted is not None:
+        query = query.where(Party.code.in_(wanted))  # type: ignore[attr-defined]
+    found = {code: name for code, name in (await session.execute(query)).all()}
+    return found if wanted is None else {code: found.get(code, code) for code in wanted}
 
 
 async def count_parties(session: AsyncSession) -> int:

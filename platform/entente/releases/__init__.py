@@ -21,10 +21,12 @@ from entente.releases.artefact import (
     get_public_artefact,
     list_public_releases,
     public_not_found,
+    public_pdf_lengths,
     render_artefact,
 )
 from entente.releases.common import find_open_release, is_public
 from entente.releases.negotiation import get_release, propose_release, read_release, release_public, respond_release
+from entente.releases.publication import LogIdentity, publication_bundle
 from entente.releases.scheduling import (
     cancel_release,
     find_scheduled,
@@ -38,6 +40,7 @@ from entente.releases.scheduling import (
 
 __all__ = [
     "ARTEFACT_TYPE",
+    "LogIdentity",
     "PublicRecords",
     "cancel_release",
     "find_open_release",
@@ -50,7 +53,9 @@ __all__ = [
     "list_public_releases",
     "propose_release",
     "public_instants",
+    "publication_bundle",
     "public_not_found",
+    "public_pdf_lengths",
     "publish_due",
     "read_release",
     "release_public",

@@ -24,7 +24,7 @@ a communiqué that does not exist.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +35,7 @@ from sqlmodel import select
 from entente import canonical, disclosure, drafting, signing
 from entente.clock import isoformat
 from entente.errors import NotFoundError
-from entente.models import Communique, CommuniqueVersion, PartyKey, PublicReleaseSummary, Release
+from entente.models import Communique, CommuniqueVersion, PartyKey, PublicReleaseSummary, Release, ReleasePdf
 from entente.releases.common import PUBLIC_STATES
 from entente.signoffs.recording import signoff_envelopes
 
@@ -43,7 +43,9 @@ __all__ = [
     "ARTEFACT_TYPE",
     "PublicRecords",
     "get_public_artefact",
+    "get_public_pdf",
     "list_public_releases",
+    "public_pdf_lengths",
     "public_not_found",
     "render_artefact",
     "with_embargo",
@@ -161,27 +163,74 @@ async def get_public_artefact(session: AsyncSession, communique_id: int, now: da
     return bytes(body)
 
 
+async def get_public_pdf(session: AsyncSession, communique_id: int, now: datetime) -> bytes:
+    """The signed PDF of a communiqué whose release predicate holds at ``now`` (once rendered); otherwise
+    the same ``NotFoundError`` as for a communiqué that does not exist."""
+    body = (
+        await session.execute(
+            select(ReleasePdf.pdf)
+            .join(Release, Release.id == ReleasePdf.release_id)  # type: ignore[arg-type]
+            .where(Release.communique_id == communique_id, _public(now), ReleasePdf.embargo_at == Release.embargo_at)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if body is None:
+        raise public_not_found(communique_id)
+    return bytes(body)
+
+
+async def public_pdf_lengths(session: AsyncSession, communique_ids: Sequence[int], now: datetime) -> dict[int, int]:
+    """The size in bytes of the signed PDF of each of ``communique_ids`` that is public at ``now`` and has one."""
+    if not communique_ids:
+        return {}
+    rows = await session.execute(
+        select(Release.communique_id, sa.func.length(ReleasePdf.pdf))
+        .join(ReleasePdf, ReleasePdf.release_id == Release.id)  # type: ignore[arg-type]
+        .where(
+            Release.communique_id.in_(sorted(set(communique_ids))),  # type: ignore[attr-defined]
+            _public(now),
+            ReleasePdf.embargo_at == Release.embargo_at,
+        )
+    )
+    return {cid: int(length) for cid, length in rows.all()}
+
+
 class PublicRecords:
-    """Public release records already served, kept in memory (at most ``size``, least recently read
-    first out). Once public a record never changes and never stops being public (nothing can cancel,
-    hold or lift it any more), so a copy is always right; anything not public yet is read from the
-    database every time, so the embargo lifts at the instant on every server instance."""
+    """Public release records and PDFs already served, kept in memory (at most ``size``, least recently
+    read first out). Once public they never change and never stop being public (nothing can cancel,
+    hold or lift the release any more), so a copy is always right; anything not public yet is read from
+    the database every time, so the embargo lifts at the instant on every server instance."""
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size
-        self._records: OrderedDict[int, tuple[bytes, str]] = OrderedDict()
+        self._records: OrderedDict[tuple[str, int], tuple[bytes, str]] = OrderedDict()
 
     async def get(
         self, session_factory: Callable[[], AsyncSession], communique_id: int, now: datetime
     ) -> tuple[bytes, str]:
         """The record and its digest (a strong ETag), or the NotFoundError of :func:`get_public_artefact`."""
-        found = self._records.get(communique_id)
+        return await self._get(("record", communique_id), session_factory, get_public_artefact, now)
+
+    async def get_pdf(
+        self, session_factory: Callable[[], AsyncSession], communique_id: int, now: datetime
+    ) -> tuple[bytes, str]:
+        """The signed PDF and its digest, or the NotFoundError of :func:`get_public_pdf`."""
+        return await self._get(("pdf", communique_id), session_factory, get_public_pdf, now)
+
+    async def _get(
+        self,
+        key: tuple[str, int],
+        session_factory: Callable[[], AsyncSession],
+        read: Callable[[AsyncSession, int, datetime], Awaitable[bytes]],
+        now: datetime,
+    ) -> tuple[bytes, str]:
+        found = self._records.get(key)
         if found is not None:
-            self._records.move_to_end(communique_id)
+            self._records.move_to_end(key)
             return found
         async with session_factory() as session:
-            body = await get_public_artefact(session, communique_id, now)
-        found = self._records[communique_id] = (body, canonical.digest(body))
+            body = await read(session, key[1], now)
+        found = self._records[key] = (body, canonical.digest(body))
         if len(self._records) > self.size:
             self._records.popitem(last=False)
         return found

@@ -34,6 +34,7 @@ from entente.releases.common import (
     settle,
     waiting_for,
 )
+from entente.releases.publication import has_current_pdf, log_commitment, log_publication
 
 __all__ = [
     "cancel_release",
@@ -97,6 +98,7 @@ async def schedule_release(session: AsyncSession, *, communique_id: int, caller:
     c.updated_at = now
     session.add_all([release, c])
     await session.flush()
+    await log_commitment(session, release, now)
     await record(
         session,
         action="schedule",
@@ -243,9 +245,11 @@ async def find_scheduled(
 # --- the time-driven part ------------------------------------------------------------------------
 
 
-async def publish_due(session: AsyncSession, now: datetime) -> list[int]:
+async def publish_due(session: AsyncSession, now: datetime, *, require_pdf: bool = False) -> list[int]:
     """Mark released every scheduled release whose instant has come and that is not published yet,
-    with its communiqué; audited. Returns the communiqué ids released by this call.
+    with its communiqué, and log its publication entry in the transparency log; audited. Returns the
+    communiqué ids released by this call. With ``require_pdf`` a release whose public PDF is not stored
+    yet waits for the next call (the entry names the PDF's digest); its record is public all the same.
 
     Idempotent: a second call finds nothing. On PostgreSQL the rows are taken ``FOR UPDATE SKIP
     LOCKED`` (the release and its communiqué), so several instances never release one twice and a
@@ -266,10 +270,13 @@ async def publish_due(session: AsyncSession, now: datetime) -> list[int]:
         query = query.with_for_update(skip_locked=True)
     released: list[int] = []
     for release, communique in (await session.execute(query)).all():
+        if require_pdf and not await has_current_pdf(session, release):
+            continue
         release.state, release.published_at = ReleaseState.RELEASED, now
         communique.state, communique.updated_at = CommuniqueState.RELEASED, now
         session.add_all([release, communique])
         await session.flush()
+        await log_publication(session, release, now)
         await record(
             session,
             action="publish",

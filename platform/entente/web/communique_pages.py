@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 
 from entente import drafting, parties, releases, signoffs
-from entente.appkeys import clock_key, ladder_key, sessionmaker_key, settings_key, templates_key
+from entente.appkeys import clock_key, ladder_key, publisher_key, sessionmaker_key, settings_key, templates_key
 from entente.auth import Caller
 from entente.errors import ConflictError, EntenteError, InvalidInputError, NotFoundError, PermissionDeniedError
 from entente.models import CommuniqueCreate, CommuniqueKind, CommuniqueState, ReleaseDecision, Role, VersionSave
@@ -450,6 +450,7 @@ async def release_submit(request: web.Request) -> web.StreamResponse:
     action = form.get("action", "")
     now = request.app[clock_key]()
     kwargs: dict[str, Any] = {"communique_id": cid, "caller": caller, "now": now}
+    changed = None
     try:
         if action not in _RELEASE_ACTIONS:
             raise InvalidInputError(f"no release action {action[:20]!r}", field="action")
@@ -462,11 +463,13 @@ async def release_submit(request: web.Request) -> web.StreamResponse:
                     session, party=caller.party, decision=decision, at=_form_instant(form), **kwargs
                 )
             elif action == "schedule":
-                await releases.schedule_release(session, **kwargs)
+                changed = await releases.schedule_release(session, **kwargs)
             elif action == "cancel":
                 await releases.cancel_release(session, reason=form.get("reason", ""), **kwargs)
             else:
-                await releases.lift_release(session, reason=form.get("reason", ""), **kwargs)
+                changed = await releases.lift_release(session, reason=form.get("reason", ""), **kwargs)
+        if changed is not None:  # the public PDF is rendered after scheduling, and again after a lift
+            await request.app[publisher_key].after_release_change(changed.id or 0)
     except NotFoundError:
         raise
     except EntenteError as exc:

@@ -7,8 +7,15 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entente import drafting, releases
-from entente.appkeys import caller_key, clock_key, public_records_key, sessionmaker_key
+from entente import canonical, drafting, releases
+from entente.appkeys import (
+    caller_key,
+    clock_key,
+    platform_keys_key,
+    public_records_key,
+    publisher_key,
+    sessionmaker_key,
+)
 from entente.auth import require_caller
 from entente.models import (
     PublicReleaseSummary,
@@ -19,6 +26,7 @@ from entente.models import (
     ReleaseResponseCreate,
 )
 from entente.web.api.communiques import communique_id
+from entente.web.api.trust import REVALIDATE, public_bytes
 from entente.web.bodies import json_response, read_json
 from entente.web.openapi import ApiRoutes
 from entente.web.paths import parse_id
@@ -113,7 +121,7 @@ async def respond(request: web.Request) -> web.Response:
     f"{BASE}/schedule",
     name="api-release-schedule",
     summary="Schedule the agreed release (or resume a held one): freezes the head version, whose quorum "
-    "must be complete, and renders the public artefact",
+    "must be complete, logs a salted commitment to it, and renders the public record and signed PDF",
     tag=TAG,
     response=ReleasePublic,
     errors=(403, 404, 409),
@@ -125,7 +133,9 @@ async def schedule(request: web.Request) -> web.Response:
         release = await releases.schedule_release(
             session, communique_id=cid, caller=caller, now=request.app[clock_key]()
         )
-        return await _answer(request, session, release)
+        answer = await _answer(request, session, release)
+    await request.app[publisher_key].after_release_change(release.id or 0)
+    return answer
 
 
 @routes.route(
@@ -165,7 +175,10 @@ async def _with_reason(request: web.Request, step: Callable[..., Awaitable[Relea
         release = await step(
             session, communique_id=cid, caller=caller, reason=data.reason, now=request.app[clock_key]()
         )
-        return await _answer(request, session, release)
+        answer = await _answer(request, session, release)
+    if step is releases.lift_release:  # the public PDF names the instant: render it again
+        await request.app[publisher_key].after_release_change(release.id or 0)
+    return answer
 
 
 # --- public -------------------------------------------------------------------------------------
@@ -210,3 +223,46 @@ async def get_public(request: web.Request) -> web.Response:
     body, digest = await records.get(request.app[sessionmaker_key], cid, request.app[clock_key]())
     headers = {"Cache-Control": PUBLIC_CACHE, "ETag": f'"{digest}"'}
     return web.Response(body=body, content_type="application/json", headers=headers)
+
+
+@routes.route(
+    "GET",
+    f"{PUBLIC}/{{communique}}/bundle",
+    name="api-public-bundle",
+    summary="The publication bundle of a released communiqué: its record, the roster chain, the log's entries "
+    "with inclusion proofs and a signed checkpoint, the PDF's digest and signing certificate; everything "
+    "`entente verify` checks offline (no sign-in)",
+    tag=PUBLIC_TAG,
+    authenticated=False,
+    errors=(404,),
+)
+async def get_bundle(request: web.Request) -> web.Response:
+    cid = public_id(request)
+    publisher = request.app[publisher_key]
+    identity, certificate = await publisher.identity(), await publisher.certificate()
+    pdf_url = str(request.app.router["public-release-pdf"].url_for(communique=str(cid)))
+    async with request.app[sessionmaker_key]() as session:
+        bundle = await releases.publication_bundle(
+            session, cid, request.app[clock_key](), log=identity, pdf_url=pdf_url, certificate=certificate
+        )
+    if bundle is None:
+        raise releases.public_not_found(cid)
+    # The checkpoint grows with the log, so the bundle is revalidated; its ETag is its digest.
+    return public_bytes(request, canonical.canonical_bytes(bundle), cache_control=REVALIDATE)
+
+
+@routes.route(
+    "GET",
+    "/.well-known/entente/pdf-signing.pem",
+    name="pdf-signing-certificate",
+    summary="The certificate of the platform's PDF signing key (ECDSA P-256): every published PDF's PAdES "
+    "signature is made with it",
+    tag=PUBLIC_TAG,
+    authenticated=False,
+    content_type="application/x-pem-file",
+)
+async def pdf_signing_certificate(request: web.Request) -> web.Response:
+    pem = (await request.app[platform_keys_key].get()).pdf_certificate
+    response = public_bytes(request, pem, cache_control=REVALIDATE, content_type="application/x-pem-file")
+    response.headers["Content-Disposition"] = 'inline; filename="pdf-signing.pem"'
+    return response

@@ -49,9 +49,16 @@ def _key_public(row: PartyKey) -> KeyPublic:
     )
 
 
-def public_bytes(request: web.Request, body: bytes, *, cache_control: str) -> web.Response:
-    """Public JSON anyone may cache: a strong ETag over the bytes, 304 when it matches."""
-    etag = '"' + hashlib.sha256(body).hexdigest() + '"'
+def public_bytes(
+    request: web.Request,
+    body: bytes,
+    *,
+    cache_control: str,
+    content_type: str = "application/json",
+    etag: str | None = None,
+) -> web.Response:
+    """Public bytes anyone may cache: a strong ETag over them (or ``etag``), 304 when it matches."""
+    etag = '"' + (etag or hashlib.sha256(body).hexdigest()) + '"'
     headers = {
         "ETag": etag,
         "Cache-Control": cache_control,
@@ -60,7 +67,7 @@ def public_bytes(request: web.Request, body: bytes, *, cache_control: str) -> we
     }
     if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
         return web.Response(status=304, headers=headers)
-    return web.Response(body=body, content_type="application/json", headers=headers)
+    return web.Response(body=body, content_type=content_type, headers=headers)
 
 
 # --- keys ----------------------------------------------------------------------------------------

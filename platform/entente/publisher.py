@@ -1,0 +1,134 @@
+"""What happens around a release's public trail that spans transactions or needs a worker process.
+
+The domain steps are in :mod:`entente.releases` (the commitment at scheduling, the publication entry in
+``publish_due``, storing a PDF). This module only sequences them, for the schedule and lift handlers and
+for the scheduler's tick:
+
+1. after entries were appended to the transparency log, sign a checkpoint of the new size;
+2. render the public PDFs that are due (scheduled releases without one, or lifted to another instant),
+   each in the render pool (off the event loop, outside any transaction), then store it;
+3. at each tick: render what is due, publish what is due (``publish_due``, which logs the publication
+   entries), and sign the checkpoint again.
+
+Each step can run any number of times and on several instances: what was done is not done again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from entente import releases
+from entente.clock import Clock, system_clock
+from entente.documents.pool import DocumentRenderer
+from entente.documents.spec import DocumentAttachment
+from entente.documents.specs import public_spec
+from entente.platformkeys import LazyPlatformKeys
+from entente.releases.publication import LogIdentity, pdf_work, store_pdf
+from entente.settings import Settings
+from entente.transparency import log as tlog
+
+__all__ = ["Publisher", "publisher_for"]
+
+log = logging.getLogger("entente.publisher")
+
+
+ATTACHED = {
+    "version.json": ("The exact version bytes the parties signed (RFC 8785)", "Source"),
+    "disclosures.json": ("The public sections and annex items, as salted disclosures of the version", "Data"),
+    "signoffs.json": ("The parties' sign-offs: JWS over version.json (detached payload)", "Data"),
+    "roster.json": ("The coalition's signed roster chain: the parties' keys", "Data"),
+    "log-proof.json": ("The transparency log's commitment to this version, its inclusion proof and checkpoint", "Data"),
+}
+
+
+class Publisher:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        keys: LazyPlatformKeys,
+        renderer: DocumentRenderer | None,
+        tree: tlog.TreeCache | None,
+        settings: Settings,
+        clock: Clock,
+    ) -> None:
+        self.sessions, self.keys, self.renderer, self.tree, self.clock = sessions, keys, renderer, tree, clock
+        self.origin = tlog.log_origin(settings.server.public_url)
+        self.base_url = settings.server.public_url
+
+    async def identity(self) -> LogIdentity:
+        return LogIdentity(self.origin, str(tlog.log_verifier(await self.keys.get(), self.origin)))
+
+    async def certificate(self) -> str:
+        return (await self.keys.get()).pdf_certificate.decode("ascii")
+
+    async def sign_checkpoint(self) -> None:
+        keys = await self.keys.get()
+        async with self.sessions.begin() as session:
+            await tlog.sign_checkpoint(session, keys, self.origin, self.clock(), cache=self.tree)
+
+    async def render_pdfs(self, *, release_id: int | None = None) -> int:
+        """Render and store each public PDF that is due (of one release, or all); how many were stored."""
+        if self.renderer is None:
+            return 0
+        identity = await self.identity()
+        async with self.sessions() as session:
+            work = await pdf_work(session, identity, release_id=release_id, tree=self.tree)
+        stored = 0
+        keys = await self.keys.get()
+        for item in work:
+            files = [
+                DocumentAttachment(name, data, "application/json", *ATTACHED[name])
+                for name, data in item.attachments.items()
+            ]
+            spec = public_spec(item.record, item.party_names, files, base_url=self.base_url)
+            pdf = await self.renderer.render(spec, keys)
+            async with self.sessions.begin() as session:
+                stored += await store_pdf(
+                    session, release_id=item.release_id, embargo_at=item.embargo_at, pdf=pdf, now=self.clock()
+                )
+        return stored
+
+    async def after_release_change(self, release_id: int) -> None:
+        """After scheduling or lifting: the checkpoint covering the commitment, then the PDF. The release
+        is committed already; a failure here is logged and the scheduler's next tick does it again."""
+        try:
+            await self.sign_checkpoint()
+            await self.render_pdfs(release_id=release_id)
+        except Exception:
+            log.exception("the public PDF of release %s will be rendered at the next tick", release_id)
+
+    async def tick(self) -> list[int]:
+        """One scheduler run: render what is due, publish what is due, sign the checkpoint."""
+        try:
+            await self.render_pdfs()
+        except Exception:
+            log.exception("rendering the due public PDFs failed; publishing goes on")
+        async with self.sessions.begin() as session:
+            released = await releases.publish_due(session, self.clock(), require_pdf=self.renderer is not None)
+        await self.sign_checkpoint()
+        return released
+
+
+@asynccontextmanager
+async def publisher_for(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], *, clock: Clock = system_clock
+) -> AsyncIterator[Publisher]:
+    """A publisher with its own render pool, for the command line (the server has one in its cleanup contexts)."""
+    renderer = DocumentRenderer(settings.paths.templates, workers=1) if settings.documents.pdf else None
+    try:
+        yield Publisher(
+            sessions=sessions,
+            keys=LazyPlatformKeys(settings.platform_keys_dir),
+            renderer=renderer,
+            tree=None,
+            settings=settings,
+            clock=clock,
+        )
+    finally:
+        if renderer is not None:
+            await renderer.close()

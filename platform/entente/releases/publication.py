@@ -1,0 +1,302 @@
+"""The public trail of a release: the commitment logged at scheduling, the signed public PDF, the
+publication entry logged at release, and the publication bundle a verifier checks offline.
+
+- At scheduling, :func:`log_commitment` appends a *salted commitment* to the version digest to the
+  transparency log: ``SHA-256(salt || version_digest)``, which says nothing of the text before the
+  instant yet proves it was fixed then.
+- After scheduling (and again after an early lift, since it names the release instant) the public PDF is
+  rendered off the event loop and stored by :func:`store_pdf`; :func:`pdf_work` lists what is due.
+- At release, :func:`log_publication` appends the publication entry: the communiqué, version digest,
+  digest of the sign-off envelopes, PDF digest, release instant and the commitment's index and salt, so
+  anyone can open the commitment and see that the text was logged before the embargo lifted.
+- :func:`publication_bundle` is everything a verifier needs offline, with inclusion proofs of both
+  entries against the latest checkpoint (see the README's "Checking a published statement").
+
+Leaves are RFC 8785 canonical JSON; their formats are fixed here (``commitment_leaf``, ``publication_leaf``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from entente import canonical
+from entente.clock import isoformat
+from entente.models import Release, ReleasePdf, RosterVersion
+from entente.parties import roster as rosters
+from entente.parties.coalition import party_names
+from entente.releases.common import PUBLIC_STATES, is_public
+from entente.transparency import log as tlog
+
+__all__ = [
+    "BUNDLE_TYPE",
+    "LogIdentity",
+    "COMMITMENT",
+    "PUBLICATION",
+    "PdfWork",
+    "attachments",
+    "commitment_leaf",
+    "commitment_of",
+    "envelopes_digest",
+    "has_current_pdf",
+    "log_commitment",
+    "log_publication",
+    "pdf_work",
+    "publication_bundle",
+    "publication_leaf",
+    "roster_chain",
+    "store_pdf",
+]
+
+BUNDLE_TYPE = "entente-bundle"
+COMMITMENT, PUBLICATION = "commitment", "publication"
+
+
+def commitment_of(salt: bytes, version_digest: str) -> str:
+    """``sha256:`` + hex of SHA-256(salt || UTF-8 of the version digest)."""
+    return "sha256:" + hashlib.sha256(salt + version_digest.encode("ascii")).hexdigest()
+
+
+def commitment_leaf(commitment: str, at: datetime) -> bytes:
+    return canonical.canonical_bytes({"type": "entente-commitment", "commitment": commitment, "at": isoformat(at)})
+
+
+def envelopes_digest(record: dict[str, Any]) -> str:
+    """The digest of the record's sign-off envelopes (RFC 8785 bytes of ``record["signoffs"]``)."""
+    return canonical.digest(canonical.canonical_bytes(record["signoffs"]))
+
+
+def publication_leaf(
+    record: dict[str, Any], *, pdf_digest: str | None, commitment_index: int, salt: str, at: datetime
+) -> bytes:
+    return canonical.canonical_bytes(
+        {
+            "type": "entente-publication",
+            "communique": record["communique"],
+            "version_digest": record["version_digest"],
+            "envelopes_digest": envelopes_digest(record),
+            "pdf_digest": pdf_digest,
+            "released_at": record["embargo_at"],
+            "commitment": {"index": commitment_index, "salt": salt},
+            "at": isoformat(at),
+        }
+    )
+
+
+async def log_commitment(session: AsyncSession, release: Release, now: datetime) -> None:
+    """Append the salted commitment to the frozen version's digest (once per release: a release
+    resumed after a hold keeps its commitment, the text being the same)."""
+    assert release.version_digest is not None
+    if release.commitment_index is not None:
+        return
+    salt = secrets.token_bytes(32)
+    leaf = commitment_leaf(commitment_of(salt, release.version_digest), now)
+    release.commitment_index = await tlog.append_entry(session, kind=COMMITMENT, leaf=leaf, now=now)
+    release.commitment_salt = canonical.b64url_encode(salt)
+    session.add(release)
+
+
+async def has_current_pdf(session: AsyncSession, release: Release) -> bool:
+    """Whether the release's public PDF is stored and names its current instant."""
+    rendered = (
+        await session.execute(select(ReleasePdf.embargo_at).where(ReleasePdf.release_id == release.id))
+    ).scalar()
+    return rendered is not None and rendered == release.embargo_at
+
+
+async def log_publication(session: AsyncSession, release: Release, now: datetime) -> None:
+    """Append the publication entry of a release that became public (once)."""
+    if release.publication_index is not None or release.public_body is None or release.commitment_index is None:
+        return
+    assert release.id is not None and release.commitment_salt is not None
+    pdf = (
+        await session.execute(
+            select(ReleasePdf.digest).where(
+                ReleasePdf.release_id == release.id, ReleasePdf.embargo_at == release.embargo_at
+            )
+        )
+    ).scalar()
+    leaf = publication_leaf(
+        canonical.parse_strict(release.public_body),
+        pdf_digest=pdf,
+        commitment_index=release.commitment_index,
+        salt=release.commitment_salt,
+        at=now,
+    )
+    release.publication_index = await tlog.append_entry(session, kind=PUBLICATION, leaf=leaf, now=now)
+    session.add(release)
+
+
+# --- the public PDF --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogIdentity:
+    """The log's name (its C2SP origin) and its verifier key string, as published."""
+
+    origin: str
+    key: str
+
+
+@dataclass(frozen=True)
+class PdfWork:
+    """A release whose public PDF is due: its record, the instant the PDF must name, what to attach."""
+
+    release_id: int
+    embargo_at: datetime
+    record: dict[str, Any]
+    party_names: dict[str, str]
+    attachments: dict[str, bytes]
+
+
+async def pdf_work(
+    session: AsyncSession, log: LogIdentity, *, release_id: int | None = None, tree: tlog.TreeCache | None = None
+) -> list[PdfWork]:
+    """Releases scheduled or released whose stored PDF is missing or names another instant (lifted)."""
+    query = (
+        select(Release.id, Release.embargo_at, ReleasePdf.embargo_at)
+        .outerjoin(ReleasePdf, ReleasePdf.release_id == Release.id)  # type: ignore[arg-type]
+        .where(Release.state.in_(PUBLIC_STATES), Release.public_body.is_not(None))  # type: ignore[attr-defined,union-attr]
+        .order_by(Release.embargo_at)
+    )
+    if release_id is not None:
+        query = query.where(Release.id == release_id)
+    due = [rid for rid, embargo, rendered in (await session.execute(query)).all() if rendered != embargo]
+    if not due:
+        return []
+    names = await party_names(session)
+    chain = await roster_chain(session)
+    work = []
+    for rid in due:
+        release = await session.get(Release, rid)
+        assert release is not None and release.public_body is not None
+        record = canonical.parse_strict(release.public_body)
+        work.append(
+            PdfWork(
+                release_id=rid,
+                embargo_at=release.embargo_at,
+                record=record,
+                party_names={code: names.get(code, code) for code in record["parties"]},
+                attachments=await attachments(session, release, record, chain, log, tree),
+            )
+        )
+    return work
+
+
+async def store_pdf(session: AsyncSession, *, release_id: int, embargo_at: datetime, pdf: bytes, now: datetime) -> bool:
+    """Keep the signed PDF rendered for ``embargo_at``, unless the release moved on meanwhile (cancelled,
+    held, lifted to another instant): then it is dropped and False returned."""
+    release = await session.get(Release, release_id, with_for_update=True)
+    if release is None or release.state not in PUBLIC_STATES or release.embargo_at != embargo_at:
+        return False
+    row = await session.get(ReleasePdf, release_id)
+    if row is None:
+        row = ReleasePdf(release_id=release_id, pdf=pdf, digest="", embargo_at=embargo_at, created_at=now)
+    row.pdf, row.digest, row.embargo_at, row.created_at = pdf, canonical.digest(pdf), embargo_at, now
+    session.add(row)
+    return True
+
+
+# --- what a verifier needs ---------------------------------------------------------------------------
+
+
+async def roster_chain(session: AsyncSession) -> list[dict[str, Any]]:
+    """Every effective roster document, oldest first (a verifier walks it from the first)."""
+    rows = (await session.execute(select(RosterVersion).order_by(RosterVersion.version))).scalars().all()  # type: ignore[arg-type]
+    return [rosters.roster_document(row) for row in rows]
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+async def _entry(session: AsyncSession, index: int, size: int, tree: tlog.TreeCache | None) -> dict[str, Any]:
+    leaf = (await tlog.get_entry(session, index)).leaf
+    proof = await tlog.inclusion_proof(session, index, size, cache=tree)
+    return {"index": index, "leaf": _b64(bytes(leaf)), "proof": [_b64(h) for h in proof]}
+
+
+async def _log_part(
+    session: AsyncSession, release: Release, log: LogIdentity, tree: tlog.TreeCache | None
+) -> dict[str, Any]:
+    """The release's log entries with inclusion proofs against the newest signed checkpoint (an entry
+    the checkpoint does not cover yet, signed at the next scheduler tick, is left out: ``None``)."""
+    assert release.commitment_index is not None
+    latest = await tlog.find_latest_checkpoint(session)
+    size = latest.size if latest is not None else 0
+    part: dict[str, Any] = {
+        "origin": log.origin,
+        "key": log.key,
+        "checkpoint": await tlog.get_checkpoint(session, size) if latest is not None else None,
+        "commitment": None,
+        "publication": None,
+    }
+    if release.commitment_index < size:
+        part["commitment"] = {
+            **await _entry(session, release.commitment_index, size, tree),
+            "salt": release.commitment_salt,
+        }
+    if release.publication_index is not None and release.publication_index < size:
+        part["publication"] = await _entry(session, release.publication_index, size, tree)
+    return part
+
+
+async def attachments(
+    session: AsyncSession,
+    release: Release,
+    record: dict[str, Any],
+    chain: list[dict[str, Any]],
+    log: LogIdentity,
+    tree: tlog.TreeCache | None = None,
+) -> dict[str, bytes]:
+    """The files the public PDF embeds (the publication entry cannot be one: it names the PDF's digest)."""
+    proof = await _log_part(session, release, log, tree)
+    proof.pop("publication", None)
+    return {
+        "version.json": canonical.b64url_decode(record["version"]),
+        "disclosures.json": canonical.canonical_bytes(record["disclosures"]),
+        "signoffs.json": canonical.canonical_bytes(record["signoffs"]),
+        "roster.json": canonical.canonical_bytes(chain),
+        "log-proof.json": canonical.canonical_bytes(proof),
+    }
+
+
+async def publication_bundle(
+    session: AsyncSession,
+    communique_id: int,
+    now: datetime,
+    *,
+    log: LogIdentity,
+    pdf_url: str,
+    certificate: str,
+    tree: tlog.TreeCache | None = None,
+) -> dict[str, Any] | None:
+    """The bundle of a communiqué whose release is public at ``now``; None otherwise."""
+    release = (
+        (
+            await session.execute(
+                select(Release).where(Release.communique_id == communique_id, Release.state.in_(PUBLIC_STATES))  # type: ignore[attr-defined]
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if release is None or not is_public(release, now) or release.public_body is None:
+        return None
+    record = canonical.parse_strict(release.public_body)
+    pdf = (await session.execute(select(ReleasePdf.digest).where(ReleasePdf.release_id == release.id))).scalar()
+    return {
+        "type": BUNDLE_TYPE,
+        "communique": communique_id,
+        "record": record,
+        "roster": await roster_chain(session),
+        "log": await _log_part(session, release, log, tree),
+        "pdf": {"url": pdf_url, "digest": pdf, "certificate": certificate} if pdf is not None else None,
+    }
