@@ -7,17 +7,25 @@ cancelled, a communiqué answers exactly like one that does not exist.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp import web
 
-from entente import __version__, canonical, db, drafting, platformkeys, releases, signing
-from entente.appkeys import clock_key, engine_key, platform_keys_key, public_records_key, sessionmaker_key
+from entente import __version__, canonical, db, drafting, feeds, parties, releases, signing
+from entente.appkeys import (
+    clock_key,
+    engine_key,
+    public_records_key,
+    sessionmaker_key,
+    settings_key,
+)
 from entente.models import HealthPublic
-from entente.web.api.releases import public_id
+from entente.web.api.releases import PUBLIC_CACHE, public_id
+from entente.web.api.trust import REVALIDATE, public_bytes
 from entente.web.bodies import json_response
 from entente.web.html import render
+
+FEED_ENTRIES = 100
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -63,23 +71,55 @@ def _shown(artefact: dict[str, Any]) -> dict[str, Any]:
 
 async def release_page(request: web.Request) -> web.Response:
     cid = public_id(request)
-    body, _ = await request.app[public_records_key].get(request.app[sessionmaker_key], cid, request.app[clock_key]())
+    sessions, now = request.app[sessionmaker_key], request.app[clock_key]()
+    body, _ = await request.app[public_records_key].get(sessions, cid, now)
     artefact = canonical.parse_strict(body)
-    context = {"r": artefact, "markdown": drafting.render_markdown, **_shown(artefact)}
+    async with sessions() as session:
+        names = await parties.party_names(session, artefact["parties"])
+        has_pdf = bool(await releases.public_pdf_lengths(session, [cid], now))
+    context = {
+        "r": artefact,
+        "markdown": drafting.render_markdown,
+        "names": names,
+        "has_pdf": has_pdf,
+        "page_url": f"{request.app[settings_key].server.public_url.rstrip('/')}/releases/{cid}",
+        **_shown(artefact),
+    }
     return render(request, "public/release.html", context)
 
 
-async def pdf_signing_certificate(request: web.Request) -> web.Response:
-    """The certificate of the platform's PDF signing key: every published PDF's PAdES signature is made with it."""
-    folder = request.app[platform_keys_key].folder
-    pem = await asyncio.to_thread((folder / platformkeys.PDF_CERTIFICATE).read_bytes)
-    headers = {"Cache-Control": "public, max-age=3600", "Content-Disposition": 'inline; filename="pdf-signing.pem"'}
-    return web.Response(body=pem, content_type="application/x-pem-file", headers=headers)
+async def release_pdf(request: web.Request) -> web.Response:
+    """The signed public PDF, once the release is public (rendered at scheduling, never here)."""
+    cid = public_id(request)
+    pdf, digest = await request.app[public_records_key].get_pdf(
+        request.app[sessionmaker_key], cid, request.app[clock_key]()
+    )
+    response = public_bytes(
+        request, pdf, cache_control=PUBLIC_CACHE, content_type="application/pdf", etag=digest.removeprefix("sha256:")
+    )
+    response.headers["Content-Disposition"] = f'inline; filename="entente-release-{cid}.pdf"'
+    return response
+
+
+async def releases_feed(request: web.Request) -> web.Response:
+    """The Atom feed: released communiqués only, newest first, each with its PDF as an enclosure."""
+    now = request.app[clock_key]()
+    async with request.app[sessionmaker_key]() as session:
+        found = await releases.list_public_releases(session, now, limit=FEED_ENTRIES)
+        lengths = await releases.public_pdf_lengths(session, [r.id for r in found], now)
+        names = await parties.party_names(session, {r.lead for r in found})
+    settings = request.app[settings_key]
+    body = feeds.atom_feed(
+        [feeds.FeedEntry(r, lengths.get(r.id)) for r in found], base_url=settings.server.public_url, party_names=names
+    )
+    return public_bytes(request, body, cache_control=REVALIDATE, content_type=feeds.ATOM_TYPE)
 
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", index, name="public-index")
     app.router.add_get("/healthz", healthz, name="healthz")
-    app.router.add_get("/.well-known/entente/pdf-signing.pem", pdf_signing_certificate, name="pdf-signing-certificate")
     app.router.add_get("/releases", releases_page, name="public-releases")
+    app.router.add_get("/releases.atom", releases_feed, name="public-feed")
+    # Before the page's route, which would otherwise take "7.pdf" for an id.
+    app.router.add_get(r"/releases/{communique:[^/]+}.pdf", release_pdf, name="public-release-pdf")
     app.router.add_get("/releases/{communique}", release_page, name="public-release")
