@@ -143,13 +143,18 @@ async def _tree(session: AsyncSession, size: int, cache: TreeCache | None) -> me
     return tree
 
 
-def _check_size(size: int, current: int, field: str) -> None:
+async def _check_size(session: AsyncSession, size: int, cache: TreeCache | None, field: str) -> None:
+    """Refuse a size beyond the log. The cache holds committed entries only: a size within it needs no
+    query (so serving a proof touches the database only when the log has grown)."""
+    if cache is not None and 0 <= size <= cache.tree.size:
+        return
+    current = await tree_size(session)
     if not 0 <= size <= current:
         raise InvalidInputError(f"{field} {size} is beyond the log's {current} entries", field=field)
 
 
 async def root_hash(session: AsyncSession, size: int, *, cache: TreeCache | None = None) -> bytes:
-    _check_size(size, await tree_size(session), "size")
+    await _check_size(session, size, cache, "size")
     return (await _tree(session, size, cache)).root(size)
 
 
@@ -157,7 +162,7 @@ async def inclusion_proof(
     session: AsyncSession, index: int, size: int, *, cache: TreeCache | None = None
 ) -> list[bytes]:
     """The RFC 9162 inclusion proof of entry ``index`` in the tree of the first ``size`` entries."""
-    _check_size(size, await tree_size(session), "size")
+    await _check_size(session, size, cache, "size")
     if not 0 <= index < size:
         raise InvalidInputError(f"index {index} is not below size {size}", field="index")
     return (await _tree(session, size, cache)).inclusion_proof(index, size)
@@ -167,7 +172,7 @@ async def consistency_proof(
     session: AsyncSession, first: int, second: int, *, cache: TreeCache | None = None
 ) -> list[bytes]:
     """The RFC 9162 consistency proof from the tree of ``first`` entries to that of ``second``."""
-    _check_size(second, await tree_size(session), "second")
+    await _check_size(session, second, cache, "second")
     if not 0 < first <= second:
         raise InvalidInputError(f"first must be between 1 and second ({second}); got {first}", field="first")
     return (await _tree(session, second, cache)).consistency_proof(first, second)
