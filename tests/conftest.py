@@ -134,7 +134,7 @@ def platform_keys_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "pdf: renders PDFs (documents.pdf is on only in these tests: WeasyPrint is slow)")
+    config.addinivalue_line("markers", "pdf: renders PDFs (documents.pdf is on only here)")
 
 
 @pytest.fixture

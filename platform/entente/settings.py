@@ -3,8 +3,9 @@
 Every value lives in a table of the file (``[server]``, ``[database]``, ``[paths]``, ``[limits]``,
 ``[auth]``, ``[release]``, ``[documents]``) and can be overridden by ``ENTENTE_<TABLE>_<KEY>``
 (``ENTENTE_SERVER_PORT=9000``, ``ENTENTE_DATABASE_URL=postgresql+asyncpg://...``). Relative paths
-resolve against the folder of the config file. An unknown key, a wrong type or a missing required value raises ``ConfigError`` with
-one line naming the key and the file; the command line turns that into exit status 2.
+resolve against the folder of the config file. An unknown key, a wrong type or a missing required
+value raises ``ConfigError`` with one line naming the key and the file; the command line turns that
+into exit status 2.
 """
 
 from __future__ import annotations
