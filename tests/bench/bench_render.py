@@ -70,7 +70,7 @@ def spec() -> DocumentSpec:
         version_digest="sha256:" + "cd" * 32,
         how_to_check=("Run pdfsig on this file.", "Run entente verify on this file."),
         attachments=(
-            DocumentAttachment("version.json", os.urandom(20_000).hex().encode(), "application/json", "version", "Source"),
+            DocumentAttachment("version.json", os.urandom(9_999).hex().encode(), "application/json", "bytes", "Source"),
             DocumentAttachment("signoffs.json", os.urandom(8_000).hex().encode(), "application/json", "JWS", "Data"),
         ),
     )
