@@ -7,7 +7,9 @@ yields a result with a one-line reason, never a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
 from types import SimpleNamespace
@@ -45,12 +47,23 @@ def _fail(reason: str, **more: Any) -> PdfCheck:
 
 
 def check_pdf(pdf: bytes, certificate_pem: bytes | None = None) -> PdfCheck:
-    """Check the platform's signature on ``pdf`` and read its embedded files (name -> bytes)."""
+    """Check the platform's signature on ``pdf`` and read its embedded files (name -> bytes).
+
+    Blocking (CPU-bound): a server calls it through ``asyncio.to_thread``. Called from inside a running
+    event loop anyway, it still works (pyHanko's own loop runs on a helper thread).
+    """
     if len(pdf) > MAX_PDF_BYTES:
         return _fail(f"the file is larger than {MAX_PDF_BYTES // (1024 * 1024)} MiB")
     if not pdf.startswith(b"%PDF-"):
         return _fail("not a PDF file (no %PDF- header)")
     imports = _imports()
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:  # pyHanko's validation runs its own event loop: give it a thread of its own
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            return thread.submit(check_pdf, pdf, certificate_pem).result()
     try:
         return _check(pdf, certificate_pem, imports)
     except RecursionError:

@@ -9,7 +9,9 @@ PDF key, as PKCS#8 DER, only to the server's own worker processes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -18,6 +20,8 @@ from entente.documents.spec import DocumentSpec
 from entente.platformkeys import PlatformKeys
 
 __all__ = ["DocumentRenderer", "render_and_sign"]
+
+WORKER_NICENESS = 10
 
 
 def render_and_sign(spec: DocumentSpec, templates_dir: Path, key_der: bytes, certificate_pem: bytes) -> bytes:
@@ -29,7 +33,10 @@ def render_and_sign(spec: DocumentSpec, templates_dir: Path, key_der: bytes, cer
 
 
 def _warm_up() -> None:
-    """Import WeasyPrint and pyHanko once per worker, before the first document waits for them."""
+    """Lower the worker's CPU priority (rendering is background work: the event loop's process comes
+    first when cores are busy), then import WeasyPrint and pyHanko before the first document waits."""
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
     import entente.documents.rendering  # noqa: F401
     import entente.documents.signature  # noqa: F401
 

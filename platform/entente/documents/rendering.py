@@ -9,8 +9,10 @@ renderer (raw HTML disabled). WeasyPrint gets :class:`LocalFetcher`, which serve
 
 from __future__ import annotations
 
+import gc
 import logging
 import mimetypes
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -137,10 +139,12 @@ def render_pdf(spec: DocumentSpec, templates_dir: Path, *, fetcher: LocalFetcher
         )
         for a in spec.attachments
     ]
-    document = HTML(string=html_of(spec, templates_dir), base_url=folder.as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(
-        pdf_variant="pdf/a-3b",
-        attachments=attachments,
-        uncompressed_pdf=False,
-        custom_metadata=True,
-    )
+    html = HTML(string=html_of(spec, templates_dir), base_url=folder.as_uri() + "/", url_fetcher=fetcher)
+    with warnings.catch_warnings():
+        # WeasyPrint opens its sRGB output-intent profile and leaves closing it to the garbage collector.
+        warnings.simplefilter("ignore", ResourceWarning)
+        document = html.render()
+        pdf = document.write_pdf(pdf_variant="pdf/a-3b", attachments=attachments, custom_metadata=True)
+        del document
+        gc.collect()
+    return pdf

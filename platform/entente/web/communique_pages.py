@@ -302,6 +302,7 @@ async def version_page(request: web.Request) -> web.Response:
             "is_head": view.version.number == access.communique.head_number,
             "can_comment": caller.has_role(*drafting.COMMENT_ROLES),
             "markdown": _markdown,
+            "pdf": request.app[settings_key].documents.pdf,
         },
     )
 
