@@ -68,8 +68,14 @@ async def release_page(request: web.Request) -> web.Response:
     return render(request, "public/release.html", context)
 
 
+async def verify_page(request: web.Request) -> web.Response:
+    """The public verifier: everything runs in the reader's browser (static/verify.js); nothing is uploaded."""
+    return render(request, "public/verify.html", {})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", index, name="public-index")
     app.router.add_get("/healthz", healthz, name="healthz")
     app.router.add_get("/releases", releases_page, name="public-releases")
     app.router.add_get("/releases/{communique}", release_page, name="public-release")
+    app.router.add_get("/verify", verify_page, name="public-verify")
