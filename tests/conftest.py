@@ -133,13 +133,21 @@ def platform_keys_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "pdf: renders PDFs (documents.pdf is on only in these tests: WeasyPrint is slow)")
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, platform_keys_template: Path) -> Settings:
+def settings(
+    request: pytest.FixtureRequest, database_url: str, tmp_path: Path, platform_keys_template: Path
+) -> Settings:
     shutil.copytree(platform_keys_template, tmp_path / "var" / "platform-keys")
     env = {
         "ENTENTE_DATABASE_URL": database_url,
         "ENTENTE_PATHS_VAR": str(tmp_path / "var"),
         "ENTENTE_RELEASE_TICK_SECONDS": "0",  # tests call publish_due with the fixed clock themselves
+        # PDFs only where a test is marked `pdf`; everywhere else the server behaves as one without Pango.
+        "ENTENTE_DOCUMENTS_PDF": "true" if request.node.get_closest_marker("pdf") else "false",
     }
     return load_settings(REPO / "config" / "entente.toml", env=env)
 

@@ -16,6 +16,7 @@ from entente import db, scheduler
 from entente.appkeys import (
     caller_cache_key,
     clock_key,
+    document_renderer_key,
     engine_key,
     ladder_key,
     platform_keys_key,
@@ -27,6 +28,7 @@ from entente.appkeys import (
 from entente.auth import CallerCache
 from entente.clock import Clock, system_clock
 from entente.crisis import load_templates
+from entente.documents.pool import DocumentRenderer
 from entente.ladder import load_ladder
 from entente.platformkeys import LazyPlatformKeys, require_platform_keys
 from entente.releases import PublicRecords
@@ -54,6 +56,15 @@ async def platform_keys_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def documents_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The PDF rendering pool (its processes start on the first render); stopped after the scheduler."""
+    settings = app[settings_key]
+    renderer = DocumentRenderer(settings.paths.templates, workers=settings.documents.workers)
+    app[document_renderer_key] = renderer
+    yield
+    await renderer.close()
+
+
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Application:
     app = web.Application(
         middlewares=[middlewares.error_middleware, middlewares.caller_middleware],
@@ -76,6 +87,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     app[aiohttp_jinja2.static_root_key] = "/static"
     app.cleanup_ctx.append(platform_keys_ctx)
     app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(documents_ctx)
     app.cleanup_ctx.append(scheduler.scheduler_ctx)  # after the database: stops before it is disposed
     app.on_response_prepare.append(middlewares.add_security_headers)
     api.routes().add_to(app)

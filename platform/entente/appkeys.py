@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from entente.auth import Caller, CallerCache
 from entente.clock import Clock
 from entente.crisis import CrisisTemplate
+from entente.documents.pool import DocumentRenderer
 from entente.ladder import Ladder
 from entente.platformkeys import LazyPlatformKeys
 from entente.releases import PublicRecords
@@ -22,6 +23,7 @@ ladder_key = web.AppKey("ladder_key", Ladder)
 templates_key = web.AppKey[dict[str, CrisisTemplate]]("templates_key")
 public_records_key = web.AppKey("public_records_key", PublicRecords)
 platform_keys_key = web.AppKey("platform_keys_key", LazyPlatformKeys)
+document_renderer_key = web.AppKey("document_renderer_key", DocumentRenderer)
 
 caller_key = web.RequestKey[Caller | None]("caller_key")
 login_csrf_key = web.RequestKey("login_csrf_key", str)

@@ -1,9 +1,9 @@
 """Typed settings from ``config/entente.toml``, overridable by ``ENTENTE_*`` environment variables.
 
 Every value lives in a table of the file (``[server]``, ``[database]``, ``[paths]``, ``[limits]``,
-``[auth]``, ``[release]``) and can be overridden by ``ENTENTE_<TABLE>_<KEY>`` (``ENTENTE_SERVER_PORT=9000``,
-``ENTENTE_DATABASE_URL=postgresql+asyncpg://...``). Relative paths resolve against the folder of the
-config file. An unknown key, a wrong type or a missing required value raises ``ConfigError`` with
+``[auth]``, ``[release]``, ``[documents]``) and can be overridden by ``ENTENTE_<TABLE>_<KEY>``
+(``ENTENTE_SERVER_PORT=9000``, ``ENTENTE_DATABASE_URL=postgresql+asyncpg://...``). Relative paths
+resolve against the folder of the config file. An unknown key, a wrong type or a missing required value raises ``ConfigError`` with
 one line naming the key and the file; the command line turns that into exit status 2.
 """
 
@@ -73,6 +73,12 @@ class ReleaseSettings:
 
 
 @dataclass(frozen=True)
+class DocumentSettings:
+    pdf: bool = True  # false: no PDFs (a server without Pango publishes JSON and bundles only)
+    workers: int = 1  # processes of the rendering pool, started on the first render
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings
     database: DatabaseSettings
@@ -80,6 +86,7 @@ class Settings:
     limits: LimitSettings
     auth: AuthSettings
     release: ReleaseSettings = field(default_factory=ReleaseSettings)
+    documents: DocumentSettings = field(default_factory=DocumentSettings)
     source: Path = Path("config/entente.toml")
 
     @property
@@ -106,6 +113,7 @@ TABLES: dict[str, type] = {
     "limits": LimitSettings,
     "auth": AuthSettings,
     "release": ReleaseSettings,
+    "documents": DocumentSettings,
 }
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from entente import drafting, signoffs
-from entente.appkeys import caller_key, clock_key, ladder_key, sessionmaker_key, settings_key, templates_key
+from entente.appkeys import (
+    caller_key,
+    clock_key,
+    document_renderer_key,
+    ladder_key,
+    platform_keys_key,
+    sessionmaker_key,
+    settings_key,
+    templates_key,
+)
 from entente.auth import require_caller
 from entente.errors import NotFoundError, PreconditionFailedError
 from entente.models import (
@@ -259,6 +268,34 @@ async def signing_payload(request: web.Request) -> web.Response:
         version = await drafting.get_version(session, access, ref)
     headers = etag(version.digest) | {"Entente-Digest": version.digest}
     return web.Response(body=version.content, content_type="application/json", headers=headers)
+
+
+@routes.route(
+    "GET",
+    f"{BASE}/{{communique}}/versions/{{version}}/pdf",
+    name="api-communique-version-pdf",
+    summary="My party's own view of a version as a signed PDF: every section I may see with its TLP banner, "
+    "watermarked EMBARGOED UNTIL the instant while the release is ahead; never cached",
+    tag=TAG,
+    content_type="application/pdf",
+    errors=(404,),
+)
+async def version_pdf(request: web.Request) -> web.Response:
+    from entente.documents.views import party_view_spec
+
+    caller = require_caller(request[caller_key])
+    cid = communique_id(request)
+    if not request.app[settings_key].documents.pdf:
+        raise NotFoundError(f"no PDF of communiqué {cid}: this server renders no PDFs")
+    async with request.app[sessionmaker_key]() as session:
+        access = await drafting.get_access(session, cid, caller)
+        ref = await _resolve_ref(request, access, request.match_info["version"])
+        spec = await party_view_spec(session, access, ref, now=request.app[clock_key]())
+    keys = await request.app[platform_keys_key].get()
+    pdf = await request.app[document_renderer_key].render(spec, keys)
+    name = f"communique-{cid}-v{spec.version_number}-{caller.party.lower()}.pdf"
+    headers = {"Cache-Control": "no-store", "Content-Disposition": f'inline; filename="{name}"'}
+    return web.Response(body=pdf, content_type="application/pdf", headers=headers)
 
 
 @routes.route(
