@@ -11,7 +11,8 @@ import base64
 import hashlib
 import json
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -357,3 +358,66 @@ async def test_garbage_gets_a_clear_message(browser_page, base_url, world, name,
     assert message in checks["File read in this browser"][1]
     assert "cannot be checked here" in await page.inner_text("#verdict")
     assert problems == []
+
+
+# --- the PDF path ------------------------------------------------------------------------------------------
+
+
+async def public_pdf(bundle: dict[str, Any]) -> bytes:
+    """The public PDF as the documents module makes it (WeasyPrint PDF/A-3b with the five attachments,
+    then a PAdES signature, in a worker process as on the server), from the bundle's pieces. The public
+    route /releases/{id}.pdf is not on main yet; when it is, fetch it instead."""
+    from entente.documents.pool import DocumentRenderer
+    from entente.documents.spec import DocumentAttachment
+    from entente.documents.specs import public_spec
+    from entente.platformkeys import PlatformKeys
+
+    record, log = bundle["record"], bundle["log"]
+    files = {
+        "version.json": canonical.b64url_decode(record["version"]),
+        "disclosures.json": canonical.canonical_bytes(record["disclosures"]),
+        "signoffs.json": canonical.canonical_bytes(record["signoffs"]),
+        "roster.json": canonical.canonical_bytes(bundle["roster"]),
+        "log-proof.json": canonical.canonical_bytes({k: log[k] for k in ("origin", "key", "checkpoint", "commitment")}),
+    }
+    attachments = [DocumentAttachment(name, data, "application/json", name) for name, data in files.items()]
+    key = signing.generate_private_key(signing.Algorithm.ES256)
+    certificate = signing.self_signed_certificate(key, "Entente test", not_before=datetime.now(UTC))
+    renderer = DocumentRenderer(Path(__file__).parent.parent / "templates")
+    try:
+        return await renderer.render(
+            public_spec(record, {}, attachments), PlatformKeys(log=key, pdf=key, pdf_certificate=certificate)
+        )
+    finally:
+        await renderer.close()
+
+
+@pytest.mark.pdf
+async def test_a_signed_public_pdf_passes_the_attachment_checks_in_the_browser(
+    browser_page, base_url, bundle, tmp_path
+) -> None:
+    page, problems, _ = browser_page
+    pdf = await public_pdf(bundle)
+    assert b"/ObjStm" in pdf  # the attachments' file specifications sit in compressed object streams
+    file = {"name": "statement.pdf", "mimeType": "application/pdf", "buffer": pdf}
+    verdict, checks = await check_file(page, base_url, file)
+    assert checks["File read in this browser"][1].startswith(f"statement.pdf: PDF, {len(pdf)} bytes, SHA-256 ")
+    assert hashlib.sha256(pdf).hexdigest() in checks["File read in this browser"][1]
+    assert checks["PDF signature (PAdES)"] == (
+        "skip",
+        "not checked in the browser: run pdfsig FILE.pdf or entente verify FILE.pdf",
+    )
+    publication = [name for name in checks if name.startswith("Publication")]
+    assert all(checks[name][0] == "skip" and "a PDF cannot carry it" in checks[name][1] for name in publication)
+    passed = [name for name, (status, _) in checks.items() if status == "pass"]
+    assert passed == [name for name in EXPECTED_CHECKS if not name.startswith("Publication")], checks
+    assert verdict == "valid"
+    await page.screenshot(path=str(tmp_path / "verify-pdf.png"), full_page=True)
+    # One changed byte in the PDF's version attachment is caught: re-render with another title byte.
+    forged = dict(bundle, record=_with_version_and_digest_changed(bundle)["record"])
+    forged_pdf = await public_pdf(forged)
+    verdict, checks = await check_file(page, base_url, {**file, "buffer": forged_pdf})
+    assert (
+        verdict == "invalid" and "digest_mismatch" in checks["Sign-off signatures (JWS, RFC 7515, detached payload)"][1]
+    )
+    assert problems == [], problems
