@@ -341,7 +341,7 @@ async def test_a_pinned_first_roster_that_differs_makes_the_chain_fail(browser_p
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("noise.json", secrets.token_bytes(300), "neither a PDF nor a publication bundle"),
+        ("noise.json", bytes(range(256)) * 2, "neither a PDF nor a publication bundle"),
         ("other.json", {"hello": "world"}, "not an Entente publication bundle"),
         (
             "broken.pdf",
@@ -349,6 +349,7 @@ async def test_a_pinned_first_roster_that_differs_makes_the_chain_fail(browser_p
             "carries none of a statement's attachments",
         ),
     ],
+    ids=["noise", "other-json", "pdf-without-attachments"],
 )
 async def test_garbage_gets_a_clear_message(browser_page, base_url, world, name, content, message) -> None:
     page, problems, _ = browser_page
