@@ -19,6 +19,7 @@ from entente.appkeys import (
     document_renderer_key,
     engine_key,
     ladder_key,
+    log_tree_key,
     platform_keys_key,
     public_records_key,
     sessionmaker_key,
@@ -33,6 +34,7 @@ from entente.ladder import load_ladder
 from entente.platformkeys import LazyPlatformKeys, require_platform_keys
 from entente.releases import PublicRecords
 from entente.settings import Settings
+from entente.transparency.log import TreeCache
 from entente.web import api, communique_pages, incident_pages, middlewares, pages, public, sanctions_pages
 
 
@@ -75,6 +77,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     app[caller_cache_key] = CallerCache(settings.auth.cache_seconds)
     app[public_records_key] = PublicRecords()
     app[platform_keys_key] = LazyPlatformKeys(settings.platform_keys_dir)
+    app[log_tree_key] = TreeCache()
     app[ladder_key] = ladder = load_ladder(settings.paths.ladder)
     app[templates_key] = load_templates(settings.paths.templates / "crisis", ladder=ladder)
     pages_dir = settings.paths.templates / "pages"

@@ -13,6 +13,7 @@ from entente.ladder import Ladder
 from entente.platformkeys import LazyPlatformKeys
 from entente.releases import PublicRecords
 from entente.settings import Settings
+from entente.transparency.log import TreeCache
 
 settings_key = web.AppKey("settings_key", Settings)
 clock_key = web.AppKey[Clock]("clock_key")
@@ -24,6 +25,7 @@ templates_key = web.AppKey[dict[str, CrisisTemplate]]("templates_key")
 public_records_key = web.AppKey("public_records_key", PublicRecords)
 platform_keys_key = web.AppKey("platform_keys_key", LazyPlatformKeys)
 document_renderer_key = web.AppKey("document_renderer_key", DocumentRenderer)
+log_tree_key = web.AppKey("log_tree_key", TreeCache)
 
 caller_key = web.RequestKey[Caller | None]("caller_key")
 login_csrf_key = web.RequestKey("login_csrf_key", str)

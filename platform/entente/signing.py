@@ -48,6 +48,7 @@ __all__ = [
     "Reason",
     "SignatureCheck",
     "envelope_bytes",
+    "ed25519_private_key_from_seed",
     "generate_private_key",
     "load_private_key",
     "load_private_key_pem",
@@ -349,6 +350,13 @@ def generate_private_key(alg: Algorithm = Algorithm.ED25519) -> PrivateKey:
     if key_type is None:
         raise InvalidInputError(f"unsupported algorithm {alg!r}", field="alg")
     return PrivateKey(key_type.generate())
+
+
+def ed25519_private_key_from_seed(seed: bytes) -> PrivateKey:
+    """The Ed25519 key of a raw 32-byte RFC 8032 seed (signed-note signer keys carry one)."""
+    if not isinstance(seed, bytes) or len(seed) != 32:
+        raise InvalidInputError("an Ed25519 seed is 32 bytes")
+    return PrivateKey(ed25519.Ed25519PrivateKey.from_private_bytes(seed))
 
 
 def public_key_from_jwk(jwk: Mapping[str, Any]) -> PublicKey:

@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from entente import __version__
-from entente.cli import admin, common, ladder, sanctions, templates, trust
+from entente.cli import admin, common, ladder, sanctions, templates, transparency, trust
 from entente.errors import ConfigError, EntenteError, UnavailableError
 
-MODULES = [admin, ladder, trust, templates, sanctions]
+MODULES = [admin, ladder, trust, templates, sanctions, transparency]
 
 
 def build_parser() -> argparse.ArgumentParser:

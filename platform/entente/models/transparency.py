@@ -11,11 +11,19 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from pydantic import Field as InputField
 from sqlmodel import Column, Field, SQLModel
 
-from entente.models.base import instant_column
+from entente.models.base import ApiModel, instant_column
 
-__all__ = ["LogCheckpoint", "LogCosignature", "LogEntry"]
+__all__ = [
+    "LogCheckpoint",
+    "LogCosignature",
+    "LogCosignatureCreate",
+    "LogCosignaturePublic",
+    "LogEntry",
+    "LogProofPublic",
+]
 
 
 class LogEntry(SQLModel, table=True):
@@ -48,3 +56,30 @@ class LogCosignature(SQLModel, table=True):
     line: str = Field(sa_column=Column(sa.Text(), nullable=False))
     timestamp: int = Field(sa_column=Column(sa.BigInteger(), nullable=False))
     created_at: datetime = instant_column()
+
+
+# --- API shapes ---------------------------------------------------------------------------------------
+
+
+class LogCosignatureCreate(ApiModel):
+    """A party's cosignature of the checkpoint of ``size``: one C2SP tlog-cosignature/v1 note signature
+    line, ``— <origin>/cosigner/<party> <base64>``, made with one of the party's Ed25519 keys."""
+
+    party: str = InputField(min_length=2, max_length=16)
+    size: int = InputField(ge=0, le=2**31 - 1)
+    line: str = InputField(min_length=1, max_length=1000)
+
+
+class LogCosignaturePublic(SQLModel):
+    party: str
+    size: int
+    kid: str
+    timestamp: int
+    line: str
+    created_at: datetime
+
+
+class LogProofPublic(SQLModel):
+    """An RFC 9162 inclusion or consistency proof: the node hashes, leaf side first, standard base64."""
+
+    hashes: list[str]

@@ -1,0 +1,172 @@
+"""The transparency log over HTTP: checkpoint, log key, entries, proofs (public) and party cosignatures.
+
+Everything under ``/.well-known/entente/log/`` is readable with standard tools: the checkpoint is a C2SP
+signed note (text), an entry is its exact leaf bytes, a proof is ``{"hashes": [base64, ...]}``. When
+the log has grown past its newest checkpoint, reading the checkpoint signs one for the current size.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from aiohttp import web
+
+from entente.appkeys import clock_key, log_tree_key, platform_keys_key, sessionmaker_key, settings_key
+from entente.errors import MalformedInputError
+from entente.models import LogCosignatureCreate, LogCosignaturePublic, LogProofPublic
+from entente.transparency import log
+from entente.web.bodies import json_response, read_json
+from entente.web.openapi import ApiRoutes
+from entente.web.paths import MAX_ID
+
+API = "/api/v1"
+WELL_KNOWN_LOG = "/.well-known/entente/log"
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "public, no-cache"
+routes = ApiRoutes()
+
+
+def _public(
+    request: web.Request, body: bytes, *, content_type: str, cache_control: str, charset: str | None = None
+) -> web.Response:
+    """Public bytes anyone may fetch and cache: a strong ETag over the bytes, 304 when it matches."""
+    etag = '"' + hashlib.sha256(body).hexdigest() + '"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": cache_control,
+        "Access-Control-Allow-Origin": "*",
+        "Cross-Origin-Resource-Policy": "cross-origin",
+    }
+    if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=body, content_type=content_type, charset=charset, headers=headers)
+
+
+def _number(request: web.Request, name: str, text: str | None = None) -> int:
+    """A size or an index from the query (or the path): ASCII digits, at most 2^31 - 1."""
+    value = request.query.get(name) if text is None else text
+    if value is None:
+        raise MalformedInputError(f"the query parameter {name!r} is required", field=name)
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > MAX_ID:
+        raise MalformedInputError(f"{name} must be a whole number from 0 to {MAX_ID}", field=name)
+    return int(value)
+
+
+def _proof(request: web.Request, hashes: list[bytes]) -> web.Response:
+    body = LogProofPublic(hashes=[base64.b64encode(h).decode("ascii") for h in hashes])
+    data = body.model_dump_json().encode("utf-8")
+    return _public(request, data, content_type="application/json", cache_control=IMMUTABLE)
+
+
+def _origin(request: web.Request) -> str:
+    return log.log_origin(request.app[settings_key].server.public_url)
+
+
+@routes.route(
+    "GET",
+    f"{WELL_KNOWN_LOG}/checkpoint",
+    name="well-known-log-checkpoint",
+    summary="The log's newest checkpoint: a C2SP signed note by the log key, then the parties' cosignatures",
+    tag="transparency",
+    authenticated=False,
+    content_type="text/plain",
+)
+async def checkpoint(request: web.Request) -> web.Response:
+    maker, cache = request.app[sessionmaker_key], request.app[log_tree_key]
+    async with maker() as session:
+        latest = await log.find_latest_checkpoint(session)
+        size = await log.tree_size(session)
+        text = await log.latest_checkpoint(session) if latest is not None and latest.size >= size else None
+    if text is None:
+        keys = await request.app[platform_keys_key].get()
+        async with maker.begin() as session:
+            await log.sign_checkpoint(session, keys, _origin(request), request.app[clock_key](), cache=cache)
+            text = await log.latest_checkpoint(session)
+    return _public(request, text.encode("utf-8"), content_type="text/plain", charset="utf-8", cache_control=REVALIDATE)
+
+
+@routes.route(
+    "GET",
+    f"{WELL_KNOWN_LOG}/key",
+    name="well-known-log-key",
+    summary="The log's verifier key string (name+keyhash+base64 of 0x01 and the Ed25519 public key)",
+    tag="transparency",
+    authenticated=False,
+    content_type="text/plain",
+)
+async def key(request: web.Request) -> web.Response:
+    keys = await request.app[platform_keys_key].get()
+    body = (str(log.log_verifier(keys, _origin(request))) + "\n").encode("utf-8")
+    return _public(request, body, content_type="text/plain", charset="utf-8", cache_control=REVALIDATE)
+
+
+@routes.route(
+    "GET",
+    f"{WELL_KNOWN_LOG}/entries/{{index}}",
+    name="well-known-log-entry",
+    summary="Log entry INDEX (from 0): its exact leaf bytes, canonical JSON; the leaf hash is SHA-256(0x00 || bytes)",
+    tag="transparency",
+    authenticated=False,
+    errors=(400, 404),
+)
+async def entry(request: web.Request) -> web.Response:
+    index = _number(request, "index", request.match_info["index"])
+    async with request.app[sessionmaker_key]() as session:
+        row = await log.get_entry(session, index)
+    return _public(request, row.leaf, content_type="application/json", cache_control=IMMUTABLE)
+
+
+@routes.route(
+    "GET",
+    f"{WELL_KNOWN_LOG}/proof/inclusion",
+    name="well-known-log-inclusion-proof",
+    summary="RFC 9162 inclusion proof of entry ?index=I in the tree of ?size=N entries",
+    tag="transparency",
+    response=LogProofPublic,
+    authenticated=False,
+    errors=(400, 422),
+)
+async def inclusion(request: web.Request) -> web.Response:
+    index, size = _number(request, "index"), _number(request, "size")
+    async with request.app[sessionmaker_key]() as session:
+        hashes = await log.inclusion_proof(session, index, size, cache=request.app[log_tree_key])
+    return _proof(request, hashes)
+
+
+@routes.route(
+    "GET",
+    f"{WELL_KNOWN_LOG}/proof/consistency",
+    name="well-known-log-consistency-proof",
+    summary="RFC 9162 consistency proof from the tree of ?first=M entries to that of ?second=N",
+    tag="transparency",
+    response=LogProofPublic,
+    authenticated=False,
+    errors=(400, 422),
+)
+async def consistency(request: web.Request) -> web.Response:
+    first, second = _number(request, "first"), _number(request, "second")
+    async with request.app[sessionmaker_key]() as session:
+        hashes = await log.consistency_proof(session, first, second, cache=request.app[log_tree_key])
+    return _proof(request, hashes)
+
+
+@routes.route(
+    "POST",
+    f"{API}/log/cosignatures",
+    name="api-log-cosignature-add",
+    summary="A party's C2SP cosignature of a checkpoint it checked; the signature (a registered key) says who sent it",
+    tag="transparency",
+    request=LogCosignatureCreate,
+    response=LogCosignaturePublic,
+    status=201,
+    authenticated=False,
+    errors=(404,),
+)
+async def add_cosignature(request: web.Request) -> web.Response:
+    data = await read_json(request, LogCosignatureCreate)
+    async with request.app[sessionmaker_key].begin() as session:
+        row = await log.add_cosignature(
+            session, party=data.party, size=data.size, line=data.line, now=request.app[clock_key]()
+        )
+    return json_response(LogCosignaturePublic.model_validate(row, from_attributes=True), status=201)
