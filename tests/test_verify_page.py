@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from entente import canonical, signing
+from entente.appkeys import platform_keys_key
 from tests import test_browser, test_roster, test_signoffs
 from tests.releasing import release_communique, signed_communique
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
@@ -113,9 +114,11 @@ def _signature_line(name: str, key_type: int, key: signing.PrivateKey, message: 
     return f"\u2014 {name} {_b64(key_hash + prefix + signing.sign_bytes(key, message))}\n"
 
 
-def log_part(record: dict[str, Any], cosigner: signing.PrivateKey, at: str) -> dict[str, Any]:
+def log_part(
+    record: dict[str, Any], cosigner: signing.PrivateKey, at: str, log_key: signing.PrivateKey, origin: str = ORIGIN
+) -> dict[str, Any]:
     """Seven leaves: others, the commitment at 3, others, the publication at 6; a checkpoint at size 7
-    signed by a fresh log key and cosigned with ``cosigner`` (a party key of the roster)."""
+    signed by ``log_key`` and cosigned with ``cosigner`` (a party key of the roster)."""
     salt = canonical.random_salt()
     opened = hashlib.sha256(canonical.b64url_decode(salt) + record["version_digest"].encode()).hexdigest()
     commitment = canonical.canonical_bytes({"at": at, "commitment": f"sha256:{opened}", "type": "entente-commitment"})
@@ -134,21 +137,20 @@ def log_part(record: dict[str, Any], cosigner: signing.PrivateKey, at: str) -> d
     other = [canonical.canonical_bytes({"n": n, "type": "other"}) for n in range(5)]
     leaves = other[:3] + [commitment] + other[3:] + [publication]
     hashes = [_leaf_hash(leaf) for leaf in leaves]
-    body = f"{ORIGIN}\n{len(leaves)}\n{_b64(_root(hashes))}\n"
-    log_key = signing.generate_private_key()
+    body = f"{origin}\n{len(leaves)}\n{_b64(_root(hashes))}\n"
     time = 1_800_000_000
     cosigned = f"cosignature/v1\ntime {time}\n".encode() + body.encode()
     checkpoint = (
         body
         + "\n"
-        + _signature_line(ORIGIN, 0x01, log_key, body.encode())
+        + _signature_line(origin, 0x01, log_key, body.encode())
         + _signature_line("ee.example/witness", 0x04, cosigner, cosigned, time.to_bytes(8, "big"))
     )
     key_data = b"\x01" + _raw_public(log_key)
-    key_hash = hashlib.sha256(ORIGIN.encode() + b"\n" + key_data).digest()[:4]
+    key_hash = hashlib.sha256(origin.encode() + b"\n" + key_data).digest()[:4]
     return {
-        "origin": ORIGIN,
-        "key": f"{ORIGIN}+{key_hash.hex()}+{_b64(key_data)}",
+        "origin": origin,
+        "key": f"{origin}+{key_hash.hex()}+{_b64(key_data)}",
         "checkpoint": checkpoint,
         "commitment": {
             "index": 3,
@@ -189,7 +191,12 @@ async def bundle(world, keys) -> dict[str, Any]:
     response = await world.client.get(f"/api/v1/public/communiques/{cid}")
     assert response.status == 200
     record = await response.json()
-    log = log_part(record, keys["EE"], record["embargo_at"])
+    # The checkpoint is signed here with the site's own log key, so that the key the page fetches from
+    # /.well-known/entente/log/key matches (the real bundle endpoint will make this part).
+    served = (await (await world.client.get("/.well-known/entente/log/key")).text()).strip()
+    platform = await world.client.app[platform_keys_key].get()
+    log = log_part(record, keys["EE"], record["embargo_at"], platform.log, served.split("+")[0])
+    assert log["key"] == served
     return {"type": "entente-bundle", "communique": cid, "record": record, "roster": rosters, "log": log, "pdf": None}
 
 
@@ -246,7 +253,7 @@ async def test_a_valid_bundle_passes_every_check_in_the_browser(browser_page, ba
     assert "Valid" in await page.inner_text("#verdict")
     trusted = await page.inner_text("#trusted")
     assert "the first roster as served by this site" in trusted
-    assert "the log key as given in the file" in trusted
+    assert "the log key as served by this site" in trusted
     assert "roster 1" in checks[EXPECTED_CHECKS[3]][1] and "roster 2" in checks[EXPECTED_CHECKS[3]][1]
     assert "signed by EE, EU, FR" in checks["Quorum"][1]
     assert "cosigned by EE" in checks[EXPECTED_CHECKS[8]][1]
