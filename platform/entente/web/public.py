@@ -115,6 +115,11 @@ async def releases_feed(request: web.Request) -> web.Response:
     return public_bytes(request, body, cache_control=REVALIDATE, content_type=feeds.ATOM_TYPE)
 
 
+async def verify_page(request: web.Request) -> web.Response:
+    """The public verifier: everything runs in the reader's browser (static/verify.js); nothing is uploaded."""
+    return render(request, "public/verify.html", {})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", index, name="public-index")
     app.router.add_get("/healthz", healthz, name="healthz")
@@ -123,3 +128,4 @@ def add_routes(app: web.Application) -> None:
     # Before the page's route, which would otherwise take "7.pdf" for an id.
     app.router.add_get(r"/releases/{communique:[^/]+}.pdf", release_pdf, name="public-release-pdf")
     app.router.add_get("/releases/{communique}", release_page, name="public-release")
+    app.router.add_get("/verify", verify_page, name="public-verify")
