@@ -72,12 +72,10 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
                 window_seconds=settings.login_window_seconds,
             )
         except AuthenticationError as exc:
-            await session.commit()  # keep the recorded failure: it counts towards the limit
             error, status = exc.detail, 401
         except RateLimitedError as exc:
             error, status, headers = exc.detail, 429, {"Retry-After": str(exc.retry_after)}
         else:
-            await session.commit()
             response = web.HTTPSeeOther(location=next_url or str(request.app.router["dashboard"].url_for()))
             _set_cookie(request, response, SESSION_COOKIE, cookie, max_age=settings.session_minutes * 60)
             response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
