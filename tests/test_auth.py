@@ -242,3 +242,41 @@ async def test_a_successful_sign_in_clears_the_count(world, settings) -> None:
     for _ in range(settings.auth.login_max_failures - 1):
         assert (await login(world.client, "fr.drafter", "not the password")).status == 401
     assert (await login(world.client, "fr.drafter")).status == 303
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "/\t/evil.example/",
+        "/\n/evil.example/",
+        "/\r\n/evil.example/",
+        "/\x00/evil.example/",
+        "\t//evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "https://evil.example/",
+        " /dashboard",
+        "/\x7f/evil.example/",
+    ],
+)
+async def test_next_after_sign_in_never_leaves_the_site(world, next_url) -> None:
+    page = await world.client.get("/login")
+    csrf = CSRF_FIELD.search(await page.text()).group(1)
+    response = await world.client.post(
+        "/login",
+        data={"username": "ee.drafter", "password": PASSWORD, "csrf_token": csrf, "next": next_url},
+        allow_redirects=False,
+    )
+    assert response.status == 303
+    assert response.headers["Location"] == "/dashboard"
+
+
+async def test_next_after_sign_in_keeps_a_same_site_path(world) -> None:
+    page = await world.client.get("/login")
+    csrf = CSRF_FIELD.search(await page.text()).group(1)
+    response = await world.client.post(
+        "/login",
+        data={"username": "ee.drafter", "password": PASSWORD, "csrf_token": csrf, "next": "/account/tokens?x=1"},
+        allow_redirects=False,
+    )
+    assert response.headers["Location"] == "/account/tokens?x=1"
