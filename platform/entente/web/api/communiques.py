@@ -41,8 +41,10 @@ def communique_id(request: web.Request) -> int:
 
 def version_ref(text: str) -> int | str:
     """A version by number (``3``), by digest (``sha256:...``), or ``head``."""
-    if text.isascii() and text.isdigit() and len(text) <= 12:
-        return int(text)
+    if text.isascii() and text.isdigit():
+        if (number := parse_id(text)) is None:  # beyond the column's range: no such version
+            raise NotFoundError(f"no version {text[:80]}")
+        return number
     if text == "head" or (text.startswith("sha256:") and len(text) == 71):
         return text
     raise NotFoundError(f"no version {text[:80]}")
