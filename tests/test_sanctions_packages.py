@@ -632,3 +632,12 @@ async def test_a_package_with_one_declined_designation_is_signed_off_by_all_thre
     assert status["ready_for_release"] is True
     _, grid = await desk.call("eu.secretariat", "GET", f"{SANCTIONS}/{pid}/coordination", status=200)
     assert {r["designation"]: r["states"]["FR"] for r in grid["rows"]}["D-002"] == "declined"
+
+
+async def test_the_api_offers_a_transliteration_as_a_suggestion_the_drafter_may_accept(desk, world) -> None:
+    pid = await desk.package()
+    package = await desk.add(pid, "D-009")
+    shown = next(d for d in package["designations"] if d["designation"]["id"] == "D-009")
+    assert [s["pointer"] for s in shown["suggestions"]] == ["/primary_name/transliterated"]
+    assert shown["suggestions"][0]["value"]["whole_name"] == "Oleg Ivanovich Kuznetsov"
+    assert "transliterated" not in shown["designation"]["primary_name"]
