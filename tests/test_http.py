@@ -255,3 +255,24 @@ async def test_nul_in_a_form_field_is_a_422_and_changes_nothing(world, path, for
     assert response.status == 422, await response.text()
     assert "NUL" in await response.text()
     assert await database_state(world) == before
+
+
+async def test_the_openapi_document_lists_415_on_writes_csv_on_exports_and_405_allow_matches_it(world) -> None:
+    doc = await (await world.client.get("/api/v1/openapi.json")).json()
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if "requestBody" in operation or method in ("post", "put", "patch"):
+                assert "415" in operation["responses"], (method, path)
+    export = doc["paths"]["/api/v1/sanctions/packages/{package}/export"]["get"]["responses"]["200"]["content"]
+    assert {"text/csv", "application/xml"} <= set(export)
+    headers = await world.token("ee.drafter")
+    for path, item in doc["paths"].items():
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        response = await world.client.request("TRACE", concrete, headers=headers)
+        if response.status != 405:
+            continue
+        allowed = set(response.headers["Allow"].split(","))
+        assert allowed - {"HEAD"} == {m.upper() for m in item}, (path, allowed)
+    presigned = "/api/v1/communiques/1/versions/1/signoffs/presigned"
+    response = await world.client.delete(presigned, headers=headers)
+    assert response.status == 405 and response.headers["Allow"] == "POST"

@@ -436,7 +436,9 @@ async def record_presigned(request: web.Request) -> web.Response:
 
 @routes.route(
     "DELETE",
-    f"{BASE}/{{communique}}/versions/{{version}}/signoffs/{{party}}",
+    # A party code is upper case: ``presigned`` (the POST beside it) is never taken for one, so a DELETE
+    # of .../signoffs/presigned answers 405 with ``Allow: POST`` as the document says.
+    f"{BASE}/{{communique}}/versions/{{version}}/signoffs/{{party:[A-Z0-9][A-Z0-9-]+}}",
     name="api-communique-signoff-withdraw",
     summary="Withdraw my party's sign-off of a version (until the communiqué is released)",
     tag=TAG,

@@ -110,7 +110,7 @@ async def reviews(request: web.Request) -> web.Response:
     name="api-sanctions-export",
     summary="Export ?format=eu-xml|ofac-xml|csv: what I may see (with evidence), or ?view=public for the public part",
     tag=TAG,
-    content_type="application/xml",
+    content_type=("text/csv", "application/xml"),
     errors=(404, 422),
 )
 async def export(request: web.Request) -> web.Response:
