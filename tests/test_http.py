@@ -276,3 +276,49 @@ async def test_the_openapi_document_lists_415_on_writes_csv_on_exports_and_405_a
     presigned = "/api/v1/communiques/1/versions/1/signoffs/presigned"
     response = await world.client.delete(presigned, headers=headers)
     assert response.status == 405 and response.headers["Allow"] == "POST"
+
+
+def _hostile_bodies(limit: int) -> dict[str, bytes]:
+    deep = "[" * 200 + "]" * 200
+    return {
+        "nul": json.dumps({"title": "a\x00b", "name": "a\x00b", "body": "a\x00b"}).encode(),
+        "lone-surrogate": b'{"title": "\\ud800", "name": "\\udfff", "body": "\\ud83d"}',
+        "megabyte": json.dumps({"title": "x" * (1 << 20), "name": "x" * (1 << 20)}).encode(),
+        "deep-array": ('{"title": ' + deep + ', "sections": ' + deep + "}").encode(),
+        "wrong-types": b'{"title": 5, "name": [], "sections": "no", "participants": {}, "days": "1", "version": true}',
+        "not-an-object": b'[1, "two", null]',
+        "null": b"null",
+        "big-int": b'{"version": 99999999999999999999, "days": 2147483648, "tier": 9007199254740991}',
+    }
+
+
+HOSTILE_KINDS = ["nul", "lone-surrogate", "megabyte", "deep-array", "wrong-types", "not-an-object", "null", "big-int"]
+
+
+async def test_every_write_endpoint_refuses_hostile_bodies_with_a_problem_and_writes_nothing(world, settings) -> None:
+    """Every write of the OpenAPI document that reads a body, with real ids, gets each hostile body: a 4xx
+    problem body, never a 500, and nothing written (row counts and the head of the audit chain unchanged)."""
+    from tests.hostile import database_state, seed_everything
+
+    seeded = await seed_everything(world)
+    bodies = _hostile_bodies(settings.limits.max_string_length)
+    doc = await (await world.client.get("/api/v1/openapi.json")).json()
+    before = await database_state(world)
+    seen = 0
+    for template, item in doc["paths"].items():
+        for method in item:
+            if "requestBody" not in item[method]:  # bodyless writes: their input is the path, walked above
+                continue
+            path = seeded.path(template)
+            headers = seeded.headers | {"Content-Type": "application/json", "If-Match": '"1"'}
+            for kind in HOSTILE_KINDS:
+                response = await world.client.request(
+                    method.upper(), path, data=io.BytesIO(bodies[kind]), headers=headers
+                )
+                where = (kind, method, path, response.status)
+                assert 400 <= response.status < 500, (*where, (await response.text())[:300])
+                assert response.content_type == "application/problem+json", where
+                assert PROBLEM_KEYS <= set(await response.json(content_type=None)), where
+                seen += 1
+    assert seen > 30 * len(HOSTILE_KINDS)
+    assert await database_state(world) == before

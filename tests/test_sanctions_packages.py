@@ -641,3 +641,23 @@ async def test_the_api_offers_a_transliteration_as_a_suggestion_the_drafter_may_
     assert [s["pointer"] for s in shown["suggestions"]] == ["/primary_name/transliterated"]
     assert shown["suggestions"][0]["value"]["whole_name"] == "Oleg Ivanovich Kuznetsov"
     assert "transliterated" not in shown["designation"]["primary_name"]
+
+
+async def test_a_csv_holding_nul_or_sent_as_another_type_is_a_4xx_and_nothing_is_stored(desk, world) -> None:
+    pid = await desk.package()
+    await desk.add(pid, "D-002")
+    _, exported = await desk.call("ee.drafter", "GET", f"{SANCTIONS}/{pid}/export?format=csv")
+    target = await desk.package()
+    count = await version_count(world, target)
+    headers = desk.tokens["ee.drafter"]
+    poisoned = exported.replace("Smirnov", "Smir\x00nov").encode("utf-8")
+    response = await world.client.post(
+        f"{SANCTIONS}/{target}/import", data=poisoned, headers=headers | {"Content-Type": "text/csv"}
+    )
+    assert response.status == 422, await response.text()
+    assert (await response.json())["code"] == "nul_character"
+    response = await world.client.post(
+        f"{SANCTIONS}/{target}/import", data=exported.encode(), headers=headers | {"Content-Type": "text/plain"}
+    )
+    assert response.status == 415, await response.text()
+    assert await version_count(world, target) == count
