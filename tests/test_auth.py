@@ -167,3 +167,117 @@ async def test_revocation_elsewhere_takes_effect_within_the_cache_lifetime(world
 async def test_revoking_an_impossible_token_id_answers_404(world, token_id) -> None:
     headers = await world.token("ee.drafter")
     await assert_problem(await world.client.delete(f"/api/v1/tokens/{token_id}", headers=headers), 404, "not_found")
+
+
+# --- the sign-in limit under parallel attack (issue 11, item 1) ------------------------------------
+
+
+async def _burst(clients, username: str, passwords: list[str]) -> list[int]:
+    """Post ``passwords`` for ``username`` all at once, spread over ``clients`` (server instances)."""
+    import asyncio
+
+    forms = []
+    for index in range(len(passwords)):
+        client = clients[index % len(clients)]
+        page = await client.get("/login")
+        forms.append((client, CSRF_FIELD.search(await page.text()).group(1)))
+
+    async def attempt(index: int, password: str) -> int:
+        client, csrf = forms[index]
+        response = await client.post(
+            "/login",
+            data={"username": username, "password": password, "csrf_token": csrf},
+            allow_redirects=False,
+        )
+        return response.status
+
+    return list(await asyncio.gather(*(attempt(i, p) for i, p in enumerate(passwords))))
+
+
+async def test_a_parallel_burst_across_two_instances_runs_at_most_the_limit_of_password_checks(
+    world, aiohttp_client, settings, monkeypatch
+) -> None:
+    from entente.app import create_app
+
+    second = await aiohttp_client(create_app(settings, clock=world.clock))
+    checks = 0
+    real_check = auth.check_password
+
+    async def counted(password_hash, password):
+        nonlocal checks
+        checks += 1
+        return await real_check(password_hash, password)
+
+    monkeypatch.setattr(auth, "check_password", counted)
+    limit = settings.auth.login_max_failures
+    statuses = await _burst([world.client, second], "fr.drafter", ["not the password"] * 30)
+    assert checks <= limit, statuses
+    assert statuses.count(401) == checks
+    assert statuses.count(429) == 30 - checks
+    # The right password after the burst, on either instance, is refused without being checked.
+    assert (await login(world.client, "fr.drafter")).status == 429
+    assert (await login(second, "fr.drafter")).status == 429
+    assert checks <= limit
+
+
+async def test_argon2_runs_outside_any_database_transaction(world, monkeypatch) -> None:
+    from sqlalchemy.orm.session import _sessions
+
+    real_check = auth.check_password
+    open_during_check: list[bool] = []
+
+    async def watched(password_hash, password):
+        open_during_check.append(any(s.in_transaction() for s in list(_sessions.values())))
+        return await real_check(password_hash, password)
+
+    monkeypatch.setattr(auth, "check_password", watched)
+    assert (await login(world.client, "ee.drafter", "not the password")).status == 401
+    assert (await login(world.client, "ee.drafter")).status == 303
+    assert open_during_check == [False, False]
+
+
+async def test_a_successful_sign_in_clears_the_count(world, settings) -> None:
+    for _ in range(settings.auth.login_max_failures - 1):
+        assert (await login(world.client, "fr.drafter", "not the password")).status == 401
+    assert (await login(world.client, "fr.drafter")).status == 303
+    world.client.session.cookie_jar.clear()
+    for _ in range(settings.auth.login_max_failures - 1):
+        assert (await login(world.client, "fr.drafter", "not the password")).status == 401
+    assert (await login(world.client, "fr.drafter")).status == 303
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "/\t/evil.example/",
+        "/\n/evil.example/",
+        "/\r\n/evil.example/",
+        "\t//evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "https://evil.example/",
+        " /dashboard",
+        "/\x7f/evil.example/",
+    ],
+)
+async def test_next_after_sign_in_never_leaves_the_site(world, next_url) -> None:
+    page = await world.client.get("/login")
+    csrf = CSRF_FIELD.search(await page.text()).group(1)
+    response = await world.client.post(
+        "/login",
+        data={"username": "ee.drafter", "password": PASSWORD, "csrf_token": csrf, "next": next_url},
+        allow_redirects=False,
+    )
+    assert response.status == 303
+    assert response.headers["Location"] == "/dashboard"
+
+
+async def test_next_after_sign_in_keeps_a_same_site_path(world) -> None:
+    page = await world.client.get("/login")
+    csrf = CSRF_FIELD.search(await page.text()).group(1)
+    response = await world.client.post(
+        "/login",
+        data={"username": "ee.drafter", "password": PASSWORD, "csrf_token": csrf, "next": "/account/tokens?x=1"},
+        allow_redirects=False,
+    )
+    assert response.headers["Location"] == "/account/tokens?x=1"

@@ -587,3 +587,36 @@ async def test_a_communique_started_from_an_incident_uses_the_partys_decided_tie
     assert communique["incident"] == incident.id
     lv_incident = dict(body, incident=incident.id + 1)
     await problem(await world.client.post(BASE, json=lv_incident, headers=ee), 404, "not_found")
+
+
+@pytest.fixture
+def short_busy_timeout(monkeypatch):
+    """A SQLite writer gives up waiting for the lock after 20 ms instead of 10 s: contention made cheap."""
+    from entente import db
+
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 20)
+
+
+async def test_twenty_concurrent_saves_from_one_base_merge_conflict_or_ask_to_retry_never_500(
+    short_busy_timeout, world
+) -> None:
+    import asyncio
+
+    v, ee, fr = await two_party(world, sections=[section(f"S{i}", "text") for i in range(20)])
+    cid = v["communique"]
+    sections = editable(v)
+    before = await version_count(world, cid)
+
+    async def save_one(index: int):
+        target = index % 12  # some saves touch the same section: those conflict
+        changed = [dict(s, body=f"edit {index}") if n == target else s for n, s in enumerate(sections)]
+        headers = (ee if index % 2 else fr) | if_match(v["digest"])
+        response = await world.client.post(f"{BASE}/{cid}/versions", json={"sections": changed}, headers=headers)
+        return response.status, response.headers.get("Retry-After"), await response.text()
+
+    results = await asyncio.gather(*(save_one(i) for i in range(20)))
+    assert all(status in (201, 409, 503) for status, _, _ in results), [(s, t[:300]) for s, _, t in results]
+    assert all(retry and int(retry) >= 1 for status, retry, _ in results if status == 503)
+    saved = sum(1 for status, _, _ in results if status == 201)
+    assert saved >= 1
+    assert await version_count(world, cid) == before + saved

@@ -172,3 +172,153 @@ async def test_a_path_id_that_cannot_be_one_is_a_4xx_on_every_route(world, odd) 
             assert response.status < 500, (route.method, path, await response.text())
             seen += 1
     assert seen > 40
+
+
+# --- hostile input with real ids (issue 11, items 4 and 8) -----------------------------------------
+
+HOSTILE_SEGMENTS = ["2147483648", "9223372036854775808", "999999999999", "%00", "a%00b", "-1", "0"]
+
+
+@pytest.mark.parametrize("odd", HOSTILE_SEGMENTS)
+async def test_every_path_segment_out_of_range_or_with_nul_is_a_4xx_even_next_to_real_ids(world, odd) -> None:
+    """Each path parameter in turn is made hostile while the others name real objects: never a 500."""
+    from tests.hostile import seed_everything
+
+    seeded = await seed_everything(world)
+    seen = 0
+    for resource in world.client.app.router.resources():
+        template = resource.get_info().get("formatter")
+        if not template or "{" not in template:
+            continue
+        for name in re.findall(r"\{([^}:]+)(?::[^}]*)?\}", template):
+            path = seeded.path(template, **{name: odd})
+            for route in resource:
+                if route.method == "HEAD":
+                    continue
+                response = await world.client.request(route.method, path, json={}, headers=seeded.headers)
+                assert response.status < 500, (route.method, path, await response.text())
+                if route.method == "GET" and template.startswith("/api/") and name != "section":
+                    assert response.status == 404, (route.method, path, await response.text())
+                seen += 1
+    assert seen > 60
+
+
+NUL_BODIES = [
+    (
+        "/api/v1/communiques",
+        {"kind": "joint_statement", "title": "A\x00B", "participants": [], "sections": []},
+        "/title",
+    ),
+    ("/api/v1/incidents", {"title": "Grid", "description": "x\x00y"}, "/description"),
+    ("/api/v1/tokens", {"name": "ci\x00"}, "/name"),
+    (
+        "/api/v1/users",
+        {"username": "ee.new", "display_name": "New\x00", "party": "EE", "roles": ["drafter"]},
+        "/display_name",
+    ),
+    ("/api/v1/incidents", {"title": "Grid", "metrics": {"a\x00": 1}}, "/metrics/a\\u0000"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "pointer"), NUL_BODIES)
+async def test_nul_in_json_text_is_a_422_naming_the_field_and_changes_nothing(world, path, body, pointer) -> None:
+    from tests.hostile import database_state
+
+    user = "eu.secretariat" if path.endswith("/users") else "ee.drafter"
+    headers = await world.token(user)
+    before = await database_state(world)
+    response = await world.client.post(path, json=body, headers=headers)
+    problem = await assert_problem(response, 422, "nul_character")
+    assert problem["field"] == pointer
+    assert await database_state(world) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/login", {"username": "ee.drafter\x00", "password": "x"}),
+        ("/account/tokens", {"name": "ci\x00"}),
+        ("/incidents", {"title": "Grid\x00", "description": ""}),
+    ],
+)
+async def test_nul_in_a_form_field_is_a_422_and_changes_nothing(world, path, form) -> None:
+    from tests.conftest import sign_in
+    from tests.hostile import database_state
+
+    if path == "/login":
+        page = await world.client.get("/login")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
+    else:
+        csrf = await sign_in(world.client, "ee.drafter")
+    before = await database_state(world)
+    response = await world.client.post(path, data=form | {"csrf_token": csrf}, allow_redirects=False)
+    assert response.status == 422, await response.text()
+    assert "NUL" in await response.text()
+    assert await database_state(world) == before
+
+
+async def test_the_openapi_document_lists_415_on_writes_csv_on_exports_and_405_allow_matches_it(world) -> None:
+    doc = await (await world.client.get("/api/v1/openapi.json")).json()
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if "requestBody" in operation or method in ("post", "put", "patch"):
+                assert "415" in operation["responses"], (method, path)
+    export = doc["paths"]["/api/v1/sanctions/packages/{package}/export"]["get"]["responses"]["200"]["content"]
+    assert {"text/csv", "application/xml"} <= set(export)
+    headers = await world.token("ee.drafter")
+    for path, item in doc["paths"].items():
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        response = await world.client.request("TRACE", concrete, headers=headers)
+        if response.status != 405:
+            continue
+        allowed = set(response.headers["Allow"].split(","))
+        assert allowed - {"HEAD"} == {m.upper() for m in item}, (path, allowed)
+    presigned = "/api/v1/communiques/1/versions/1/signoffs/presigned"
+    response = await world.client.delete(presigned, headers=headers)
+    assert response.status == 405 and response.headers["Allow"] == "POST"
+
+
+def _hostile_bodies(limit: int) -> dict[str, bytes]:
+    deep = "[" * 200 + "]" * 200
+    return {
+        "nul": json.dumps({"title": "a\x00b", "name": "a\x00b", "body": "a\x00b"}).encode(),
+        "lone-surrogate": b'{"title": "\\ud800", "name": "\\udfff", "body": "\\ud83d"}',
+        "megabyte": json.dumps({"title": "x" * (1 << 20), "name": "x" * (1 << 20)}).encode(),
+        "deep-array": ('{"title": ' + deep + ', "sections": ' + deep + "}").encode(),
+        "wrong-types": b'{"title": 5, "name": [], "sections": "no", "participants": {}, "days": "1", "version": true}',
+        "not-an-object": b'[1, "two", null]',
+        "null": b"null",
+        "big-int": b'{"version": 99999999999999999999, "days": 2147483648, "tier": 9007199254740991}',
+    }
+
+
+HOSTILE_KINDS = ["nul", "lone-surrogate", "megabyte", "deep-array", "wrong-types", "not-an-object", "null", "big-int"]
+
+
+async def test_every_write_endpoint_refuses_hostile_bodies_with_a_problem_and_writes_nothing(world, settings) -> None:
+    """Every write of the OpenAPI document that reads a body, with real ids, gets each hostile body: a 4xx
+    problem body, never a 500, and nothing written (row counts and the head of the audit chain unchanged)."""
+    from tests.hostile import database_state, seed_everything
+
+    seeded = await seed_everything(world)
+    bodies = _hostile_bodies(settings.limits.max_string_length)
+    doc = await (await world.client.get("/api/v1/openapi.json")).json()
+    before = await database_state(world)
+    seen = 0
+    for template, item in doc["paths"].items():
+        for method in item:
+            if "requestBody" not in item[method]:  # bodyless writes: their input is the path, walked above
+                continue
+            path = seeded.path(template)
+            headers = seeded.headers | {"Content-Type": "application/json", "If-Match": '"1"'}
+            for kind in HOSTILE_KINDS:
+                response = await world.client.request(
+                    method.upper(), path, data=io.BytesIO(bodies[kind]), headers=headers
+                )
+                where = (kind, method, path, response.status)
+                assert 400 <= response.status < 500, (*where, (await response.text())[:300])
+                assert response.content_type == "application/problem+json", where
+                assert PROBLEM_KEYS <= set(await response.json(content_type=None)), where
+                seen += 1
+    assert seen > 30 * len(HOSTILE_KINDS)
+    assert await database_state(world) == before

@@ -237,13 +237,13 @@ def test_ofac_export_carries_every_field_of_its_convention(released: list[Design
     for uid, (d, entry) in enumerate(zip(released, entries, strict=True), start=1):
         assert entry["uid"] == str(uid)
         assert entry["type"] == ("Individual" if d.is_person else "Entity")
-        latin = d.primary_name.latin
+        latin = d.primary_name.given_latin or d.primary_name.original  # as signed, never machine-made
         if d.is_person and latin.last_name:
             assert entry["last"] == latin.last_name
             assert entry["first"] == (" ".join(x for x in (latin.first_name, latin.middle_name) if x) or None)
         else:
             assert (entry["first"], entry["last"]) == (None, latin.whole_name)
-        assert entry["remarks"] == d.reasons and entry["programs"] == ["CYBER2"]
+        assert entry["remarks"].split("\nDOB as written: ")[0] == d.reasons and entry["programs"] == ["CYBER2"]
         assert entry["title"] == ("; ".join(d.titles) or None)
         ids = [(ID_TYPES[x.type], x.number, x.country) for x in (*d.documents, *d.registrations)]
         assert [(t, n, country_code(c) if c else None) for t, n, c in entry["ids"] if t != "Gender"] == ids
@@ -264,7 +264,7 @@ def test_ofac_export_carries_every_field_of_its_convention(released: list[Design
         assert [a[:4] for a in entry["addresses"]] == [(a.street, a.city, a.region, a.postal_code) for a in d.addresses]
         assert len(entry["places"]) == len(d.places_of_birth)
     fka = [a for a in entries[4]["akas"] if a[0] == "f.k.a."]
-    assert [a[3] for a in fka] == ["ООО «Кибер Щит»", "OOO «Kiber Shchit»"]
+    assert [a[3] for a in fka] == ["ООО «Кибер Щит»"]  # the transliteration nobody entered is not added
 
 
 def test_ofac_dates_use_the_lists_own_spellings(released: list[Designation]) -> None:
@@ -272,7 +272,7 @@ def test_ofac_dates_use_the_lists_own_spellings(released: list[Designation]) -> 
     births = {e["last"]: e["births"] for e in entries}
     assert births["Petrov"] == ["04 Oct 1983"]
     assert births["Pak Song Chol"] == ["1970 to 1975"]
-    assert births["Oleg Ivanovich Kuznetsov"] == ["circa 1970"]
+    assert births["Олег Иванович Кузнецов"] == ["circa 1970"]  # no Latin form was entered: the name as signed
     assert births["Wang"] == ["Oct 1983"]
 
 
@@ -313,3 +313,72 @@ def test_the_done_when_package_exports_in_three_conventions_and_imports_back(rel
     assert len(read_ofac(export_ofac_xml(released, generated_at=NOW))[1]) == 10
     assert import_csv(export_csv(released, include_evidence=True)) == released
     assert import_csv(export_csv(released)) == select(released)
+
+
+# --- honest exports (issue 11, items 2 and 3) ---------------------------------------------------
+
+
+def _signed_names(d: Designation) -> set[str]:
+    """Every written form of every name exactly as entered (and so signed)."""
+    return {form.whole_name for _, name, _ in d.named_forms() for form in name.forms()}
+
+
+def _korean_without_transliteration() -> Designation:
+    item = json.loads(json.dumps(PACKAGE["designations"][0]))
+    item["id"] = "D-100"
+    item["primary_name"] = {"original": {"whole_name": "조선엑스포", "language": "ko"}}
+    item["other_names"], item["aliases"] = [], []
+    item["subject_type"] = "entity"
+    for key in ("gender", "titles", "functions", "dates_of_birth", "places_of_birth", "nationalities", "documents"):
+        item.pop(key, None)
+    return Designation.from_annex_content(item)
+
+
+def test_exports_never_add_a_name_nobody_entered(released: list[Designation]) -> None:
+    designations = [*released, _korean_without_transliteration()]
+    eu = ET.fromstring(export_eu_xml(designations, generated_at=NOW))
+    for entity, d in zip(eu.findall("e:sanctionEntity", EU), designations, strict=True):
+        exported = {n.get("wholeName") for n in entity.findall("e:nameAlias", EU)}
+        assert exported == _signed_names(d), d.id
+    assert b"Joseon" not in export_eu_xml(designations, generated_at=NOW)
+    ofac = ET.fromstring(export_ofac_xml(designations, generated_at=NOW))
+    for entry, d in zip(ofac.findall("o:sdnEntry", OFAC), designations, strict=True):
+        names = [entry.find("o:lastName", OFAC).text]
+        names += [
+            " ".join(x for x in (_t(a, "firstName"), _t(a, "lastName")) if x)
+            for a in entry.findall("o:akaList/o:aka", OFAC)
+        ]
+        signed = _signed_names(d) | {
+            " ".join(x for x in (f.first_name, f.middle_name, f.last_name) if x)
+            for _, name, _ in d.named_forms()
+            for f in name.forms()
+        } | {f.last_name for _, name, _ in d.named_forms() for f in name.forms() if f.last_name}
+        assert set(names) <= signed, (d.id, set(names) - signed)
+    assert b"Joseon" not in export_ofac_xml(designations, generated_at=NOW)
+
+
+def test_a_transliteration_is_offered_to_the_drafter_as_a_suggestion_only() -> None:
+    d = _korean_without_transliteration()
+    suggestions = d.transliteration_suggestions()
+    assert [(s.pointer, s.value.whole_name) for s in suggestions] == [
+        ("/primary_name/transliterated", "Joseonekseupo")
+    ]
+    accepted = Designation.from_annex_content(
+        d.to_annex_content() | {"primary_name": d.to_annex_content()["primary_name"]
+                                | {"transliterated": suggestions[0].value.model_dump(exclude_none=True)}}
+    )
+    assert accepted.transliteration_suggestions() == []
+    eu = export_eu_xml([accepted], generated_at=NOW)
+    assert b'wholeName="Joseonekseupo"' in eu  # accepted into the designation: now it is signed
+
+
+def test_every_export_keeps_the_date_of_birth_as_written(released: list[Designation]) -> None:
+    d002 = next(d for d in released if d.id == "D-002")
+    assert d002.dates_of_birth[0].text == "27.5.1972"
+    _, entries = read_ofac(export_ofac_xml([d002], generated_at=NOW))
+    assert entries[0]["births"] == ["27 May 1972"]
+    assert "27.5.1972" in entries[0]["remarks"]
+    assert entries[0]["remarks"].startswith(d002.reasons)
+    eu = read_eu(export_eu_xml([d002], generated_at=NOW))
+    assert eu[0]["dates"] == [("1972-05-27", "27.5.1972")]
+    assert "27.5.1972" in export_csv([d002]).decode("utf-8")

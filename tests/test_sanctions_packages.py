@@ -632,3 +632,32 @@ async def test_a_package_with_one_declined_designation_is_signed_off_by_all_thre
     assert status["ready_for_release"] is True
     _, grid = await desk.call("eu.secretariat", "GET", f"{SANCTIONS}/{pid}/coordination", status=200)
     assert {r["designation"]: r["states"]["FR"] for r in grid["rows"]}["D-002"] == "declined"
+
+
+async def test_the_api_offers_a_transliteration_as_a_suggestion_the_drafter_may_accept(desk, world) -> None:
+    pid = await desk.package()
+    package = await desk.add(pid, "D-009")
+    shown = next(d for d in package["designations"] if d["designation"]["id"] == "D-009")
+    assert [s["pointer"] for s in shown["suggestions"]] == ["/primary_name/transliterated"]
+    assert shown["suggestions"][0]["value"]["whole_name"] == "Oleg Ivanovich Kuznetsov"
+    assert "transliterated" not in shown["designation"]["primary_name"]
+
+
+async def test_a_csv_holding_nul_or_sent_as_another_type_is_a_4xx_and_nothing_is_stored(desk, world) -> None:
+    pid = await desk.package()
+    await desk.add(pid, "D-002")
+    _, exported = await desk.call("ee.drafter", "GET", f"{SANCTIONS}/{pid}/export?format=csv")
+    target = await desk.package()
+    count = await version_count(world, target)
+    headers = desk.tokens["ee.drafter"]
+    poisoned = exported.replace("Smirnov", "Smir\x00nov").encode("utf-8")
+    response = await world.client.post(
+        f"{SANCTIONS}/{target}/import", data=poisoned, headers=headers | {"Content-Type": "text/csv"}
+    )
+    assert response.status == 422, await response.text()
+    assert (await response.json())["code"] == "nul_character"
+    response = await world.client.post(
+        f"{SANCTIONS}/{target}/import", data=exported.encode(), headers=headers | {"Content-Type": "text/plain"}
+    )
+    assert response.status == 415, await response.text()
+    assert await version_count(world, target) == count

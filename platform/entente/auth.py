@@ -2,8 +2,9 @@
 
 Passwords are hashed with argon2id (off the event loop: hashing is deliberately slow). API tokens
 and session cookies are 256-bit random strings; only their SHA-256 is stored, so a database leak
-yields nothing usable. Failed logins are counted per account and client in the database, so every
-server instance sees the same count, and answered with ``RateLimitedError`` past the limit.
+yields nothing usable. Sign-in attempts are counted per account and client in the database by one
+atomic statement before the password is checked, so every server instance sees the same count and a
+parallel burst runs at most the limit of argon2 checks per window; past it, ``RateLimitedError``.
 Authorisation is decided here, by party and role, never in handlers.
 """
 
@@ -21,6 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
@@ -32,7 +35,7 @@ from entente.errors import (
     PermissionDeniedError,
     RateLimitedError,
 )
-from entente.models import ApiToken, BrowserSession, LoginFailure, Party, PartyStatus, Role, User
+from entente.models import ApiToken, BrowserSession, LoginAttempt, Party, PartyStatus, Role, User
 
 TOKEN_PREFIX = "ent_"  # noqa: S105 (a public prefix, not a secret)
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -219,30 +222,42 @@ async def _usable_user(session: AsyncSession, user: User | None) -> bool:
     return party is not None and party.status == PartyStatus.ACTIVE
 
 
-async def check_login_allowed(
-    session: AsyncSession, *, subject: str, now: datetime, max_failures: int, window_seconds: int
-) -> None:
-    """Raise ``RateLimitedError`` when ``subject`` failed ``max_failures`` times within the window."""
-    since = now - timedelta(seconds=window_seconds)
-    rows = (
-        (
-            await session.execute(
-                select(LoginFailure.at)
-                .where(LoginFailure.subject == subject, LoginFailure.at > since)
-                .order_by(LoginFailure.at.desc())
-                .limit(max_failures)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    if len(rows) >= max_failures:
-        retry_after = (rows[-1] + timedelta(seconds=window_seconds) - now).total_seconds()
+async def count_attempt(
+    session: AsyncSession, *, subject: str, now: datetime, max_attempts: int, window_seconds: int
+) -> int:
+    """Count one attempt at a guessable secret for ``subject``; ``RateLimitedError`` past ``max_attempts``.
+
+    One statement increments the subject's counter (restarting it when its window has passed) and
+    returns the new count, so parallel attempts on any number of instances sharing the database each
+    get a distinct number: a burst of N attempts checks the secret at most ``max_attempts`` times
+    per window. Call it *before* checking the secret, and commit at once (it must not wait for
+    argon2). Returns the count.
+    """
+    table = LoginAttempt.__table__
+    dialect = (await session.connection()).dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table).values(subject=subject, window_start=now, attempts=1)
+    expired = table.c.window_start <= now - timedelta(seconds=window_seconds)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.subject],
+        set_={
+            "attempts": sa.case((expired, 1), else_=table.c.attempts + 1),
+            "window_start": sa.case((expired, statement.excluded.window_start), else_=table.c.window_start),
+        },
+    ).returning(table.c.attempts, table.c.window_start)
+    attempts, window_start = (await session.execute(statement)).one()
+    if attempts > max_attempts:
+        retry_after = (window_start + timedelta(seconds=window_seconds) - now).total_seconds()
         raise RateLimitedError("too many failed sign-ins; wait before trying again", retry_after=int(retry_after) + 1)
+    return attempts
+
+
+async def clear_attempts(session: AsyncSession, subject: str) -> None:
+    await session.execute(sa.delete(LoginAttempt).where(LoginAttempt.subject == subject))
 
 
 def login_subject(username: str, client: str) -> str:
-    return f"{username.strip().lower()}|{client}"
+    return f"{username.strip().lower()}|{client}"[:200]
 
 
 async def login(
@@ -258,17 +273,44 @@ async def login(
 ) -> tuple[str, BrowserSession, User]:
     """Check credentials and open a browser session; returns the cookie value (shown once), the row, the user.
 
-    A failure is recorded and audited in ``session`` before ``AuthenticationError`` is raised: the
-    caller must commit on that error too, or the failure count would roll back with it.
+    ``session`` must not be in a transaction: this runs two short ones of its own. The first counts
+    the attempt (``RateLimitedError`` past ``max_failures`` in the window) and commits before argon2
+    runs; the second records the outcome (a failure is audited and committed before
+    ``AuthenticationError`` is raised; a success clears the count and opens the session).
     """
+    if session.in_transaction():
+        raise RuntimeError("auth.login runs its own transactions: pass a session outside one")
     subject = login_subject(username, client)
-    await check_login_allowed(
-        session, subject=subject, now=now, max_failures=max_failures, window_seconds=window_seconds
-    )
-    user = await find_user(session, username.strip().lower())
+    name = username.strip().lower()
+    async with session.begin():
+        await count_attempt(
+            session, subject=subject, now=now, max_attempts=max_failures, window_seconds=window_seconds
+        )
+        user = await find_user(session, name)
+        usable = await _usable_user(session, user)
     password_ok = await check_password(user.password_hash if user else None, password)
-    if not password_ok or not await _usable_user(session, user):
-        session.add(LoginFailure(subject=subject, at=now))
+    async with session.begin():
+        if password_ok and usable and user is not None:
+            await clear_attempts(session, subject)
+            token = secrets.token_urlsafe(32)
+            row = BrowserSession(
+                id_hash=_sha256(token),
+                user_id=user.id or 0,
+                csrf_token=secrets.token_urlsafe(32),
+                created_at=now,
+                expires_at=now + timedelta(minutes=session_minutes),
+            )
+            session.add(row)
+            await audit.record(
+                session,
+                at=now,
+                actor=user.username,
+                party=user.party_code,
+                event="auth:login:ok",
+                object=f"user:{user.username}",
+                details={"client": client},
+            )
+            return token, row, user
         await audit.record(
             session,
             at=now,
@@ -278,28 +320,7 @@ async def login(
             object=f"user:{username[:64]}",
             details={"client": client},
         )
-        raise AuthenticationError("wrong username or password", code="login_failed")
-    assert user is not None
-    await session.execute(sa.delete(LoginFailure).where(LoginFailure.subject == subject))
-    token = secrets.token_urlsafe(32)
-    row = BrowserSession(
-        id_hash=_sha256(token),
-        user_id=user.id or 0,
-        csrf_token=secrets.token_urlsafe(32),
-        created_at=now,
-        expires_at=now + timedelta(minutes=session_minutes),
-    )
-    session.add(row)
-    await audit.record(
-        session,
-        at=now,
-        actor=user.username,
-        party=user.party_code,
-        event="auth:login:ok",
-        object=f"user:{user.username}",
-        details={"client": client},
-    )
-    return token, row, user
+    raise AuthenticationError("wrong username or password", code="login_failed")
 
 
 def credential_hash(secret: str) -> str:

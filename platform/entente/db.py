@@ -20,7 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from entente.errors import ConfigError, UnavailableError
+from entente.errors import ConfigError, ConflictError, EntenteError, UnavailableError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -84,6 +84,36 @@ async def ping(engine: AsyncEngine) -> bool:
         return True
     except (TimeoutError, OSError, sa.exc.SQLAlchemyError):
         return False
+
+
+#: SQLSTATEs of a transaction that lost a race and may simply be tried again (PostgreSQL).
+_RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03", "57014"}  # serialization, deadlock, lock not available, timeout
+_BUSY_MESSAGES = ("database is locked", "database table is locked", "database is busy")
+
+
+def domain_error(exc: BaseException) -> EntenteError | None:
+    """The domain error a database failure stands for, or None for a bug (which stays a 500).
+
+    Contention is not a bug: SQLite's writer lock outlasting the busy timeout, a PostgreSQL
+    deadlock or serialization failure, an exhausted connection pool or an unreachable server answer
+    ``UnavailableError`` (503 with ``Retry-After``), and a unique key taken by a concurrent writer
+    ``ConflictError`` (409). The one error middleware asks this function; nothing else catches
+    driver exceptions.
+    """
+    if isinstance(exc, sa.exc.TimeoutError):  # the pool had no connection free in time
+        return UnavailableError("the database is busy; try again", code="database_busy", retry_after=1)
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return None
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    message = str(orig).lower()
+    if sqlstate in _RETRYABLE_SQLSTATES or any(m in message for m in _BUSY_MESSAGES):
+        return UnavailableError("the database is busy; try again", code="database_busy", retry_after=1)
+    if isinstance(exc, sa.exc.IntegrityError) and (sqlstate == "23505" or "unique constraint" in message):
+        return ConflictError("a concurrent change got there first; reload and try again", code="concurrent_change")
+    if exc.connection_invalidated or isinstance(exc, sa.exc.InterfaceError):
+        return UnavailableError("the database cannot be reached; try again", retry_after=5)
+    return None
 
 
 def _alembic_config() -> Config:

@@ -137,7 +137,11 @@ class SignatureError(InvalidInputError):
 
 
 class UnavailableError(EntenteError):
-    """A dependency (the database) cannot be reached (503)."""
+    """A dependency (the database) cannot be reached or is too busy now (503); ``retry_after`` seconds."""
 
     code = "unavailable"
     title = "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int = 1, **kwargs: Any) -> None:
+        super().__init__(detail, **kwargs)
+        self.retry_after = max(1, int(retry_after))

@@ -78,12 +78,18 @@ class BrowserSession(SQLModel, table=True):
     expires_at: datetime = instant_column()
 
 
-class LoginFailure(SQLModel, table=True):
-    __tablename__ = "login_failure"
+class LoginAttempt(SQLModel, table=True):
+    """Attempts at a guessable secret (a password) per account and client in the current window.
 
-    id: int | None = Field(default=None, primary_key=True)
-    subject: str = Field(max_length=200, index=True)
-    at: datetime = instant_column(index=True)
+    One row per subject, counted up by one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``
+    *before* the secret is checked, so parallel attempts on any number of instances see each other.
+    """
+
+    __tablename__ = "login_attempt"
+
+    subject: str = Field(primary_key=True, max_length=200)
+    window_start: datetime = instant_column()
+    attempts: int = Field(default=0)
 
 
 class AuditEntry(SQLModel, table=True):

@@ -17,6 +17,7 @@ __all__ = [
     "CoordinationPublic",
     "CoordinationRowPublic",
     "DesignationPublic",
+    "TransliterationSuggestionPublic",
     "DesignationWrite",
     "PackageCreate",
     "PackagePublic",
@@ -78,11 +79,20 @@ class StandingPublic(SQLModel):
     in_force: bool
 
 
+class TransliterationSuggestionPublic(SQLModel):
+    """A machine transliteration offered to the drafter: put ``value`` at ``pointer`` (in ``designation``)
+    and save to accept it; until then no export carries it."""
+
+    pointer: str
+    value: dict[str, JsonValue]
+
+
 class DesignationPublic(SQLModel):
     item: str
     marking: MarkingPublic
     designation: dict[str, JsonValue]
     standing: StandingPublic | None = None
+    suggestions: list[TransliterationSuggestionPublic] = []
 
 
 class PackagePublic(SQLModel):

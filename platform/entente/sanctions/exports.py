@@ -4,7 +4,8 @@ Three conventions share one selection rule (:func:`select`): the designations th
 see (a ``keep`` callable, or a list the caller already filtered through :mod:`entente.disclosure`),
 without confidential evidence unless ``include_evidence`` is set, and then only the evidence items
 whose markings the ``viewer`` may see. Exports are deterministic: the same designations and
-``generated_at`` give the same bytes, UTF-8, with original-script names as written.
+``generated_at`` give the same bytes, UTF-8, with every name exactly as entered and signed (original
+script, and the Latin transliteration only when the designation gives one).
 
 - :func:`entente.sanctions.eu_fsf.export_eu_xml`: the EU Financial Sanctions Files structure
 - :func:`entente.sanctions.ofac_sdn.export_ofac_xml`: the OFAC SDN list structure
@@ -64,8 +65,9 @@ def sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str
 
 
 def written_forms(name: Name) -> list[NameForm]:
-    """How a name is written: the original, then its Latin form (given or transliterated) when it differs."""
-    forms = [name.original]
-    if name.latin.whole_name != name.original.whole_name:
-        forms.append(name.latin)
-    return forms
+    """How a name is written, exactly as entered and signed: the original, then the transliteration given.
+
+    A sanctions file is a legal text: no export adds a machine transliteration nobody signed (the
+    drafter is offered one as a suggestion, :meth:`Designation.transliteration_suggestions`).
+    """
+    return list(name.forms())

@@ -188,6 +188,12 @@ def _decode(data: bytes) -> str:
             code="encoding_invalid",
             extra={"errors": [{"row": row, "column": None, "reason": reason}], "offset": exc.start},
         ) from None
+    if (offset := text.find("\x00")) >= 0:  # no text of a designation holds NUL (nor can PostgreSQL store it)
+        row = text.count("\n", 0, offset) + 1
+        reason = f"NUL (U+0000) at line {row}"
+        raise InvalidInputError(
+            reason, field="", code="nul_character", extra={"errors": [{"row": row, "column": None, "reason": reason}]}
+        )
     return text[1:] if text.startswith(_BOM) else text
 
 

@@ -34,6 +34,7 @@ from .parts import (
     ItemId,
     Line,
     Name,
+    NameForm,
     PartyCode,
     PartyPosition,
     Place,
@@ -46,7 +47,16 @@ from .parts import (
     Utc,
 )
 
-__all__ = ["ANNEX_KIND", "MAX_ITEMS", "STANDING", "STATE", "Designation", "NamedForm", "invalid_input"]
+__all__ = [
+    "ANNEX_KIND",
+    "MAX_ITEMS",
+    "STANDING",
+    "STATE",
+    "Designation",
+    "NamedForm",
+    "TransliterationSuggestion",
+    "invalid_input",
+]
 
 #: The annex item ``kind`` a designation is stored under in a communiqué version.
 ANNEX_KIND = "designation"
@@ -63,6 +73,13 @@ Items = Field(default=(), max_length=MAX_ITEMS)
 
 #: ``(pointer, form, alias type or None)``: one way a designation is named, for matching and exports.
 NamedForm = tuple[str, Name, AliasType | None]
+
+
+class TransliterationSuggestion(SanctionsModel):
+    """A machine transliteration offered to the drafter: ``value`` would go at ``pointer`` if accepted."""
+
+    pointer: str
+    value: NameForm
 
 
 class Designation(SanctionsModel):
@@ -128,6 +145,19 @@ class Designation(SanctionsModel):
             yield f"/other_names/{index}", name, None
         for index, alias in enumerate(self.aliases):
             yield f"/aliases/{index}/name", alias.name, alias.type
+
+    def transliteration_suggestions(self) -> list[TransliterationSuggestion]:
+        """Machine transliterations the drafter may accept, one per name written only in a non-Latin script.
+
+        Each names where to put it (``pointer``): accepted, it is part of the designation and signed
+        with it. Exports never add one by themselves.
+        """
+        out = []
+        for pointer, name, _ in self.named_forms():
+            suggestion = name.suggested_transliteration()
+            if suggestion is not None:
+                out.append(TransliterationSuggestion(pointer=f"{pointer}/transliterated", value=suggestion))
+        return out
 
     @property
     def display_name(self) -> str:

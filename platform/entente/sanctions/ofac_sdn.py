@@ -10,7 +10,10 @@ then any evidence included), ``programList``/``program``, ``idList``/``id`` (``i
 ``firstName``; names in their original script are a.k.a. entries too), ``addressList``/``address``
 (``address1`` street, ``city``, ``stateOrProvince``, ``postalCode``, ``country``),
 ``nationalityList``, ``dateOfBirthList``/``dateOfBirthItem`` (OFAC's spellings: ``04 Oct 1983``,
-``Oct 1983``, ``1972``, ``circa 1970``, ``1970 to 1975``) and ``placeOfBirthList``.
+``Oct 1983``, ``1972``, ``circa 1970``, ``1970 to 1975``; the schema has no place for the date as
+written, so ``remarks`` ends with ``DOB as written: 27.5.1972`` whenever that differs) and
+``placeOfBirthList``. Names are exported exactly as signed: the primary name's Latin form when the
+designation gives one, else its original script; never a machine transliteration.
 """
 
 from __future__ import annotations
@@ -76,7 +79,7 @@ def _entry(root: ET.Element, d: Designation, *, uid: int, ids: count, programme:
     entry = sub(root, "sdnEntry")
     sub(entry, "uid", str(uid))
     person = d.is_person
-    primary = d.primary_name.latin
+    primary = d.primary_name.given_latin or d.primary_name.original  # as signed: never a machine transliteration
     first, last = _split(primary, person)
     if first:
         sub(entry, "firstName", first)
@@ -85,6 +88,8 @@ def _entry(root: ET.Element, d: Designation, *, uid: int, ids: count, programme:
         sub(entry, "title", "; ".join(d.titles))
     sub(entry, "sdnType", "Individual" if person else "Entity")
     remarks = [d.reasons] + [f"Evidence {e.id} ({e.marking.tlp}): {e.text}" for e in d.evidence]
+    # dateOfBirthItem has no place for the text as written: keep it in the remarks when OFAC's spelling differs.
+    remarks += [f"DOB as written: {v.text}" for v in d.dates_of_birth if v.text.strip() != ofac_date(v)]
     sub(entry, "remarks", "\n".join(remarks))
     sub(sub(entry, "programList"), "program", programme)
 

@@ -269,8 +269,22 @@ class Name(SanctionsModel):
         return self
 
     @property
+    def given_latin(self) -> NameForm | None:
+        """The Latin form as entered (and so signed): the original when it is Latin, else the transliteration
+        given, else None. Exports use this, never :attr:`latin`."""
+        return self.original if self.original.is_latin else self.transliterated
+
+    def suggested_transliteration(self) -> NameForm | None:
+        """A machine transliteration to offer the drafter when the name has no Latin form yet; accepted
+        into ``transliterated`` it becomes part of the designation (and is signed), otherwise it is nowhere."""
+        return None if self.given_latin is not None else self.latin
+
+    @property
     def latin(self) -> NameForm:
-        """The Latin form: the one given, or a transliteration (ICAO 9303, Revised Romanization, Pinyin)."""
+        """The Latin form: the one given, or a transliteration (ICAO 9303, Revised Romanization, Pinyin).
+
+        For display and matching only: a machine transliteration is not a name anybody signed, so
+        exports write :meth:`forms` (and :attr:`given_latin`) instead."""
         if self.transliterated is not None or self.original.is_latin:
             return self.transliterated or self.original
         o = self.original

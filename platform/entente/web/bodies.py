@@ -76,29 +76,36 @@ def _reason(error: Any) -> str:
 
 
 def check_string_lengths(value: Any, limit: int, pointer: str = "") -> None:
-    """Refuse any string (key or value) longer than ``limit`` characters, naming where."""
+    """Refuse any string (key or value) longer than ``limit`` characters or holding a NUL, naming where.
+
+    NUL (U+0000) is valid JSON but no database text column (nor PostgreSQL ``jsonb``) holds it, and
+    no text of ours needs it: refused here, once, for every JSON body.
+    """
     if isinstance(value, str):
-        if len(value) > limit:
-            raise InvalidInputError(
-                f"text of {len(value)} characters is over the limit of {limit}",
-                code="string_too_long",
-                field=pointer or "/",
-            )
+        check_text(value, limit, pointer or "/")
     elif isinstance(value, dict):
         for key, item in value.items():
             where = f"{pointer}/{_escape(key)}"
-            if len(key) > limit:
-                raise InvalidInputError(
-                    f"key over the limit of {limit} characters", code="string_too_long", field=where
-                )
+            check_text(key, limit, where, what="key")
             check_string_lengths(item, limit, where)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             check_string_lengths(item, limit, f"{pointer}/{index}")
 
 
+def check_text(value: str, limit: int, pointer: str, *, what: str = "text") -> None:
+    """One string of the input: at most ``limit`` characters and no NUL; ``pointer`` says where."""
+    if len(value) > limit:
+        raise InvalidInputError(
+            f"{what} of {len(value)} characters is over the limit of {limit}", code="string_too_long", field=pointer
+        )
+    if "\x00" in value:
+        raise InvalidInputError(f"{what} may not contain NUL (U+0000)", code="nul_character", field=pointer)
+
+
 def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
+    """An RFC 6901 reference token; a NUL is shown escaped so the pointer itself is storable text."""
+    return key.replace("~", "~0").replace("/", "~1").replace("\x00", "\\u0000")
 
 
 def dump(value: Any) -> Any:

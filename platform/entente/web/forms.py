@@ -23,6 +23,8 @@ async def read_form(request: web.Request, allowed: set[str]) -> dict[str, str]:
             raise InvalidInputError("files are not accepted here", field=name)
         if len(value) > limit:
             raise InvalidInputError(f"over the limit of {limit} characters", code="string_too_long", field=name)
+        if "\x00" in value:
+            raise InvalidInputError("text may not contain NUL (U+0000)", code="nul_character", field=f"/{name}")
         values[name] = value
     return values
 

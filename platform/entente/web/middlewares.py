@@ -14,9 +14,17 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from entente import auth
+from entente import auth, db
 from entente.appkeys import caller_cache_key, caller_key, clock_key, sessionmaker_key, settings_key
-from entente.errors import AuthenticationError, CsrfError, EntenteError, RateLimitedError
+from entente.errors import (
+    AuthenticationError,
+    CsrfError,
+    EntenteError,
+    InvalidInputError,
+    NotFoundError,
+    RateLimitedError,
+    UnavailableError,
+)
 from entente.web import problems
 from entente.web.html import render
 
@@ -50,13 +58,10 @@ def wants_problem_json(request: web.Request) -> bool:
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
+        _refuse_nul_in_url(request)
         return await handler(request)
     except EntenteError as error:
-        status, body = problems.problem_for(error, instance=request.path)
-        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimitedError) else {}
-        if status == 401 and wants_problem_json(request):
-            headers["WWW-Authenticate"] = 'Bearer realm="entente"'
-        return _error_response(request, status, body, headers)
+        return _domain_error_response(request, error)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -65,12 +70,37 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         body = problems.problem(exc.status, code, detail, instance=request.path)
         headers = {k: v for k, v in exc.headers.items() if k in ("Allow", "Retry-After")}
         return _error_response(request, exc.status, body, headers)
-    except Exception:
+    except Exception as exc:
+        translated = db.domain_error(exc)
+        if translated is not None:
+            log.warning("%s %s: %s (%s)", request.method, request.path, translated.code, type(exc).__name__)
+            return _domain_error_response(request, translated)
         log.exception("unhandled error on %s %s", request.method, request.path)
         body = problems.problem(
             500, "internal_error", "an unexpected error occurred; it has been logged", instance=request.path
         )
         return _error_response(request, 500, body, {})
+
+
+def _domain_error_response(request: web.Request, error: EntenteError) -> web.StreamResponse:
+    status, body = problems.problem_for(error, instance=request.path)
+    retry_after = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if isinstance(error, (RateLimitedError, UnavailableError)) else {}
+    if status == 401 and wants_problem_json(request):
+        headers["WWW-Authenticate"] = 'Bearer realm="entente"'
+    return _error_response(request, status, body, headers)
+
+
+def _refuse_nul_in_url(request: web.Request) -> None:
+    """A NUL names nothing (404 in the path) and is no value (422 in the query): PostgreSQL cannot
+    even compare text holding one, so it never gets that far."""
+    if "\x00" in request.path:
+        raise NotFoundError("nothing here")
+    for name, value in request.query.items():
+        if "\x00" in name or "\x00" in value:
+            raise InvalidInputError(
+                "text may not contain NUL (U+0000)", code="nul_character", field=f"?{name.replace(chr(0), '')}"
+            )
 
 
 def _error_response(

@@ -7,6 +7,7 @@ without being described (a test walks the router to hold that true).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,8 +33,12 @@ class Operation:
     response_list: bool = False
     status: int = 200
     authenticated: bool = True
-    content_type: str = "application/json"
+    content_type: str | tuple[str, ...] = "application/json"
     errors: tuple[int, ...] = ()
+
+    @property
+    def content_types(self) -> tuple[str, ...]:
+        return (self.content_type,) if isinstance(self.content_type, str) else self.content_type
 
 
 @dataclass
@@ -53,7 +58,7 @@ class ApiRoutes:
         response_list: bool = False,
         status: int = 200,
         authenticated: bool = True,
-        content_type: str = "application/json",
+        content_type: str | tuple[str, ...] = "application/json",
         errors: tuple[int, ...] = (),
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -90,21 +95,15 @@ def document(operations: list[Operation], *, server_url: str) -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     paths: dict[str, Any] = {}
     for op in operations:
-        item = paths.setdefault(op.path, {})
-        parameters = [
-            {"name": part[1:-1].split(":")[0], "in": "path", "required": True, "schema": {"type": "string"}}
-            for part in op.path.split("/")
-            if part.startswith("{")
-        ]
+        item = paths.setdefault(_templated(op.path), {})
+        parameters = [_path_parameter(part[1:-1]) for part in op.path.split("/") if part.startswith("{")]
         entry: dict[str, Any] = {
             "operationId": op.name,
             "summary": op.summary,
             "tags": [op.tag],
             "responses": {str(op.status): _response(op, schemas)},
         }
-        for status in sorted(
-            set(op.errors) | ({401} if op.authenticated else set()) | ({400, 422} if op.request else set())
-        ):
+        for status in sorted(_problem_statuses(op, bool(parameters))):
             entry["responses"][str(status)] = {"$ref": "#/components/responses/Problem"}
         if parameters:
             entry["parameters"] = parameters
@@ -140,15 +139,51 @@ def document(operations: list[Operation], *, server_url: str) -> dict[str, Any]:
     }
 
 
+def _templated(path: str) -> str:
+    """The OpenAPI path template of an aiohttp path: ``{party:[A-Z]+}`` becomes ``{party}``."""
+    return re.sub(r"\{([^}:]+):[^/]*\}", r"{\1}", path)
+
+
+def _path_parameter(spec: str) -> dict[str, Any]:
+    name, _, pattern = spec.partition(":")
+    schema: dict[str, Any] = {"type": "string"}
+    if pattern:
+        schema["pattern"] = f"^{pattern}$"
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _problem_statuses(op: Operation, has_path_parameters: bool) -> set[int]:
+    """Every problem status the operation can answer: its own ``errors`` and what the pipeline adds.
+
+    The middleware and readers answer the same way for every route: 401/403 for a missing or
+    unfit credential (and a CSRF token on cookie writes), 404 for a path id (or an id in a body) that names nothing,
+    400/413/415/422 for a body, 409 when a write meets a concurrent one, 429 past a limit, and 503
+    (with ``Retry-After``) when the database is busy.
+    """
+    statuses = set(op.errors) | {503}
+    if op.authenticated:
+        statuses |= {401, 403}
+    if has_path_parameters:
+        statuses.add(404)
+    if op.method in WRITE_METHODS:  # a body may name an object that is not there (404)
+        statuses |= {400, 404, 409, 413, 415, 422}
+    if op.request is not None:
+        statuses |= {400, 413, 415, 422}
+    return statuses
+
+
 def _response(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
     if op.response is None:
         if op.status == 204:
             return {"description": "No content"}
-        return {"description": op.summary, "content": {op.content_type: {}}}
+        return {"description": op.summary, "content": {media: {} for media in op.content_types}}
     schema = _schema(op.response, schemas)
     if op.response_list:
         schema = {"type": "array", "items": schema}
-    return {"description": op.summary, "content": {op.content_type: {"schema": schema}}}
+    return {"description": op.summary, "content": {media: {"schema": schema} for media in op.content_types}}
 
 
 def _schema(model: type[pydantic.BaseModel], schemas: dict[str, Any]) -> dict[str, Any]:

