@@ -1,7 +1,7 @@
 """login attempts: one counter per account and client, counted before the password is checked
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 from alembic import op
@@ -11,8 +11,8 @@ import sqlmodel
 import entente.models
 
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
