@@ -195,6 +195,7 @@ async def test_a_party_cosignature_is_checked_and_served_with_the_checkpoint(wor
         ("FR", note.cosign(text.replace("\n3\n", "\n4\n"), names["FR"], fr, now), 422, "cosignature_invalid"),
         ("FR", note.cosign(text, names["FR"], fr, now + 3600), 422, "cosignature_time_invalid"),
         ("FR", "— not a line", 422, "note_invalid"),
+        ("FR", line + note.cosign(text, names["FR"], fr, now), 422, "note_invalid"),  # one line per request
         ("XX", note.cosign(text, names["FR"], fr, now), 404, "unknown_party"),
     ]
     for party, bad, status, code in refusals:

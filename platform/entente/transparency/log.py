@@ -253,9 +253,9 @@ async def add_cosignature(session: AsyncSession, *, party: str, size: int, line:
         raise NotFoundError(f"the log signed no checkpoint of size {size}", code="unknown_checkpoint")
     text, _ = note.split_note(row.note)
     name = note.cosigner_name(note.parse_checkpoint(text).origin, party)
-    parsed = note.split_note("x\n\n" + (line if line.endswith("\n") else line + "\n"))[1]
-    if len(parsed) != 1:
-        raise note.NoteError("send one cosignature line")
+    if "\n" in line.removesuffix("\n"):
+        raise note.NoteError("send one cosignature line", field="/line")
+    parsed = note.split_note("x\n\n" + line.removesuffix("\n") + "\n")[1]
     if parsed[0].name != name:
         raise note.NoteError(f"{party} cosigns this log as {name!r}, not {parsed[0].name!r}", field="/line")
     records = [r for r in await key_records(session, [party]) if r.revoked_at is None or as_utc(r.revoked_at) > now]
