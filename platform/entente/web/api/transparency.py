@@ -8,39 +8,22 @@ the log has grown past its newest checkpoint, reading the checkpoint signs one f
 from __future__ import annotations
 
 import base64
-import hashlib
 
 from aiohttp import web
 
-from entente.appkeys import clock_key, log_tree_key, platform_keys_key, sessionmaker_key, settings_key
+from entente.appkeys import clock_key, log_tree_key, publisher_key, sessionmaker_key
 from entente.errors import MalformedInputError
 from entente.models import LogCosignatureCreate, LogCosignaturePublic, LogProofPublic
 from entente.transparency import log
+from entente.web.api.trust import IMMUTABLE, public_bytes
 from entente.web.bodies import json_response, read_json
 from entente.web.openapi import ApiRoutes
 from entente.web.paths import MAX_ID
 
 API = "/api/v1"
 WELL_KNOWN_LOG = "/.well-known/entente/log"
-IMMUTABLE = "public, max-age=31536000, immutable"
-REVALIDATE = "public, no-cache"
+REVALIDATE = "public, no-cache"  # the checkpoint moves with the log
 routes = ApiRoutes()
-
-
-def _public(
-    request: web.Request, body: bytes, *, content_type: str, cache_control: str, charset: str | None = None
-) -> web.Response:
-    """Public bytes anyone may fetch and cache: a strong ETag over the bytes, 304 when it matches."""
-    etag = '"' + hashlib.sha256(body).hexdigest() + '"'
-    headers = {
-        "ETag": etag,
-        "Cache-Control": cache_control,
-        "Access-Control-Allow-Origin": "*",
-        "Cross-Origin-Resource-Policy": "cross-origin",
-    }
-    if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
-        return web.Response(status=304, headers=headers)
-    return web.Response(body=body, content_type=content_type, charset=charset, headers=headers)
 
 
 def _number(request: web.Request, name: str, text: str | None = None) -> int:
@@ -56,11 +39,7 @@ def _number(request: web.Request, name: str, text: str | None = None) -> int:
 def _proof(request: web.Request, hashes: list[bytes]) -> web.Response:
     body = LogProofPublic(hashes=[base64.b64encode(h).decode("ascii") for h in hashes])
     data = body.model_dump_json().encode("utf-8")
-    return _public(request, data, content_type="application/json", cache_control=IMMUTABLE)
-
-
-def _origin(request: web.Request) -> str:
-    return log.log_origin(request.app[settings_key].server.public_url)
+    return public_bytes(request, data, content_type="application/json", cache_control=IMMUTABLE)
 
 
 @routes.route(
@@ -73,17 +52,18 @@ def _origin(request: web.Request) -> str:
     content_type="text/plain",
 )
 async def checkpoint(request: web.Request) -> web.Response:
-    maker, cache = request.app[sessionmaker_key], request.app[log_tree_key]
+    maker = request.app[sessionmaker_key]
     async with maker() as session:
         latest = await log.find_latest_checkpoint(session)
         size = await log.tree_size(session)
         text = await log.latest_checkpoint(session) if latest is not None and latest.size >= size else None
-    if text is None:
-        keys = await request.app[platform_keys_key].get()
-        async with maker.begin() as session:
-            await log.sign_checkpoint(session, keys, _origin(request), request.app[clock_key](), cache=cache)
+    if text is None:  # the log grew since the last checkpoint (the scheduler signs one at its next tick)
+        await request.app[publisher_key].sign_checkpoint()
+        async with maker() as session:
             text = await log.latest_checkpoint(session)
-    return _public(request, text.encode("utf-8"), content_type="text/plain", charset="utf-8", cache_control=REVALIDATE)
+    return public_bytes(
+        request, text.encode("utf-8"), content_type="text/plain", charset="utf-8", cache_control=REVALIDATE
+    )
 
 
 @routes.route(
@@ -96,9 +76,8 @@ async def checkpoint(request: web.Request) -> web.Response:
     content_type="text/plain",
 )
 async def key(request: web.Request) -> web.Response:
-    keys = await request.app[platform_keys_key].get()
-    body = (str(log.log_verifier(keys, _origin(request))) + "\n").encode("utf-8")
-    return _public(request, body, content_type="text/plain", charset="utf-8", cache_control=REVALIDATE)
+    body = ((await request.app[publisher_key].identity()).key + "\n").encode("utf-8")
+    return public_bytes(request, body, content_type="text/plain", charset="utf-8", cache_control=REVALIDATE)
 
 
 @routes.route(
@@ -114,7 +93,7 @@ async def entry(request: web.Request) -> web.Response:
     index = _number(request, "index", request.match_info["index"])
     async with request.app[sessionmaker_key]() as session:
         row = await log.get_entry(session, index)
-    return _public(request, row.leaf, content_type="application/json", cache_control=IMMUTABLE)
+    return public_bytes(request, row.leaf, content_type="application/json", cache_control=IMMUTABLE)
 
 
 @routes.route(

@@ -55,6 +55,7 @@ def public_bytes(
     *,
     cache_control: str,
     content_type: str = "application/json",
+    charset: str | None = None,
     etag: str | None = None,
 ) -> web.Response:
     """Public bytes anyone may cache: a strong ETag over them (or ``etag``), 304 when it matches."""
@@ -67,7 +68,7 @@ def public_bytes(
     }
     if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
         return web.Response(status=304, headers=headers)
-    return web.Response(body=body, content_type=content_type, headers=headers)
+    return web.Response(body=body, content_type=content_type, charset=charset, headers=headers)
 
 
 # --- keys ----------------------------------------------------------------------------------------
