@@ -2,19 +2,25 @@
 
 ``release_communique(world, communique_id, at)`` negotiates and schedules in one call: ee.comms
 proposes ``at``, the comms officer of every other accepted party accepts it, ee.comms schedules.
-The communiqué's head must have a complete quorum (see ``signed_communique``).
+The communiqué's head must have a complete quorum (see ``signed_communique``). ``scheduled`` and
+``released`` do the whole journey (the latter through ``scheduler.tick``), ``bundle_of`` fetches the
+publication bundle the server publishes.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import datetime, timedelta
 from typing import Any
 
+from entente import scheduler
+from entente.appkeys import publisher_key
 from tests.test_drafting_support import BASE, accept, create, head, section
 from tests.test_signoffs import jws, payload, sign
 
 RESTRICTED_MARKER = "EYES-ONLY-7f3a9c-restricted-marker"
 TITLE = "On the attack on the Baltic grid"
+PUBLIC = "/api/v1/public/communiques"
 
 
 def release_url(communique_id: int, step: str = "") -> str:
@@ -82,3 +88,26 @@ async def signed_communique(
 
 async def head_digest(world, cid: int) -> str:
     return (await head(world.client, await world.token("ee.drafter"), cid))["digest"]
+
+
+async def scheduled(world, keys) -> int:
+    """A signed communiqué scheduled for release in an hour; its id."""
+    cid = await signed_communique(world, keys)
+    await release_communique(world, cid, world.clock() + timedelta(hours=1))
+    return cid
+
+
+async def released(world, keys) -> int:
+    """A communiqué released by the scheduler (the clock moved past its instant, one tick); its id."""
+    cid = await scheduled(world, keys)
+    world.clock.advance(timedelta(hours=1))
+    assert await scheduler.tick(world.client.app[publisher_key]) == [cid]
+    return cid
+
+
+async def bundle_of(world, cid: int) -> dict[str, Any]:
+    """The publication bundle as the server publishes it."""
+    response = await world.client.get(f"{PUBLIC}/{cid}/bundle")
+    assert response.status == 200, await response.text()
+    assert response.headers["ETag"].startswith('"')
+    return json.loads(await response.read())

@@ -23,30 +23,9 @@ from entente.appkeys import publisher_key
 from entente.cli import main as entente_main
 from entente.transparency import note
 from entente.verification import VerifyOptions, verify_bundle
-from tests.releasing import RESTRICTED_MARKER, TITLE, release_communique, signed_communique
+from tests.releasing import PUBLIC, RESTRICTED_MARKER, TITLE, bundle_of, released, scheduled
 
-PUBLIC = "/api/v1/public/communiques"
 LOG = "/.well-known/entente/log"
-
-
-async def scheduled(world, keys) -> int:
-    cid = await signed_communique(world, keys)
-    await release_communique(world, cid, world.clock() + timedelta(hours=1))
-    return cid
-
-
-async def released(world, keys) -> int:
-    cid = await scheduled(world, keys)
-    world.clock.advance(timedelta(hours=1))
-    assert await scheduler.tick(world.client.app[publisher_key]) == [cid]
-    return cid
-
-
-async def bundle_of(world, cid: int) -> dict:
-    response = await world.client.get(f"{PUBLIC}/{cid}/bundle")
-    assert response.status == 200, await response.text()
-    assert response.headers["ETag"].startswith('"')
-    return json.loads(await response.read())
 
 
 async def log_entries(world) -> list[bytes]:

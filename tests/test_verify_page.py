@@ -1,8 +1,6 @@
-"""The public verify page (/verify) in a real browser: the checks run in Chromium, on files the test builds.
-
-Until the bundle endpoint exists, the bundle is assembled here from the real pieces: a released
-communiqué's public record, the roster documents the site serves, and a log part computed here (a
-small RFC 9162 tree and a C2SP signed note made with entente.signing).
+"""The public verify page (/verify) in a real browser: the checks run in Chromium, on exactly what the
+server publishes for a released communiqué: its bundle (GET /api/v1/public/communiques/{id}/bundle) and
+its signed public PDF (/releases/{id}.pdf).
 """
 
 from __future__ import annotations
@@ -10,25 +8,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import secrets
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from entente import canonical, signing
-from entente.appkeys import platform_keys_key
-from tests import test_browser, test_roster, test_signoffs
-from tests.releasing import release_communique, signed_communique
+from entente import canonical
+from entente.transparency import note
+from tests import test_browser, test_roster
+from tests.releasing import bundle_of, released, scheduled
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is installed by `make test`")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs Debian's)")
 
-base_url = test_browser.base_url  # the fixtures: the app on a loopback port, one Ed25519 key per party
-keys = test_signoffs.keys
-ORIGIN = "127.0.0.1:8080/log"
+base_url = test_browser.base_url  # the fixture: the app on a loopback port
 EXPECTED_CHECKS = [
     "File read in this browser",
     "Version bytes are RFC 8785 canonical JSON",
@@ -46,13 +40,6 @@ EXPECTED_CHECKS = [
 ]
 
 
-def _expected_console_noise(message: Any) -> bool:
-    """The page asks this site for its log key; until the log lands on main the answer is a 404,
-    which the browser reports as a failed load. Nothing else is allowed."""
-    url = (message.location or {}).get("url", "")
-    return "status of 404" in message.text and url.endswith("/.well-known/entente/log/key")
-
-
 @pytest.fixture
 async def browser_page():
     async with playwright_api.async_playwright() as playwright:
@@ -60,144 +47,51 @@ async def browser_page():
         page = await (await browser.new_context()).new_page()
         problems: list[str] = []
         requests: list[str] = []
-        page.on(
-            "console",
-            lambda m: problems.append(m.text) if m.type == "error" and not _expected_console_noise(m) else None,
-        )
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda error: problems.append(str(error)))
         page.on("request", lambda request: requests.append(request.url))
         yield page, problems, requests
         await browser.close()
 
 
-# --- the log part: RFC 9162 Merkle tree, C2SP signed note and tlog-cosignature/v1 ----------------------
+# --- a released communiqué and its bundle, as the server publishes them -----------------------------------
 
 
-def _leaf_hash(leaf: bytes) -> bytes:
-    return hashlib.sha256(b"\x00" + leaf).digest()
-
-
-def _split(n: int) -> int:
-    k = 1
-    while k * 2 < n:
-        k *= 2
-    return k
-
-
-def _root(hashes: list[bytes]) -> bytes:
-    if len(hashes) == 1:
-        return hashes[0]
-    k = _split(len(hashes))
-    return hashlib.sha256(b"\x01" + _root(hashes[:k]) + _root(hashes[k:])).digest()
-
-
-def _path(m: int, hashes: list[bytes]) -> list[bytes]:
-    """RFC 9162 section 2.1.3.1: PATH(m, D[n])."""
-    if len(hashes) == 1:
-        return []
-    k = _split(len(hashes))
-    if m < k:
-        return _path(m, hashes[:k]) + [_root(hashes[k:])]
-    return _path(m - k, hashes[k:]) + [_root(hashes[:k])]
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _raw_public(key: signing.PrivateKey) -> bytes:
-    return canonical.b64url_decode(key.jwk["x"])
-
-
-def _signature_line(name: str, key_type: int, key: signing.PrivateKey, message: bytes, prefix: bytes = b"") -> str:
-    key_hash = hashlib.sha256(name.encode() + b"\n" + bytes([key_type]) + _raw_public(key)).digest()[:4]
-    return f"\u2014 {name} {_b64(key_hash + prefix + signing.sign_bytes(key, message))}\n"
-
-
-def log_part(
-    record: dict[str, Any], cosigner: signing.PrivateKey, at: str, log_key: signing.PrivateKey, origin: str = ORIGIN
-) -> dict[str, Any]:
-    """Seven leaves: others, the commitment at 3, others, the publication at 6; a checkpoint at size 7
-    signed by ``log_key`` and cosigned with ``cosigner`` (a party key of the roster)."""
-    salt = canonical.random_salt()
-    opened = hashlib.sha256(canonical.b64url_decode(salt) + record["version_digest"].encode()).hexdigest()
-    commitment = canonical.canonical_bytes({"at": at, "commitment": f"sha256:{opened}", "type": "entente-commitment"})
-    publication = canonical.canonical_bytes(
-        {
-            "at": at,
-            "commitment": {"index": 3, "salt": salt},
-            "communique": record["communique"],
-            "envelopes_digest": canonical.digest_of(record["signoffs"]),
-            "pdf_digest": None,
-            "released_at": record["embargo_at"],
-            "type": "entente-publication",
-            "version_digest": record["version_digest"],
-        }
-    )
-    other = [canonical.canonical_bytes({"n": n, "type": "other"}) for n in range(5)]
-    leaves = other[:3] + [commitment] + other[3:] + [publication]
-    hashes = [_leaf_hash(leaf) for leaf in leaves]
-    body = f"{origin}\n{len(leaves)}\n{_b64(_root(hashes))}\n"
-    time = 1_800_000_000
-    cosigned = f"cosignature/v1\ntime {time}\n".encode() + body.encode()
-    checkpoint = (
-        body
-        + "\n"
-        + _signature_line(origin, 0x01, log_key, body.encode())
-        + _signature_line("ee.example/witness", 0x04, cosigner, cosigned, time.to_bytes(8, "big"))
-    )
-    key_data = b"\x01" + _raw_public(log_key)
-    key_hash = hashlib.sha256(origin.encode() + b"\n" + key_data).digest()[:4]
-    return {
-        "origin": origin,
-        "key": f"{origin}+{key_hash.hex()}+{_b64(key_data)}",
-        "checkpoint": checkpoint,
-        "commitment": {
-            "index": 3,
-            "leaf": _b64(commitment),
-            "salt": salt,
-            "proof": [_b64(h) for h in _path(3, hashes)],
-        },
-        "publication": {"index": 6, "leaf": _b64(publication), "proof": [_b64(h) for h in _path(6, hashes)]},
-    }
-
-
-# --- a released communiqué and its bundle ----------------------------------------------------------------
-
-
-async def adopt_rosters(world, keys) -> list[dict[str, Any]]:
-    """Roster 1 with the parties' keys (signed by EE and FR), then roster 2 adding a fresh EE key
-    (signed by both thresholds); the two documents as this site serves them."""
-    first = await test_roster.propose(world)
-    for code in ("EE", "FR"):
-        assert (await test_roster.submit(world, first, keys[code], f"{code.lower()}.signatory")).status == 200
+async def adopt_roster_2(world, keys) -> None:
+    """Roster 2 through the roster proposals API: a fresh EE key registered, the proposal signed by it and
+    by EE's and FR's keys of roster 1 (the old threshold and the new), so the bundle carries a chain."""
     world.clock.advance(timedelta(minutes=5))
     fresh = await test_roster.register_keys(world, "EE")
-    second = await test_roster.propose(world)
+    proposal = await test_roster.propose(world)
+    assert proposal["version"] == 2
     for key, user in ((fresh["EE"], "ee.signatory"), (keys["EE"], "ee.signatory"), (keys["FR"], "fr.signatory")):
-        response = await test_roster.submit(world, second, key, user)
+        response = await test_roster.submit(world, proposal, key, user)
         assert response.status == 200, await response.text()
     assert (await response.json())["status"] == "adopted"
-    return [await (await world.client.get(f"/.well-known/entente/roster/{n}.json")).json() for n in (1, 2)]
+
+
+async def cosign_checkpoint(world, party: str, key) -> None:
+    """``party`` cosigns the log's newest checkpoint and sends the line to the log, as a party's witness does."""
+    checkpoint = await (await world.client.get("/.well-known/entente/log/checkpoint")).text()
+    body = checkpoint.split("\n\n")[0] + "\n"
+    origin, size = body.split("\n")[:2]
+    line = note.cosign(body, note.cosigner_name(origin, party), key, int(world.clock().timestamp()))
+    response = await world.client.post(
+        "/api/v1/log/cosignatures", json={"party": party, "size": int(size), "line": line}
+    )
+    assert response.status == 201, await response.text()
 
 
 @pytest.fixture
-async def bundle(world, keys) -> dict[str, Any]:
-    rosters = await adopt_rosters(world, keys)
-    cid = await signed_communique(world, keys)
-    at = (world.clock() + timedelta(days=1)).replace(second=0, microsecond=0)
-    await release_communique(world, cid, at)
-    world.clock.advance(timedelta(days=1, minutes=1))
-    response = await world.client.get(f"/api/v1/public/communiques/{cid}")
-    assert response.status == 200
-    record = await response.json()
-    # The checkpoint is signed here with the site's own log key, so that the key the page fetches from
-    # /.well-known/entente/log/key matches (the real bundle endpoint will make this part).
-    served = (await (await world.client.get("/.well-known/entente/log/key")).text()).strip()
-    platform = await world.client.app[platform_keys_key].get()
-    log = log_part(record, keys["EE"], record["embargo_at"], platform.log, served.split("+")[0])
-    assert log["key"] == served
-    return {"type": "entente-bundle", "communique": cid, "record": record, "roster": rosters, "log": log, "pdf": None}
+async def bundle(world, rostered) -> dict[str, Any]:
+    """Roster 1 (seeded, signed by every party), roster 2 adopted, a communiqué released by the scheduler,
+    the checkpoint cosigned by EE; the bundle the server answers."""
+    await adopt_roster_2(world, rostered)
+    cid = await released(world, rostered)
+    await cosign_checkpoint(world, "EE", rostered["EE"])
+    published = await bundle_of(world, cid)
+    assert [document["roster"]["version"] for document in published["roster"]] == [1, 2]
+    return published
 
 
 def as_file(name: str, value: Any) -> dict[str, Any]:
@@ -298,7 +192,7 @@ def _with_a_signature_changed(bundle: dict[str, Any]) -> dict[str, Any]:
 def _with_the_checkpoint_root_changed(bundle: dict[str, Any]) -> dict[str, Any]:
     tampered = json.loads(json.dumps(bundle))
     lines = tampered["log"]["checkpoint"].split("\n")
-    lines[2] = _b64(secrets.token_bytes(32))
+    lines[2] = base64.b64encode(hashlib.sha256(b"another tree").digest()).decode()
     tampered["log"]["checkpoint"] = "\n".join(lines)
     return tampered
 
@@ -368,44 +262,69 @@ async def test_garbage_gets_a_clear_message(browser_page, base_url, world, name,
     assert problems == []
 
 
+# --- a bundle fetched before the scheduler logged the release --------------------------------------------
+
+
+async def test_a_bundle_the_log_does_not_cover_yet_is_indeterminate(browser_page, base_url, world, rostered) -> None:
+    """Between the instant and the scheduler's next tick the bundle is public, but no signed checkpoint
+    covers the release's log entries yet: the page says so and stays indeterminate, without failing."""
+    page, problems, _ = browser_page
+    cid = await scheduled(world, rostered)
+    world.clock.advance(timedelta(hours=1))
+    early = await bundle_of(world, cid)
+    assert early["log"]["publication"] is None
+    verdict, checks = await check_file(page, base_url, as_file("bundle.json", early))
+    assert verdict == "indeterminate", checks
+    assert not [name for name, (status, _) in checks.items() if status == "fail"], checks
+    publication = checks["Publication included in the log (RFC 9162 section 2.1.3.2)"]
+    assert publication[0] == "warn" and "not yet in the log" in publication[1], publication
+    assert checks["Commitment included in the log (RFC 9162 section 2.1.3.2)"][0] == "pass"  # logged at scheduling
+    assert "Indeterminate" in await page.inner_text("#verdict")
+    # What the server answers when its newest checkpoint predates the commitment too, or when it signed none.
+    for uncovered in ({"commitment": None}, {"commitment": None, "checkpoint": None}):
+        log = {**early["log"], **uncovered}
+        verdict, checks = await check_file(page, base_url, as_file("bundle.json", {**early, "log": log}))
+        assert verdict == "indeterminate", (uncovered, checks)
+        assert not [name for name, (status, _) in checks.items() if status == "fail"], checks
+        commitment = checks["Commitment included in the log (RFC 9162 section 2.1.3.2)"]
+        assert commitment[0] == "warn" and "not yet in the log" in commitment[1], commitment
+        assert checks["Commitment opens to the version digest"][0] == "skip"
+    assert checks["Checkpoint signed by the log key (C2SP signed note)"][0] == "warn"
+    assert problems == [], problems
+
+
 # --- the PDF path ------------------------------------------------------------------------------------------
 
 
-async def public_pdf(bundle: dict[str, Any]) -> bytes:
-    """The public PDF as the documents module makes it (WeasyPrint PDF/A-3b with the five attachments,
-    then a PAdES signature, in a worker process as on the server), from the bundle's pieces. The public
-    route /releases/{id}.pdf is not on main yet; when it is, fetch it instead."""
-    from entente.documents.pool import DocumentRenderer
-    from entente.documents.spec import DocumentAttachment
-    from entente.documents.specs import public_spec
-    from entente.platformkeys import PlatformKeys
+def forged_version_attachment(pdf: bytes) -> bytes:
+    """The PDF with an incremental update appended that redefines version.json's embedded file with one
+    title byte changed (what a forger would do: the page reads the last definition of each object)."""
+    import io
 
-    record, log = bundle["record"], bundle["log"]
-    files = {
-        "version.json": canonical.b64url_decode(record["version"]),
-        "disclosures.json": canonical.canonical_bytes(record["disclosures"]),
-        "signoffs.json": canonical.canonical_bytes(record["signoffs"]),
-        "roster.json": canonical.canonical_bytes(bundle["roster"]),
-        "log-proof.json": canonical.canonical_bytes({k: log[k] for k in ("origin", "key", "checkpoint", "commitment")}),
-    }
-    attachments = [DocumentAttachment(name, data, "application/json", name) for name, data in files.items()]
-    key = signing.generate_private_key(signing.Algorithm.ES256)
-    certificate = signing.self_signed_certificate(key, "Entente test", not_before=datetime.now(UTC))
-    renderer = DocumentRenderer(Path(__file__).parent.parent / "templates")
-    try:
-        return await renderer.render(
-            public_spec(record, {}, attachments), PlatformKeys(log=key, pdf=key, pdf_certificate=certificate)
-        )
-    finally:
-        await renderer.close()
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    names = reader.trailer["/Root"]["/Names"]["/EmbeddedFiles"]["/Names"]
+    specs = {str(names[i]): names[i + 1].get_object() for i in range(0, len(names), 2)}
+    reference = specs["version.json"]["/EF"].raw_get("/F")
+    data = bytearray(reader.get_object(reference).get_data())
+    data[data.index(b"Baltic")] = ord("b")
+    stream = b"%d 0 obj\n<< /Type /EmbeddedFile /Length %d >>\nstream\n" % (reference.idnum, len(data))
+    return pdf + b"\n" + stream + bytes(data) + b"\nendstream\nendobj\n"
 
 
 @pytest.mark.pdf
-async def test_a_signed_public_pdf_passes_the_attachment_checks_in_the_browser(
-    browser_page, base_url, bundle, tmp_path
+async def test_the_signed_public_pdf_passes_the_attachment_checks_in_the_browser(
+    browser_page, base_url, world, rostered, tmp_path
 ) -> None:
+    """The PDF the server serves at /releases/{id}.pdf once the scheduler released it (rendered and
+    PAdES-signed by the documents module, attachments in compressed object streams)."""
     page, problems, _ = browser_page
-    pdf = await public_pdf(bundle)
+    cid = await released(world, rostered)  # scheduler.tick: renders the PDF, releases, signs the checkpoint
+    response = await world.client.get(f"/releases/{cid}.pdf")
+    assert response.status == 200, await response.text()
+    pdf = await response.read()
+    assert (await bundle_of(world, cid))["pdf"]["digest"] == canonical.digest(pdf)
     assert b"/ObjStm" in pdf  # the attachments' file specifications sit in compressed object streams
     file = {"name": "statement.pdf", "mimeType": "application/pdf", "buffer": pdf}
     verdict, checks = await check_file(page, base_url, file)
@@ -421,11 +340,10 @@ async def test_a_signed_public_pdf_passes_the_attachment_checks_in_the_browser(
     assert passed == [name for name in EXPECTED_CHECKS if not name.startswith("Publication")], checks
     assert verdict == "valid"
     await page.screenshot(path=str(tmp_path / "verify-pdf.png"), full_page=True)
-    # One changed byte in the PDF's version attachment is caught: re-render with another title byte.
-    forged = dict(bundle, record=_with_version_and_digest_changed(bundle)["record"])
-    forged_pdf = await public_pdf(forged)
-    verdict, checks = await check_file(page, base_url, {**file, "buffer": forged_pdf})
+    # One changed byte in the PDF's version attachment is caught by the sign-offs (the PAdES signature,
+    # which an appended update also breaks, is left to pdfsig).
+    verdict, checks = await check_file(page, base_url, {**file, "buffer": forged_version_attachment(pdf)})
     assert (
         verdict == "invalid" and "digest_mismatch" in checks["Sign-off signatures (JWS, RFC 7515, detached payload)"][1]
-    )
+    ), checks
     assert problems == [], problems

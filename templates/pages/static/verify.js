@@ -371,8 +371,9 @@
       if (why) { var w = document.createElement("span"); w.className = "why"; w.textContent = why; li.appendChild(w); }
       list.appendChild(li); results.push(status);
     }
+    // unless: a reason to skip the check (information only); a {warn: reason} leaves the verdict indeterminate
     async function check(name, run, unless) {
-      if (unless) { show(name, "skip", unless); return; }
+      if (unless) { show(name, unless.warn ? "warn" : "skip", unless.warn || unless); return; }
       try { show(name, "pass", await run()); } catch (e) { show(name, e instanceof Failure ? e.status : "fail", e instanceof Failure ? e.message : "could not be checked: " + e.message); }
     }
     var bytes = new Uint8Array(await file.arrayBuffer());
@@ -450,6 +451,8 @@
         else { need(served === log.key, "the file's log key is not the one this site serves"); trust.push("the log key as served by this site"); }
         return s.logKey.name + "+" + s.logKey.hash;
       });
+      // The server leaves out what no signed checkpoint covers yet (null): not yet in the log, not a failure.
+      var later = "not yet in the log: the scheduler signs a checkpoint covering it at its next run; check again in a minute";
       await check("Checkpoint signed by the log key (C2SP signed note)", async function () {
         var note = readNote(log.checkpoint);
         need(note.origin === log.origin && note.origin === s.logKey.name, "the checkpoint's origin is " + note.origin + ", not the log's " + log.origin);
@@ -460,7 +463,7 @@
         }
         s.checkpoint = note;
         return "tree size " + note.size + ", root " + hex(note.root).slice(0, 16) + "…";
-      }, s.logKey ? null : "needs the log key");
+      }, log.checkpoint == null ? { warn: "no signed checkpoint yet: " + later } : s.logKey ? null : "needs the log key");
       await check("Cosignatures by roster parties (C2SP tlog-cosignature/v1)", async function () {
         var by = new Set(), edKeys = s.roster.keys.filter(function (k) { return k.raw; });
         for (var sig of s.checkpoint.signatures) {
@@ -475,28 +478,29 @@
         }
         return by.size ? "cosigned by " + Array.from(by).sort().join(", ") + " (" + by.size + " of " + s.roster.codes.length + " parties)" : "no party cosigned this checkpoint yet";
       }, !s.checkpoint ? "needs the checkpoint" : !s.roster ? "needs a trusted roster" : null);
-      await check("Commitment included in the log (RFC 9162 section 2.1.3.2)", function () { return checkInclusion(log.commitment, s.checkpoint, "commitment"); }, s.checkpoint ? null : "needs the checkpoint");
+      var commitment = log.commitment;
+      await check("Commitment included in the log (RFC 9162 section 2.1.3.2)", function () { return checkInclusion(commitment, s.checkpoint, "commitment"); }, !commitment ? { warn: "the commitment is " + later } : s.checkpoint ? null : "needs the checkpoint");
       await check("Commitment opens to the version digest", async function () {
-        var leaf = readCanonical(b64decode(log.commitment.leaf), "the commitment leaf");
+        var leaf = readCanonical(b64decode(commitment.leaf), "the commitment leaf");
         need(leaf.type === "entente-commitment", "the commitment leaf's type is " + leaf.type);
-        var opened = await digestOf(concat(b64urlDecode(log.commitment.salt), utf8(s.digest)));  // SHA-256(salt || version digest)
+        var opened = await digestOf(concat(b64urlDecode(commitment.salt), utf8(s.digest)));  // SHA-256(salt || version digest)
         need(leaf.commitment === opened, "SHA-256(salt || version digest) is not the logged commitment");
         return "logged " + leaf.at + ", before the release";
-      }, s.digest ? null : "needs the version");
+      }, !commitment ? "needs the commitment entry" : s.digest ? null : "needs the version");
       var publication = log.publication;
-      var none = input.kind === "PDF" ? "a PDF cannot carry it (it names the PDF's digest): see the bundle" : "not logged yet (the scheduler logs it after the instant)";
+      var none = input.kind === "PDF" ? "a PDF cannot carry it (it names the PDF's digest): see the bundle" : { warn: "the publication entry is " + later };
       await check("Publication included in the log (RFC 9162 section 2.1.3.2)", function () { return checkInclusion(publication, s.checkpoint, "publication"); }, !publication ? none : s.checkpoint ? null : "needs the checkpoint");
       await check("Publication entry names this version, its sign-offs and a prior commitment", async function () {
         var leaf = readCanonical(b64decode(publication.leaf), "the publication leaf");
         need(leaf.type === "entente-publication", "the publication leaf's type is " + leaf.type);
         need(leaf.version_digest === s.digest, "the publication names another version digest");
         need(leaf.envelopes_digest === await digestOf(canonicalBytes(input.record.signoffs)), "the publication's envelopes digest is not that of these sign-offs");
-        need(leaf.commitment && leaf.commitment.index === log.commitment.index && leaf.commitment.salt === log.commitment.salt, "the publication names another commitment");
+        need(leaf.commitment && leaf.commitment.index === commitment.index && leaf.commitment.salt === commitment.salt, "the publication names another commitment");
         need(leaf.commitment.index < publication.index, "the commitment was logged after the publication");
         need(leaf.communique === input.communique && leaf.released_at === input.record.embargo_at, "the publication names another communiqué or instant");
         need(!input.pdf || leaf.pdf_digest === input.pdf.digest, "the publication's PDF digest is not the bundle's");
         return "entry " + publication.index + " after commitment " + leaf.commitment.index + (leaf.pdf_digest ? "; PDF " + leaf.pdf_digest.slice(0, 19) + "…" : "");
-      }, !publication ? none : !s.digest || !input.record ? "needs the version" : null);
+      }, !publication ? none : !commitment ? "needs the commitment entry" : !s.digest || !input.record ? "needs the version" : null);
     }
     return finish(verdict, trustedNote, results, trust);
   }
