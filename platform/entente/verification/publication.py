@@ -221,6 +221,9 @@ def _check_log(report: Report, parts: _Parts, options: VerifyOptions) -> None:
         return
     if options.log_key is None:
         report.trusted.append("the log key as published with it (pin it with --log-key)")
+    if not log.get("checkpoint"):
+        report.unsure("log checkpoint", "the log has signed no checkpoint yet (try again in a minute)")
+        return
     log_verifier = note.parse_verifier_key(key)
     roster = parts.facts.get("roster")
     cosigners = [
