@@ -67,6 +67,7 @@ async def prepare(settings) -> tuple[dict[str, dict[str, str]], dict[str, signin
             await parties.add_key(
                 session, party=code, jwk=key.public_key.jwk, actor="bench", now=now, not_before=now - timedelta(days=1)
             )
+        await parties.seed_roster(session, keys=keys, actor="bench", now=now)  # what a verifier walks from
         for seed in coalition:
             for user_seed in seed.users:
                 user = await auth.get_user(session, user_seed.username)

@@ -48,7 +48,8 @@ def _serve(factory: Callable[[], web.Application], port: int) -> None:
 def served(factory: Callable[[], web.Application]):
     """Run ``factory()``'s app in a child process; yield its base URL; stop it afterwards."""
     port = free_port()
-    process = multiprocessing.get_context("fork").Process(target=_serve, args=(factory, port), daemon=True)
+    # Not a daemon: the server starts its own PDF rendering processes, which a daemon may not.
+    process = multiprocessing.get_context("fork").Process(target=_serve, args=(factory, port))
     process.start()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -65,6 +66,9 @@ def served(factory: Callable[[], web.Application]):
     finally:
         process.terminate()
         process.join(10)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 async def _load(url: str, headers: dict[str, str], requests: int, concurrency: int, expect: bytes | None) -> float:

@@ -136,8 +136,11 @@ def _signing_instant(envelopes: list[Any]) -> datetime | None:
 
 def _check_roster(report: Report, parts: _Parts, options: VerifyOptions) -> None:
     documents = parts.roster
-    if not isinstance(documents, list) or not documents:
-        raise ValueError("the roster chain must be a non-empty list of roster documents")
+    if documents == []:
+        report.fail("roster", "the publication carries no signed roster: no key can be trusted for the signatures")
+        return
+    if not isinstance(documents, list):
+        raise ValueError("the roster chain must be a list of roster documents")
     read = [roster_chain.read_roster_document(canonical.canonical_bytes(d)) for d in documents]
     start = 0
     if options.roster_pin is not None:
