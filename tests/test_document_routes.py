@@ -114,3 +114,38 @@ async def test_no_section_text_reaches_a_party_pdf_it_is_not_releasable_to(world
         seen = found(everything_in(await answer.read(), tmp_path, f"{party}-{cid}"))
         assert not seen - allowed[party], f"{party} saw {sorted(seen - allowed[party])}"
         assert seen <= everything
+
+
+@pytest.mark.pdf
+async def test_public_pdf_of_a_real_release_record_shows_only_public_text(world, keys, tmp_path) -> None:
+    from sqlmodel import select
+
+    from entente import canonical
+    from entente.appkeys import document_renderer_key, platform_keys_key
+    from entente.documents.specs import public_attachments, public_spec
+    from entente.documents.views import party_names
+    from entente.models import Release
+
+    cid = await signed_communique(world, keys)
+    await release_communique(world, cid, world.clock() + timedelta(hours=3))
+    async with world.sessions() as session:
+        body = (await session.execute(select(Release.public_body).where(Release.communique_id == cid))).scalar_one()
+        names = await party_names(session)
+    record = canonical.parse_strict(body)
+    attachments = public_attachments(record, roster=b'{"rosters":[]}', log_proof=b'{"proof":[]}')
+    spec = public_spec(record, names, attachments, base_url="https://entente.example")
+    app = world.client.app
+    pdf = await app[document_renderer_key].render(spec, await app[platform_keys_key].get())
+
+    result = check_pdf(pdf)
+    assert result.valid, result.reason
+    assert set(result.attachments) == {"version.json", "disclosures.json", "signoffs.json", "roster.json",
+                                       "log-proof.json"}
+    assert canonical.digest(result.attachments["version.json"]) == record["version_digest"]
+    assert result.relationships["version.json"] == "Source"
+    text = " ".join(pdftotext(pdf, tmp_path, "public").split())
+    assert "We condemn the attack on the grid." in text
+    assert "Republic of Estonia" in text and "French Republic" in text and "European Union" in text
+    assert "1 item was withheld from the public" in text
+    assert "explicit" in text and "TLP:" not in text
+    assert RESTRICTED_MARKER not in text + "".join(d.decode("utf-8", "replace") for d in result.attachments.values())

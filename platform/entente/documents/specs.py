@@ -29,6 +29,7 @@ __all__ = [
     "DESIGNATION_KIND",
     "designation_row",
     "party_spec",
+    "public_attachments",
     "public_check_steps",
     "public_spec",
     "signature_rows",
@@ -158,6 +159,40 @@ def _annex_section(
 ) -> SectionSpec:
     body = "```\n" + json.dumps(content, ensure_ascii=False, indent=2, sort_keys=True) + "\n```"
     return SectionSpec(f"Annex: {kind.replace('_', ' ')}", body, label, to)
+
+
+def public_attachments(
+    record: Mapping[str, Any], *, roster: bytes, log_proof: bytes | None = None
+) -> tuple[DocumentAttachment, ...]:
+    """The public PDF's embedded files, under the names its "how to check" box uses: the exact version
+    bytes (Source), the public disclosures, the JWS sign-offs, the roster chain the keys belong to and
+    the log proof (Data). ``roster`` and ``log_proof`` are the bytes the caller publishes elsewhere."""
+    signoffs = {"signoffs": record["signoffs"], "keys": record.get("keys", [])}
+    files = [
+        DocumentAttachment(
+            "version.json", canonical.b64url_decode(record["version"]), "application/json",
+            f"The exact version bytes the parties signed ({record['version_digest']})", "Source",
+        ),
+        DocumentAttachment(
+            "disclosures.json", canonical.canonical_bytes(record["disclosures"]), "application/json",
+            "The disclosures of the public sections and annex items", "Data",
+        ),
+        DocumentAttachment(
+            "signoffs.json", canonical.canonical_bytes(signoffs), "application/json",
+            "The parties' JWS sign-offs (detached payload: version.json) and their keys", "Data",
+        ),
+        DocumentAttachment(
+            "roster.json", roster, "application/json", "The signed roster chain the signing keys belong to", "Data"
+        ),
+    ]
+    if log_proof is not None:
+        files.append(
+            DocumentAttachment(
+                "log-proof.json", log_proof, "application/json",
+                "The transparency log's checkpoint and inclusion proof of this publication", "Data",
+            )
+        )
+    return tuple(files)
 
 
 def public_check_steps(base_url: str = "") -> tuple[str, ...]:

@@ -7,13 +7,12 @@ cancelled, a communiqué answers exactly like one that does not exist.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp import web
 
-from entente import __version__, canonical, db, drafting, platformkeys, releases, signing
-from entente.appkeys import clock_key, engine_key, platform_keys_key, public_records_key, sessionmaker_key
+from entente import __version__, canonical, db, drafting, releases, signing
+from entente.appkeys import clock_key, engine_key, public_records_key, sessionmaker_key
 from entente.models import HealthPublic
 from entente.web.api.releases import public_id
 from entente.web.bodies import json_response
@@ -69,17 +68,8 @@ async def release_page(request: web.Request) -> web.Response:
     return render(request, "public/release.html", context)
 
 
-async def pdf_signing_certificate(request: web.Request) -> web.Response:
-    """The certificate of the platform's PDF signing key: every published PDF's PAdES signature is made with it."""
-    folder = request.app[platform_keys_key].folder
-    pem = await asyncio.to_thread((folder / platformkeys.PDF_CERTIFICATE).read_bytes)
-    headers = {"Cache-Control": "public, max-age=3600", "Content-Disposition": 'inline; filename="pdf-signing.pem"'}
-    return web.Response(body=pem, content_type="application/x-pem-file", headers=headers)
-
-
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", index, name="public-index")
     app.router.add_get("/healthz", healthz, name="healthz")
-    app.router.add_get("/.well-known/entente/pdf-signing.pem", pdf_signing_certificate, name="pdf-signing-certificate")
     app.router.add_get("/releases", releases_page, name="public-releases")
     app.router.add_get("/releases/{communique}", release_page, name="public-release")

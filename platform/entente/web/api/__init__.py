@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from entente.appkeys import settings_key
-from entente.web.api import account, communiques, incidents, ladder, releases, sanctions, templates, trust
+from entente.web.api import account, communiques, documents, incidents, ladder, releases, sanctions, templates, trust
 from entente.web.bodies import json_response
 from entente.web.openapi import ApiRoutes, document
 
@@ -15,7 +15,7 @@ API = "/api/v1"
 def routes() -> ApiRoutes:
     """Every API operation, the OpenAPI document's own route included."""
     collected = ApiRoutes()
-    for module in (account, trust, templates, communiques, releases, ladder, incidents, sanctions):
+    for module in (account, trust, templates, communiques, releases, ladder, incidents, sanctions, documents):
         collected.extend(module.routes)
     meta = ApiRoutes()
 
