@@ -313,3 +313,60 @@ def test_public_spec_reads_only_the_public_record() -> None:
     assert [(r.party, r.kid, r.how) for r in spec.signatures] == [("Republic of Estonia", kid, "explicit")]
     assert spec.signatures[0].signed_at.endswith("UTC")
     assert any("https://x.test/.well-known/entente/pdf-signing.pem" in line for line in spec.how_to_check)
+
+
+def test_a_party_view_of_a_sanctions_package_tables_its_designations_with_their_evidence(tmp_path) -> None:
+    import json
+    from types import SimpleNamespace
+
+    from entente.disclosure import Marking
+    from entente.documents.specs import party_spec
+    from entente.sanctions.model import Designation
+
+    package = json.loads((REPO / "tests" / "data" / "sanctions" / "package.json").read_text(encoding="utf-8"))
+
+    def stored(item_id: str, kind: str, content, marking: Marking):
+        item = SimpleNamespace(id=item_id, value={"kind": kind, "content": content}, marking=marking)
+        return SimpleNamespace(item=item, disclosure=f"disclosure-{item_id}")
+
+    annex = []
+    for n, raw in enumerate(package["designations"]):
+        designation = Designation.from_annex_content(raw)
+        content = designation.evolve(evidence=(), same_as=(), bump=False).to_annex_content()
+        annex.append(stored(f"a{n}", "designation", content, Marking.everyone()))
+        for evidence in designation.evidence:
+            if evidence.marking.public or "FR" in evidence.marking.parties:  # what FR's view would hold
+                body = {"designation": designation.id, "id": evidence.id, "text": evidence.text}
+                annex.append(stored(f"e{n}{evidence.id}", "designation_evidence", body, evidence.marking))
+    version = b'{"kind":"sanctions_package","lead":"EE","parties":["EE","FR","EU"],"title":"Cyber measures"}'
+    view = SimpleNamespace(
+        version=SimpleNamespace(content=version, number=2, digest=canonical.digest(version)),
+        sections=[],
+        annex=annex,
+        withheld=SimpleNamespace(sections=0, annex=1),
+    )
+    names = {"EE": "Republic of Estonia", "FR": "French Republic", "EU": "European Union"}
+    spec = party_spec(
+        view, viewer_party="FR", party_names=names, explicit=[], presigned=[], party_of_kid={},
+        released_at=None, embargoed_until=None,  # the diagonal watermark's letters would interleave the text
+    )
+    assert len(spec.designations) == len(package["designations"])
+    first = spec.designations[0]
+    assert first.name == "Александр Сергеевич Петров" and first.language == "ru"
+    assert first.transliterated == "Aleksandr Sergeyevich Petrov"
+    assert "passport 75 1234567 (RU)" in first.identifiers
+    assert first.evidence == ("TLP:AMBER Intercepted tasking orders signed by Petrov, 2026-02-14.",)
+    assert spec.releasable_to == "TLP:AMBER · Releasable to Republic of Estonia, French Republic only"
+
+    pdf = write(tmp_path, render_pdf(spec, TEMPLATES))
+    text = " ".join(run("pdftotext", pdf, "-").split())
+    for row in spec.designations:
+        assert row.name in text, row.name
+    assert "Source report on the unit" not in text  # E-002 is EE's only
+    assert "Evidence: TLP:AMBER Intercepted" in text
+
+
+def write(folder: Path, pdf: bytes) -> Path:
+    path = folder / "view.pdf"
+    path.write_bytes(pdf)
+    return path
