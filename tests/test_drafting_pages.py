@@ -32,7 +32,7 @@ class Browser:
 
 
 async def browser(world, username: str) -> Browser:
-    async with world.sessions() as session:  # auth.login runs its own transactions
+    async with world.sessions() as session:  # auth.login runs its own short transactions
         cookie, row, _ = await auth.login(
             session,
             username=username,

@@ -292,6 +292,24 @@ def _hostile_bodies(limit: int) -> dict[str, bytes]:
     }
 
 
+def _targeted_bodies(doc: dict, operation: dict) -> dict[str, bytes]:
+    """Bodies that pass the data model but for one hostile string: every required member of the
+    operation's request schema is a string, and each gets the hostile text (NUL, a lone surrogate,
+    1 MB). Operations needing other members get the generic bodies (refused on type first)."""
+    ref = operation["requestBody"]["content"]["application/json"]["schema"].get("$ref", "")
+    schema = doc["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {})
+    required = schema.get("required", [])
+    properties = schema.get("properties", {})
+    if not required or any(properties.get(name, {}).get("type") != "string" for name in required):
+        return {}
+    texts = {"nul": "a\x00b", "lone-surrogate": "a\ud800b", "megabyte": "x" * (1 << 20)}
+    out = {}
+    for kind, text in texts.items():
+        raw = json.dumps({name: text for name in required})
+        out[kind] = raw.encode("utf-8", "surrogatepass")
+    return out
+
+
 HOSTILE_KINDS = ["nul", "lone-surrogate", "megabyte", "deep-array", "wrong-types", "not-an-object", "null", "big-int"]
 
 
@@ -311,10 +329,10 @@ async def test_every_write_endpoint_refuses_hostile_bodies_with_a_problem_and_wr
                 continue
             path = seeded.path(template)
             headers = seeded.headers | {"Content-Type": "application/json", "If-Match": '"1"'}
+            targeted = _targeted_bodies(doc, item[method])
             for kind in HOSTILE_KINDS:
-                response = await world.client.request(
-                    method.upper(), path, data=io.BytesIO(bodies[kind]), headers=headers
-                )
+                body = targeted.get(kind, bodies[kind])
+                response = await world.client.request(method.upper(), path, data=io.BytesIO(body), headers=headers)
                 where = (kind, method, path, response.status)
                 assert 400 <= response.status < 500, (*where, (await response.text())[:300])
                 assert response.content_type == "application/problem+json", where

@@ -26,7 +26,7 @@ def desk(world) -> Desk:
 
 
 async def page_cookie(world, username: str) -> dict[str, str]:
-    async with world.sessions() as session:  # auth.login runs its own transactions
+    async with world.sessions() as session:  # auth.login runs its own short transactions
         secret, _, _ = await auth.login(
             session,
             username=username,
