@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import logging
 import mimetypes
+import unicodedata
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,7 +95,21 @@ def _environment(folder: Path) -> jinja2.Environment:
     env.filters["utc"] = _utc
     env.filters["measure"] = lambda m: MEASURE_NAMES.get(m, str(m).replace("_", " "))
     env.filters["tlp_class"] = lambda label: str(label).split(":")[-1].lower()
+    env.filters["direction"] = direction
     return env
+
+
+def direction(text: str) -> str:
+    """``rtl`` when the first strongly directional character of ``text`` is right-to-left (Arabic,
+    Hebrew...), else ``ltr``: the paragraph direction of the Unicode bidi algorithm (rules P2, P3), which
+    WeasyPrint needs as a ``dir`` attribute (it has no ``dir="auto"``)."""
+    for char in str(text):
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
 
 
 _environments: dict[Path, jinja2.Environment] = {}
