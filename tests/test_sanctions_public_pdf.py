@@ -237,7 +237,8 @@ async def test_a_sanctions_package_in_four_scripts_reaches_a_verifiable_public_p
 
     # The feed lists it once public.
     feed = feedparser.parse(await (await world.client.get("/releases.atom")).read())
-    assert [e.link for e in feed.entries if e.link.endswith(f"/releases/{pid}")]
+    (entry,) = [e for e in feed.entries if e.link.endswith(f"/releases/{pid}")]
+    assert entry.title == "Cyber sanctions package 1" and not any(s in str(entry) for s in NOT_PUBLIC)
 
 
 def test_the_missing_glyph_check_sees_tofu() -> None:
