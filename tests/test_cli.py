@@ -20,7 +20,13 @@ def entente(*args: str, env: dict[str, str] | None = None, stdin: str | None = N
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {"ENTENTE_PATHS_VAR": str(tmp_path / "var"), "ENTENTE_PATHS_KEYS": str(tmp_path / "keys")}
+    # No PDF for the demo statement here: rendering starts a WeasyPrint process (tests/test_public_pdf.py
+    # checks the public PDF of a release end to end).
+    return {
+        "ENTENTE_PATHS_VAR": str(tmp_path / "var"),
+        "ENTENTE_PATHS_KEYS": str(tmp_path / "keys"),
+        "ENTENTE_DOCUMENTS_PDF": "false",
+    }
 
 
 def test_every_command_has_help() -> None:

@@ -98,7 +98,13 @@ markings = st.one_of(st.none(), st.sets(st.sampled_from(PARTIES), min_size=1, ma
     max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(marks=st.lists(markings, min_size=1, max_size=5))
-async def test_no_section_text_reaches_a_party_pdf_it_is_not_releasable_to(world, marks, tmp_path) -> None:
+async def test_no_section_text_reaches_a_party_pdf_it_is_not_releasable_to(
+    world, database_url, marks, tmp_path
+) -> None:
+    if not database_url.startswith("sqlite"):
+        # Which items a party's PDF holds comes from the same view as its JSON read, whose leak test runs
+        # on both backends; rendering does not depend on the backend, and nine renders cost a minute.
+        pytest.skip("the PDF leak test renders on SQLite only: the view under it is tested on both backends")
     serial = iter(range(10_000))
     run = next(serial)  # tokens stay unique across examples sharing one database
     tokens = [(f"TOK{run}x{i}H", f"TOK{run}x{i}B") for i in range(len(marks))]
