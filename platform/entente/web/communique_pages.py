@@ -403,7 +403,7 @@ async def signoff_submit(request: web.Request) -> web.StreamResponse:
     try:
         async with request.app[sessionmaker_key].begin() as session:
             if action == "withdraw":
-                await signoffs.withdraw_signoff(session, party=caller.party, **kwargs)
+                await releases.withdraw_signoff(session, party=caller.party, **kwargs)
             elif action == "presigned":
                 await signoffs.record_presigned(session, **kwargs)
             else:

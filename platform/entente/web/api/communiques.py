@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from entente import drafting, signoffs
+from entente import drafting, releases, signoffs
 from entente.appkeys import (
     caller_key,
     clock_key,
@@ -486,7 +486,7 @@ async def withdraw_signoff(request: web.Request) -> web.Response:
     caller = require_caller(request[caller_key])
     cid = communique_id(request)
     async with request.app[sessionmaker_key].begin() as session:
-        status = await signoffs.withdraw_signoff(
+        status = await releases.withdraw_signoff(
             session,
             communique_id=cid,
             caller=caller,
