@@ -208,7 +208,7 @@ async def test_a_parallel_burst_across_two_instances_runs_at_most_the_limit_of_p
         checks += 1
         return await real_check(password_hash, password)
 
-    monkeypatch.setattr(auth, "check_password", counted)
+    monkeypatch.setattr(auth.users, "check_password", counted)
     limit = settings.auth.login_max_failures
     statuses = await _burst([world.client, second], "fr.drafter", ["not the password"] * 30)
     assert checks <= limit, statuses
@@ -230,7 +230,7 @@ async def test_argon2_runs_outside_any_database_transaction(world, monkeypatch) 
         open_during_check.append(any(s.in_transaction() for s in list(_sessions.values())))
         return await real_check(password_hash, password)
 
-    monkeypatch.setattr(auth, "check_password", watched)
+    monkeypatch.setattr(auth.users, "check_password", watched)
     assert (await login(world.client, "ee.drafter", "not the password")).status == 401
     assert (await login(world.client, "ee.drafter")).status == 303
     assert open_during_check == [False, False]

@@ -1,10 +1,10 @@
 """Pre-signatures: what a party signs in advance so that a crisis template can speak for it.
 
-A party signs :func:`presignature_object` (canonical bytes, via ``signing.py``): the template's
+A party signs :func:`presignature_object` (canonical bytes, via :mod:`entente.signing`): the template's
 id, version and digest, its parameter schema, the tiers at which it may be used, and a validity
 window. Later, a communiqué version that is an unedited rendering of that template, at a covered
 tier and inside the window, counts as that party's sign-off. :func:`presignature_covers` answers
-the non-cryptographic half of that question; the signature itself is checked by ``signing.py``.
+the non-cryptographic half of that question; the signature itself is checked by :mod:`entente.signing`.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from pydantic import Field as InputField
 from sqlmodel import Column, Field, SQLModel
 
 from entente.models.base import ApiModel, instant_column, json_column
+from entente.models.ladder import MAX_METRICS, LadderAssessmentPublic
 
 __all__ = [
     "DraftStartCreate",
@@ -49,14 +50,6 @@ __all__ = [
     "IncidentState",
     "IncidentSummary",
     "IncidentUpdate",
-    "LadderAssessmentPublic",
-    "LadderConditionPublic",
-    "LadderFindingPublic",
-    "LadderMetricPublic",
-    "LadderPublic",
-    "LadderRulePublic",
-    "LadderScoreRequest",
-    "LadderTierPublic",
     "LegalReviewCreate",
     "LegalReviewOutcome",
     "LegalReviewPublic",
@@ -67,7 +60,6 @@ __all__ = [
 TITLE_MAX = 200
 TEXT_MAX = 50_000
 MAX_PARTICIPANTS = 40
-MAX_METRICS = 64
 
 
 class IncidentState(StrEnum):
@@ -219,10 +211,6 @@ class IncidentMarkingIn(ApiModel):
     tlp: str | None = InputField(default=None, max_length=16)
 
 
-class LadderScoreRequest(ApiModel):
-    metrics: dict[str, Any] = InputField(max_length=MAX_METRICS)
-
-
 class IncidentCreate(ApiModel):
     title: str = InputField(min_length=1, max_length=TITLE_MAX)
     description: str = InputField(default="", max_length=TEXT_MAX)
@@ -301,36 +289,6 @@ class IncidentMarkingPublic(SQLModel):
     public: bool
     releasable_to: list[str] = []
     tlp: str
-
-
-class LadderFindingPublic(SQLModel):
-    tier: int
-    rule: str
-    sentence: str
-
-
-class LadderAssessmentPublic(SQLModel):
-    """The rubric's answer (``ladder.Assessment``), as JSON."""
-
-    tier: int
-    tier_name: str
-    indicated_tier: int
-    capped: bool
-    cap_reason: str | None = None
-    evidence_met: bool
-    evidence_standard: str
-    attribution_confidence: str | None = None
-    fired: list[LadderFindingPublic]
-    next_tier: int | None = None
-    missing: list[LadderFindingPublic]
-    legal_review_required: bool
-    responses: list[str]
-    templates: list[str]
-    measures: list[str]
-    review_days: int
-    explanation: str
-    ladder_version: int
-    metrics: dict[str, Any]
 
 
 class TierDecisionPublic(SQLModel):
@@ -445,52 +403,3 @@ class DraftStartPublic(SQLModel):
     template: DraftStartTemplatePublic
     params: dict[str, Any]
     sections: list[DraftStartSectionPublic]
-
-
-class LadderMetricPublic(SQLModel):
-    name: str
-    label: str
-    description: str
-    kind: str
-    unit: str | None = None
-    min: int | float | None = None
-    max: int | float | None = None
-    integer: bool | None = None
-    scale: str | None = None
-    values: list[str] | None = None
-
-
-class LadderConditionPublic(SQLModel):
-    metric: str
-    op: str
-    value: Any
-    text: str
-
-
-class LadderRulePublic(SQLModel):
-    id: str
-    description: str
-    combine: str
-    conditions: list[LadderConditionPublic]
-
-
-class LadderTierPublic(SQLModel):
-    tier: int
-    name: str
-    description: str
-    evidence_standard: str
-    evidence_band: list[int]
-    legal_review: bool
-    responses: list[str]
-    templates: list[str]
-    measures: list[str]
-    review_days: int
-    combine: str
-    rules: list[LadderRulePublic]
-
-
-class LadderPublic(SQLModel):
-    version: int
-    title: str
-    tiers: list[LadderTierPublic]
-    metrics: list[LadderMetricPublic]

@@ -4,8 +4,10 @@
 - :mod:`.negotiation`: ``propose_release``, ``respond_release`` (accept or counter), ``get_release``,
   ``read_release`` (each accepted party's answer and the instant in its zone)
 - :mod:`.scheduling`: ``schedule_release`` (freeze, commit, render), ``cancel_release``,
-  ``lift_release``, the sign-off withdrawal hooks (``require_withdrawable``, ``hold_release``),
+  ``lift_release``, the hold primitives (``require_withdrawable``, ``hold_release``),
   ``publish_due`` and ``public_instants``
+- :mod:`.holds`: the steps that end in a hold: ``withdraw_signoff`` (a signatory withdraws) and
+  ``revoke_key`` (a party revokes a key; ``hold_unsigned_releases``)
 - :mod:`.artefact`: the public artefact rendered at scheduling, and the public reads of it
 
 Lifecycle: ``proposed -> agreed -> scheduled -> released``, with ``held`` (a signatory withdrew its
@@ -25,6 +27,7 @@ from entente.releases.artefact import (
     render_artefact,
 )
 from entente.releases.common import find_open_release, is_public
+from entente.releases.holds import hold_unsigned_releases, revoke_key, withdraw_signoff
 from entente.releases.negotiation import get_release, propose_release, read_release, release_public, respond_release
 from entente.releases.publication import LogIdentity, publication_bundle
 from entente.releases.scheduling import (
@@ -48,6 +51,7 @@ __all__ = [
     "get_public_artefact",
     "get_release",
     "hold_release",
+    "hold_unsigned_releases",
     "is_public",
     "lift_release",
     "list_public_releases",
@@ -62,5 +66,7 @@ __all__ = [
     "render_artefact",
     "require_withdrawable",
     "respond_release",
+    "revoke_key",
     "schedule_release",
+    "withdraw_signoff",
 ]

@@ -16,27 +16,33 @@ ordinary one: those parties sign explicitly.
 Signatures belong to one version and never carry over. When the signing policy of the
 communiqué's kind (the current roster's, else every participating party) is met for the head
 version, the communiqué is ready for release (``Communique.ready_digest``). A party may withdraw
-its sign-off until the communiqué is released; a scheduled communiqué is then held.
+its sign-off until the communiqué is released; a scheduled communiqué is then held. Holding is the
+release's business: ``releases.withdraw_signoff`` and ``releases.revoke_key`` are the whole steps,
+and this package imports nothing of releases.
 """
 
 from entente.signoffs.evaluation import IAT_WINDOW, SIGNOFF_TYP, is_unedited_rendering, policy_for, signoff_status
 from entente.signoffs.recording import (
+    Withdrawal,
     add_signoff,
-    hold_unsigned_releases,
     record_presigned,
+    record_withdrawal,
+    require_withdrawer,
     signoff_envelopes,
-    withdraw_signoff,
+    withdraw_rows,
 )
 
 __all__ = [
     "IAT_WINDOW",
     "SIGNOFF_TYP",
+    "Withdrawal",
     "add_signoff",
-    "hold_unsigned_releases",
     "is_unedited_rendering",
     "policy_for",
     "record_presigned",
+    "record_withdrawal",
+    "require_withdrawer",
     "signoff_envelopes",
     "signoff_status",
-    "withdraw_signoff",
+    "withdraw_rows",
 ]

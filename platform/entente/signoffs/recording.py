@@ -1,8 +1,14 @@
-"""Recording sign-offs: add (verify the JWS, record, re-evaluate), pre-authorised, withdraw."""
+"""Recording sign-offs: add (verify the JWS, record, re-evaluate), pre-authorised, withdraw.
+
+Withdrawing may hold a scheduled release, which is the release's business: the whole step is
+``releases.withdraw_signoff``; this module gives it the sign-off half (:func:`withdraw_rows`,
+:func:`record_withdrawal`) and knows nothing of releases.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,15 +30,23 @@ from entente.signoffs.evaluation import (
     IAT_WINDOW,
     SIGNOFF_TYP,
     Context,
+    Evaluation,
     evaluate,
     head_ref,
     load_context,
     refresh_ready,
     status_of,
-    version_context,
 )
 
-__all__ = ["add_signoff", "hold_unsigned_releases", "record_presigned", "signoff_envelopes", "withdraw_signoff"]
+__all__ = [
+    "Withdrawal",
+    "add_signoff",
+    "record_presigned",
+    "record_withdrawal",
+    "require_withdrawer",
+    "signoff_envelopes",
+    "withdraw_rows",
+]
 
 
 # --- changes -----------------------------------------------------------------------------------
@@ -192,27 +206,43 @@ async def record_presigned(
     return status_of(ctx, ev)
 
 
-async def withdraw_signoff(
-    session: AsyncSession,
-    *,
-    communique_id: int,
-    caller: Caller,
-    version: int | str,
-    party: str,
-    templates: Mapping[str, crisis.CrisisTemplate],
-    now: datetime,
-) -> SignoffStatusPublic:
-    """The party's signatory withdraws its sign-off (explicit or pre-authorised) until release."""
-    access = drafting.require_admitted(await drafting.get_access(session, communique_id, caller, lock=True))
+def require_withdrawer(access: drafting.Access, caller: Caller, party: str) -> None:
+    """Only a signatory of ``party`` withdraws its sign-off, and only until the communiqué is released
+    (``releases.require_withdrawable`` checks the instant of a scheduled one)."""
     require_role(caller, Role.SIGNATORY)
     if caller.party != party:
         raise PermissionDeniedError(f"only a signatory of {party} may withdraw its sign-off", code="wrong_party")
     c = access.communique
     if c.state in (CommuniqueState.RELEASED, CommuniqueState.WITHDRAWN):
         raise ConflictError(f"communiqué {c.id} is {c.state}: sign-offs can no longer be withdrawn", code="released")
-    from entente import releases  # imported here: releases reads sign-off envelopes from this module
 
-    await releases.require_withdrawable(session, c, now)
+
+@dataclass
+class Withdrawal:
+    """A sign-off marked withdrawn, its version's quorum re-evaluated; readiness not refreshed yet."""
+
+    ctx: Context
+    evaluation: Evaluation
+
+    @property
+    def version(self) -> CommuniqueVersion:
+        return self.ctx.version
+
+
+async def withdraw_rows(
+    session: AsyncSession,
+    access: drafting.Access,
+    *,
+    caller: Caller,
+    version: int | str,
+    party: str,
+    templates: Mapping[str, crisis.CrisisTemplate],
+    now: datetime,
+) -> Withdrawal:
+    """Mark ``party``'s active sign-offs of the version withdrawn (a pre-authorised one is recorded
+    first, so that its withdrawal is on record) and re-evaluate the quorum. The communiqué's
+    readiness is left as it was, for the caller to decide on its release first; finish with
+    :func:`record_withdrawal`. ``releases.withdraw_signoff`` is the whole step."""
     ctx = await load_context(session, access, head_ref(access, version))
     ev = await evaluate(session, ctx, templates, now)
     rows = [r for r in ctx.rows if r.party == party and r.withdrawn_at is None]
@@ -224,10 +254,15 @@ async def withdraw_signoff(
     for row in rows:
         row.withdrawn_at, row.withdrawn_by = now, caller.username
         session.add(row)
-    ev = await evaluate(session, ctx, templates, now)
-    if c.state == CommuniqueState.SCHEDULED and ctx.version.digest == c.ready_digest:
-        reason = f"{party} withdrew its sign-off of version {ctx.version.number}"
-        await releases.hold_release(session, communique=c, actor=caller.username, party=party, now=now, reason=reason)
+    return Withdrawal(ctx, await evaluate(session, ctx, templates, now))
+
+
+async def record_withdrawal(
+    session: AsyncSession, withdrawal: Withdrawal, *, caller: Caller, party: str, now: datetime
+) -> SignoffStatusPublic:
+    """Refresh the communiqué's readiness after :func:`withdraw_rows` and audit the withdrawal."""
+    ctx, ev = withdrawal.ctx, withdrawal.evaluation
+    c = ctx.access.communique
     refresh_ready(ctx, ev)
     session.add(c)
     await session.flush()
@@ -237,7 +272,7 @@ async def withdraw_signoff(
         actor=caller.username,
         party=party,
         event="signoffs:signoff:withdraw",
-        object=f"communique:{access.id}",
+        object=f"communique:{ctx.access.id}",
         details={"version": ctx.version.number, "digest": ctx.version.digest, "state": c.state},
     )
     return status_of(ctx, ev)
@@ -261,32 +296,3 @@ async def signoff_envelopes(session: AsyncSession, version: CommuniqueVersion) -
     for row in rows:
         out[row.kind].append(row.envelope)
     return out
-
-
-async def hold_unsigned_releases(
-    session: AsyncSession,
-    *,
-    party: str,
-    kid: str,
-    caller: Caller,
-    templates: Mapping[str, crisis.CrisisTemplate],
-    now: datetime,
-) -> list[int]:
-    """After ``party`` revoked key ``kid``: every scheduled communiqué of that party whose release is
-    not public yet and whose frozen version no longer meets its quorum (a revocation back to before a
-    signature voids it) is held, with its release. Returns the communiqués held."""
-    from entente import releases  # imported here: releases reads sign-off envelopes from this module
-
-    held = []
-    for communique, participants in await releases.find_scheduled(session, party=party, now=now):
-        ctx = await version_context(session, drafting.Access(communique, participants, caller), communique.head_number)
-        ev = await evaluate(session, ctx, templates, now)
-        if ev.result.met:
-            continue
-        refresh_ready(ctx, ev)
-        reason = f"{party} revoked key {kid}: version {ctx.version.number} no longer meets its quorum"
-        await releases.hold_release(
-            session, communique=communique, actor=caller.username, party=party, now=now, reason=reason
-        )
-        held.append(communique.id or 0)
-    return held

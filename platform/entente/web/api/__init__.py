@@ -12,6 +12,7 @@ from entente.web.api import (
     ladder,
     releases,
     sanctions,
+    signoffs,
     templates,
     transparency,
     trust,
@@ -25,7 +26,18 @@ API = "/api/v1"
 def routes() -> ApiRoutes:
     """Every API operation, the OpenAPI document's own route included."""
     collected = ApiRoutes()
-    for module in (account, trust, templates, communiques, releases, ladder, incidents, sanctions, transparency):
+    for module in (
+        account,
+        trust,
+        templates,
+        communiques,
+        signoffs,
+        releases,
+        ladder,
+        incidents,
+        sanctions,
+        transparency,
+    ):
         collected.extend(module.routes)
     meta = ApiRoutes()
 

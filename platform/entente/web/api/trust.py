@@ -6,7 +6,7 @@ import hashlib
 
 from aiohttp import web
 
-from entente import auth, canonical, parties, signoffs
+from entente import auth, canonical, parties, releases
 from entente.appkeys import caller_key, clock_key, sessionmaker_key, templates_key
 from entente.errors import NotFoundError
 from entente.models import (
@@ -131,20 +131,13 @@ async def register_key(request: web.Request) -> web.Response:
 async def revoke_key(request: web.Request) -> web.Response:
     data = await read_json(request, KeyRevoke)
     async with request.app[sessionmaker_key].begin() as session:
-        row = await parties.revoke_key(
+        row = await releases.revoke_key(
             session,
             request[caller_key],
             party=request.match_info["code"],
             kid=request.match_info["kid"],
             reason=data.reason,
             at=data.at,
-            now=request.app[clock_key](),
-        )
-        await signoffs.hold_unsigned_releases(
-            session,
-            party=row.party_code,
-            kid=row.kid,
-            caller=auth.require_caller(request[caller_key]),
             templates=request.app[templates_key],
             now=request.app[clock_key](),
         )

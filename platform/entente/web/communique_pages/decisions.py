@@ -1,0 +1,151 @@
+"""The sign-off page (exactly what is signed) and the release panel (propose, accept, counter,
+schedule, cancel, lift).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiohttp import web
+
+from entente import drafting, releases, signoffs
+from entente.appkeys import clock_key, publisher_key, sessionmaker_key, templates_key
+from entente.errors import ConflictError, EntenteError, InvalidInputError, NotFoundError, PermissionDeniedError
+from entente.models import ReleaseDecision, Role
+from entente.web import forms
+from entente.web.api.communiques import communique_id
+from entente.web.html import render
+from entente.web.pages import require_page_caller
+
+from .editor import back_to, editor_context
+
+
+async def signoff_page(request: web.Request, *, error: str | None = None, status: int = 200) -> web.Response:
+    caller = require_page_caller(request)
+    cid = communique_id(request)
+    async with request.app[sessionmaker_key]() as session:
+        access = await drafting.get_access(session, cid, caller)
+        view = await drafting.read_version(session, access, access.communique.head_number)
+        result = await signoffs.signoff_status(
+            session,
+            communique_id=cid,
+            caller=caller,
+            version="head",
+            templates=request.app[templates_key],
+            now=request.app[clock_key](),
+        )
+    obj = json.loads(view.version.content)
+    visible = {s.digest for s in view.sections} | {s.digest for s in view.annex}
+    withheld = [e["marking"] for e in obj["sections"] + obj["annex"] if e["digest"] not in visible]
+    return render(
+        request,
+        "communiques/signoff.html",
+        {
+            "c": drafting.communique_public(access),
+            "view": view,
+            "status": result,
+            "withheld": withheld,
+            "typ": signoffs.SIGNOFF_TYP,
+            "is_signatory": caller.has_role(Role.SIGNATORY),
+            "mine": next((s for s in result.signatories if s.party == caller.party), None),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+async def signoff_submit(request: web.Request) -> web.StreamResponse:
+    caller = require_page_caller(request)
+    cid = communique_id(request)
+    form = await forms.read_form(request, {"csrf_token", "jws", "action"})
+    action = form.get("action", "sign")
+    kwargs = {
+        "communique_id": cid,
+        "caller": caller,
+        "version": "head",
+        "templates": request.app[templates_key],
+        "now": request.app[clock_key](),
+    }
+    try:
+        async with request.app[sessionmaker_key].begin() as session:
+            if action == "withdraw":
+                await releases.withdraw_signoff(session, party=caller.party, **kwargs)
+            elif action == "presigned":
+                await signoffs.record_presigned(session, **kwargs)
+            else:
+                try:
+                    envelope = json.loads(form.get("jws", ""))
+                except ValueError:
+                    raise InvalidInputError("paste the JWS as JSON", code="malformed_input", field="jws") from None
+                if not isinstance(envelope, dict):
+                    raise InvalidInputError("a JWS in General JSON Serialization is an object", field="jws")
+                await signoffs.add_signoff(session, envelope=envelope, **kwargs)
+    except NotFoundError:
+        raise
+    except EntenteError as exc:
+        return await signoff_page(
+            request, error=f"{exc.detail} ({exc.code})", status=409 if isinstance(exc, ConflictError) else 422
+        )
+    raise back_to(request, "communique-signoff", communique=str(cid))
+
+
+# --- the release panel ---------------------------------------------------------------------------
+
+_RELEASE_ACTIONS = ("propose", "accept", "counter", "schedule", "cancel", "lift")
+
+
+def _form_instant(form: dict[str, str]) -> datetime:
+    """``at`` from the panel: RFC 3339 with an offset, or a local date and time read in ``zone``."""
+    text = form.get("at", "").strip()
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError("a date and time, e.g. 2026-12-01T09:00", code="instant_invalid", field="at") from None
+    if at.tzinfo is None:
+        try:
+            at = at.replace(tzinfo=ZoneInfo(form.get("zone") or "UTC"))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInputError("an unknown time zone", code="zone_unknown", field="zone") from None
+    return at
+
+
+async def release_submit(request: web.Request) -> web.StreamResponse:
+    """One form per release step (``action``), shown to comms officers on the communiqué page."""
+    caller = require_page_caller(request)
+    cid = communique_id(request)
+    form = await forms.read_form(request, {"csrf_token", "action", "at", "zone", "reason"})
+    action = form.get("action", "")
+    now = request.app[clock_key]()
+    kwargs: dict[str, Any] = {"communique_id": cid, "caller": caller, "now": now}
+    changed = None
+    try:
+        if action not in _RELEASE_ACTIONS:
+            raise InvalidInputError(f"no release action {action[:20]!r}", field="action")
+        async with request.app[sessionmaker_key].begin() as session:
+            if action == "propose":
+                await releases.propose_release(session, at=_form_instant(form), **kwargs)
+            elif action in ("accept", "counter"):
+                decision = ReleaseDecision.ACCEPT if action == "accept" else ReleaseDecision.COUNTER
+                await releases.respond_release(
+                    session, party=caller.party, decision=decision, at=_form_instant(form), **kwargs
+                )
+            elif action == "schedule":
+                changed = await releases.schedule_release(session, **kwargs)
+            elif action == "cancel":
+                await releases.cancel_release(session, reason=form.get("reason", ""), **kwargs)
+            else:
+                changed = await releases.lift_release(session, reason=form.get("reason", ""), **kwargs)
+        if changed is not None:  # the public PDF is rendered after scheduling, and again after a lift
+            await request.app[publisher_key].after_release_change(changed.id or 0)
+    except NotFoundError:
+        raise
+    except EntenteError as exc:
+        context = await editor_context(request, caller, cid)
+        context["release_error"] = f"{exc.field + ': ' if exc.field else ''}{exc.detail} ({exc.code})"
+        status = 409 if isinstance(exc, ConflictError) else 403 if isinstance(exc, PermissionDeniedError) else 422
+        return render(request, "communiques/editor.html", context, status=status)
+    url = request.app.router["communique"].url_for(communique=str(cid))
+    raise web.HTTPSeeOther(location=f"{url}#release")

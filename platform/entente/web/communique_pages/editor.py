@@ -1,0 +1,273 @@
+"""My communiqués, a new one from a crisis template or blank, the editor and its save, invitations.
+
+The editor is one form (order numbers move sections, a checkbox deletes one, the blank section at
+the end adds one) carrying the digest of the version it edits. A stale save is merged; a conflict
+re-renders the editor from the server's proposal (merged where possible, your text where both sides
+changed a section) with both sides shown, to save again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiohttp import web
+
+from entente import drafting, parties, releases
+from entente.appkeys import clock_key, ladder_key, sessionmaker_key, settings_key, templates_key
+from entente.auth import Caller
+from entente.errors import ConflictError, EntenteError, NotFoundError
+from entente.models import CommuniqueCreate, CommuniqueKind, CommuniqueState, Role, VersionSave
+from entente.web import forms
+from entente.web.api.communiques import communique_id
+from entente.web.bodies import validate
+from entente.web.html import render
+from entente.web.pages import require_page_caller
+
+_SECTION_FIELD = re.compile(r"s\d{1,3}\.(id|heading|body|order|delete|marking)|s\d{1,3}\.to\.[A-Z0-9-]{2,16}")
+_NEW_FIELD = re.compile(r"new\.(heading|body|order|marking)|new\.to\.[A-Z0-9-]{2,16}")
+_COMMON = {"csrf_token", "title", "base"}
+
+
+async def _read(request: web.Request, fixed: set[str], *patterns: re.Pattern[str]) -> dict[str, str]:
+    """A form whose field names follow ``patterns``; anything else is refused by ``forms.read_form``."""
+    posted = await request.post()
+    allowed = set(fixed) | {name for name in posted if any(p.fullmatch(name) for p in patterns)}
+    return await forms.read_form(request, allowed)
+
+
+def back_to(request: web.Request, name: str, **parts: str) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(location=str(request.app.router[name].url_for(**parts)))
+
+
+def markdown(text: str) -> Any:
+    return drafting.render_markdown(text)
+
+
+def _entry(item_id: str | None, heading: str, body: str, marking: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": item_id,
+        "heading": heading,
+        "body": body,
+        "public": bool(marking.get("public")),
+        "to": set(marking.get("releasable_to") or []),
+    }
+
+
+def _marking(form: dict[str, str], prefix: str, roster: list[str]) -> dict[str, Any]:
+    if form.get(f"{prefix}.marking", "public") == "public":
+        return {"public": True}
+    return {"releasable_to": [p for p in roster if form.get(f"{prefix}.to.{p}")]}
+
+
+def _editor_input(form: dict[str, str], roster: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The form as a ``VersionSave`` body, and the entries to show again if it is refused."""
+    indices = sorted({int(name[1:].split(".")[0]) for name in form if _SECTION_FIELD.fullmatch(name)})
+    ordered: list[tuple[int, int, dict[str, Any]]] = []
+    for index in indices:
+        prefix = f"s{index}"
+        if form.get(f"{prefix}.delete"):
+            continue
+        order = forms.integer(form, f"{prefix}.order", minimum=0, maximum=10_000, default=index + 1)
+        body = form.get(f"{prefix}.body", "").replace("\r\n", "\n")
+        ordered.append(
+            (
+                order,
+                index,
+                {
+                    "id": form.get(f"{prefix}.id") or None,
+                    "heading": form.get(f"{prefix}.heading", ""),
+                    "body": body,
+                    "marking": _marking(form, prefix, roster),
+                },
+            )
+        )
+    if form.get("new.heading", "").strip():
+        order = forms.integer(form, "new.order", minimum=0, maximum=10_000, default=10_000)
+        body = form.get("new.body", "").replace("\r\n", "\n")
+        ordered.append(
+            (order, 10**6, {"heading": form["new.heading"], "body": body, "marking": _marking(form, "new", roster)})
+        )
+    sections = [entry for _, _, entry in sorted(ordered, key=lambda e: (e[0], e[1]))]
+    body: dict[str, Any] = {"sections": sections}
+    if form.get("title", "").strip():
+        body["title"] = form["title"]
+    shown = [_entry(s.get("id"), s["heading"], s["body"], s["marking"]) for s in sections]
+    return body, shown
+
+
+async def editor_context(request: web.Request, caller: Caller, cid: int) -> dict[str, Any]:
+    async with request.app[sessionmaker_key]() as session:
+        access = await drafting.get_access(session, cid, caller)
+        view = await drafting.read_version(session, access, access.communique.head_number) if access.admitted else None
+        comments = await drafting.list_comments(session, access) if access.admitted else []
+        coalition = await parties.list_parties(session)
+        open_release = await releases.find_open_release(session, cid)
+        release = (
+            await releases.release_public(session, access, open_release, request.app[clock_key]())
+            if open_release is not None
+            else None
+        )
+    communique = drafting.communique_public(access)
+    roster = sorted(access.roster)
+    threads: dict[str, int] = {}
+    for comment in comments:
+        if comment.thread_id is None and comment.resolved_at is None:
+            threads[comment.section_id] = threads.get(comment.section_id, 0) + 1
+    return {
+        "c": communique,
+        "access": access,
+        "view": view,
+        "roster": roster,
+        "others": [row.code for row in coalition if row.code not in access.roster],
+        "open_threads": threads,
+        "can_edit": view is not None
+        and caller.has_role(*drafting.EDIT_ROLES)
+        and CommuniqueState(access.communique.state).editable,
+        "can_invite": access.admitted
+        and caller.party == access.communique.lead
+        and caller.has_role(Role.DRAFTER, Role.SECRETARIAT),
+        "entries": [_entry(s.item.id, s.item.heading, s.item.body, s.item.marking.to_dict()) for s in view.sections]
+        if view
+        else [],
+        "base": view.version.digest if view else None,
+        "title": access.communique.title,
+        "conflicts": [],
+        "error": None,
+        "markdown": markdown,
+        "release": release,
+        "release_error": None,
+        "is_comms": access.joined and caller.has_role(Role.COMMS),
+        "my_answer": next((p for p in release.parties if p.party == caller.party), None) if release else None,
+        "zones": sorted(
+            {"UTC", caller.party_timezone, *(p.timezone for p in release.parties)}
+            if release
+            else {"UTC", caller.party_timezone}
+        ),
+    }
+
+
+async def list_page(request: web.Request) -> web.Response:
+    caller = require_page_caller(request)
+    async with request.app[sessionmaker_key]() as session:
+        found = await drafting.list_communiques(session, caller)
+    rows = [drafting.communique_public(a) for a in found]
+    return render(
+        request,
+        "communiques/list.html",
+        {"communiques": rows, "can_create": caller.has_role(Role.DRAFTER, Role.SECRETARIAT)},
+    )
+
+
+async def new_form(request: web.Request) -> web.Response:
+    caller = require_page_caller(request)
+    async with request.app[sessionmaker_key]() as session:
+        coalition = await parties.list_parties(session)
+    others = [row.code for row in coalition if row.code != caller.party]
+    return render(request, "communiques/new.html", {"others": others, "kinds": list(CommuniqueKind)})
+
+
+async def new_submit(request: web.Request) -> web.StreamResponse:
+    caller = require_page_caller(request)
+    form = await _read(
+        request, {"csrf_token", "title", "kind", "heading", "body"}, re.compile(r"with\.[A-Z0-9-]{2,16}")
+    )
+    participants = [name.split(".", 1)[1] for name in sorted(form) if name.startswith("with.")]
+    sections = []
+    if form.get("heading", "").strip():
+        sections.append(
+            {
+                "heading": form["heading"],
+                "body": form.get("body", "").replace("\r\n", "\n"),
+                "marking": {"public": True},
+            }
+        )
+    data = validate(
+        CommuniqueCreate,
+        {
+            "kind": form.get("kind", ""),
+            "title": form.get("title", ""),
+            "participants": participants,
+            "sections": sections,
+        },
+    )
+    async with request.app[sessionmaker_key].begin() as session:
+        communique, _ = await drafting.create_communique(
+            session,
+            caller=caller,
+            data=data,
+            now=request.app[clock_key](),
+            max_sections=request.app[settings_key].limits.max_sections,
+            templates=request.app[templates_key],
+            ladder=request.app[ladder_key],
+        )
+    raise back_to(request, "communique", communique=str(communique.id))
+
+
+async def editor(request: web.Request) -> web.Response:
+    caller = require_page_caller(request)
+    return render(request, "communiques/editor.html", await editor_context(request, caller, communique_id(request)))
+
+
+async def editor_submit(request: web.Request) -> web.StreamResponse:
+    caller = require_page_caller(request)
+    cid = communique_id(request)
+    form = await _read(request, _COMMON, _SECTION_FIELD, _NEW_FIELD)
+    context = await editor_context(request, caller, cid)
+    body, shown = _editor_input(form, context["roster"])
+    try:
+        data = validate(VersionSave, body)
+        async with request.app[sessionmaker_key].begin() as session:
+            await drafting.save_version(
+                session,
+                communique_id=cid,
+                caller=caller,
+                base_digest=form.get("base") or None,
+                data=data,
+                now=request.app[clock_key](),
+                max_sections=request.app[settings_key].limits.max_sections,
+            )
+    except NotFoundError:
+        raise
+    except ConflictError as exc:
+        if exc.code != "merge_conflict":
+            raise
+        proposal = exc.extra["proposal"]
+        context |= {
+            "entries": [_entry(s["id"], s["heading"], s["body"], s["marking"]) for s in proposal["sections"]],
+            "title": proposal["title"],
+            "base": exc.extra["head"]["digest"],
+            "conflicts": exc.extra["conflicts"],
+            "error": exc.detail,
+        }
+        return render(request, "communiques/editor.html", context, status=409)
+    except EntenteError as exc:
+        context |= {
+            "entries": shown,
+            "title": form.get("title", context["title"]),
+            "base": form.get("base"),
+            "error": f"{exc.field + ': ' if exc.field else ''}{exc.detail}",
+        }
+        status = 403 if exc.code in ("marking_widen_forbidden", "role_required") else 422
+        return render(request, "communiques/editor.html", context, status=status)
+    raise back_to(request, "communique", communique=str(cid))
+
+
+async def invite_submit(request: web.Request) -> web.StreamResponse:
+    caller = require_page_caller(request)
+    cid = communique_id(request)
+    form = await forms.read_form(request, {"csrf_token", "party"})
+    async with request.app[sessionmaker_key].begin() as session:
+        await drafting.invite_party(
+            session, communique_id=cid, caller=caller, party=form.get("party", ""), now=request.app[clock_key]()
+        )
+    raise back_to(request, "communique", communique=str(cid))
+
+
+async def accept_submit(request: web.Request) -> web.StreamResponse:
+    caller = require_page_caller(request)
+    cid = communique_id(request)
+    await forms.read_form(request, {"csrf_token"})
+    async with request.app[sessionmaker_key].begin() as session:
+        await drafting.accept_invitation(session, communique_id=cid, caller=caller, now=request.app[clock_key]())
+    raise back_to(request, "communique", communique=str(cid))
