@@ -244,17 +244,17 @@ async def test_the_atom_feed_lists_a_release_only_after_its_instant(world, roste
     assert 'type="application/atom+xml"' in page
 
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+VERIFICATION = Path(__file__).resolve().parents[1] / "docs" / "verification.md"
 
 
-async def test_the_readme_joserfc_recipe_verifies_every_signature_of_a_bundle(
+async def test_the_docs_joserfc_recipe_verifies_every_signature_of_a_bundle(
     world, rostered, tmp_path: Path, monkeypatch, capsys
 ) -> None:
-    """joserfc refuses unknown header fields: the README registers `digest` and `iat`, and it works."""
-    found = re.search(r"<!-- recipe: joserfc[^>]*-->\n```python\n(.*?)\n```", README.read_text("utf-8"), re.S)
-    assert found, "the README lost its joserfc recipe"
+    """joserfc refuses unknown header fields: docs/verification.md registers `digest` and `iat`, and it works."""
+    found = re.search(r"<!-- recipe: joserfc[^>]*-->\n```python\n(.*?)\n```", VERIFICATION.read_text("utf-8"), re.S)
+    assert found, "docs/verification.md lost its joserfc recipe"
     cid = await released(world, rostered)
     (tmp_path / "bundle.json").write_bytes(canonical.canonical_bytes(await bundle_of(world, cid)))
     monkeypatch.chdir(tmp_path)
-    exec(compile(found.group(1), "README joserfc recipe", "exec"), {})  # noqa: S102 (the README's own code)
+    exec(compile(found.group(1), "docs/verification.md joserfc recipe", "exec"), {})  # noqa: S102 (the docs' own code)
     assert capsys.readouterr().out.count("valid:") == 3

@@ -572,12 +572,12 @@ async def test_instants_at_the_edges_of_time_are_refused_with_a_clear_code(world
 
 
 SOURCE_ROOT = Path(entente.__file__).resolve().parents[1]
-README = SOURCE_ROOT.parent / "README.md"
+VERIFICATION = SOURCE_ROOT.parent / "docs" / "verification.md"
 
 
 def public_record_recipe() -> str:
-    found = re.search(r"<!-- recipe: public-record[^>]*-->\n```sh\n(.*?)\n```", README.read_text("utf-8"), re.S)
-    assert found, "the README lost its public-record recipe"
+    found = re.search(r"<!-- recipe: public-record[^>]*-->\n```sh\n(.*?)\n```", VERIFICATION.read_text("utf-8"), re.S)
+    assert found, "docs/verification.md lost its public-record recipe"
     return found.group(1)
 
 
@@ -587,7 +587,7 @@ def tamper(path: Path) -> dict:
     return json.loads((path / "record.json").read_text())
 
 
-async def test_the_readme_recipe_checks_a_released_record_with_curl_sha256sum_and_entente_verify(
+async def test_the_docs_recipe_checks_a_released_record_with_curl_sha256sum_and_entente_verify(
     world, keys, tmp_path
 ) -> None:
     cid = await signed_communique(world, keys)

@@ -1,5 +1,5 @@
 """The trust commands: keys, sign, verify (exit codes 0/1/2/3), the roster, pre-signing, the demo
-keys, and the README's openssl recipe run as written."""
+keys, and the openssl recipe of docs/verification.md run as written."""
 
 from __future__ import annotations
 
@@ -162,13 +162,13 @@ def test_usage_and_key_file_errors(cli: Run, tmp_path: Path) -> None:
 
 
 def readme_recipe() -> str:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = (REPO / "docs" / "verification.md").read_text(encoding="utf-8")
     found = re.search(r"<!-- recipe: openssl[^>]*-->\n```sh\n(.*?)\n```", text, re.S)
-    assert found, "the README lost its openssl recipe"
+    assert found, "docs/verification.md lost its openssl recipe"
     return found.group(1)
 
 
-def test_the_openssl_recipe_in_the_readme_verifies_a_signature(tmp_path: Path) -> None:
+def test_the_openssl_recipe_in_the_docs_verifies_a_signature(tmp_path: Path) -> None:
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed")
     usage = subprocess.run(["openssl", "pkeyutl", "-help"], capture_output=True, text=True, check=False)

@@ -3,7 +3,9 @@
 Each entry's ``hash`` is the SHA-256 of the canonical bytes of its fields and the previous entry's
 hash, so editing, deleting or reordering any row breaks the chain at that row. ``verify_chain``
 walks the whole trail and reports the first broken link. Event tags read ``source:subject:action``
-(``auth:login:fail``, ``parties:key:revoke``).
+(``auth:login:fail``, ``parties:key:revoke``); every tag is declared once, in :class:`Event`, and
+listed in docs/reference/audit-events.md (tests/test_vocabularies.py holds the source to both).
+Callers may pass the string: a member equals it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import rfc8785
@@ -27,6 +30,75 @@ from entente.models import AuditEntry
 GENESIS = "sha256:" + "0" * 64
 EVENT_TAG = re.compile(r"[a-z][a-z0-9_]*:[a-z][a-z0-9_]*:[a-z][a-z0-9_]*")
 _PG_LOCK_KEY = 0x656E7465  # "ente": serialises appends across server instances on PostgreSQL
+
+
+class Event(StrEnum):
+    """Every audit event tag Entente records, ``source:subject:action``, with its meaning."""
+
+    meaning: str
+
+    def __new__(cls, value: str, meaning: str) -> Event:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.meaning = meaning
+        return member
+
+    AUTH_USER_ADD = "auth:user:add", "a user was added to a party"
+    AUTH_LOGIN_OK = "auth:login:ok", "a user signed in"
+    AUTH_LOGIN_FAIL = "auth:login:fail", "a password check failed (unknown user, wrong password or disabled account)"
+    AUTH_LOGOUT_OK = "auth:logout:ok", "a user signed out"
+    AUTH_TOKEN_CREATE = "auth:token:create", "an API token was created"
+    AUTH_TOKEN_REVOKE = "auth:token:revoke", "an API token was revoked"
+    PARTIES_PARTY_ADD = "parties:party:add", "a party joined the coalition"
+    PARTIES_PARTY_ACTIVE = "parties:party:active", "a party was made active again"
+    PARTIES_PARTY_SUSPENDED = "parties:party:suspended", "a party was suspended"
+    PARTIES_KEY_ADD = "parties:key:add", "a party's public key was registered"
+    PARTIES_KEY_REVOKE = "parties:key:revoke", "a party's key was revoked"
+    PARTIES_ROSTER_PROPOSE = "parties:roster:propose", "the secretariat proposed the next roster version"
+    PARTIES_ROSTER_SIGN = "parties:roster:sign", "a signatory signed a roster proposal"
+    PARTIES_ROSTER_ADOPT = "parties:roster:adopt", "a roster version took effect (both thresholds met)"
+    PARTIES_ROSTER_WITHDRAW = "parties:roster:withdraw", "a pending roster proposal was withdrawn by a newer one"
+    TEMPLATES_PRESIGNATURE_ADD = "templates:presignature:add", "a party pre-signed a crisis template"
+    TEMPLATES_PRESIGNATURE_WITHDRAW = "templates:presignature:withdraw", "a party withdrew a template pre-signature"
+    INCIDENTS_INCIDENT_OPEN = "incidents:incident:open", "an incident was opened"
+    INCIDENTS_INCIDENT_UPDATE = "incidents:incident:update", "an incident's title, description or metrics changed"
+    INCIDENTS_PARTICIPANT_INVITE = "incidents:participant:invite", "parties were invited to an incident"
+    INCIDENTS_EVIDENCE_ADD = "incidents:evidence:add", "an evidence item was added"
+    INCIDENTS_EVIDENCE_MARK = "incidents:evidence:mark", "an evidence item's marking changed"
+    INCIDENTS_ATTRIBUTION_SET = "incidents:attribution:set", "a party recorded its attribution assessment"
+    INCIDENTS_TIER_DECIDE = "incidents:tier:decide", "a party decided its tier, with a justification"
+    INCIDENTS_LEGAL_REVIEW_RECORD = "incidents:legal_review:record", "a party recorded a legal review of a tier"
+    INCIDENTS_INCIDENT_CLOSE = "incidents:incident:close", "an incident was closed"
+    DRAFTING_COMMUNIQUE_ADD = "drafting:communique:add", "a communiqué was started (version 1)"
+    DRAFTING_COMMUNIQUE_SUPERSEDE = "drafting:communique:supersede", "a successor of a released communiqué was started"
+    DRAFTING_PARTICIPANT_INVITE = "drafting:participant:invite", "a party was invited to a communiqué"
+    DRAFTING_PARTICIPANT_ACCEPT = "drafting:participant:accept", "an invited party accepted and takes part"
+    DRAFTING_VERSION_ADD = "drafting:version:add", "a new version was saved (merged or not)"
+    DRAFTING_COMMENT_ADD = "drafting:comment:add", "a comment was added to a section"
+    DRAFTING_COMMENT_RESOLVE = "drafting:comment:resolve", "a comment thread was resolved"
+    SIGNOFFS_SIGNOFF_ADD = "signoffs:signoff:add", "a party signed off a version"
+    SIGNOFFS_PRESIGNED_ADD = "signoffs:presigned:add", "a party's template pre-signature was recorded as its sign-off"
+    SIGNOFFS_SIGNOFF_WITHDRAW = "signoffs:signoff:withdraw", "a party withdrew its sign-off"
+    RELEASES_RELEASE_PROPOSE = "releases:release:propose", "a comms officer proposed an embargo instant"
+    RELEASES_RELEASE_ACCEPT = "releases:release:accept", "a party accepted the proposed instant"
+    RELEASES_RELEASE_COUNTER = "releases:release:counter", "a party counter-proposed another instant"
+    RELEASES_RELEASE_AGREE = "releases:release:agree", "every participating party accepted: the instant is agreed"
+    RELEASES_RELEASE_SCHEDULE = "releases:release:schedule", "the release was scheduled: version frozen, committed"
+    RELEASES_RELEASE_HOLD = "releases:release:hold", "the release was held (a sign-off withdrawn or voided)"
+    RELEASES_RELEASE_CANCEL = "releases:release:cancel", "the release was cancelled, with a reason"
+    RELEASES_RELEASE_LIFT = "releases:release:lift", "the embargo was lifted now, with a reason"
+    RELEASES_RELEASE_PUBLISH = "releases:release:publish", "the scheduler marked the release released, once"
+    SANCTIONS_PACKAGE_ADD = "sanctions:package:add", "a sanctions package was started from an incident"
+    SANCTIONS_PACKAGE_SUPERSEDE = "sanctions:package:supersede", "a successor package of a released one was started"
+    SANCTIONS_DESIGNATION_ADD = "sanctions:designation:add", "a designation was added to a package"
+    SANCTIONS_DESIGNATION_UPDATE = "sanctions:designation:update", "a designation's content was replaced"
+    SANCTIONS_DESIGNATION_ADOPTION = "sanctions:designation:adoption", "a party recorded its position on a designation"
+    SANCTIONS_DESIGNATION_RENEW = "sanctions:designation:renew", "a successor renews a designation"
+    SANCTIONS_DESIGNATION_LIFT = "sanctions:designation:lift", "a successor lifts a designation"
+    SANCTIONS_DESIGNATION_KEEP = "sanctions:designation:keep", "a successor keeps a designation as it stood"
+    SANCTIONS_DESIGNATION_AMEND = "sanctions:designation:amend", "a successor amends a designation's reasons"
+    SANCTIONS_DESIGNATION_IMPORT = "sanctions:designation:import", "designations were imported from a CSV file"
+    TRANSPARENCY_COSIGNATURE_ADD = "transparency:cosignature:add", "a party cosigned a log checkpoint"
 
 
 def entry_hash(
