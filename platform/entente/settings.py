@@ -119,7 +119,7 @@ TABLES: dict[str, type] = {
 
 
 def setting_names() -> list[str]:
-    """Every setting as ``table.key``: the README's configuration table must list each one."""
+    """Every setting as ``table.key``: docs/configuration.md must list each one."""
     return [f"{table}.{f.name}" for table, cls in TABLES.items() for f in fields(cls)]
 
 

@@ -10,7 +10,7 @@ publication entry logged at release, and the publication bundle a verifier check
   digest of the sign-off envelopes, PDF digest, release instant and the commitment's index and salt, so
   anyone can open the commitment and see that the text was logged before the embargo lifted.
 - :func:`publication_bundle` is everything a verifier needs offline, with inclusion proofs of both
-  entries against the latest checkpoint (see the README's "Checking a published statement").
+  entries against the latest checkpoint (see docs/verification.md).
 
 Leaves are RFC 8785 canonical JSON; their formats are fixed here (``commitment_leaf``, ``publication_leaf``).
 """
