@@ -17,10 +17,12 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from sqlmodel import select
 
 from entente import canonical, parties, scheduler, signing
 from entente.appkeys import publisher_key
 from entente.cli import main as entente_main
+from entente.models import Release
 from entente.transparency import note
 from entente.verification import VerifyOptions, verify_bundle
 from tests.releasing import PUBLIC, RESTRICTED_MARKER, TITLE, bundle_of, released, scheduled
@@ -258,3 +260,19 @@ async def test_the_docs_joserfc_recipe_verifies_every_signature_of_a_bundle(
     monkeypatch.chdir(tmp_path)
     exec(compile(found.group(1), "docs/verification.md joserfc recipe", "exec"), {})  # noqa: S102 (the docs' own code)
     assert capsys.readouterr().out.count("valid:") == 3
+
+
+async def test_a_release_scheduled_before_the_log_existed_commits_before_it_is_published(world, rostered) -> None:
+    """An upgrade: a release scheduled by a server without the log has no commitment; the scheduler logs
+    one before the publication entry, so the order the verifier checks still holds."""
+    cid = await scheduled(world, rostered)
+    async with world.sessions.begin() as session:
+        release = (await session.execute(select(Release).where(Release.communique_id == cid))).scalars().one()
+        release.commitment_index, release.commitment_salt = None, None
+        session.add(release)
+    world.clock.advance(timedelta(hours=1))
+    assert await scheduler.tick(world.client.app[publisher_key]) == [cid]
+    bundle = await bundle_of(world, cid)
+    assert bundle["log"]["commitment"]["index"] == 1 and bundle["log"]["publication"]["index"] == 2
+    report = verify_bundle(bundle, VerifyOptions())
+    assert report.verdict == "valid", report.to_dict()

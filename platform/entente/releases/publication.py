@@ -163,7 +163,11 @@ async def pdf_work(
     query = (
         select(Release.id, Release.embargo_at, ReleasePdf.embargo_at)
         .outerjoin(ReleasePdf, ReleasePdf.release_id == Release.id)  # type: ignore[arg-type]
-        .where(Release.state.in_(PUBLIC_STATES), Release.public_body.is_not(None))  # type: ignore[attr-defined,union-attr]
+        .where(
+            Release.state.in_(PUBLIC_STATES),  # type: ignore[attr-defined]
+            Release.public_body.is_not(None),  # type: ignore[union-attr]
+            Release.commitment_index.is_not(None),  # type: ignore[union-attr]  # the PDF carries its proof
+        )
         .order_by(Release.embargo_at)
     )
     if release_id is not None:
@@ -228,7 +232,6 @@ async def _log_part(
 ) -> dict[str, Any]:
     """The release's log entries with inclusion proofs against the newest signed checkpoint (an entry
     the checkpoint does not cover yet, signed at the next scheduler tick, is left out: ``None``)."""
-    assert release.commitment_index is not None
     latest = await tlog.find_latest_checkpoint(session)
     size = latest.size if latest is not None else 0
     part: dict[str, Any] = {
@@ -238,7 +241,7 @@ async def _log_part(
         "commitment": None,
         "publication": None,
     }
-    if release.commitment_index < size:
+    if release.commitment_index is not None and release.commitment_index < size:
         part["commitment"] = {
             **await _entry(session, release.commitment_index, size, tree),
             "salt": release.commitment_salt,

@@ -270,6 +270,8 @@ async def publish_due(session: AsyncSession, now: datetime, *, require_pdf: bool
         query = query.with_for_update(skip_locked=True)
     released: list[int] = []
     for release, communique in (await session.execute(query)).all():
+        if release.commitment_index is None:  # scheduled before the log existed: commit now, before publishing
+            await log_commitment(session, release, now)
         if require_pdf and not await has_current_pdf(session, release):
             continue
         release.state, release.published_at = ReleaseState.RELEASED, now
