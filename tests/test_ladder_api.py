@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sign_in
+from tests.support.world import sign_in
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -23,7 +23,7 @@ from entente.appkeys import publisher_key
 from entente.cli import main as entente_main
 from entente.transparency import note
 from entente.verification import VerifyOptions, verify_bundle
-from tests.releasing import PUBLIC, RESTRICTED_MARKER, TITLE, bundle_of, released, scheduled
+from tests.support.releasing import PUBLIC, RESTRICTED_MARKER, TITLE, bundle_of, released, scheduled
 
 LOG = "/.well-known/entente/log"
 

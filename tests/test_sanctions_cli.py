@@ -9,7 +9,7 @@ import pytest
 
 from entente.cli import main
 from entente.sanctions import import_csv
-from tests.test_sanctions_packages import DESIGNATIONS, SANCTIONS, Desk
+from tests.support.sanctions import DESIGNATIONS, SANCTIONS, Desk
 
 
 @pytest.fixture
