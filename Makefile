@@ -1,4 +1,5 @@
-# Entente: `make demo` runs a demo server, `make test` runs the whole suite, `make bench` the benchmarks.
+# Entente: `make demo` runs a demo server, `make test` runs the whole suite, `make test-fast` the inner loop,
+# `make bench` the benchmarks.
 # Works on a fresh machine with Python 3.11+: creates .venv, installs, and installs the Debian
 # packages the project needs when run as root (otherwise it says exactly what to install).
 
@@ -9,7 +10,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fonts-dejavu-core fonts-noto-core fonts-noto-cjk chromium
 
-.PHONY: demo test bench install system-deps lint clean
+.PHONY: demo test test-fast bench install system-deps lint clean
 
 demo: install system-deps
 	$(BIN)/entente init --demo
@@ -22,6 +23,11 @@ TEST_WORKERS ?= auto
 
 test: install system-deps
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# The inner loop: SQLite only (PostgreSQL ignored even when ENTENTE_TEST_POSTGRES_URL is set), no browser,
+# no PDF rendering. `make test` before pushing runs what this leaves out.
+test-fast: install
+	env -u ENTENTE_TEST_POSTGRES_URL $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser and not pdf" $(PYTEST_ARGS)
 
 bench: install
 	@for script in tests/bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

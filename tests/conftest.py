@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +27,13 @@ from entente import db, parties, platformkeys
 from entente.app import create_app
 from entente.appkeys import sessionmaker_key
 from entente.clock import FixedClock
-from entente.models import PartyKind, Role
 from entente.settings import Settings, load_settings
+from tests.support.browser import base_url  # noqa: F401 (a fixture, shared by the browser tests)
+from tests.support.cli import entente  # noqa: F401 (a fixture: the command run in this process)
+from tests.support.signoffs import register_keys
+from tests.support.world import PASSWORD, REPO, SMALL_COALITION, START, World
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 POSTGRES_ENV = "ENTENTE_TEST_POSTGRES_URL"
-START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-PASSWORD = "correct horse battery staple"
 
 
 def postgres_url() -> str | None:
@@ -135,6 +131,7 @@ def platform_keys_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "pdf: renders PDFs (documents.pdf is on in these tests only)")
+    config.addinivalue_line("markers", "browser: drives Chromium through Playwright (tests/support/browser.py)")
 
 
 @pytest.fixture
@@ -162,79 +159,6 @@ async def client(aiohttp_client: Callable[..., Awaitable[TestClient]], app: Any)
     return await aiohttp_client(app)
 
 
-@dataclass
-class World:
-    """A small coalition seeded into the test database, with helpers to act as its users."""
-
-    client: TestClient
-    clock: FixedClock
-
-    @property
-    def sessions(self) -> Any:
-        return self.client.app[sessionmaker_key]
-
-    async def token(self, username: str) -> dict[str, str]:
-        """Authorization headers carrying a fresh API token of ``username``."""
-        from entente import auth
-
-        async with self.sessions.begin() as session:
-            user = await auth.get_user(session, username)
-            secret, _ = await auth.create_token(session, user, name="test", days=30, now=self.clock())
-        return {"Authorization": f"Bearer {secret}"}
-
-
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-async def sign_in(client: TestClient, username: str) -> str:
-    """Sign ``client`` in through the login form, as a browser does; the session's CSRF token."""
-    page = await client.get("/login")
-    token = CSRF_FIELD.search(await page.text()).group(1)  # type: ignore[union-attr]
-    response = await client.post(
-        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}, allow_redirects=False
-    )
-    assert response.status == 303, await response.text()
-    page = await client.get("/dashboard")
-    return CSRF_FIELD.search(await page.text()).group(1)  # type: ignore[union-attr]
-
-
-SMALL_COALITION = [
-    parties.SeedParty(
-        "EE",
-        "Republic of Estonia",
-        PartyKind.STATE,
-        "Europe/Tallinn",
-        (
-            parties.SeedUser("ee.drafter", "EE drafter", (Role.DRAFTER,)),
-            parties.SeedUser("ee.signatory", "EE signatory", (Role.SIGNATORY,)),
-            parties.SeedUser("ee.comms", "EE comms", (Role.COMMS,)),
-        ),
-    ),
-    parties.SeedParty(
-        "FR",
-        "French Republic",
-        PartyKind.STATE,
-        "Europe/Paris",
-        (
-            parties.SeedUser("fr.drafter", "FR drafter", (Role.DRAFTER,)),
-            parties.SeedUser("fr.signatory", "FR signatory", (Role.SIGNATORY,)),
-            parties.SeedUser("fr.comms", "FR comms", (Role.COMMS,)),
-        ),
-    ),
-    parties.SeedParty(
-        "EU",
-        "European Union",
-        PartyKind.ORGANISATION,
-        "Europe/Brussels",
-        (
-            parties.SeedUser("eu.secretariat", "Secretariat", (Role.SECRETARIAT,)),
-            parties.SeedUser("eu.signatory", "EU signatory", (Role.SIGNATORY,)),
-            parties.SeedUser("eu.comms", "EU comms", (Role.COMMS,)),
-        ),
-    ),
-]
-
-
 @pytest.fixture(scope="session")
 def password_hash() -> str:
     """PASSWORD hashed once per run: argon2id is slow on purpose, and every world needs it."""
@@ -256,9 +180,13 @@ async def world(client: TestClient, clock: FixedClock, password_hash: str) -> Wo
 async def rostered(world: World) -> dict[str, Any]:
     """One registered Ed25519 key per party, and roster version 1 signed by every party (what a
     verifier of a publication walks from); the private keys by party."""
-    from tests.test_signoffs import register_keys
-
     keys = await register_keys(world)
     async with world.sessions.begin() as session:
         await parties.seed_roster(session, keys=keys, actor="test", now=world.clock())
     return keys
+
+
+@pytest.fixture
+async def keys(world: World) -> dict[str, Any]:
+    """One registered Ed25519 key per party of the small coalition."""
+    return await register_keys(world)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 
 import sqlalchemy as sa
 
@@ -59,11 +57,9 @@ async def test_concurrent_appends_never_fork_the_chain(client, clock) -> None:
     assert report.ok and report.entries == 30
 
 
-def test_audit_verify_command_reports_the_first_broken_link(settings) -> None:
-    env = {"ENTENTE_DATABASE_URL": settings.database_url, "ENTENTE_PATHS_VAR": str(settings.paths.var),
-           "PATH": "/usr/bin:/bin"}
-    run = lambda *args: subprocess.run([sys.executable, "-m", "entente", *args], capture_output=True, text=True,  # noqa: E731
-                                       env=env, timeout=120)
+def test_audit_verify_command_reports_the_first_broken_link(settings, entente) -> None:
+    env = {"ENTENTE_DATABASE_URL": settings.database_url, "ENTENTE_PATHS_VAR": str(settings.paths.var)}
+    run = lambda *args: entente(*args, env=env)  # noqa: E731
     assert run("init").returncode == 0
     engine_url = settings.database_url
 

@@ -11,8 +11,8 @@ from entente import auth
 from entente.auth import Caller
 from entente.errors import PermissionDeniedError
 from entente.models import Role
-from tests.conftest import PASSWORD
-from tests.test_http import assert_problem
+from tests.support.http import assert_problem
+from tests.support.world import PASSWORD
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 

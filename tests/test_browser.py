@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -10,29 +9,16 @@ from typing import Any
 
 import pytest
 
-from tests import test_signoffs
-from tests.conftest import PASSWORD
-from tests.releasing import RESTRICTED_MARKER, signed_communique
+from tests.support.browser import BROWSER_MARKS, chromium
+from tests.support.releasing import RESTRICTED_MARKER, signed_communique
+from tests.support.world import PASSWORD
 
-playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is installed by `make test`")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs Debian's)")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
 async def browser_page(tmp_path: Path) -> AsyncIterator[tuple[Any, list[str]]]:
-    async with playwright_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    async with chromium() as browser:
         context = await browser.new_context()
         page = await context.new_page()
         problems: list[str] = []
@@ -43,15 +29,6 @@ async def browser_page(tmp_path: Path) -> AsyncIterator[tuple[Any, list[str]]]:
         )
         page.on("pageerror", lambda error: problems.append(str(error)))
         yield page, problems
-        await browser.close()
-
-
-@pytest.fixture
-async def base_url(world: Any, database_url: str) -> str:
-    """The test client's server listens on a real loopback port: the browser talks to it."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("pages do not depend on the database backend; the browser runs once, on SQLite")
-    return str(world.client.make_url("/"))
 
 
 async def test_sign_in_reach_the_dashboard_and_sign_out_in_a_browser(browser_page, base_url, tmp_path) -> None:
@@ -83,7 +60,6 @@ async def test_stylesheet_loads_under_the_content_security_policy(browser_page, 
     assert problems == []
 
 
-keys = test_signoffs.keys  # the fixture: one registered Ed25519 key per party
 
 
 async def sign_in(page: Any, base_url: str, username: str) -> None:

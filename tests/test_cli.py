@@ -1,21 +1,12 @@
-"""The ``entente`` command: exit codes, one-line errors, the admin subcommands."""
+"""The ``entente`` command: exit codes, one-line errors, the admin subcommands.
+
+Run in this process (tests/support/cli.py); tests/test_layout.py starts the real command once."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def entente(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("ENTENTE_")}
-    return subprocess.run([sys.executable, "-m", "entente", *args], cwd=REPO, capture_output=True, text=True,
-                          env=base | (env or {}), input=stdin, timeout=120)
 
 
 @pytest.fixture
@@ -29,7 +20,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def test_every_command_has_help() -> None:
+def test_every_command_has_help(entente) -> None:
     for args in (["--help"], ["init", "--help"], ["serve", "--help"], ["migrate", "--help"], ["user", "add", "--help"],
                  ["token", "create", "--help"], ["audit", "verify", "--help"]):
         result = entente(*args)
@@ -37,14 +28,14 @@ def test_every_command_has_help() -> None:
         assert "usage:" in result.stdout
 
 
-def test_usage_error_exits_2_with_usage() -> None:
+def test_usage_error_exits_2_with_usage(entente) -> None:
     result = entente("frobnicate")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr and "usage:" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_broken_configuration_exits_2_in_one_line(tmp_path: Path) -> None:
+def test_broken_configuration_exits_2_in_one_line(entente, tmp_path: Path) -> None:
     config = tmp_path / "entente.toml"
     config.write_text("[server]\nport = 'x'\n")
     result = entente("--config", str(config), "migrate")
@@ -53,20 +44,22 @@ def test_broken_configuration_exits_2_in_one_line(tmp_path: Path) -> None:
     assert "server.port" in result.stderr and str(config) in result.stderr
 
 
-def test_unreachable_database_exits_1_in_one_line(env: dict[str, str]) -> None:
+def test_unreachable_database_exits_1_in_one_line(entente, env: dict[str, str]) -> None:
     result = entente("migrate", env=env | {"ENTENTE_DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none"})
     assert result.returncode == 1
     assert result.stderr.startswith("entente: database unreachable")
     assert "Traceback" not in result.stderr
 
 
-def test_serving_a_database_that_was_never_initialised_says_what_to_run(env: dict[str, str], tmp_path: Path) -> None:
+def test_serving_a_database_that_was_never_initialised_says_what_to_run(
+    entente, env: dict[str, str], tmp_path: Path
+) -> None:
     result = entente("audit", "verify", env=env)
     assert result.returncode == 2
     assert "run `entente migrate`" in result.stderr
 
 
-def test_init_demo_user_add_token_create_and_audit_verify(env: dict[str, str]) -> None:
+def test_init_demo_user_add_token_create_and_audit_verify(entente, env: dict[str, str]) -> None:
     demo = entente("init", "--demo", env=env | {"ENTENTE_DEMO_PASSWORD": "demo password 123"})
     assert demo.returncode == 0, demo.stderr
     assert "demo password for every demo user: demo password 123" in demo.stdout

@@ -17,12 +17,9 @@ from hypothesis import strategies as st
 from entente import platformkeys
 from entente.appkeys import settings_key
 from entente.documents import check_pdf
-from tests import test_signoffs
-from tests.releasing import RESTRICTED_MARKER, release_communique, signed_communique, three_party
-from tests.test_communique_disclosure import found, ground_truth
-from tests.test_drafting_support import BASE, section
-
-keys = test_signoffs.keys  # the fixture: one registered Ed25519 key per party
+from tests.support.disclosure import found, ground_truth
+from tests.support.drafting import BASE, section
+from tests.support.releasing import RESTRICTED_MARKER, release_communique, signed_communique, three_party
 
 
 def pdf_url(cid: int, version: str = "head") -> str:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from entente import canonical, parties
 from entente.models import Communique, CommuniqueVersion, PartyKind, Role
-from tests.test_drafting_support import BASE, accept, create, editable, head, if_match, save, section, two_party
+from tests.support.drafting import BASE, accept, create, editable, head, if_match, save, section, two_party
 
 LATVIA = parties.SeedParty(
     "LV", "Republic of Latvia", PartyKind.STATE, "Europe/Riga", (parties.SeedUser("lv.drafter", "LV", (Role.DRAFTER,)),)

@@ -9,19 +9,7 @@ import re
 import pytest
 
 from entente.web.middlewares import CONTENT_SECURITY_POLICY
-
-PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
-
-
-async def assert_problem(response, status: int, code: str) -> dict:
-    assert response.status == status, await response.text()
-    assert response.content_type == "application/problem+json"
-    body = await response.json(content_type=None)
-    assert PROBLEM_KEYS <= set(body)
-    assert body["status"] == status
-    assert body["code"] == code
-    assert body["type"] == f"urn:entente:problem:{code}"
-    return body
+from tests.support.http import PROBLEM_KEYS, assert_problem
 
 
 async def test_every_response_carries_the_security_headers(client) -> None:
@@ -182,7 +170,7 @@ HOSTILE_SEGMENTS = ["2147483648", "9223372036854775808", "999999999999", "%00", 
 @pytest.mark.parametrize("odd", HOSTILE_SEGMENTS)
 async def test_every_path_segment_out_of_range_or_with_nul_is_a_4xx_even_next_to_real_ids(world, odd) -> None:
     """Each path parameter in turn is made hostile while the others name real objects: never a 500."""
-    from tests.hostile import seed_everything
+    from tests.support.hostile import seed_everything
 
     seeded = await seed_everything(world)
     seen = 0
@@ -222,7 +210,7 @@ NUL_BODIES = [
 
 @pytest.mark.parametrize(("path", "body", "pointer"), NUL_BODIES)
 async def test_nul_in_json_text_is_a_422_naming_the_field_and_changes_nothing(world, path, body, pointer) -> None:
-    from tests.hostile import database_state
+    from tests.support.hostile import database_state
 
     user = "eu.secretariat" if path.endswith("/users") else "ee.drafter"
     headers = await world.token(user)
@@ -242,8 +230,8 @@ async def test_nul_in_json_text_is_a_422_naming_the_field_and_changes_nothing(wo
     ],
 )
 async def test_nul_in_a_form_field_is_a_422_and_changes_nothing(world, path, form) -> None:
-    from tests.conftest import sign_in
-    from tests.hostile import database_state
+    from tests.support.hostile import database_state
+    from tests.support.world import sign_in
 
     if path == "/login":
         page = await world.client.get("/login")
@@ -316,7 +304,7 @@ HOSTILE_KINDS = ["nul", "lone-surrogate", "megabyte", "deep-array", "wrong-types
 async def test_every_write_endpoint_refuses_hostile_bodies_with_a_problem_and_writes_nothing(world, settings) -> None:
     """Every write of the OpenAPI document that reads a body, with real ids, gets each hostile body: a 4xx
     problem body, never a 500, and nothing written (row counts and the head of the audit chain unchanged)."""
-    from tests.hostile import database_state, seed_everything
+    from tests.support.hostile import database_state, seed_everything
 
     seeded = await seed_everything(world)
     bodies = _hostile_bodies(settings.limits.max_string_length)

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from entente import auth
-from tests.conftest import PASSWORD
-from tests.test_incidents import TIER_3, Desk
+from tests.support.incidents import TIER_3, Desk
+from tests.support.world import PASSWORD
 
 AUTHORS = {"EE": "ee.drafter", "FR": "fr.drafter", "EU": "eu.signatory"}
 VIEWERS = {"ee.drafter": "EE", "fr.drafter": "FR", "eu.signatory": "EU", "eu.secretariat": "EU", None: None}

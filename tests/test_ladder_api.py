@@ -3,17 +3,12 @@ page, `entente ladder show` and `entente ladder score FILE`. The rubric itself i
 
 from __future__ import annotations
 
-import io
 import json
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import sign_in
+from tests.support.world import sign_in
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -166,46 +161,6 @@ async def test_ladder_page_needs_sign_in(client) -> None:
 
 
 # --- the command line ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture
-def entente(monkeypatch, capsys):
-    """Run the ``entente`` command in this process (as ``python -m entente`` would), without ENTENTE_* settings."""
-    from entente.cli import main
-
-    for name in [k for k in os.environ if k.startswith("ENTENTE_")]:
-        monkeypatch.delenv(name)
-
-    def run(*args: str, stdin: str | None = None) -> Run:
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        capsys.readouterr()
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return Run(code, out, err)
-
-    return run
-
-
-def test_python_dash_m_entente_ladder_show_runs() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENTENTE_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "entente", "ladder", "show"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Graduated response ladder")
 
 
 def test_cli_ladder_show_prints_the_table_and_json(entente) -> None:

@@ -20,10 +20,16 @@ def test_standard_library_platform_module_is_not_shadowed_from_the_repository_ro
     assert result.stdout.strip()
 
 
-def test_python_dash_m_entente_is_the_same_command() -> None:
-    result = subprocess.run([sys.executable, "-m", "entente", "--help"], cwd=REPO, capture_output=True, text=True)
-    assert result.returncode == 0
-    assert "init" in result.stdout and "serve" in result.stdout
+def test_python_dash_m_entente_and_the_console_script_are_the_same_command() -> None:
+    """The one subprocess smoke test of the command: every other test runs it in-process
+    (tests/support/cli.py), so this one checks what that skips: the interpreter start, the entry
+    points, the imports on a fresh process."""
+    console_script = Path(sys.executable).with_name("entente")
+    commands = [[sys.executable, "-m", "entente"]] + ([[str(console_script)]] if console_script.exists() else [])
+    for command in commands:
+        result = subprocess.run([*command, "--help"], cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, (command, result.stderr)
+        assert "init" in result.stdout and "serve" in result.stdout
 
 
 def test_no_private_key_is_committed() -> None:

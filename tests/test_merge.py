@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from entente.disclosure import Marking
 from entente.drafting import Item, make_item, merge_items
 from entente.drafting.diffs import word_diff
-from tests.test_drafting_support import BASE, create, editable, head, if_match, section
+from tests.support.drafting import BASE, create, editable, head, if_match, section
 
 
 def item(item_id: str, body: str = "", marking: Marking | None = None) -> Item:

@@ -12,7 +12,7 @@ from sqlmodel import select
 from entente import parties, quorum, signing
 from entente.clock import isoformat
 from entente.models import AuditEntry
-from tests.test_http import assert_problem
+from tests.support.http import assert_problem
 
 PAYLOAD = b'{"statement":"joint"}'
 TYP = "entente-signoff+jws"

@@ -13,7 +13,7 @@ from entente import canonical, crisis, parties, signing
 from entente.appkeys import templates_key
 from entente.clock import isoformat
 from entente.models import AuditEntry
-from tests.test_http import assert_problem
+from tests.support.http import assert_problem
 
 TEMPLATE = "joint-advisory"
 

@@ -24,7 +24,7 @@ from entente import scheduler
 from entente.appkeys import publisher_key
 from entente.cli import main as entente_main
 from entente.verification import VerifyOptions, verify_pdf
-from tests.releasing import RESTRICTED_MARKER, TITLE, bundle_of, scheduled
+from tests.support.releasing import RESTRICTED_MARKER, TITLE, bundle_of, scheduled
 
 pytestmark = [
     pytest.mark.pdf,

@@ -25,7 +25,7 @@ from entente.cli import main as entente_main
 from entente.models import Release
 from entente.transparency import note
 from entente.verification import VerifyOptions, verify_bundle
-from tests.releasing import PUBLIC, RESTRICTED_MARKER, TITLE, bundle_of, released, scheduled
+from tests.support.releasing import PUBLIC, RESTRICTED_MARKER, TITLE, bundle_of, released, scheduled
 
 LOG = "/.well-known/entente/log"
 

@@ -6,12 +6,8 @@ import re
 from datetime import timedelta
 
 from entente import releases
-from tests import test_signoffs
-from tests.releasing import RESTRICTED_MARKER, TITLE, release_communique, signed_communique, three_party
-from tests.test_drafting_pages import browser
-
-keys = test_signoffs.keys  # the fixture: one registered Ed25519 key per party
-
+from tests.support.pages import browser
+from tests.support.releasing import RESTRICTED_MARKER, TITLE, release_communique, signed_communique, three_party
 
 
 def panel(page: str) -> str:

@@ -23,8 +23,8 @@ from entente import canonical, parties, releases, scheduler, signing
 from entente.appkeys import publisher_key
 from entente.models import AuditEntry, Communique, Release
 from entente.signoffs import SIGNOFF_TYP
-from tests import test_signoffs
-from tests.releasing import (
+from tests.support.drafting import BASE, accept, create, editable, head, save, section
+from tests.support.releasing import (
     RESTRICTED_MARKER,
     release_communique,
     release_url,
@@ -32,10 +32,7 @@ from tests.releasing import (
     signed_communique,
     three_party,
 )
-from tests.test_drafting_support import BASE, accept, create, editable, head, save, section
-from tests.test_signoffs import jws, payload, sign
-
-keys = test_signoffs.keys  # the fixture: one registered Ed25519 key per party
+from tests.support.signoffs import jws, payload, sign
 
 PUBLIC = "/api/v1/public/communiques"
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import sign_in
-from tests.test_sanctions_packages import DESIGNATIONS, SANCTIONS, Desk
+from tests.support.sanctions import DESIGNATIONS, SANCTIONS, Desk
+from tests.support.world import sign_in
 
 
 @pytest.fixture

@@ -30,8 +30,8 @@ from entente import canonical, scheduler
 from entente.appkeys import publisher_key
 from entente.cli import main as entente_main
 from entente.verification import VerifyOptions, verify_bundle, verify_pdf
-from tests.releasing import bundle_of
-from tests.test_sanctions_packages import DESIGNATIONS, SANCTIONS, Desk
+from tests.support.releasing import bundle_of
+from tests.support.sanctions import DESIGNATIONS, SANCTIONS, Desk
 
 pytestmark = [
     pytest.mark.pdf,

@@ -12,7 +12,7 @@ import pytest
 from entente import signing
 from entente.errors import SignatureError
 from entente.transparency import merkle, note
-from tests import rfc9162
+from tests.support import rfc9162
 
 VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors"
 MERKLE = VECTORS / "merkle"

@@ -20,7 +20,7 @@ from entente.clock import system_clock
 from entente.errors import InvalidInputError
 from entente.models import LogCheckpoint
 from entente.transparency import log, merkle, note
-from tests import rfc9162
+from tests.support import rfc9162
 
 LOG = "/.well-known/entente/log"
 PASSPHRASE = "a passphrase for tests"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import shutil
 import stat
@@ -17,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from entente import canonical, signing
-from entente.cli import main
 from entente.clock import system_clock
+from tests.support.cli import Entente
 
 REPO = Path(__file__).resolve().parents[1]
 PASSPHRASE = "a passphrase for tests"
@@ -26,21 +25,12 @@ Run = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Run:
+def cli(entente: Entente, tmp_path: Path) -> Run:
     """Run ``entente`` in this process with only the ENTENTE_* variables given (plus a var folder)."""
 
     def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-        for name in [n for n in os.environ if n.startswith("ENTENTE_") and not n.startswith("ENTENTE_TEST_")]:
-            monkeypatch.delenv(name)
-        for name, value in ({"ENTENTE_PATHS_VAR": str(tmp_path / "var")} | (env or {})).items():
-            monkeypatch.setenv(name, value)
-        capsys.readouterr()
-        try:
-            code = main(list(args))
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
+        result = entente(*args, env={"ENTENTE_PATHS_VAR": str(tmp_path / "var")} | (env or {}))
+        return result.returncode, result.stdout, result.stderr
 
     return run
 

@@ -15,14 +15,11 @@ import pytest
 
 from entente import canonical
 from entente.transparency import note
-from tests import test_browser, test_roster
-from tests.releasing import bundle_of, released, scheduled
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support import roster
+from tests.support.browser import BROWSER_MARKS, chromium
+from tests.support.releasing import bundle_of, released, scheduled
 
-playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is installed by `make test`")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs Debian's)")
-
-base_url = test_browser.base_url  # the fixture: the app on a loopback port
+pytestmark = BROWSER_MARKS
 EXPECTED_CHECKS = [
     "File read in this browser",
     "Version bytes are RFC 8785 canonical JSON",
@@ -42,8 +39,7 @@ EXPECTED_CHECKS = [
 
 @pytest.fixture
 async def browser_page():
-    async with playwright_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    async with chromium() as browser:
         page = await (await browser.new_context()).new_page()
         problems: list[str] = []
         requests: list[str] = []
@@ -51,7 +47,6 @@ async def browser_page():
         page.on("pageerror", lambda error: problems.append(str(error)))
         page.on("request", lambda request: requests.append(request.url))
         yield page, problems, requests
-        await browser.close()
 
 
 # --- a released communiqué and its bundle, as the server publishes them -----------------------------------
@@ -61,11 +56,11 @@ async def adopt_roster_2(world, keys) -> None:
     """Roster 2 through the roster proposals API: a fresh EE key registered, the proposal signed by it and
     by EE's and FR's keys of roster 1 (the old threshold and the new), so the bundle carries a chain."""
     world.clock.advance(timedelta(minutes=5))
-    fresh = await test_roster.register_keys(world, "EE")
-    proposal = await test_roster.propose(world)
+    fresh = await roster.register_keys(world, "EE")
+    proposal = await roster.propose(world)
     assert proposal["version"] == 2
     for key, user in ((fresh["EE"], "ee.signatory"), (keys["EE"], "ee.signatory"), (keys["FR"], "fr.signatory")):
-        response = await test_roster.submit(world, proposal, key, user)
+        response = await roster.submit(world, proposal, key, user)
         assert response.status == 200, await response.text()
     assert (await response.json())["status"] == "adopted"
 

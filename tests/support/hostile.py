@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from tests.support.drafting import create, head, section
+from tests.support.sanctions import SANCTIONS, Desk
 
 from entente.models import AuditEntry
-from tests.test_drafting_support import create, head, section
-from tests.test_sanctions_packages import SANCTIONS, Desk
 
 
 @dataclass

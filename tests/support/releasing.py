@@ -13,10 +13,11 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from tests.support.drafting import BASE, accept, create, head, section
+from tests.support.signoffs import jws, payload, sign
+
 from entente import scheduler
 from entente.appkeys import publisher_key
-from tests.test_drafting_support import BASE, accept, create, head, section
-from tests.test_signoffs import jws, payload, sign
 
 RESTRICTED_MARKER = "EYES-ONLY-7f3a9c-restricted-marker"
 TITLE = "On the attack on the Baltic grid"

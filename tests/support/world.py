@@ -1,0 +1,93 @@
+"""The small coalition every database test can seed, and how to act as its users."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from entente import parties
+from entente.appkeys import sessionmaker_key
+from entente.clock import FixedClock
+from entente.models import PartyKind, Role
+
+REPO = Path(__file__).resolve().parents[2]
+START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class World:
+    """A small coalition seeded into the test database, with helpers to act as its users."""
+
+    client: TestClient
+    clock: FixedClock
+
+    @property
+    def sessions(self) -> Any:
+        return self.client.app[sessionmaker_key]
+
+    async def token(self, username: str) -> dict[str, str]:
+        """Authorization headers carrying a fresh API token of ``username``."""
+        from entente import auth
+
+        async with self.sessions.begin() as session:
+            user = await auth.get_user(session, username)
+            secret, _ = await auth.create_token(session, user, name="test", days=30, now=self.clock())
+        return {"Authorization": f"Bearer {secret}"}
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+async def sign_in(client: TestClient, username: str) -> str:
+    """Sign ``client`` in through the login form, as a browser does; the session's CSRF token."""
+    page = await client.get("/login")
+    token = CSRF_FIELD.search(await page.text()).group(1)  # type: ignore[union-attr]
+    response = await client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}, allow_redirects=False
+    )
+    assert response.status == 303, await response.text()
+    page = await client.get("/dashboard")
+    return CSRF_FIELD.search(await page.text()).group(1)  # type: ignore[union-attr]
+
+
+SMALL_COALITION = [
+    parties.SeedParty(
+        "EE",
+        "Republic of Estonia",
+        PartyKind.STATE,
+        "Europe/Tallinn",
+        (
+            parties.SeedUser("ee.drafter", "EE drafter", (Role.DRAFTER,)),
+            parties.SeedUser("ee.signatory", "EE signatory", (Role.SIGNATORY,)),
+            parties.SeedUser("ee.comms", "EE comms", (Role.COMMS,)),
+        ),
+    ),
+    parties.SeedParty(
+        "FR",
+        "French Republic",
+        PartyKind.STATE,
+        "Europe/Paris",
+        (
+            parties.SeedUser("fr.drafter", "FR drafter", (Role.DRAFTER,)),
+            parties.SeedUser("fr.signatory", "FR signatory", (Role.SIGNATORY,)),
+            parties.SeedUser("fr.comms", "FR comms", (Role.COMMS,)),
+        ),
+    ),
+    parties.SeedParty(
+        "EU",
+        "European Union",
+        PartyKind.ORGANISATION,
+        "Europe/Brussels",
+        (
+            parties.SeedUser("eu.secretariat", "Secretariat", (Role.SECRETARIAT,)),
+            parties.SeedUser("eu.signatory", "EU signatory", (Role.SIGNATORY,)),
+            parties.SeedUser("eu.comms", "EU comms", (Role.COMMS,)),
+        ),
+    ),
+]
