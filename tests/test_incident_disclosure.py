@@ -11,9 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from entente import auth
 from tests.support.incidents import TIER_3, Desk
-from tests.support.world import PASSWORD
+from tests.support.pages import browser
 
 AUTHORS = {"EE": "ee.drafter", "FR": "fr.drafter", "EU": "eu.signatory"}
 VIEWERS = {"ee.drafter": "EE", "fr.drafter": "FR", "eu.signatory": "EU", "eu.secretariat": "EU", None: None}
@@ -26,18 +25,8 @@ def desk(world) -> Desk:
 
 
 async def page_cookie(world, username: str) -> dict[str, str]:
-    async with world.sessions() as session:  # auth.login runs its own short transactions
-        secret, _, _ = await auth.login(
-            session,
-            username=username,
-            password=PASSWORD,
-            client="test",
-            now=world.clock(),
-            session_minutes=60,
-            max_failures=5,
-            window_seconds=300,
-        )
-    return {"Cookie": f"entente_session={secret}"}
+    """The session cookie header of ``username`` signed in through the pages' own sign-in."""
+    return (await browser(world, username)).headers
 
 
 def evidence_body(marker: str, marking: dict) -> dict:
