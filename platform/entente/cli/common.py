@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any, NoReturn, TypeVar
 
+from entente.errors import UnavailableError
 from entente.settings import Settings, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INDETERMINATE = 0, 1, 2, 3
@@ -50,3 +51,20 @@ async def database(config: Settings, *, check_schema: bool = True) -> AsyncItera
         yield db.sessionmaker(engine)
     finally:
         await engine.dispose()
+
+
+async def post_json(client: Any, url: str, body: Any, *, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    """POST ``body`` as JSON with an ``aiohttp.ClientSession``: the status and the answer (problem JSON, or
+    the first 200 characters of a body that is not JSON); ``UnavailableError`` when the server cannot be
+    reached."""
+    import aiohttp  # here: offline commands never load it
+
+    try:
+        async with client.post(url, json=body, headers=headers) as response:
+            try:
+                answer = await response.json(content_type=None)
+            except ValueError:
+                answer = {"detail": (await response.text())[:200]}
+            return response.status, answer
+    except aiohttp.ClientError as exc:
+        raise UnavailableError(f"cannot reach {url}: {exc}") from None

@@ -17,11 +17,10 @@ from typing import Any
 import aiohttp
 
 from entente import parties, signing
-from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, database, run, settings
+from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, database, post_json, run, settings
 from entente.cli.trust import files
 from entente.clock import isoformat, system_clock
 from entente.crisis import CrisisTemplate, load_templates
-from entente.errors import InvalidInputError
 from entente.ladder import load_ladder
 from entente.models import TemplatePublic
 from entente.parties.presignatures import get_template
@@ -172,13 +171,6 @@ def cmd_presign(args: argparse.Namespace) -> int:
 
 
 async def _submit(url: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
-    headers = {"Authorization": f"Bearer {token}"}
-    try:
-        async with aiohttp.ClientSession() as client, client.post(url, json=body, headers=headers) as response:
-            try:
-                answer = await response.json(content_type=None)
-            except ValueError:
-                answer = {"detail": (await response.text())[:200]}
-            return response.status, answer
-    except aiohttp.ClientError as exc:
-        raise InvalidInputError(f"cannot reach {url}: {exc}") from None
+    async with aiohttp.ClientSession() as client:
+        return await post_json(client, url, body, headers={"Authorization": f"Bearer {token}"})
+

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from entente import signing
-from entente.cli.common import EXIT_FAILED, EXIT_OK, run
+from entente.cli.common import EXIT_FAILED, EXIT_OK, post_json, run
 from entente.cli.trust import files
 from entente.clock import system_clock
 from entente.errors import ConfigError, InvalidInputError, SignatureError, UnavailableError
@@ -63,18 +63,6 @@ async def _fetch(client: aiohttp.ClientSession, url: str) -> str:
             if response.status != 200:
                 raise UnavailableError(f"{url} answered {response.status}: {body[:200].strip()}")
             return body
-    except aiohttp.ClientError as exc:
-        raise UnavailableError(f"cannot reach {url}: {exc}") from None
-
-
-async def _post(client: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> tuple[int, Any]:
-    try:
-        async with client.post(url, json=body) as response:
-            try:
-                answer = await response.json(content_type=None)
-            except ValueError:
-                answer = {"detail": (await response.text())[:200]}
-            return response.status, answer
     except aiohttp.ClientError as exc:
         raise UnavailableError(f"cannot reach {url}: {exc}") from None
 
@@ -124,7 +112,7 @@ async def _cosign(args: argparse.Namespace, key: signing.PrivateKey, state_path:
             await _check_consistency(client, base, state, checkpoint)
         name = note.cosigner_name(checkpoint.origin, args.party)
         line = note.cosign(checkpoint.text, name, key, int(system_clock().timestamp()))
-        status, answer = await _post(
+        status, answer = await post_json(
             client, f"{base}/api/v1/log/cosignatures", {"party": args.party, "size": checkpoint.size, "line": line}
         )
     if status != 201:
