@@ -23,6 +23,7 @@ from entente.appkeys import (
     platform_keys_key,
     public_records_key,
     publisher_key,
+    read_sessionmaker_key,
     sessionmaker_key,
     settings_key,
     templates_key,
@@ -49,7 +50,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         await engine.dispose()
         raise
     app[engine_key] = engine
-    app[sessionmaker_key] = db.sessionmaker(engine)
+    app[sessionmaker_key] = app[read_sessionmaker_key] = db.sessionmaker(engine)
     yield
     await engine.dispose()
 

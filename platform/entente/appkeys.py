@@ -20,6 +20,8 @@ settings_key = web.AppKey("settings_key", Settings)
 clock_key = web.AppKey[Clock]("clock_key")
 engine_key = web.AppKey("engine_key", AsyncEngine)
 sessionmaker_key = web.AppKey[async_sessionmaker[AsyncSession]]("sessionmaker_key")
+#: Sessions for reads only (on SQLite: deferred transactions on WAL snapshots, beside any writer).
+read_sessionmaker_key = web.AppKey[async_sessionmaker[AsyncSession]]("read_sessionmaker_key")
 caller_cache_key = web.AppKey("caller_cache_key", CallerCache)
 ladder_key = web.AppKey("ladder_key", Ladder)
 templates_key = web.AppKey[dict[str, CrisisTemplate]]("templates_key")

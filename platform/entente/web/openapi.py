@@ -16,6 +16,7 @@ import pydantic
 from aiohttp import web
 
 from entente import __version__
+from entente.web.context import ContextHandler, context_handler
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -60,15 +61,26 @@ class ApiRoutes:
         authenticated: bool = True,
         content_type: str | tuple[str, ...] = "application/json",
         errors: tuple[int, ...] = (),
-    ) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
+        read_body: bool = True,
+    ) -> Callable[[ContextHandler], ContextHandler]:
+        """Declare an operation; its handler receives a :class:`~entente.web.context.Context`.
+
+        A signed-in caller is required unless ``authenticated=False``; the JSON body is read into
+        ``request`` (as ``ctx.body``) before the handler runs unless ``read_body=False`` (for a
+        handler that reads it itself after checks of its own).
+        """
+
+        def register(handler: ContextHandler) -> ContextHandler:
+            endpoint = context_handler(
+                handler, signed_in=authenticated, model=request if read_body else None, page=False
+            )
             self.operations.append(
                 Operation(
                     method.upper(),
                     path,
                     name,
                     summary,
-                    handler,
+                    endpoint,
                     tag,
                     request,
                     response,

@@ -13,8 +13,12 @@ from entente.auth import Caller
 from entente.errors import AuthenticationError, RateLimitedError
 from entente.models import Role
 from entente.web import forms
+from entente.web.context import Context, PageRoutes
 from entente.web.html import render
 from entente.web.middlewares import LOGIN_CSRF_COOKIE, SESSION_COOKIE, client_address, is_tls
+
+
+routes = PageRoutes()
 
 
 def require_page_caller(request: web.Request) -> Caller:
@@ -100,43 +104,42 @@ async def logout(request: web.Request) -> web.StreamResponse:
     raise response
 
 
-async def dashboard(request: web.Request) -> web.Response:
-    caller = require_page_caller(request)
-    async with request.app[sessionmaker_key]() as session:
+@routes.get("/dashboard", name="dashboard")
+async def dashboard(ctx: Context) -> web.Response:
+    caller = ctx.caller
+    async with ctx.read() as session:
         party = await parties.get_party(session, caller.party)
         coalition = await parties.list_parties(session)
         trail = await audit.list_entries(
             session, party=None if caller.has_role(Role.SECRETARIAT) else caller.party, limit=15
         )
-    return render(request, "dashboard.html", {"party": party, "coalition": coalition, "trail": trail})
+    return render(ctx.request, "dashboard.html", {"party": party, "coalition": coalition, "trail": trail})
 
 
-async def tokens_page(request: web.Request) -> web.Response:
-    caller = require_page_caller(request)
-    async with request.app[sessionmaker_key]() as session:
-        tokens = await auth.list_tokens(session, caller.user_id)
-    return render(request, "tokens.html", {"tokens": tokens, "created": None, "now": request.app[clock_key]()})
+@routes.get("/account/tokens", name="tokens")
+async def tokens_page(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        tokens = await auth.list_tokens(session, ctx.caller.user_id)
+    return render(ctx.request, "tokens.html", {"tokens": tokens, "created": None, "now": ctx.now})
 
 
-async def tokens_submit(request: web.Request) -> web.StreamResponse:
-    caller = require_page_caller(request)
-    form = await forms.read_form(request, {"name", "days", "revoke", "csrf_token"})
-    now = request.app[clock_key]()
+@routes.post("/account/tokens", name="tokens-submit")
+async def tokens_submit(ctx: Context) -> web.StreamResponse:
+    caller = ctx.caller
+    form = await forms.read_form(ctx.request, {"name", "days", "revoke", "csrf_token"})
     created = None
-    async with request.app[sessionmaker_key].begin() as session:
+    async with ctx.write() as session:
         if form.get("revoke"):
             token_id = forms.integer(form, "revoke", minimum=1)
-            await auth.revoke_token(session, caller, token_id, now=now)
-            request.app[caller_cache_key].forget_user(caller.user_id)
+            await auth.revoke_token(session, caller, token_id, now=ctx.now)
+            ctx.app[caller_cache_key].forget_user(caller.user_id)
         else:
             name = forms.text(form, "name", max_length=100)
-            days = forms.integer(
-                form, "days", minimum=1, maximum=3650, default=request.app[settings_key].auth.token_days
-            )
+            days = forms.integer(form, "days", minimum=1, maximum=3650, default=ctx.settings.auth.token_days)
             user = await auth.get_user(session, caller.username)
-            created, _ = await auth.create_token(session, user, name=name, days=days, now=now)
+            created, _ = await auth.create_token(session, user, name=name, days=days, now=ctx.now)
         tokens = await auth.list_tokens(session, caller.user_id)
-    return render(request, "tokens.html", {"tokens": tokens, "created": created, "now": now})
+    return render(ctx.request, "tokens.html", {"tokens": tokens, "created": created, "now": ctx.now})
 
 
 def _safe_next(value: str | None) -> str | None:
@@ -161,6 +164,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/login", login_form, name="login")
     app.router.add_post("/login", login_submit, name="login-submit")
     app.router.add_post("/logout", logout, name="logout")
-    app.router.add_get("/dashboard", dashboard, name="dashboard")
-    app.router.add_get("/account/tokens", tokens_page, name="tokens")
-    app.router.add_post("/account/tokens", tokens_submit, name="tokens-submit")
+    routes.add_to(app)

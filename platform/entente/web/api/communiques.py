@@ -29,6 +29,7 @@ from entente.models import (
     VersionSummary,
 )
 from entente.web.bodies import json_response, read_json
+from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 from entente.web.paths import parse_id
 
@@ -90,10 +91,9 @@ async def _resolve_ref(request: web.Request, access: drafting.Access, text: str)
     response=CommuniquePublic,
     response_list=True,
 )
-async def list_communiques(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    async with request.app[sessionmaker_key]() as session:
-        found = await drafting.list_communiques(session, caller)
+async def list_communiques(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        found = await drafting.list_communiques(session, ctx.caller)
     return json_response([drafting.communique_public(a) for a in found])
 
 
