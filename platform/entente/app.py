@@ -38,7 +38,7 @@ from entente.publisher import Publisher
 from entente.releases import PublicRecords
 from entente.settings import Settings
 from entente.transparency.log import TreeCache
-from entente.web import api, communique_pages, incident_pages, middlewares, pages, public, sanctions_pages
+from entente.web import api, communique_pages, inbox_pages, incident_pages, middlewares, pages, public, sanctions_pages
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -86,7 +86,7 @@ async def publisher_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Application:
     app = web.Application(
-        middlewares=[middlewares.error_middleware, middlewares.caller_middleware],
+        middlewares=[middlewares.error_middleware, middlewares.caller_middleware, inbox_pages.waiting_middleware],
         client_max_size=settings.limits.max_body_bytes,
     )
     app[settings_key] = settings
@@ -117,5 +117,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     incident_pages.add_routes(app)
     communique_pages.add_routes(app)
     sanctions_pages.add_routes(app)
+    inbox_pages.add_routes(app)
     app.router.add_static("/static/", pages_dir / "static", name="static", append_version=True)
     return app

@@ -8,6 +8,7 @@
   ``publish_due`` and ``public_instants``
 - :mod:`.holds`: the steps that end in a hold: ``withdraw_signoff`` (a signatory withdraws) and
   ``revoke_key`` (a party revokes a key; ``hold_unsigned_releases``)
+- :mod:`.briefings`: embargoed press briefings (``invite_press``, ``get_briefing``, audited per person)
 - :mod:`.artefact`: the public artefact rendered at scheduling, and the public reads of it
 
 Lifecycle: ``proposed -> agreed -> scheduled -> released``, with ``held`` (a signatory withdrew its
@@ -26,6 +27,16 @@ from entente.releases.artefact import (
     public_pdf_lengths,
     render_artefact,
 )
+from entente.releases.briefings import (
+    Briefing,
+    PressAccount,
+    briefing_title,
+    get_briefing,
+    invite_press,
+    list_briefings,
+    list_press_accounts,
+    public_text,
+)
 from entente.releases.common import find_open_release, is_public
 from entente.releases.holds import hold_unsigned_releases, revoke_key, withdraw_signoff
 from entente.releases.negotiation import get_release, propose_release, read_release, release_public, respond_release
@@ -43,6 +54,14 @@ from entente.releases.scheduling import (
 
 __all__ = [
     "ARTEFACT_TYPE",
+    "Briefing",
+    "PressAccount",
+    "briefing_title",
+    "get_briefing",
+    "invite_press",
+    "list_briefings",
+    "list_press_accounts",
+    "public_text",
     "LogIdentity",
     "PublicRecords",
     "cancel_release",

@@ -19,7 +19,7 @@ from sqlmodel import select
 from entente import drafting
 from entente.auth import Caller
 from entente.clock import isoformat
-from entente.errors import ConflictError, InvalidInputError
+from entente.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from entente.models import Communique, CommuniqueParticipant, CommuniqueState, Release, ReleaseState
 from entente.releases.artefact import render_artefact, with_embargo
 from entente.releases.common import (
@@ -147,10 +147,26 @@ async def cancel_release(
 
 
 async def lift_release(
-    session: AsyncSession, *, communique_id: int, caller: Caller, reason: str, now: datetime
+    session: AsyncSession, *, communique_id: int, caller: Caller, reason: str, now: datetime, policy: str = "any"
 ) -> Release:
-    """Lift the embargo of a scheduled release now (after a leak): it is public from ``now``."""
+    """Lift the embargo of a scheduled release now (after a leak): it is public from ``now``.
+
+    ``policy`` (the setting ``release.lift_policy``) says who may do this on the party's own: ``any``
+    participating comms officer, only the ``lead`` party's, or ``none``. Audited with the reason; the
+    participating parties are noticed from the audit entry.
+    """
     access = await comms_access(session, communique_id, caller)
+    if policy == "none":
+        raise PermissionDeniedError(
+            "no party may lift this embargo early on its own (release.lift_policy = none): "
+            "cancel the release and agree a new instant",
+            code="lift_not_allowed",
+        )
+    if policy == "lead" and caller.party != access.communique.lead:
+        raise PermissionDeniedError(
+            f"only the lead party ({access.communique.lead}) may lift this embargo early (release.lift_policy = lead)",
+            code="lift_not_allowed",
+        )
     reason = _reason(reason)
     release = await require_open_release(session, access.id)
     if release.state != ReleaseState.SCHEDULED:
@@ -174,6 +190,7 @@ async def lift_release(
         now=now,
         reason=reason,
         previous=isoformat(previous),
+        policy=policy,
     )
     return release
 

@@ -15,6 +15,7 @@ from entente.appkeys import (
     public_records_key,
     publisher_key,
     sessionmaker_key,
+    settings_key,
 )
 from entente.auth import require_caller
 from entente.models import (
@@ -171,9 +172,10 @@ async def _with_reason(request: web.Request, step: Callable[..., Awaitable[Relea
     caller = require_caller(request[caller_key])
     cid = communique_id(request)
     data = await read_json(request, ReleaseReason)
+    policy = {"policy": request.app[settings_key].release.lift_policy} if step is releases.lift_release else {}
     async with request.app[sessionmaker_key].begin() as session:
         release = await step(
-            session, communique_id=cid, caller=caller, reason=data.reason, now=request.app[clock_key]()
+            session, communique_id=cid, caller=caller, reason=data.reason, now=request.app[clock_key](), **policy
         )
         answer = await _answer(request, session, release)
     if step is releases.lift_release:  # the public PDF names the instant: render it again

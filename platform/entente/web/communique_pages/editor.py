@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
-from entente import drafting, parties, releases
+from entente import drafting, inbox, parties, releases
 from entente.appkeys import clock_key, ladder_key, sessionmaker_key, settings_key, templates_key
 from entente.auth import Caller
 from entente.errors import ConflictError, EntenteError, NotFoundError
@@ -108,6 +109,12 @@ async def editor_context(request: web.Request, caller: Caller, cid: int) -> dict
             if open_release is not None
             else None
         )
+        setting = await inbox.get_preferences(session, caller)
+        press = (
+            await releases.list_press_accounts(session, communique_id=cid, party=caller.party)
+            if open_release is not None and access.joined and caller.has_role(Role.COMMS)
+            else []
+        )
     communique = drafting.communique_public(access)
     roster = sorted(access.roster)
     threads: dict[str, int] = {}
@@ -144,7 +151,36 @@ async def editor_context(request: web.Request, caller: Caller, cid: int) -> dict
             if release
             else {"UTC", caller.party_timezone}
         ),
+        **release_panel_context(caller, access, release, setting, press, request.app[settings_key].release.lift_policy),
     }
+
+
+def release_panel_context(
+    caller: Caller, access: Any, release: Any, setting: Any, press: list[Any], lift_policy: str
+) -> dict[str, Any]:
+    """The release panel's own values: the officer's zone (remembered, else its party's), who proposed
+    the instant now standing, whether the lift policy lets this officer lift early, its press accounts."""
+    standing = None
+    if release is not None:
+        countered = [p for p in release.parties if p.accepted and p.decision and p.decision.value == "countered"]
+        standing = (countered[0].by, countered[0].party) if countered else (release.proposed_by, release.proposed_party)
+    my_zone = inbox.zone_of(setting, caller)
+    return {
+        "my_zone": my_zone,
+        "all_zones": inbox.zone_names(),
+        "standing_by": standing,
+        "lift_policy": lift_policy,
+        "may_lift": lift_policy == "any" or (lift_policy == "lead" and caller.party == access.communique.lead),
+        "press_accounts": press,
+        "embargo_mine": release.embargo_at.astimezone(_zone(my_zone)) if release is not None else None,
+    }
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 async def list_page(request: web.Request) -> web.Response:
