@@ -38,7 +38,7 @@ from entente.publisher import Publisher
 from entente.releases import PublicRecords
 from entente.settings import Settings
 from entente.transparency.log import TreeCache
-from entente.web import api, communique_pages, inbox_pages, incident_pages, middlewares, pages, public, sanctions_pages
+from entente.web import api, communique_pages, html, inbox_pages, incident_pages, middlewares, pages, public, sanctions_pages
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -104,6 +104,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )
+    html.setup_environment(aiohttp_jinja2.get_env(app))
     app[aiohttp_jinja2.static_root_key] = "/static"
     app.cleanup_ctx.append(platform_keys_ctx)
     app.cleanup_ctx.append(database_ctx)

@@ -176,9 +176,10 @@ async def lift_release(
     if release.embargo_at <= now:
         raise ConflictError("the embargo has passed already", code="release_public")
     previous = release.embargo_at
-    release.embargo_at, release.lifted_at, release.reason = now, now, reason
+    at = now.replace(microsecond=0)  # instants are whole seconds: the public record and PDF print it
+    release.embargo_at, release.lifted_at, release.reason = at, now, reason
     assert release.public_body is not None
-    release.public_body = with_embargo(release.public_body, now)
+    release.public_body = with_embargo(release.public_body, at)
     session.add(release)
     await session.flush()
     await record(

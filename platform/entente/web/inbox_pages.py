@@ -18,6 +18,7 @@ from entente.appkeys import caller_key, clock_key, ladder_key, read_sessionmaker
 from entente.errors import ConflictError, EntenteError
 from entente.models import Role
 from entente.web import forms
+from entente.web.annex_view import annex_view
 from entente.web.context import Context, PageRoutes
 from entente.web.html import render
 from entente.web.middlewares import wants_problem_json
@@ -156,7 +157,7 @@ async def briefing_page(ctx: Context) -> web.StreamResponse:
     return render(
         ctx.request,
         "inbox/briefing.html",
-        {"b": briefing, "names": names, "markdown": drafting.render_markdown, "now": ctx.now},
+        {"b": briefing, "names": names, "markdown": drafting.render_markdown, **annex_view(briefing.annex)},
     )
 
 

@@ -20,6 +20,7 @@ from entente.appkeys import (
     settings_key,
 )
 from entente.models import HealthPublic
+from entente.web.annex_view import annex_view
 from entente.web.api.releases import PUBLIC_CACHE, public_id
 from entente.web.api.trust import REVALIDATE, public_bytes
 from entente.web.bodies import json_response
@@ -41,13 +42,16 @@ async def healthz(request: web.Request) -> web.Response:
 async def index(request: web.Request) -> web.Response:
     async with request.app[sessionmaker_key]() as session:
         found = await releases.list_public_releases(session, request.app[clock_key](), limit=10)
-    return render(request, "public/index.html", {"released": found})
+        names = await parties.party_names(session, {r.lead for r in found})
+    return render(request, "public/index.html", {"released": found, "names": names})
 
 
 async def releases_page(request: web.Request) -> web.Response:
     async with request.app[sessionmaker_key]() as session:
         found = await releases.list_public_releases(session, request.app[clock_key]())
-    return render(request, "public/releases.html", {"released": found})
+        names = await parties.party_names(session, {r.lead for r in found})
+        pdfs = await releases.public_pdf_lengths(session, [r.id for r in found], request.app[clock_key]())
+    return render(request, "public/releases.html", {"released": found, "names": names, "pdfs": pdfs})
 
 
 def _shown(artefact: dict[str, Any]) -> dict[str, Any]:
@@ -85,6 +89,7 @@ async def release_page(request: web.Request) -> web.Response:
         "page_url": f"{request.app[settings_key].server.public_url.rstrip('/')}/releases/{cid}",
         **_shown(artefact),
     }
+    context |= annex_view(context["annex"])
     return render(request, "public/release.html", context)
 
 
