@@ -47,6 +47,7 @@ class Event(StrEnum):
     AUTH_LOGIN_OK = "auth:login:ok", "a user signed in"
     AUTH_LOGIN_FAIL = "auth:login:fail", "a password check failed (unknown user, wrong password or disabled account)"
     AUTH_LOGOUT_OK = "auth:logout:ok", "a user signed out"
+    AUTH_PASSWORD_SET = "auth:password:set", "a user's password was replaced (init --demo applying ENTENTE_DEMO_PASSWORD)"
     AUTH_TOKEN_CREATE = "auth:token:create", "an API token was created"
     AUTH_TOKEN_REVOKE = "auth:token:revoke", "an API token was revoked"
     PARTIES_PARTY_ADD = "parties:party:add", "a party joined the coalition"

@@ -27,7 +27,7 @@ from entente.web.pages import require_page_caller
 
 _SECTION_FIELD = re.compile(r"s\d{1,3}\.(id|heading|body|order|delete|marking)|s\d{1,3}\.to\.[A-Z0-9-]{2,16}")
 _NEW_FIELD = re.compile(r"new\.(heading|body|order|marking)|new\.to\.[A-Z0-9-]{2,16}")
-_COMMON = {"csrf_token", "title", "base"}
+_COMMON = {"csrf_token", "title", "base", "preview"}
 
 
 async def _read(request: web.Request, fixed: set[str], *patterns: re.Pattern[str]) -> dict[str, str]:
@@ -144,6 +144,7 @@ async def editor_context(request: web.Request, caller: Caller, cid: int) -> dict
         "markdown": markdown,
         "release": release,
         "release_error": None,
+        "preview": None,
         "is_comms": access.joined and caller.has_role(Role.COMMS),
         "my_answer": next((p for p in release.parties if p.party == caller.party), None) if release else None,
         "zones": sorted(
@@ -251,6 +252,10 @@ async def editor_submit(request: web.Request) -> web.StreamResponse:
     form = await _read(request, _COMMON, _SECTION_FIELD, _NEW_FIELD)
     context = await editor_context(request, caller, cid)
     body, shown = _editor_input(form, context["roster"])
+    if form.get("preview"):  # the Markdown of the form as it will read; nothing is saved
+        context |= {"entries": shown, "title": form.get("title", context["title"]), "base": form.get("base"),
+                    "preview": shown}
+        return render(request, "communiques/editor.html", context)
     try:
         data = validate(VersionSave, body)
         async with request.app[sessionmaker_key].begin() as session:
