@@ -9,7 +9,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from entente.appkeys import caller_key, login_csrf_key, waiting_count_key
+from entente.appkeys import caller_key, clock_key, login_csrf_key, waiting_count_key
 
 
 def render(request: web.Request, template: str, context: dict[str, Any], *, status: int = 200) -> web.Response:
@@ -20,8 +20,9 @@ def base_context(request: web.Request) -> dict[str, Any]:
     caller = request.get(caller_key)
     csrf = caller.csrf_token if caller is not None else request.get(login_csrf_key, "")
     waiting, unread = request.get(waiting_count_key, (None, None))
+    now = request.app[clock_key]().astimezone(UTC).replace(microsecond=0)
     return {"caller": caller, "csrf_token": csrf or "", "path": request.path, "waiting_count": waiting,
-            "unread_count": unread}
+            "unread_count": unread, "server_now": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def instant(value: datetime | str | None, *, attribute: bool = False) -> str:

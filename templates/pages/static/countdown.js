@@ -11,8 +11,12 @@
     var m = Math.floor(s / 60); s -= m * 60;
     return (d > 0 ? d + " d " : "") + two(h) + ":" + two(m) + ":" + two(s) + " left";
   }
+  // The server's clock decides when an embargo ends: count from the instant the page was made
+  // (data-server-now on <body>), so a visitor whose computer clock is wrong still sees the right time left.
+  var served = Date.parse(document.body ? document.body.getAttribute("data-server-now") || "" : "");
+  var skew = isNaN(served) ? 0 : served - Date.now();
   function tick() {
-    var now = Date.now();
+    var now = Date.now() + skew;
     var nodes = document.querySelectorAll("[data-countdown]");
     for (var i = 0; i < nodes.length; i++) {
       var el = nodes[i];
