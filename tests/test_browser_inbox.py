@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.browser import BROWSER_MARKS, chromium
-from tests.support.releasing import RESTRICTED_MARKER, TITLE, release_communique, signed_communique
-from tests.support.world import PASSWORD
 
 from entente import auth
 from entente.models import Role
+from tests.support.browser import BROWSER_MARKS, chromium
+from tests.support.releasing import RESTRICTED_MARKER, TITLE, release_communique, signed_communique
+from tests.support.world import PASSWORD
 
 pytestmark = BROWSER_MARKS
 
@@ -57,8 +57,15 @@ async def sign_out(page: Any) -> None:
 async def test_the_press_sees_the_briefing_and_nothing_more(browser_page, base_url, world, keys, tmp_path) -> None:
     page, problems = browser_page
     async with world.sessions.begin() as session:
-        await auth.create_user(session, username="ee.press", display_name="EE press attaché", party="EE",
-                               roles=[Role.PRESS], password=PASSWORD, now=world.clock())
+        await auth.create_user(
+            session,
+            username="ee.press",
+            display_name="EE press attaché",
+            party="EE",
+            roles=[Role.PRESS],
+            password=PASSWORD,
+            now=world.clock(),
+        )
     cid = await signed_communique(world, keys)
     await release_communique(world, cid, world.clock() + timedelta(hours=3))
 
@@ -81,7 +88,7 @@ async def test_the_press_sees_the_briefing_and_nothing_more(browser_page, base_u
     assert "EMBARGOED UNTIL 2026-11-27 12:00 UTC" in await page.inner_text(".watermark")
     countdown = page.locator(".embargo-banner .countdown")
     first = await countdown.inner_text()
-    assert LEFT.match(first) and first.startswith("0") , first  # counted from the server's clock: about 3 h
+    assert LEFT.match(first) and first.startswith("0"), first  # counted from the server's clock: about 3 h
     assert first.startswith("02:5") or first.startswith("03:00"), first
     await page.wait_for_function(
         "t => document.querySelector('.embargo-banner .countdown').textContent !== t", arg=first, timeout=5000
@@ -127,7 +134,7 @@ async def test_the_release_panel_in_my_zone_with_countdown_and_a_confirmed_lift(
     for user in ("fr.comms", "eu.comms"):
         await sign_in(page, base_url, user)
         await page.goto(f"{base_url}communiques/{cid}")
-        await submit(page, "#release button:has-text(\"Accept \")")
+        await submit(page, '#release button:has-text("Accept ")')
         await sign_out(page)
     await sign_in(page, base_url, "fr.comms")
     await page.goto(f"{base_url}communiques/{cid}")

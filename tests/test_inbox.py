@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import email
-import socket
 import itertools
 import json
 import re
+import socket
 from datetime import timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from aiohttp import web
@@ -17,14 +16,14 @@ from aiohttp.test_utils import TestServer
 from aiosmtpd.controller import Controller
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from tests.support.drafting import BASE, accept, create, editable, head, if_match, section
-from tests.support.pages import browser
-from tests.support.releasing import release_url, signed_communique, three_party
-from tests.support.world import PASSWORD
 
 from entente import auth, inbox, parties, signing
 from entente.models import Delivery, DeliveryState, Notice, Party, PartyKind, Role, User, UserSetting
 from entente.settings import NotifySettings
+from tests.support.drafting import BASE, accept, create, editable, head, if_match, section
+from tests.support.pages import browser
+from tests.support.releasing import release_url, signed_communique, three_party
+from tests.support.world import PASSWORD
 
 COUNT = re.compile(r'id="waiting-count">(\d+)<')
 
@@ -66,7 +65,9 @@ async def test_the_dashboard_leads_with_what_waits_for_me_and_the_top_bar_counts
 
     # an instant proposed by EE waits for FR's and EU's comms officers, not for EE's
     at = world.clock() + timedelta(hours=3)
-    response = await world.client.post(release_url(cid), json={"at": at.isoformat()}, headers=await world.token("ee.comms"))
+    response = await world.client.post(
+        release_url(cid), json={"at": at.isoformat()}, headers=await world.token("ee.comms")
+    )
     assert response.status == 201, await response.text()
     fr_comms = await browser(world, "fr.comms")
     page = await fr_comms.get("/dashboard")
@@ -112,7 +113,9 @@ async def test_a_lift_is_noticed_to_every_participating_party_with_its_reason(wo
     fr = await browser(world, "fr.comms")
     _, text = await fr.post(f"/communiques/{cid}/release", {"action": "lift", "reason": "leaked to a newspaper"}, 422)
     assert "confirmation_required" in text
-    await fr.post(f"/communiques/{cid}/release", {"action": "lift", "reason": "leaked to a newspaper", "confirm": "yes"})
+    await fr.post(
+        f"/communiques/{cid}/release", {"action": "lift", "reason": "leaked to a newspaper", "confirm": "yes"}
+    )
     await dispatch(world)
     for user in ("ee.comms", "eu.comms", "ee.signatory", "fr.drafter"):
         texts = [n.text for n in await notices_of(world, user)]
@@ -291,7 +294,9 @@ LATVIA = parties.SeedParty(
 )
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(history=steps)
 @example(history=[("add", "EE", {"EE"}), ("title", "FR"), ("propose", "FR"), ("cancel", "EE"), ("accept", "LV")])
 async def test_no_notice_says_more_than_its_recipient_may_see(world, history) -> None:
@@ -303,10 +308,14 @@ async def test_no_notice_says_more_than_its_recipient_may_see(world, history) ->
         if await session.get(Party, "LV") is None:
             await parties.seed_coalition(session, [LATVIA], password=PASSWORD, now=world.clock())
         for code in ("EE", "FR", "EU", "LV"):
-            await inbox.set_webhook(session, _hook_caller(code), url=f"https://{code.lower()}.example.org/h", now=world.clock())
+            await inbox.set_webhook(
+                session, _hook_caller(code), url=f"https://{code.lower()}.example.org/h", now=world.clock()
+            )
         for user in (await session.execute(sa.select(User))).scalars():
             if await session.get(UserSetting, user.id) is None:
-                session.add(UserSetting(user_id=user.id or 0, email=f"{user.username}@example.org", updated_at=world.clock()))
+                session.add(
+                    UserSetting(user_id=user.id or 0, email=f"{user.username}@example.org", updated_at=world.clock())
+                )
     example_id = next(serial)
     tokens = itertools.count()
 
@@ -316,8 +325,9 @@ async def test_no_notice_says_more_than_its_recipient_may_see(world, history) ->
     headers = {p: await world.token(u) for p, u in EDITORS.items()}
     comms = {p: await world.token(u) for p, u in COMMS.items()}
     title = token("T")
-    created = await create(world.client, headers["EE"], title=title, participants=["FR", "EU"],
-                           sections=[section(token("H"), token("B"))])
+    created = await create(
+        world.client, headers["EE"], title=title, participants=["FR", "EU"], sections=[section(token("H"), token("B"))]
+    )
     cid = created["communique"]
     await accept(world.client, await world.token("fr.drafter"), cid)
     titles, reasons, visible = {title}, set(), {p: set() for p in (*PARTIES, "LV")}
@@ -336,19 +346,24 @@ async def test_no_notice_says_more_than_its_recipient_may_see(world, history) ->
             heading, body = token("H"), token("B")
             mark = {"public": True} if step[2] is None else {"releasable_to": sorted(step[2] | {party})}
             sections = [*editable(view), {"heading": heading, "body": body, "marking": mark}]
-            r = await world.client.post(f"{BASE}/{cid}/versions", json={"sections": sections},
-                                        headers=headers[party] | if_match(view["digest"]))
+            r = await world.client.post(
+                f"{BASE}/{cid}/versions", json={"sections": sections}, headers=headers[party] | if_match(view["digest"])
+            )
             assert r.status < 500
         elif kind == "title":
             new = token("T")
-            r = await world.client.post(f"{BASE}/{cid}/versions", json={"sections": editable(view), "title": new},
-                                        headers=headers[party] | if_match(view["digest"]))
+            r = await world.client.post(
+                f"{BASE}/{cid}/versions",
+                json={"sections": editable(view), "title": new},
+                headers=headers[party] | if_match(view["digest"]),
+            )
             if r.status == 201:
                 titles.add(new)
         elif kind == "comment" and view["sections"]:
             target = view["sections"][-1]["id"]
-            await world.client.post(f"{BASE}/{cid}/sections/{target}/comments", json={"body": token("C")},
-                                    headers=headers[party])
+            await world.client.post(
+                f"{BASE}/{cid}/sections/{target}/comments", json={"body": token("C")}, headers=headers[party]
+            )
         elif kind == "propose":
             at = (world.clock() + timedelta(hours=5)).isoformat()
             await world.client.post(release_url(cid), json={"at": at}, headers=comms[party])
@@ -380,5 +395,11 @@ async def test_no_notice_says_more_than_its_recipient_may_see(world, history) ->
 
 
 def _hook_caller(code: str) -> auth.Caller:
-    return auth.Caller(user_id=0, username=f"{code.lower()}.comms", display_name="", party=code,
-                       roles=frozenset({Role.COMMS}), via="test")
+    return auth.Caller(
+        user_id=0,
+        username=f"{code.lower()}.comms",
+        display_name="",
+        party=code,
+        roles=frozenset({Role.COMMS}),
+        via="test",
+    )

@@ -5,20 +5,27 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from tests.support.incidents import Desk
-from tests.support.pages import browser
-from tests.support.releasing import RESTRICTED_MARKER, TITLE, release_communique, signed_communique
 
 from entente import auth
 from entente.models import AuditEntry, Role
+from tests.support.incidents import Desk
+from tests.support.pages import browser
+from tests.support.releasing import RESTRICTED_MARKER, TITLE, release_communique, signed_communique
 
 AMBER = "AMBER-EVIDENCE-51c0-marker"
 
 
 async def add_press(world, username: str, party: str) -> None:
     async with world.sessions.begin() as session:
-        await auth.create_user(session, username=username, display_name=f"{party} press attaché", party=party,
-                               roles=[Role.PRESS], password=None, now=world.clock())
+        await auth.create_user(
+            session,
+            username=username,
+            display_name=f"{party} press attaché",
+            party=party,
+            roles=[Role.PRESS],
+            password=None,
+            now=world.clock(),
+        )
 
 
 async def press_browser(world, username: str):
@@ -32,8 +39,13 @@ async def press_browser(world, username: str):
 async def test_press_reads_no_incident_not_even_its_partys_amber_evidence(world) -> None:
     desk = Desk(world)
     incident = await desk.open("ee.drafter", participants=["FR"])
-    evidence = {"kind": "technical_data", "title": f"title {AMBER}", "body": AMBER, "source": "CERT-EE",
-                "marking": {"releasable_to": ["EE"], "tlp": "AMBER"}}
+    evidence = {
+        "kind": "technical_data",
+        "title": f"title {AMBER}",
+        "body": AMBER,
+        "source": "CERT-EE",
+        "marking": {"releasable_to": ["EE"], "tlp": "AMBER"},
+    }
     await desk.call("ee.drafter", "POST", f"/api/v1/incidents/{incident['id']}/evidence", evidence, status=201)
     assert AMBER in str(await desk.get("ee.drafter", incident))
     await add_press(world, "ee.press", "EE")
@@ -46,7 +58,10 @@ async def test_press_reads_no_incident_not_even_its_partys_amber_evidence(world)
     listing_page = await press.get("/incidents")
     assert incident["title"] not in listing_page
     dashboard = await press.get("/dashboard")
-    assert "Recent activity" not in dashboard and "incident" not in dashboard.lower().split("<main>")[1].split("</main>")[0]
+    assert (
+        "Recent activity" not in dashboard
+        and "incident" not in dashboard.lower().split("<main>")[1].split("</main>")[0]
+    )
 
 
 async def test_the_press_sees_the_briefing_and_nothing_more(world, keys) -> None:
@@ -90,11 +105,15 @@ async def test_the_press_sees_the_briefing_and_nothing_more(world, keys) -> None
     await press.get(f"/briefings/{cid}")
     async with world.sessions() as session:
         reads = (
-            await session.execute(sa.select(AuditEntry).where(AuditEntry.event == "releases:briefing:read"))
-        ).scalars().all()
+            (await session.execute(sa.select(AuditEntry).where(AuditEntry.event == "releases:briefing:read")))
+            .scalars()
+            .all()
+        )
         invites = (
-            await session.execute(sa.select(AuditEntry).where(AuditEntry.event == "releases:briefing:invite"))
-        ).scalars().all()
+            (await session.execute(sa.select(AuditEntry).where(AuditEntry.event == "releases:briefing:invite")))
+            .scalars()
+            .all()
+        )
     assert [(r.actor, r.party, r.object) for r in reads] == [("ee.press", "EE", f"communique:{cid}")] * 2
     assert [(i.actor, i.details["press"]) for i in invites] == [("ee.comms", "ee.press")]
     # the briefing waits for the press account on its dashboard

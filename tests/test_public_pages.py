@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tests.support.releasing import release_communique, signed_communique
-from tests.support.sanctions import Desk
-
 from entente import scheduler
 from entente.appkeys import publisher_key
+from tests.support.releasing import release_communique, signed_communique
+from tests.support.sanctions import Desk
 
 
 async def test_a_released_sanctions_package_is_a_table_in_its_own_scripts(world, keys) -> None:
@@ -64,5 +63,5 @@ async def test_an_early_lift_prints_its_instant_without_microseconds(world, keys
         text = await (await world.client.get(path)).text()
         assert "123456" not in text and ".123" not in text, path
     page = await (await world.client.get(f"/releases/{cid}")).text()
-    assert "released <time datetime=\"2026-11-27T09:07:33Z\">2026-11-27 09:07:33 UTC</time>" in page
+    assert 'released <time datetime="2026-11-27T09:07:33Z">2026-11-27 09:07:33 UTC</time>' in page
     assert re.search(r"\d\d:\d\d:\d\d\.\d", page) is None

@@ -8,15 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from tests.support.pages import browser
-from tests.support.releasing import release_communique, signed_communique, three_party
-
-from tests.support.world import REPO
 
 from entente.app import create_app
 from entente.clock import FixedClock
 from entente.errors import ConfigError
 from entente.settings import Settings, load_settings
+from tests.support.pages import browser
+from tests.support.releasing import release_communique, signed_communique, three_party
+from tests.support.world import REPO
 
 
 def panel(page: str) -> str:
@@ -37,7 +36,7 @@ async def test_the_panel_reads_instants_in_my_zone_and_remembers_it(world) -> No
     assert "2026-11-28 15:30" in shown and "Europe/Tallinn (UTC+02:00)" in shown
     assert "2026-11-28 14:30" in shown and "Europe/Paris (UTC+01:00)" in shown
     assert 'data-countdown="2026-11-28T13:30:00Z"' in shown
-    assert 'This instant was proposed by <strong>ee.comms</strong> (EE)' in shown
+    assert "This instant was proposed by <strong>ee.comms</strong> (EE)" in shown
 
     fr = await browser(world, "fr.comms")
     await fr.post(f"{path}/release", {"action": "counter", "at": "2026-11-28T16:00", "zone": "Europe/Paris"})
@@ -54,7 +53,9 @@ async def test_an_instant_skipped_by_a_clock_change_or_an_unknown_zone_is_refuse
         f"/communiques/{cid}/release", {"action": "propose", "at": "2027-03-28T03:30", "zone": "Europe/Tallinn"}, 422
     )
     assert "does not exist in Europe/Tallinn" in panel(text) and "instant_invalid" in panel(text)
-    _, text = await ee.post(f"/communiques/{cid}/release", {"action": "propose", "at": "2027-01-01T10:00", "zone": "Nowhere/City"}, 422)
+    _, text = await ee.post(
+        f"/communiques/{cid}/release", {"action": "propose", "at": "2027-01-01T10:00", "zone": "Nowhere/City"}, 422
+    )
     assert "zone_unknown" in panel(text)
 
 
@@ -83,7 +84,9 @@ def lift_policy() -> str:
 @pytest.fixture
 def app(settings: Settings, clock: FixedClock, lift_policy: str) -> Any:
     """The app of these tests, with ``release.lift_policy`` set by the test (``any`` unless it says)."""
-    return create_app(settings.replace(release=dataclasses.replace(settings.release, lift_policy=lift_policy)), clock=clock)
+    return create_app(
+        settings.replace(release=dataclasses.replace(settings.release, lift_policy=lift_policy)), clock=clock
+    )
 
 
 @pytest.mark.parametrize("lift_policy", ["lead", "none"])

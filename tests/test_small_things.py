@@ -10,16 +10,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.support.drafting import head
-from tests.support.pages import browser
-from tests.support.releasing import three_party
-from tests.support.world import REPO, START
 
 from entente import auth
 from entente.app import create_app
 from entente.cli.admin import _served_address
 from entente.clock import FixedClock
 from entente.settings import Settings, load_settings
+from tests.support.drafting import head
+from tests.support.pages import browser
+from tests.support.releasing import three_party
+from tests.support.world import REPO, START
 
 
 async def test_a_form_address_opened_as_a_page_leads_to_the_page_not_a_405(world) -> None:
@@ -60,8 +60,11 @@ def test_serving_on_a_busy_port_says_so_in_one_line(entente, env: dict[str, str]
         # the real command: ``serve`` installs signal handlers, which only the main thread of a process may
         result = subprocess.run(
             [sys.executable, "-m", "entente", "serve", "--port", str(port)],
-            cwd=REPO, env=os.environ | env | {"PYTHONPATH": str(REPO / "platform")},
-            capture_output=True, text=True, timeout=60,
+            cwd=REPO,
+            env=os.environ | env | {"PYTHONPATH": str(REPO / "platform")},
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert result.returncode == 1, result.stderr
     assert result.stderr.strip() == (
@@ -76,7 +79,9 @@ async def test_the_openapi_document_names_the_address_served(aiohttp_client, set
     assert served.server.public_url == "http://127.0.0.1:9137"
     everywhere = _served_address(settings, "0.0.0.0", 9138)
     assert everywhere.server.public_url == "http://127.0.0.1:9138"
-    public = load_settings(REPO / "config" / "entente.toml", env={"ENTENTE_SERVER_PUBLIC_URL": "https://entente.example.org"})
+    public = load_settings(
+        REPO / "config" / "entente.toml", env={"ENTENTE_SERVER_PUBLIC_URL": "https://entente.example.org"}
+    )
     assert _served_address(public, "127.0.0.1", 9139).server.public_url == "https://entente.example.org"
     client = await aiohttp_client(create_app(served, clock=FixedClock(START)))
     document = await (await client.get("/api/v1/openapi.json")).json()
@@ -102,8 +107,15 @@ async def test_a_demo_password_applied_again_is_the_one_that_signs_in(world) -> 
     from entente import parties
     from entente.models import Role
 
-    coalition = [parties.SeedParty("EE", "Republic of Estonia", "state", "Europe/Tallinn",
-                                   (parties.SeedUser("ee.drafter", "EE drafter", (Role.DRAFTER,)),))]
+    coalition = [
+        parties.SeedParty(
+            "EE",
+            "Republic of Estonia",
+            "state",
+            "Europe/Tallinn",
+            (parties.SeedUser("ee.drafter", "EE drafter", (Role.DRAFTER,)),),
+        )
+    ]
     async with world.sessions.begin() as session:
         changed, kept = await parties.apply_demo_password(
             session, coalition, password="a brand new one", now=world.clock(), apply=False
@@ -123,8 +135,13 @@ async def test_the_editor_previews_markdown_without_saving(world) -> None:
     ee = await browser(world, "ee.drafter")
     page = await ee.get(f"/communiques/{cid}")
     assert 'name="preview" value="1"' in page
-    fields = {"base": before["digest"], "title": "Draft title", "new.heading": "Preview me",
-              "new.body": "We **condemn** it.\n\n- one\n- two\n\n<script>alert(1)</script>", "new.marking": "public"}
+    fields = {
+        "base": before["digest"],
+        "title": "Draft title",
+        "new.heading": "Preview me",
+        "new.body": "We **condemn** it.\n\n- one\n- two\n\n<script>alert(1)</script>",
+        "new.marking": "public",
+    }
     _, text = await ee.post(f"/communiques/{cid}", fields | {"preview": "1"}, status=200)
     preview = text[text.index('id="preview"') : text.index("</section>", text.index('id="preview"'))]
     assert "<strong>condemn</strong>" in preview and "<li>one</li>" in preview

@@ -38,7 +38,17 @@ from entente.publisher import Publisher
 from entente.releases import PublicRecords
 from entente.settings import Settings
 from entente.transparency.log import TreeCache
-from entente.web import api, communique_pages, html, inbox_pages, incident_pages, middlewares, pages, public, sanctions_pages
+from entente.web import (
+    api,
+    communique_pages,
+    html,
+    inbox_pages,
+    incident_pages,
+    middlewares,
+    pages,
+    public,
+    sanctions_pages,
+)
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -176,9 +176,9 @@ class Code(StrEnum):
     QUORUM_INCOMPLETE = "quorum_incomplete", 409, "the head version's quorum is not complete"
     REASON_REQUIRED = "reason_required", 422, "a release step, or declining a designation, needs a reason"
     LIFT_NOT_ALLOWED = "lift_not_allowed", 403, "`release.lift_policy` does not let this party lift the embargo early"
-    CONFIRMATION_REQUIRED = "confirmation_required", 422, "lifting or cancelling in the release panel needs the confirmation box ticked"
-    NOT_PRESS_ACCOUNT = "not_press_account", 422, "a briefing invites active press accounts of the comms officer's own party only"
-    NO_BRIEFING = "no_briefing", 404, "no embargoed briefing open to this press account (missing, withdrawn, or the release is not scheduled)"
+    CONFIRMATION_REQUIRED = "confirmation_required", 422, "the panel's lift or cancel needs its confirmation ticked"
+    NOT_PRESS_ACCOUNT = "not_press_account", 422, "a briefing invites the officer's own party's press accounts only"
+    NO_BRIEFING = "no_briefing", 404, "no briefing open to this press account (none, withdrawn, or not scheduled)"
     EMAIL_INVALID = "email_invalid", 422, "the notification e-mail address cannot be read"
     WEBHOOK_URL_INVALID = "webhook_url_invalid", 422, "a party webhook needs an absolute http(s) URL"
 

@@ -89,7 +89,7 @@ class NotifySettings:
     smtp_port: int = 25
     smtp_starttls: bool = False
     smtp_username: str = ""
-    smtp_password_env: str = "ENTENTE_SMTP_PASSWORD"  # the variable holding the password, never the file
+    smtp_password_env: str = "ENTENTE_SMTP_PASSWORD"  # noqa: S105 (the variable's name, never the password)
     smtp_from: str = "entente@localhost"
     attempts: int = 6  # e-mail and webhook attempts before a delivery is marked failed
     retry_seconds: int = 30  # the first retry; each next one waits twice as long

@@ -164,7 +164,8 @@ def _served_address(config: Settings, host: str, port: int) -> Settings:
     public = urlsplit(config.server.public_url)
     if public.hostname not in ("127.0.0.1", "localhost", "::1"):
         return config
-    name = public.hostname if host in ("", "0.0.0.0", "::") else host  # listening everywhere: keep the name
+    everywhere = ("", "0.0.0.0", "::")  # noqa: S104 (compared with, not bound to)
+    name = public.hostname if host in everywhere else host  # listening everywhere: keep the public name
     shown = f"[{name}]" if ":" in name else name
     url = f"{public.scheme or 'http'}://{shown}:{port}"
     return config.replace(server=dataclasses.replace(config.server, public_url=url))

@@ -8,7 +8,6 @@ disclosures it may see, and a count of what was withheld.
 from __future__ import annotations
 
 import json
-
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,9 +28,9 @@ from entente.models import (
     ParticipantPublic,
     SectionPublic,
     TemplateRefPublic,
+    VersionItem,
     VersionPublic,
     VersionRef,
-    VersionItem,
     VersionSummary,
     WithheldPublic,
 )

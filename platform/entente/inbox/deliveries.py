@@ -20,7 +20,6 @@ transaction, and records each outcome in another, so a slow receiver never block
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -71,7 +70,7 @@ async def send_email(delivery: Delivery, settings: NotifySettings) -> Outcome:
             password=password,
             timeout=settings.timeout_seconds,
         )
-    except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
         return Outcome(False, error=f"{type(exc).__name__}: {exc}"[:500])
     return Outcome(True)
 
@@ -90,7 +89,7 @@ async def send_webhook(delivery: Delivery, secret: str, settings: NotifySettings
             async with client.post(delivery.target, data=body, headers=headers, allow_redirects=False) as response:
                 await response.read()
                 status = response.status
-    except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
         return Outcome(False, error=f"{type(exc).__name__}: {exc}"[:500])
     if 200 <= status < 300:
         return Outcome(True, status=status)

@@ -118,21 +118,31 @@ async def notices_for(session: AsyncSession, entry: AuditEntry) -> list[NoticeTe
         if event in ("drafting:version:add", "drafting:participant:accept") and "version" in details:
             number = details["version"]
             return [
-                NoticeText(p, _SIGNERS, f"version {number} of {_c(oid, c.title)} waits for {p}'s sign-off",
-                           f"{link}/signoff")
+                NoticeText(
+                    p, _SIGNERS, f"version {number} of {_c(oid, c.title)} waits for {p}'s sign-off", f"{link}/signoff"
+                )
                 for p in admitted
             ]
         if event in ("releases:release:propose", "releases:release:counter"):
             at = details.get("embargo_at", "")
             verb = "proposes" if event.endswith("propose") else "counter-proposes"
             return [
-                NoticeText(p, _COMMS, f"{entry.party} {verb} the embargo instant {at} for {_c(oid, c.title)}",
-                           f"{link}#release")
+                NoticeText(
+                    p,
+                    _COMMS,
+                    f"{entry.party} {verb} the embargo instant {at} for {_c(oid, c.title)}",
+                    f"{link}#release",
+                )
                 for p in joined
                 if p != entry.party
             ]
         if event.startswith("releases:release:") and event.rsplit(":", 1)[1] in (
-            "agree", "schedule", "hold", "cancel", "lift", "publish"
+            "agree",
+            "schedule",
+            "hold",
+            "cancel",
+            "lift",
+            "publish",
         ):
             action = event.rsplit(":", 1)[1]
             at = details.get("embargo_at", "")
@@ -161,9 +171,14 @@ async def notices_for(session: AsyncSession, entry: AuditEntry) -> list[NoticeTe
                 return []
             at = details.get("embargo_at", "")
             return [
-                NoticeText(user.party_code, (Role.PRESS,),
-                           f"you are invited to the embargoed briefing of «{title}», embargoed until {at}",
-                           f"/briefings/{oid}", user_id=user.id, webhook=False)
+                NoticeText(
+                    user.party_code,
+                    (Role.PRESS,),
+                    f"you are invited to the embargoed briefing of «{title}», embargoed until {at}",
+                    f"/briefings/{oid}",
+                    user_id=user.id,
+                    webhook=False,
+                )
             ]
         return []
     if kind == "incident" and event in ("incidents:participant:invite", "incidents:incident:open"):
@@ -171,10 +186,14 @@ async def notices_for(session: AsyncSession, entry: AuditEntry) -> list[NoticeTe
         if incident is None:
             return []
         taking_part = set(
-            (await session.execute(select(IncidentParticipant.party).where(IncidentParticipant.incident_id == oid))).scalars()
+            (
+                await session.execute(select(IncidentParticipant.party).where(IncidentParticipant.incident_id == oid))
+            ).scalars()
         )
         return [
-            NoticeText(p, _INCIDENT, f"{entry.party} invites {p} to incident {oid} «{incident.title}»", f"/incidents/{oid}")
+            NoticeText(
+                p, _INCIDENT, f"{entry.party} invites {p} to incident {oid} «{incident.title}»", f"/incidents/{oid}"
+            )
             for p in details.get("parties" if event.endswith("invite") else "participants") or []
             if isinstance(p, str) and p in taking_part and p != entry.party
         ]
@@ -186,9 +205,7 @@ def _has_role(user: User, roles: Iterable[Role]) -> bool:
     return any(r.value in mine for r in roles)
 
 
-async def dispatch_notices(
-    session: AsyncSession, now: datetime, *, email: bool = False, limit: int = BATCH
-) -> int:
+async def dispatch_notices(session: AsyncSession, now: datetime, *, email: bool = False, limit: int = BATCH) -> int:
     """Turn the audit entries since the last run into notices and queued deliveries; returns how many
     notices were written. ``email`` says whether an SMTP server is configured."""
     cursor = await session.get(NoticeCursor, CURSOR, with_for_update=True)
@@ -197,10 +214,14 @@ async def dispatch_notices(
         session.add(cursor)
         await session.flush()
     entries = (
-        await session.execute(
-            select(AuditEntry).where(AuditEntry.seq > cursor.seq).order_by(AuditEntry.seq).limit(limit)  # type: ignore[arg-type]
+        (
+            await session.execute(
+                select(AuditEntry).where(AuditEntry.seq > cursor.seq).order_by(AuditEntry.seq).limit(limit)  # type: ignore[arg-type]
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     written = 0
     for entry in entries:
         texts = await notices_for(session, entry)
@@ -219,29 +240,60 @@ async def _write(session: AsyncSession, entry: AuditEntry, text: NoticeText, now
     users = [u for u in (await session.execute(query)).scalars() if _has_role(u, text.roles)]
     written = 0
     for user in users:
-        notice = Notice(user_id=user.id or 0, audit_seq=entry.seq, event=entry.event, object=entry.object,
-                        text=text.text, link=text.link, at=entry.at)
+        notice = Notice(
+            user_id=user.id or 0,
+            audit_seq=entry.seq,
+            event=entry.event,
+            object=entry.object,
+            text=text.text,
+            link=text.link,
+            at=entry.at,
+        )
         session.add(notice)
         await session.flush()
         written += 1
         setting = await session.get(UserSetting, user.id)
         if email and setting is not None and setting.email:
             session.add(
-                Delivery(channel=DeliveryChannel.EMAIL, party=user.party_code, user_id=user.id, notice_id=notice.id,
-                         target=setting.email, subject=f"Entente: {text.text[:200]}",
-                         body=f"{text.text}\n\n{text.link}\n", next_at=now, created_at=now)
+                Delivery(
+                    channel=DeliveryChannel.EMAIL,
+                    party=user.party_code,
+                    user_id=user.id,
+                    notice_id=notice.id,
+                    target=setting.email,
+                    subject=f"Entente: {text.text[:200]}",
+                    body=f"{text.text}\n\n{text.link}\n",
+                    next_at=now,
+                    created_at=now,
+                )
             )
     if text.webhook and users:
         hook = await session.get(PartyWebhook, text.party)
         if hook is not None:
             body = json.dumps(
-                {"type": "entente-notice", "party": text.party, "event": entry.event, "object": entry.object,
-                 "text": text.text, "link": text.link, "at": isoformat(entry.at), "audit_seq": entry.seq},
-                ensure_ascii=False, sort_keys=True,
+                {
+                    "type": "entente-notice",
+                    "party": text.party,
+                    "event": entry.event,
+                    "object": entry.object,
+                    "text": text.text,
+                    "link": text.link,
+                    "at": isoformat(entry.at),
+                    "audit_seq": entry.seq,
+                },
+                ensure_ascii=False,
+                sort_keys=True,
             )
             session.add(
-                Delivery(channel=DeliveryChannel.WEBHOOK, party=text.party, target=hook.url, subject=entry.event,
-                         body=body, next_at=now, created_at=now)
+                Delivery(
+                    channel=DeliveryChannel.WEBHOOK,
+                    party=text.party,
+                    target=hook.url,
+                    subject=entry.event,
+                    body=body,
+                    next_at=now,
+                    created_at=now,
+                )
             )
     return written
 
@@ -252,8 +304,13 @@ async def list_notices(session: AsyncSession, user_id: int, *, limit: int = 50) 
 
 
 async def unread_count(session: AsyncSession, user_id: int) -> int:
-    query = select(sa.func.count()).select_from(Notice).where(
-        Notice.user_id == user_id, Notice.read_at.is_(None)  # type: ignore[union-attr]
+    query = (
+        select(sa.func.count())
+        .select_from(Notice)
+        .where(
+            Notice.user_id == user_id,
+            Notice.read_at.is_(None),  # type: ignore[union-attr]
+        )
     )
     return int((await session.execute(query)).scalar_one())
 
@@ -266,5 +323,3 @@ async def mark_read(session: AsyncSession, user_id: int, now: datetime) -> int:
         .values(read_at=now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-

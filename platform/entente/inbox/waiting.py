@@ -27,7 +27,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from entente import releases
-from entente.sanctions.views import reviews_due
 from entente.auth import Caller
 from entente.clock import isoformat
 from entente.ladder import Ladder
@@ -45,6 +44,7 @@ from entente.models import (
     Role,
     Signoff,
 )
+from entente.sanctions.views import reviews_due
 
 __all__ = ["KINDS", "WaitingItem", "count_waiting", "waiting_for"]
 
@@ -59,6 +59,7 @@ KINDS = {
     "briefing": "Embargoed briefings",
 }
 
+
 @dataclass(frozen=True)
 class WaitingItem:
     """One thing the caller must do: its kind, the object (``communique``, ``incident``, ``package``,
@@ -70,6 +71,7 @@ class WaitingItem:
     title: str
     detail: str
     at: datetime | None = None
+
 
 async def waiting_for(
     session: AsyncSession, caller: Caller, now: datetime, *, ladder: Ladder, reviews: bool = True
@@ -92,11 +94,15 @@ async def waiting_for(
     order = list(KINDS)
     return sorted(items, key=lambda i: order.index(i.kind))
 
+
 async def count_waiting(session: AsyncSession, caller: Caller, now: datetime, *, ladder: Ladder) -> int:
     """How many items wait for ``caller`` (the top bar's count)."""
     return len(await waiting_for(session, caller, now, ladder=ladder))
 
-async def _mine(session: AsyncSession, caller: Caller, *, accepted: bool) -> list[tuple[Communique, CommuniqueParticipant]]:
+
+async def _mine(
+    session: AsyncSession, caller: Caller, *, accepted: bool
+) -> list[tuple[Communique, CommuniqueParticipant]]:
     query = (
         select(Communique, CommuniqueParticipant)
         .join(CommuniqueParticipant, CommuniqueParticipant.communique_id == Communique.id)  # type: ignore[arg-type]
@@ -105,12 +111,14 @@ async def _mine(session: AsyncSession, caller: Caller, *, accepted: bool) -> lis
     )
     return [(c, p) for c, p in (await session.execute(query)).all()]
 
+
 async def _invitations(session: AsyncSession, caller: Caller) -> list[WaitingItem]:
     return [
         WaitingItem("invitation", "communique", c.id or 0, c.title, f"{c.lead} invited {caller.party}", p.invited_at)
         for c, p in await _mine(session, caller, accepted=False)
         if c.state not in (CommuniqueState.RELEASED, CommuniqueState.WITHDRAWN)
     ]
+
 
 async def _signatures(session: AsyncSession, caller: Caller) -> list[WaitingItem]:
     out = []
@@ -130,10 +138,17 @@ async def _signatures(session: AsyncSession, caller: Caller) -> list[WaitingItem
         )
         if not signed.scalar_one():
             out.append(
-                WaitingItem("signature", "communique", c.id or 0, c.title,
-                            f"version {c.head_number} waits for {caller.party}'s sign-off", c.updated_at)
+                WaitingItem(
+                    "signature",
+                    "communique",
+                    c.id or 0,
+                    c.title,
+                    f"version {c.head_number} waits for {caller.party}'s sign-off",
+                    c.updated_at,
+                )
             )
     return out
+
 
 async def _instants(session: AsyncSession, caller: Caller, now: datetime) -> list[WaitingItem]:
     out = []
@@ -142,15 +157,30 @@ async def _instants(session: AsyncSession, caller: Caller, now: datetime) -> lis
         if release is None:
             continue
         if release.state == ReleaseState.HELD:
-            out.append(WaitingItem("conflict", "communique", c.id or 0, c.title,
-                                   "the release is held: restore the quorum and schedule it again", release.held_at))
+            out.append(
+                WaitingItem(
+                    "conflict",
+                    "communique",
+                    c.id or 0,
+                    c.title,
+                    "the release is held: restore the quorum and schedule it again",
+                    release.held_at,
+                )
+            )
             continue
         if release.state not in (ReleaseState.PROPOSED, ReleaseState.AGREED):
             continue
         if release.embargo_at <= now:
-            out.append(WaitingItem("conflict", "communique", c.id or 0, c.title,
-                                   f"the instant {isoformat(release.embargo_at)} passed before scheduling: "
-                                   "cancel and propose another", release.embargo_at))
+            out.append(
+                WaitingItem(
+                    "conflict",
+                    "communique",
+                    c.id or 0,
+                    c.title,
+                    f"the instant {isoformat(release.embargo_at)} passed before scheduling: cancel and propose another",
+                    release.embargo_at,
+                )
+            )
             continue
         accepted = await session.execute(
             select(sa.func.count())
@@ -162,10 +192,18 @@ async def _instants(session: AsyncSession, caller: Caller, now: datetime) -> lis
             )
         )
         if not accepted.scalar_one():
-            out.append(WaitingItem("instant", "communique", c.id or 0, c.title,
-                                   f"{release.proposed_party} proposed {isoformat(release.embargo_at)}",
-                                   release.embargo_at))
+            out.append(
+                WaitingItem(
+                    "instant",
+                    "communique",
+                    c.id or 0,
+                    c.title,
+                    f"{release.proposed_party} proposed {isoformat(release.embargo_at)}",
+                    release.embargo_at,
+                )
+            )
     return out
+
 
 async def _tiers(session: AsyncSession, caller: Caller) -> list[WaitingItem]:
     decided = select(IncidentDecision.incident_id).where(IncidentDecision.party == caller.party)
@@ -180,15 +218,27 @@ async def _tiers(session: AsyncSession, caller: Caller) -> list[WaitingItem]:
         .order_by(Incident.updated_at.desc())  # type: ignore[attr-defined]
     )
     return [
-        WaitingItem("tier", "incident", i.id, i.title,
-                    f"the rubric recommends tier {i.recommended_tier}: {caller.party} has not decided", i.updated_at)
+        WaitingItem(
+            "tier",
+            "incident",
+            i.id,
+            i.title,
+            f"the rubric recommends tier {i.recommended_tier}: {caller.party} has not decided",
+            i.updated_at,
+        )
         for i in (await session.execute(query)).scalars()
     ]
 
+
 async def _reviews(session: AsyncSession, caller: Caller, now: datetime, ladder: Ladder) -> list[WaitingItem]:
     return [
-        WaitingItem("review", "package", r.package.id, r.package.communique.title,
-                    f"designation {r.designation.id} is due for review", r.designation.review_at)
+        WaitingItem(
+            "review",
+            "package",
+            r.package.id,
+            r.package.communique.title,
+            f"designation {r.designation.id} is due for review",
+            r.designation.review_at,
+        )
         for r in await reviews_due(session, caller, now, ladder=ladder)
     ]
-

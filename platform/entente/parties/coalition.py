@@ -231,6 +231,13 @@ async def apply_demo_password(
         user.password_hash = new_hash
         session.add(user)
         changed.append(user.username)
-        await audit.record(session, at=now, actor="init", party=user.party_code, event="auth:password:set",
-                           object=f"user:{user.username}", details={"reason": "init --demo applied ENTENTE_DEMO_PASSWORD"})
+        await audit.record(
+            session,
+            at=now,
+            actor="init",
+            party=user.party_code,
+            event="auth:password:set",
+            object=f"user:{user.username}",
+            details={"reason": "init --demo applied ENTENTE_DEMO_PASSWORD"},
+        )
     return changed, kept

@@ -76,7 +76,9 @@ def _is_press(user: User) -> bool:
 async def list_press_accounts(session: AsyncSession, *, communique_id: int, party: str) -> list[PressAccount]:
     """``party``'s active press accounts, and whether each is invited to this communiqué's briefing."""
     users = (
-        await session.execute(select(User).where(User.party_code == party, User.active.is_(True)).order_by(User.username))  # type: ignore[attr-defined]
+        await session.execute(
+            select(User).where(User.party_code == party, User.active.is_(True)).order_by(User.username)
+        )  # type: ignore[attr-defined]
     ).scalars()
     invited = set(
         (
@@ -127,14 +129,24 @@ async def invite_press(
         if row is not None and row.revoked_at is None:
             continue
         if row is None:
-            row = PressBriefing(communique_id=access.id, user_id=user.id or 0, party=caller.party,
-                                invited_by=caller.username, invited_at=now)
+            row = PressBriefing(
+                communique_id=access.id,
+                user_id=user.id or 0,
+                party=caller.party,
+                invited_by=caller.username,
+                invited_at=now,
+            )
         else:
             row.revoked_at, row.invited_by, row.invited_at = None, caller.username, now
         session.add(row)
         added.append(user.username)
         await _record(
-            session, action="invite", caller=caller, communique_id=access.id, press=user.username, now=now,
+            session,
+            action="invite",
+            caller=caller,
+            communique_id=access.id,
+            press=user.username,
+            now=now,
             embargo_at=release.embargo_at,
         )
     keep = {u.id for u in wanted}
@@ -228,4 +240,3 @@ async def _record(
         object=f"communique:{communique_id}",
         details={"press": press, **extra},
     )
-

@@ -24,7 +24,6 @@ from entente.signing.jws import (
     sign_detached,
     verify_detached,
 )
-from entente.signing.mac import new_webhook_secret, webhook_signature, webhook_signature_valid
 from entente.signing.keys import (
     Algorithm,
     PrivateKey,
@@ -40,6 +39,7 @@ from entente.signing.keys import (
     thumbprint,
     verify_bytes,
 )
+from entente.signing.mac import new_webhook_secret, webhook_signature, webhook_signature_valid
 
 __all__ = [
     "MAX_PROTECTED_HEADER_CHARS",

@@ -38,7 +38,9 @@ def annex_view(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     evidence: dict[str, list[str]] = {}
     for item in items:
         if item["kind"] == EVIDENCE_KIND and isinstance(item["content"], Mapping):
-            evidence.setdefault(str(item["content"].get("designation")), []).append(str(item["content"].get("text", "")))
+            evidence.setdefault(str(item["content"].get("designation")), []).append(
+                str(item["content"].get("text", ""))
+            )
     designations: list[DesignationRow] = []
     others: list[dict[str, str]] = []
     for item in items:

@@ -99,8 +99,11 @@ async def settings_submit(ctx: Context) -> web.StreamResponse:
     try:
         async with ctx.write() as session:
             await inbox.set_preferences(
-                session, ctx.caller, timezone=form.get("timezone", "").strip() or None,
-                email=form.get("email"), now=ctx.now,
+                session,
+                ctx.caller,
+                timezone=form.get("timezone", "").strip() or None,
+                email=form.get("email"),
+                now=ctx.now,
             )
     except EntenteError as exc:
         context = await _settings_context(ctx)
@@ -175,4 +178,3 @@ async def briefing_invite(ctx: Context) -> web.StreamResponse:
 
 def add_routes(app: web.Application) -> None:
     routes.add_to(app)
-

@@ -17,7 +17,6 @@ from entente.web.context import Context, PageRoutes
 from entente.web.html import render
 from entente.web.middlewares import LOGIN_CSRF_COOKIE, SESSION_COOKIE, client_address, is_tls
 
-
 routes = PageRoutes()
 
 
@@ -113,8 +112,9 @@ async def dashboard(ctx: Context) -> web.Response:
         coalition = await parties.list_parties(session)
         waiting = await inbox.waiting_for(session, caller, ctx.now, ladder=ctx.ladder)
         notices = await inbox.list_notices(session, caller.user_id, limit=5)
+        everyone = caller.has_role(Role.SECRETARIAT)
         trail = (  # a press account reads its briefings only, not the party's activity
-            await audit.list_entries(session, party=None if caller.has_role(Role.SECRETARIAT) else caller.party, limit=15)
+            await audit.list_entries(session, party=None if everyone else caller.party, limit=15)
             if party_member
             else []
         )

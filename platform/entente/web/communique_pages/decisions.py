@@ -133,7 +133,9 @@ async def release_submit(request: web.Request) -> web.StreamResponse:
             raise InvalidInputError(f"no release action {action[:20]!r}", field="action")
         if action in ("cancel", "lift") and caller.has_role(Role.COMMS) and form.get("confirm") != "yes":
             raise InvalidInputError(
-                f"tick the box to confirm you mean to {action} this release", code="confirmation_required", field="confirm"
+                f"tick the box to confirm you mean to {action} this release",
+                code="confirmation_required",
+                field="confirm",
             )
         async with request.app[sessionmaker_key].begin() as session:
             if action in ("propose", "counter") and form.get("zone"):  # the panel offers this zone next time
