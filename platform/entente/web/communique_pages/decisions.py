@@ -19,8 +19,9 @@ from entente.web import forms
 from entente.web.api.communiques import communique_id
 from entente.web.html import render
 from entente.web.pages import require_page_caller
+from entente.web.signing_pages import signer_context
 
-from .editor import back_to, editor_context
+from .editor import back_to, editor_context, markdown
 
 
 async def signoff_page(request: web.Request, *, error: str | None = None, status: int = 200) -> web.Response:
@@ -37,6 +38,7 @@ async def signoff_page(request: web.Request, *, error: str | None = None, status
             templates=request.app[templates_key],
             now=request.app[clock_key](),
         )
+        signer = await signer_context(session, caller, request.app[clock_key]())
     obj = json.loads(view.version.content)
     visible = {s.digest for s in view.sections} | {s.digest for s in view.annex}
     withheld = [e["marking"] for e in obj["sections"] + obj["annex"] if e["digest"] not in visible]
@@ -52,6 +54,8 @@ async def signoff_page(request: web.Request, *, error: str | None = None, status
             "is_signatory": caller.has_role(Role.SIGNATORY),
             "mine": next((s for s in result.signatories if s.party == caller.party), None),
             "error": error,
+            "signer": signer,
+            "markdown": markdown,
         },
         status=status,
     )

@@ -1,0 +1,214 @@
+"""Signing in the browser (WebCrypto) in Debian's Chromium: a key file, a key made in the browser.
+
+Each journey ends with the server's record checked independently: the JWS the browser made verifies
+with jwcrypto over the exact version bytes the API serves.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jwcrypto import jwk as jwcrypto_jwk
+from jwcrypto import jws as jwcrypto_jws
+from sqlmodel import select
+
+from entente import audit, canonical, parties, signing
+from entente.models import Signoff
+from tests.support.browser import BROWSER_MARKS, chromium
+from tests.support.drafting import BASE
+from tests.support.releasing import RESTRICTED_MARKER, three_party
+from tests.support.world import PASSWORD
+
+pytestmark = BROWSER_MARKS
+
+PASSPHRASE = "a long passphrase for the EE key file"
+
+
+@pytest.fixture
+async def browser_page() -> AsyncIterator[tuple[Any, list[str]]]:
+    """A page whose console errors, uncaught exceptions and CSP violations are collected."""
+    async with chromium() as browser:
+        context = await browser.new_context()
+        page = await context.new_page()
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        yield page, problems
+
+
+async def sign_in(page: Any, base_url: str, username: str) -> None:
+    await page.goto(base_url + "login")
+    await page.fill("#username", username)
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/dashboard")
+
+
+async def payload_bytes(world: Any, cid: int, number: int | str) -> bytes:
+    response = await world.client.get(
+        f"{BASE}/{cid}/versions/{number}/signing-payload", headers=await world.token("ee.drafter")
+    )
+    assert response.status == 200
+    return await response.read()
+
+
+async def signoff_of(world: Any, cid: int, party: str) -> Signoff:
+    async with world.sessions() as session:
+        row = (
+            await session.execute(select(Signoff).where(Signoff.communique_id == cid, Signoff.party == party))
+        ).scalar_one()
+    return row
+
+
+def verify_with_jwcrypto(envelope: bytes, public_jwk: dict[str, Any], payload: bytes) -> dict[str, Any]:
+    """Check the stored JWS over ``payload`` with jwcrypto; its protected header."""
+    token = jwcrypto_jws.JWS()
+    token.deserialize(envelope.decode())
+    token.verify(jwcrypto_jwk.JWK(**public_jwk), detached_payload=payload)
+    entry = json.loads(envelope)["signatures"][0]
+    return json.loads(canonical.b64url_decode(entry["protected"]))
+
+
+async def wait_for_digest_check(page: Any) -> None:
+    await page.wait_for_selector("[data-role=digest-verdict]:not([hidden])")
+    assert await page.inner_text("[data-role=digest-verdict]") == "matches the digest the server shows"
+
+
+async def test_signatory_signs_with_an_encrypted_key_file_and_jwcrypto_verifies_it(
+    browser_page, base_url, world, keys, entente, tmp_path: Path
+) -> None:
+    page, problems = browser_page
+    cid = await three_party(world)
+    # EE's key file exactly as `entente keys generate` writes it (PKCS#8, PBES2, PBKDF2-SHA256, AES-256-CBC).
+    made = entente(
+        "keys",
+        "generate",
+        "--party",
+        "EE",
+        "--alg",
+        "ES256",
+        "--out",
+        str(tmp_path / "ee"),
+        env={"ENTENTE_KEY_PASSPHRASE": PASSPHRASE},
+    )
+    assert made.returncode == 0, made.stderr
+    (key_file,) = (tmp_path / "ee").glob("EE-*.pem")
+    ee_key = signing.load_private_key(key_file, PASSPHRASE)
+    async with world.sessions.begin() as session:
+        await parties.add_key(
+            session,
+            party="EE",
+            jwk=ee_key.jwk,
+            actor="test",
+            now=world.clock(),
+            not_before=world.clock() - timedelta(days=1),
+        )
+    # FR's registered key, in a file of its own: not a key EE can sign with.
+    fr_file = tmp_path / "FR.pem"
+    signing.save_private_key(keys["FR"], fr_file, "fr passphrase")
+
+    await sign_in(page, base_url, "ee.signatory")
+    await page.goto(f"{base_url}communiques/{cid}/signoff")
+    main = await page.inner_text("main")
+    assert "We condemn the attack on the grid." in main and RESTRICTED_MARKER in main  # EE sees both sections
+    assert "TLP:CLEAR" in main and "TLP:AMBER" in main
+    await wait_for_digest_check(page)
+    assert "2 of 2 item(s) shown on this page match the signed object" in await page.inner_text(".websign")
+    assert await page.inner_text("[data-role=no-browser-keys]")  # no key in this browser yet
+    await page.check("input[name=key-source][value=file]")
+
+    await page.set_input_files("[data-role=key-file]", str(fr_file))
+    await page.fill("[data-role=passphrase]", "fr passphrase")
+    await page.click("[data-role=sign]")
+    error = page.locator("[data-role=error]")
+    await error.wait_for(state="visible")
+    assert "registered for FR, not EE" in await error.inner_text()
+
+    await page.set_input_files("[data-role=key-file]", str(key_file))
+    await page.fill("[data-role=passphrase]", "not the passphrase")
+    await page.click("[data-role=sign]")
+    await page.locator("[data-role=error]", has_text="wrong passphrase for this key file").wait_for()
+    async with world.sessions() as session:
+        assert (await session.execute(select(Signoff).where(Signoff.communique_id == cid))).first() is None
+
+    await page.fill("[data-role=passphrase]", PASSPHRASE)
+    async with page.expect_navigation():
+        await page.click("[data-role=sign]")
+    assert "EE has signed this version." in await page.inner_text("main")
+    assert problems == [], f"the browser reported errors (CSP violations included): {problems}"
+
+    row = await signoff_of(world, cid, "EE")
+    assert row.signer == "ee.signatory" and row.kids == [ee_key.kid]
+    header = verify_with_jwcrypto(row.envelope, ee_key.jwk, await payload_bytes(world, cid, "head"))
+    assert header["alg"] == "ES256" and header["kid"] == ee_key.kid and header["typ"] == "entente-signoff+jws"
+    assert header["digest"] == signing.prepare_payload(await payload_bytes(world, cid, "head")).digest
+    assert abs(header["iat"] - world.clock().timestamp()) < 60  # on the server's clock, not the machine's
+
+
+async def test_signatory_creates_a_browser_key_registers_it_and_signs(browser_page, base_url, world, keys) -> None:
+    page, problems = browser_page
+    cid = await three_party(world)
+    await sign_in(page, base_url, "fr.signatory")
+    await page.goto(f"{base_url}keys")
+    await page.select_option("[data-role=alg]", "Ed25519")
+    async with page.expect_navigation():
+        await page.click("[data-role=create]")
+    listed = await page.inner_text("[data-role=browser-key-list]")
+    assert "registered for FR, valid" in listed, listed
+    kid = listed.split("Ed25519 key ")[1].split()[0]
+    assert kid in await page.inner_text("table")
+    extractable = await page.evaluate(
+        """() => new Promise((resolve, reject) => {
+             const open = indexedDB.open("entente-signing-keys");
+             open.onsuccess = () => {
+               const get = open.result.transaction("keys").objectStore("keys").getAll();
+               get.onsuccess = () => resolve(get.result.map(k => [k.kid, k.privateKey.extractable, k.privateKey.type]));
+             };
+             open.onerror = reject;
+           })"""
+    )
+    assert extractable == [[kid, False, "private"]]
+    async with world.sessions() as session:
+        row = await parties.get_key(session, "FR", kid)
+        trail = await audit.list_entries(session, party="FR", limit=5)
+    assert row.registered_by == "fr.signatory" and row.alg == "Ed25519"
+    assert any(e.event == "parties:key:add" and e.actor == "fr.signatory" and kid in e.object for e in trail)
+
+    await page.goto(f"{base_url}communiques/{cid}/signoff")
+    main = await page.inner_text("main")
+    assert "We condemn the attack on the grid." in main and RESTRICTED_MARKER in main
+    await wait_for_digest_check(page)
+    assert kid in await page.inner_text("[data-role=browser-keys]")
+    async with page.expect_navigation():
+        await page.click("[data-role=sign]")
+    assert "FR has signed this version." in await page.inner_text("main")
+
+    signed = await signoff_of(world, cid, "FR")
+    header = verify_with_jwcrypto(signed.envelope, row.jwk, await payload_bytes(world, cid, "head"))
+    assert header["alg"] == "Ed25519" and header["kid"] == kid
+
+    # The same key pre-signs a crisis template in the browser.
+    await page.goto(f"{base_url}templates/joint-advisory/presign")
+    async with page.expect_navigation():
+        await page.click("[data-role=sign]")
+    assert "valid" in await page.inner_text("main")
+    assert kid in await page.inner_text("main")
+    assert problems == [], f"the browser reported errors (CSP violations included): {problems}"
+
+
+async def test_a_user_who_cannot_see_a_section_sees_its_count_and_no_text(browser_page, base_url, world, keys) -> None:
+    page, problems = browser_page
+    cid = await three_party(world)
+    await sign_in(page, base_url, "eu.signatory")
+    await page.goto(f"{base_url}communiques/{cid}/signoff")
+    main = await page.inner_text("main")
+    assert "We condemn the attack on the grid." in main and RESTRICTED_MARKER not in await page.content()
+    assert "Withheld from EU: 1 item(s)" in main
+    await wait_for_digest_check(page)
+    assert "1 of 1 item(s) shown on this page match the signed object" in await page.inner_text(".websign")
+    assert problems == [], problems
