@@ -80,8 +80,9 @@ async def wait_for_digest_check(page: Any) -> None:
 
 
 async def test_signatory_signs_with_an_encrypted_key_file_and_jwcrypto_verifies_it(
-    browser_page, base_url, world, keys, entente, tmp_path: Path
+    browser_page, base_url, world, rostered, entente, tmp_path: Path
 ) -> None:
+    keys = rostered
     page, problems = browser_page
     cid = await three_party(world)
     # EE's key file exactly as `entente keys generate` writes it (PKCS#8, PBES2, PBKDF2-SHA256, AES-256-CBC).
@@ -148,6 +149,22 @@ async def test_signatory_signs_with_an_encrypted_key_file_and_jwcrypto_verifies_
     assert header["alg"] == "ES256" and header["kid"] == ee_key.kid and header["typ"] == "entente-signoff+jws"
     assert header["digest"] == signing.prepare_payload(await payload_bytes(world, cid, "head")).digest
     assert abs(header["iat"] - world.clock().timestamp()) < 60  # on the server's clock, not the machine's
+
+    # The same key file signs the next coalition roster, which the secretariat proposes.
+    proposed = await world.client.post("/api/v1/roster/proposals", json={}, headers=await world.token("eu.secretariat"))
+    assert proposed.status == 201, await proposed.text()
+    await page.goto(f"{base_url}roster")
+    await wait_for_digest_check(page)
+    await page.check("input[name=key-source][value=file]")
+    await page.set_input_files("[data-role=key-file]", str(key_file))
+    await page.fill("[data-role=passphrase]", PASSPHRASE)
+    async with page.expect_navigation():
+        await page.click("[data-role=sign]")
+    assert "EE has signed this proposal." in await page.inner_text("main")
+    described = await world.client.get("/api/v1/roster", headers=await world.token("ee.drafter"))
+    signatures = (await described.json())["proposal"]["signatures"]
+    assert [(s["party"], s["kid"], s["submitted_by"]) for s in signatures] == [("EE", ee_key.kid, "ee.signatory")]
+    assert problems == [], f"the browser reported errors (CSP violations included): {problems}"
 
 
 async def test_signatory_creates_a_browser_key_registers_it_and_signs(browser_page, base_url, world, keys) -> None:

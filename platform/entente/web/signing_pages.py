@@ -17,16 +17,17 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entente import parties, quorum
+from entente import parties, quorum, signing
 from entente.auth import Caller
 from entente.clock import isoformat
+from entente.errors import InvalidInputError
 from entente.models import Role
 from entente.parties import presignatures
 from entente.parties import roster as rosters
 from entente.web.context import Context, PageRoutes
 from entente.web.html import render
 
-__all__ = ["add_routes", "key_state", "signer_context"]
+__all__ = ["add_routes", "key_state", "pasted_envelope", "signer_context"]
 
 routes = PageRoutes()
 
@@ -58,6 +59,24 @@ async def signer_context(session: AsyncSession, caller: Caller, now: datetime) -
     }
 
 
+def pasted_envelope(text: str) -> dict[str, Any]:
+    """A JWS pasted into a form: JSON (general or flattened) or compact (``protected..signature``)."""
+    text = text.strip()
+    if not text.startswith("{") and text.count(".") == 2:
+        return signing.envelope_from_compact(text)
+    try:
+        envelope = json.loads(text)
+    except ValueError:
+        envelope = None
+    if not isinstance(envelope, dict):
+        raise InvalidInputError(
+            "paste the JWS as JSON (general or flattened serialization) or in compact form (protected..signature)",
+            code="malformed_input",
+            field="jws",
+        )
+    return envelope
+
+
 @routes.get("/keys", name="party-keys-page")
 async def keys_page(ctx: Context) -> web.Response:
     """My party's registered keys; keys kept in this browser; making one and registering it."""
@@ -77,6 +96,7 @@ async def keys_page(ctx: Context) -> web.Response:
             "states": states,
             "signer": signer,
             "can_register": caller.has_role(Role.SIGNATORY) or caller.has_role(Role.SECRETARIAT),
+            "templates": sorted(ctx.templates.values(), key=lambda t: t.title),
         },
     )
 

@@ -19,7 +19,7 @@ from entente.web import forms
 from entente.web.api.communiques import communique_id
 from entente.web.html import render
 from entente.web.pages import require_page_caller
-from entente.web.signing_pages import signer_context
+from entente.web.signing_pages import pasted_envelope, signer_context
 
 from .editor import back_to, editor_context, markdown
 
@@ -80,12 +80,7 @@ async def signoff_submit(request: web.Request) -> web.StreamResponse:
             elif action == "presigned":
                 await signoffs.record_presigned(session, **kwargs)
             else:
-                try:
-                    envelope = json.loads(form.get("jws", ""))
-                except ValueError:
-                    raise InvalidInputError("paste the JWS as JSON", code="malformed_input", field="jws") from None
-                if not isinstance(envelope, dict):
-                    raise InvalidInputError("a JWS in General JSON Serialization is an object", field="jws")
+                envelope = pasted_envelope(form.get("jws", ""))
                 await signoffs.add_signoff(session, envelope=envelope, **kwargs)
     except NotFoundError:
         raise
