@@ -229,3 +229,98 @@ async def test_a_user_who_cannot_see_a_section_sees_its_count_and_no_text(browse
     await wait_for_digest_check(page)
     assert "1 of 1 item(s) shown on this page match the signed object" in await page.inner_text(".websign")
     assert problems == [], problems
+
+
+def _der(tag: int, body: bytes) -> bytes:
+    size = len(body)
+    length = (
+        bytes([size])
+        if size < 128
+        else bytes([0x80 | ((size.bit_length() + 7) // 8)]) + size.to_bytes((size.bit_length() + 7) // 8, "big")
+    )
+    return bytes([tag]) + length + body
+
+
+def _oid(dotted: str) -> bytes:
+    first, second, *rest = (int(p) for p in dotted.split("."))
+    out = bytearray([40 * first + second])
+    for value in rest:
+        chunk = [value & 0x7F]
+        while value > 0x7F:
+            value >>= 7
+            chunk.insert(0, 0x80 | (value & 0x7F))
+        out += bytes(chunk)
+    return _der(0x06, bytes(out))
+
+
+def _seq(*parts: bytes) -> bytes:
+    return _der(0x30, b"".join(parts))
+
+
+def _int(value: int) -> bytes:
+    return _der(0x02, value.to_bytes((value.bit_length() + 8) // 8, "big"))
+
+
+def pbes2_pem(pkcs8: bytes, passphrase: str, *, cipher: str, prf: str | None) -> str:
+    """An EncryptedPrivateKeyInfo (RFC 5958, PBES2 of RFC 8018) written independently of `cryptography`'s writer."""
+    import base64
+    import hashlib
+    import os
+
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    oids = {"aes-128-cbc": "2.16.840.1.101.3.4.1.2", "aes-256-gcm": "2.16.840.1.101.3.4.1.46"}
+    prfs = {"sha1": "1.2.840.113549.2.7", "sha512": "1.2.840.113549.2.11"}
+    salt, iterations, size = os.urandom(16), 1000, 16 if cipher == "aes-128-cbc" else 32
+    key = hashlib.pbkdf2_hmac(prf or "sha1", passphrase.encode(), salt, iterations, size)
+    kdf_params = [_der(0x04, salt), _int(iterations)] + ([_seq(_oid(prfs[prf]), _der(0x05, b""))] if prf else [])
+    if cipher == "aes-128-cbc":
+        iv = os.urandom(16)
+        padder = padding.PKCS7(128).padder()
+        encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+        data = encryptor.update(padder.update(pkcs8) + padder.finalize()) + encryptor.finalize()
+        enc = _seq(_oid(oids[cipher]), _der(0x04, iv))
+    else:
+        nonce = os.urandom(12)
+        data = AESGCM(key).encrypt(nonce, pkcs8, None)
+        enc = _seq(_oid(oids[cipher]), _seq(_der(0x04, nonce), _int(16)))
+    scheme = _seq(_oid("1.2.840.113549.1.5.13"), _seq(_seq(_oid("1.2.840.113549.1.5.12"), _seq(*kdf_params)), enc))
+    der = _seq(scheme, _der(0x04, data))
+    body = base64.encodebytes(der).decode()
+    return f"-----BEGIN ENCRYPTED PRIVATE KEY-----\n{body}-----END ENCRYPTED PRIVATE KEY-----\n"
+
+
+async def test_key_files_open_in_the_browser_whatever_pbes2_variant_wrote_them(browser_page, base_url, world) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    page, problems = browser_page
+    await sign_in(page, base_url, "ee.signatory")
+    await page.goto(f"{base_url}keys")
+    open_file = """async ([pem, passphrase]) => {
+        try { const key = await window.EntenteSign.keyFromFile(pem, passphrase);
+              return [key.kid, key.alg, key.privateKey.extractable]; }
+        catch (e) { return ["error", e.message]; } }"""
+    for alg in (signing.Algorithm.ED25519, signing.Algorithm.ES256):
+        key = signing.generate_private_key(alg)
+        pkcs8 = serialization.load_pem_private_key(signing.private_key_pem(key, "pw"), b"pw").private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        files = {
+            "entente keys": signing.private_key_pem(key, "pw").decode(),
+            "AES-128-CBC, default PRF (HMAC-SHA-1)": pbes2_pem(pkcs8, "pw", cipher="aes-128-cbc", prf=None),
+            "AES-256-GCM, HMAC-SHA-512": pbes2_pem(pkcs8, "pw", cipher="aes-256-gcm", prf="sha512"),
+        }
+        for name, pem in files.items():
+            assert await page.evaluate(open_file, [pem, "pw"]) == [key.kid, str(alg), False], (alg, name)
+            wrong = await page.evaluate(open_file, [pem, "pW"])
+            assert wrong[0] == "error" and "wrong passphrase" in wrong[1], (alg, name, wrong)
+    plain = (
+        serialization.load_pem_private_key(signing.private_key_pem(key, "pw"), b"pw")
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
+    refused = await page.evaluate(open_file, [plain, "pw"])
+    assert refused[0] == "error" and "not encrypted" in refused[1]
+    assert problems == [], problems

@@ -128,7 +128,9 @@
     var plain;
     try {
       plain = new Uint8Array(await subtle.decrypt(algorithm, aes, content(expect(top[1], 0x04, "encrypted"))));
-      seq(tlv(plain, 0), "a private key");  // a wrong passphrase that passes the padding check is caught here
+      // A wrong passphrase that passes the padding check is caught here: PrivateKeyInfo, exactly.
+      var info = tlv(plain, 0), parts = seq(info, "a private key");
+      need(info.end === plain.length && parts.length >= 3 && parts[0].tag === 0x02 && parts[2].tag === 0x04, "not a key");
     } catch (e) {
       throw new SignError("wrong passphrase for this key file (or the file is damaged): nothing was signed");
     }
