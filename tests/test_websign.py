@@ -120,6 +120,7 @@ async def test_signatory_signs_with_an_encrypted_key_file_and_jwcrypto_verifies_
     assert "TLP:CLEAR" in main and "TLP:AMBER" in main
     await wait_for_digest_check(page)
     assert "2 of 2 item(s) shown on this page match the signed object" in await page.inner_text(".websign")
+    await page.screenshot(path=str(tmp_path / "signoff.png"), full_page=True)
     assert await page.inner_text("[data-role=no-browser-keys]")  # no key in this browser yet
     await page.check("input[name=key-source][value=file]")
 
@@ -141,6 +142,7 @@ async def test_signatory_signs_with_an_encrypted_key_file_and_jwcrypto_verifies_
     async with page.expect_navigation():
         await page.click("[data-role=sign]")
     assert "EE has signed this version." in await page.inner_text("main")
+    await page.screenshot(path=str(tmp_path / "signed.png"), full_page=True)
     assert problems == [], f"the browser reported errors (CSP violations included): {problems}"
 
     row = await signoff_of(world, cid, "EE")
@@ -167,7 +169,9 @@ async def test_signatory_signs_with_an_encrypted_key_file_and_jwcrypto_verifies_
     assert problems == [], f"the browser reported errors (CSP violations included): {problems}"
 
 
-async def test_signatory_creates_a_browser_key_registers_it_and_signs(browser_page, base_url, world, keys) -> None:
+async def test_signatory_creates_a_browser_key_registers_it_and_signs(
+    browser_page, base_url, world, keys, tmp_path: Path
+) -> None:
     page, problems = browser_page
     cid = await three_party(world)
     await sign_in(page, base_url, "fr.signatory")
@@ -178,6 +182,7 @@ async def test_signatory_creates_a_browser_key_registers_it_and_signs(browser_pa
     listed = await page.inner_text("[data-role=browser-key-list]")
     assert "registered for FR, valid" in listed, listed
     kid = listed.split("Ed25519 key ")[1].split()[0]
+    await page.screenshot(path=str(tmp_path / "keys.png"), full_page=True)
     assert kid in await page.inner_text("table")
     extractable = await page.evaluate(
         """() => new Promise((resolve, reject) => {
@@ -215,6 +220,7 @@ async def test_signatory_creates_a_browser_key_registers_it_and_signs(browser_pa
         await page.click("[data-role=sign]")
     assert "valid" in await page.inner_text("main")
     assert kid in await page.inner_text("main")
+    await page.screenshot(path=str(tmp_path / "presigned.png"), full_page=True)
     assert problems == [], f"the browser reported errors (CSP violations included): {problems}"
 
 

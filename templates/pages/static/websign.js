@@ -272,8 +272,9 @@
     var none = $(panel, "[data-role=no-browser-keys]");
     if (none) { none.hidden = keys.length > 0; }
     select.disabled = keys.length === 0;
-    var choice = $(panel, "input[name=key-source][value=browser]");
-    if (choice && keys.length) { choice.checked = true; }
+    select.hidden = keys.length === 0;
+    var choice = $(panel, "input[name=key-source][value=" + (keys.length ? "browser" : "file") + "]");
+    if (choice) { choice.checked = true; }
   }
 
   async function chosenSigner(panel) {
