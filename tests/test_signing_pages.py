@@ -82,3 +82,22 @@ async def test_the_roster_page_offers_the_pending_proposal_to_sign(world, roster
     assert (
         "Proposal of version 2" in page and f'data-digest="{digest}"' in page and "Sign roster version 2 for EE" in page
     )
+
+
+async def test_a_signatory_revokes_a_key_from_the_keys_page_and_the_trail_says_why(world, keys) -> None:
+    from entente import audit
+
+    kid = keys["FR"].kid
+    drafter = await browser(world, "fr.drafter")
+    _, refused = await drafter.post(f"/keys/{kid}/revoke", {"reason": "not mine to say"}, status=403)
+    assert "role_required" in refused
+    signatory = await browser(world, "fr.signatory")
+    _, empty = await signatory.post(f"/keys/{kid}/revoke", {"reason": " "}, status=422)
+    assert "this field is required" in empty
+    await signatory.post(f"/keys/{keys['EE'].kid}/revoke", {"reason": "not ours"}, status=404)
+    await signatory.post(f"/keys/{kid}/revoke", {"reason": "browser data cleared"})
+    page = await signatory.get("/keys")
+    assert "revoked (browser data cleared)" in page
+    async with world.sessions() as session:
+        trail = await audit.list_entries(session, party="FR", limit=3)
+    assert [(e.event, e.actor) for e in trail][0] == ("parties:key:revoke", "fr.signatory")

@@ -17,13 +17,14 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entente import parties, quorum, signing
+from entente import parties, quorum, releases, signing
 from entente.auth import Caller
 from entente.clock import isoformat
-from entente.errors import InvalidInputError
+from entente.errors import ConflictError, EntenteError, InvalidInputError, NotFoundError, PermissionDeniedError
 from entente.models import Role
 from entente.parties import presignatures
 from entente.parties import roster as rosters
+from entente.web import forms
 from entente.web.context import Context, PageRoutes
 from entente.web.html import render
 
@@ -80,6 +81,10 @@ def pasted_envelope(text: str) -> dict[str, Any]:
 @routes.get("/keys", name="party-keys-page")
 async def keys_page(ctx: Context) -> web.Response:
     """My party's registered keys; keys kept in this browser; making one and registering it."""
+    return await _keys_response(ctx)
+
+
+async def _keys_response(ctx: Context, *, error: str | None = None, status: int = 200) -> web.Response:
     caller = ctx.caller
     async with ctx.read() as session:
         party = await parties.get_party(session, caller.party)
@@ -97,8 +102,35 @@ async def keys_page(ctx: Context) -> web.Response:
             "signer": signer,
             "can_register": caller.has_role(Role.SIGNATORY) or caller.has_role(Role.SECRETARIAT),
             "templates": sorted(ctx.templates.values(), key=lambda t: t.title),
+            "error": error,
         },
+        status=status,
     )
+
+
+@routes.post("/keys/{kid}/revoke", name="party-key-revoke")
+async def revoke_submit(ctx: Context) -> web.StreamResponse:
+    """Revoke one of my party's keys now, with a reason (a lost browser key, a stolen laptop)."""
+    form = await forms.read_form(ctx.request, {"csrf_token", "reason"})
+    kid = ctx.request.match_info["kid"][:100]
+    try:
+        reason = forms.text(form, "reason", max_length=500)
+        async with ctx.write() as session:
+            await releases.revoke_key(
+                session,
+                ctx.caller,
+                party=ctx.caller.party,
+                kid=kid,
+                reason=reason,
+                templates=ctx.templates,
+                now=ctx.now,
+            )
+    except NotFoundError:
+        raise
+    except EntenteError as exc:
+        status = 403 if isinstance(exc, PermissionDeniedError) else 409 if isinstance(exc, ConflictError) else 422
+        return await _keys_response(ctx, error=f"key {kid}: {exc.detail} ({exc.code})", status=status)
+    raise web.HTTPSeeOther(location=ctx.url("party-keys-page"))
 
 
 @routes.get("/templates/{template_id}/presign", name="template-presign")
