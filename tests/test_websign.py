@@ -216,10 +216,18 @@ async def test_signatory_creates_a_browser_key_registers_it_and_signs(
 
     # The same key pre-signs a crisis template in the browser.
     await page.goto(f"{base_url}templates/joint-advisory/presign")
+    await page.uncheck("input[name=tiers][value='1']")  # the terms change the bytes: the digest follows
+    terms = "party=FR&tiers=2&tiers=3&tiers=4&not_before=2026-11-27T09:00:00Z&not_after=2027-11-27T09:00:00Z"
+    expected = await world.client.get(
+        f"/api/v1/templates/joint-advisory/presignature-payload?{terms}", headers=await world.token("fr.signatory")
+    )
+    digest = signing.prepare_payload(await expected.read()).digest
+    await page.locator("[data-role=digest]", has_text=digest).wait_for()
     async with page.expect_navigation():
         await page.click("[data-role=sign]")
-    assert "valid" in await page.inner_text("main")
-    assert kid in await page.inner_text("main")
+    presigned = await page.inner_text("main")
+    assert "tiers 2, 3, 4, 2026-11-27 09:00 to 2027-11-27 09:00 UTC" in presigned and kid in presigned
+    assert "valid (by fr.signatory)" in presigned
     await page.screenshot(path=str(tmp_path / "presigned.png"), full_page=True)
     assert problems == [], f"the browser reported errors (CSP violations included): {problems}"
 

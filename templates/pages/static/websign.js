@@ -357,8 +357,13 @@
     panel.hidden = false;
     fillBrowserKeys(panel).catch(function (e) { show($(panel, "[data-role=error]"), e.message); });
     $(panel, "[data-role=sign]").addEventListener("click", function () { sign(panel); });
-    if (!panel.dataset.payloadForm) {
+    var check = function () {
+      show($(panel, "[data-role=error]"), "");
       checkPayload(panel).catch(function (e) { show($(panel, "[data-role=error]"), e.message); });
+    };
+    check();
+    if (panel.dataset.payloadForm) {  // the terms are part of what is signed: recompute when they change
+      document.getElementById(panel.dataset.payloadForm).addEventListener("change", check);
     }
   }
 
