@@ -229,6 +229,16 @@ async def test_signatory_creates_a_browser_key_registers_it_and_signs(
     assert "tiers 2, 3, 4, 2026-11-27 09:00 to 2027-11-27 09:00 UTC" in presigned and kid in presigned
     assert "valid (by fr.signatory)" in presigned
     await page.screenshot(path=str(tmp_path / "presigned.png"), full_page=True)
+
+    # An ES256 (P-256) key made in the browser registers the same way.
+    await page.goto(f"{base_url}keys")
+    await page.select_option("[data-role=alg]", "ES256")
+    async with page.expect_navigation():
+        await page.click("[data-role=create]")
+    listed = await page.inner_text("[data-role=browser-key-list]")
+    es256 = listed.split("ES256 key ")[1].split()[0]
+    async with world.sessions() as session:
+        assert (await parties.get_key(session, "FR", es256)).alg == "ES256"
     assert problems == [], f"the browser reported errors (CSP violations included): {problems}"
 
 
