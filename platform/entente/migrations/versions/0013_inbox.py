@@ -95,6 +95,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_delivery_state'), ['state'], unique=False)
 
     # ### end Alembic commands ###
+    # An existing trail is history: notices start with what happens after this upgrade (a fresh
+    # database has no entries and starts at 0).
+    op.execute("INSERT INTO notice_cursor (name, seq) SELECT 'audit', COALESCE(MAX(seq), 0) FROM audit_entry")
 
 
 def downgrade() -> None:
