@@ -166,8 +166,14 @@ async def test_save_needs_if_match_and_a_known_digest(world) -> None:
     await problem(
         await world.client.post(f"{BASE}/{cid}/versions", json=body, headers=ee | {"If-Match": "*"}),
         412,
-        "version_unknown",
+        "if_match_invalid",
     )
+    for odd in ['W/"' + unknown + '"', f'"{unknown}", "{unknown}"', '"3"']:  # weak, a list, not a digest
+        await problem(
+            await world.client.post(f"{BASE}/{cid}/versions", json=body, headers=ee | {"If-Match": odd}),
+            412,
+            "if_match_invalid",
+        )
     assert await version_count(world, cid) == 2
 
 

@@ -67,13 +67,11 @@ class ApiRoutes:
 
         A signed-in caller is required unless ``authenticated=False``; the JSON body is read into
         ``request`` (as ``ctx.body``) before the handler runs unless ``read_body=False`` (for a
-        handler that reads it itself after checks of its own).
+        handler that checks its path or headers first, then reads it with ``await ctx.load_body()``).
         """
 
         def register(handler: ContextHandler) -> ContextHandler:
-            endpoint = context_handler(
-                handler, signed_in=authenticated, model=request if read_body else None, page=False
-            )
+            endpoint = context_handler(handler, signed_in=authenticated, model=request, read_body=read_body)
             self.operations.append(
                 Operation(
                     method.upper(),

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from entente import auth
-from entente.appkeys import caller_key, ladder_key
 from entente.incidents import describe_ladder, score_metrics
 from entente.models import LadderAssessmentPublic, LadderPublic, LadderScoreRequest
-from entente.web.bodies import json_response, read_json
+from entente.web.bodies import json_response
+from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
 API = "/api/v1"
@@ -23,9 +22,8 @@ routes = ApiRoutes()
     tag="ladder",
     response=LadderPublic,
 )
-async def get_ladder(request: web.Request) -> web.Response:
-    auth.require_caller(request[caller_key])
-    return json_response(describe_ladder(request.app[ladder_key]))
+async def get_ladder(ctx: Context) -> web.Response:
+    return json_response(describe_ladder(ctx.ladder))
 
 
 @routes.route(
@@ -37,7 +35,5 @@ async def get_ladder(request: web.Request) -> web.Response:
     request=LadderScoreRequest,
     response=LadderAssessmentPublic,
 )
-async def score(request: web.Request) -> web.Response:
-    auth.require_caller(request[caller_key])
-    data = await read_json(request, LadderScoreRequest)
-    return json_response(score_metrics(request.app[ladder_key], data.metrics))
+async def score(ctx: Context) -> web.Response:
+    return json_response(score_metrics(ctx.ladder, ctx.body.metrics))

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from entente import releases, signoffs
-from entente.appkeys import caller_key, clock_key, sessionmaker_key, templates_key
-from entente.auth import require_caller
 from entente.models import SignoffCreate, SignoffStatusPublic
-from entente.web.api.communiques import BASE, TAG, communique_id, version_ref
-from entente.web.bodies import json_response, read_json
+from entente.web.api.communiques import BASE, TAG, version_ref
+from entente.web.bodies import json_response
+from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
 routes = ApiRoutes()
 
 
-def _version_text(request: web.Request) -> int | str:
-    return version_ref(request.match_info["version"])
+def _version(ctx: Context) -> dict[str, Any]:
+    """What every sign-off step takes from the request: the communiqué, the version, who, the rules, when."""
+    return {
+        "communique_id": ctx.path_id("communique"),
+        "version": version_ref(ctx.segment("version")),
+        "caller": ctx.caller,
+        "templates": ctx.templates,
+        "now": ctx.now,
+    }
 
 
 @routes.route(
@@ -29,18 +37,9 @@ def _version_text(request: web.Request) -> int | str:
     response=SignoffStatusPublic,
     errors=(404,),
 )
-async def signoff_status(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    cid = communique_id(request)
-    async with request.app[sessionmaker_key]() as session:
-        status = await signoffs.signoff_status(
-            session,
-            communique_id=cid,
-            caller=caller,
-            version=_version_text(request),
-            templates=request.app[templates_key],
-            now=request.app[clock_key](),
-        )
+async def signoff_status(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        status = await signoffs.signoff_status(session, **_version(ctx))
     return json_response(status)
 
 
@@ -56,21 +55,9 @@ async def signoff_status(request: web.Request) -> web.Response:
     status=201,
     errors=(403, 404, 409),
 )
-async def add_signoff(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    cid = communique_id(request)
-    version = _version_text(request)
-    data = await read_json(request, SignoffCreate)
-    async with request.app[sessionmaker_key].begin() as session:
-        status = await signoffs.add_signoff(
-            session,
-            communique_id=cid,
-            caller=caller,
-            version=version,
-            envelope=data.jws,
-            templates=request.app[templates_key],
-            now=request.app[clock_key](),
-        )
+async def add_signoff(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
+        status = await signoffs.add_signoff(session, envelope=ctx.body.jws, **_version(ctx))
     return json_response(status, status=201)
 
 
@@ -83,18 +70,9 @@ async def add_signoff(request: web.Request) -> web.Response:
     response=SignoffStatusPublic,
     errors=(403, 404, 409),
 )
-async def record_presigned(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    cid = communique_id(request)
-    async with request.app[sessionmaker_key].begin() as session:
-        status = await signoffs.record_presigned(
-            session,
-            communique_id=cid,
-            caller=caller,
-            version=_version_text(request),
-            templates=request.app[templates_key],
-            now=request.app[clock_key](),
-        )
+async def record_presigned(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
+        status = await signoffs.record_presigned(session, **_version(ctx))
     return json_response(status)
 
 
@@ -109,17 +87,7 @@ async def record_presigned(request: web.Request) -> web.Response:
     response=SignoffStatusPublic,
     errors=(403, 404, 409),
 )
-async def withdraw_signoff(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    cid = communique_id(request)
-    async with request.app[sessionmaker_key].begin() as session:
-        status = await releases.withdraw_signoff(
-            session,
-            communique_id=cid,
-            caller=caller,
-            version=_version_text(request),
-            party=request.match_info["party"][:16],
-            templates=request.app[templates_key],
-            now=request.app[clock_key](),
-        )
+async def withdraw_signoff(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
+        status = await releases.withdraw_signoff(session, party=ctx.segment("party")[:16], **_version(ctx))
     return json_response(status)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from aiohttp import web
 
-from entente import auth, canonical, parties, releases
-from entente.appkeys import caller_key, clock_key, sessionmaker_key, templates_key
+from entente import canonical, parties, releases
 from entente.errors import NotFoundError
 from entente.models import (
     JwksPublic,
@@ -22,14 +19,15 @@ from entente.models import (
     RosterStatePublic,
 )
 from entente.parties import roster as rosters
-from entente.web.bodies import json_response, read_json
+from entente.web.bodies import json_response
+from entente.web.context import Context
+from entente.web.etags import IMMUTABLE, REVALIDATE, public_bytes
 from entente.web.openapi import ApiRoutes
-from entente.web.paths import parse_id
+
+__all__ = ["IMMUTABLE", "REVALIDATE", "public_bytes", "routes"]  # public_bytes: also imported from here
 
 API = "/api/v1"
 WELL_KNOWN_ROSTER = "/.well-known/entente/roster"
-IMMUTABLE = "public, max-age=31536000, immutable"
-REVALIDATE = "public, max-age=60"
 routes = ApiRoutes()
 
 
@@ -49,28 +47,6 @@ def _key_public(row: PartyKey) -> KeyPublic:
     )
 
 
-def public_bytes(
-    request: web.Request,
-    body: bytes,
-    *,
-    cache_control: str,
-    content_type: str = "application/json",
-    charset: str | None = None,
-    etag: str | None = None,
-) -> web.Response:
-    """Public bytes anyone may cache: a strong ETag over them (or ``etag``), 304 when it matches."""
-    etag = '"' + (etag or hashlib.sha256(body).hexdigest()) + '"'
-    headers = {
-        "ETag": etag,
-        "Cache-Control": cache_control,
-        "Access-Control-Allow-Origin": "*",
-        "Cross-Origin-Resource-Policy": "cross-origin",
-    }
-    if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
-        return web.Response(status=304, headers=headers)
-    return web.Response(body=body, content_type=content_type, charset=charset, headers=headers)
-
-
 # --- keys ----------------------------------------------------------------------------------------
 
 
@@ -84,11 +60,11 @@ def public_bytes(
     authenticated=False,
     errors=(404,),
 )
-async def party_keys(request: web.Request) -> web.Response:
-    code = request.match_info["code"]
-    async with request.app[sessionmaker_key]() as session:
+async def party_keys(ctx: Context) -> web.Response:
+    code = ctx.segment("code")
+    async with ctx.read() as session:
         rows = await parties.list_keys(session, code)
-    return public_bytes(request, canonical.canonical_bytes(parties.jwks(code, rows)), cache_control=REVALIDATE)
+    return public_bytes(ctx.request, canonical.canonical_bytes(parties.jwks(code, rows)), cache_control=REVALIDATE)
 
 
 @routes.route(
@@ -102,18 +78,18 @@ async def party_keys(request: web.Request) -> web.Response:
     status=201,
     errors=(403, 404, 409),
 )
-async def register_key(request: web.Request) -> web.Response:
-    data = await read_json(request, KeyCreate)
-    async with request.app[sessionmaker_key].begin() as session:
+async def register_key(ctx: Context) -> web.Response:
+    data = ctx.body
+    async with ctx.write() as session:
         row = await parties.register_key(
             session,
-            request[caller_key],
-            party=request.match_info["code"],
+            ctx.caller,
+            party=ctx.segment("code"),
             jwk=data.jwk,
             alg=data.alg,
             not_before=data.not_before,
             not_after=data.not_after,
-            now=request.app[clock_key](),
+            now=ctx.now,
         )
     return json_response(_key_public(row), status=201)
 
@@ -128,18 +104,17 @@ async def register_key(request: web.Request) -> web.Response:
     response=KeyPublic,
     errors=(403, 404, 409),
 )
-async def revoke_key(request: web.Request) -> web.Response:
-    data = await read_json(request, KeyRevoke)
-    async with request.app[sessionmaker_key].begin() as session:
+async def revoke_key(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
         row = await releases.revoke_key(
             session,
-            request[caller_key],
-            party=request.match_info["code"],
-            kid=request.match_info["kid"],
-            reason=data.reason,
-            at=data.at,
-            templates=request.app[templates_key],
-            now=request.app[clock_key](),
+            ctx.caller,
+            party=ctx.segment("code"),
+            kid=ctx.segment("kid"),
+            reason=ctx.body.reason,
+            at=ctx.body.at,
+            templates=ctx.templates,
+            now=ctx.now,
         )
     return json_response(_key_public(row))
 
@@ -155,9 +130,8 @@ async def revoke_key(request: web.Request) -> web.Response:
     tag="trust",
     response=RosterStatePublic,
 )
-async def roster_state(request: web.Request) -> web.Response:
-    auth.require_caller(request[caller_key])
-    async with request.app[sessionmaker_key]() as session:
+async def roster_state(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
         current = await rosters.find_current_roster(session)
         pending = await rosters.find_pending_proposal(session)
         body = RosterStatePublic(
@@ -178,13 +152,13 @@ async def roster_state(request: web.Request) -> web.Response:
     status=201,
     errors=(403,),
 )
-async def propose(request: web.Request) -> web.Response:
-    data = await read_json(request, RosterProposalCreate)
-    async with request.app[sessionmaker_key].begin() as session:
+async def propose(ctx: Context) -> web.Response:
+    data = ctx.body
+    async with ctx.write() as session:
         proposal = await parties.propose_roster(
             session,
-            request[caller_key],
-            now=request.app[clock_key](),
+            ctx.caller,
+            now=ctx.now,
             roster=data.roster,
             expires=data.expires,
             threshold=data.threshold,
@@ -193,13 +167,6 @@ async def propose(request: web.Request) -> web.Response:
         )
         body = await rosters.describe_proposal(session, proposal)
     return json_response(body, status=201)
-
-
-def _proposal_id(request: web.Request) -> int:
-    text = request.match_info["proposal_id"]
-    if (value := parse_id(text)) is None:
-        raise NotFoundError(f"no roster proposal {text!r}", code="unknown_proposal")
-    return value
 
 
 @routes.route(
@@ -211,10 +178,9 @@ def _proposal_id(request: web.Request) -> int:
     response=RosterProposalPublic,
     errors=(404,),
 )
-async def proposal(request: web.Request) -> web.Response:
-    auth.require_caller(request[caller_key])
-    async with request.app[sessionmaker_key]() as session:
-        row = await rosters.get_proposal(session, _proposal_id(request))
+async def proposal(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        row = await rosters.get_proposal(session, ctx.path_id("proposal_id"))
         body = await rosters.describe_proposal(session, row)
     return json_response(body)
 
@@ -227,10 +193,9 @@ async def proposal(request: web.Request) -> web.Response:
     tag="trust",
     errors=(404,),
 )
-async def proposal_payload(request: web.Request) -> web.Response:
-    auth.require_caller(request[caller_key])
-    async with request.app[sessionmaker_key]() as session:
-        row = await rosters.get_proposal(session, _proposal_id(request))
+async def proposal_payload(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        row = await rosters.get_proposal(session, ctx.path_id("proposal_id"))
     return web.Response(body=row.body, content_type="application/json", headers={"Digest-SHA256": row.digest})
 
 
@@ -244,16 +209,15 @@ async def proposal_payload(request: web.Request) -> web.Response:
     response=RosterProposalPublic,
     errors=(403, 404, 409),
 )
-async def sign(request: web.Request) -> web.Response:
-    data = await read_json(request, RosterSignatureCreate)
-    async with request.app[sessionmaker_key].begin() as session:
+async def sign(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
         row, _ = await rosters.sign_proposal(
             session,
-            request[caller_key],
-            proposal_id=_proposal_id(request),
-            envelope=data.jws,
-            party=data.party,
-            now=request.app[clock_key](),
+            ctx.caller,
+            proposal_id=ctx.path_id("proposal_id"),
+            envelope=ctx.body.jws,
+            party=ctx.body.party,
+            now=ctx.now,
         )
         body = await rosters.describe_proposal(session, row)
     return json_response(body)
@@ -269,12 +233,12 @@ async def sign(request: web.Request) -> web.Response:
     authenticated=False,
     errors=(404,),
 )
-async def well_known_roster(request: web.Request) -> web.Response:
-    name = request.match_info["file"]
+async def well_known_roster(ctx: Context) -> web.Response:
+    name = ctx.segment("file")
     stem = name.removesuffix(".json")
     if name == stem or not (stem == "latest" or (stem.isdigit() and len(stem) <= 9 and stem[0] != "0")):
         raise NotFoundError(f"no roster document {name!r}", code="unknown_roster_version")
-    async with request.app[sessionmaker_key]() as session:
+    async with ctx.read() as session:
         if stem == "latest":
             row = await rosters.find_current_roster(session)
             if row is None:
@@ -282,4 +246,4 @@ async def well_known_roster(request: web.Request) -> web.Response:
         else:
             row = await rosters.get_roster_version(session, int(stem))
     body = rosters.roster_document_bytes(row)
-    return public_bytes(request, body, cache_control=REVALIDATE if stem == "latest" else IMMUTABLE)
+    return public_bytes(ctx.request, body, cache_control=REVALIDATE if stem == "latest" else IMMUTABLE)
