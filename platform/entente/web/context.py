@@ -221,4 +221,7 @@ class PageRoutes:
 
     def add_to(self, app: web.Application) -> None:
         for method, path, name, endpoint in self.entries:
-            app.router.add_route(method, path, endpoint, name=name)
+            if method == "GET":  # a page answers HEAD too, as aiohttp's add_get does
+                app.router.add_get(path, endpoint, name=name)
+            else:
+                app.router.add_route(method, path, endpoint, name=name)
