@@ -44,6 +44,9 @@ class Operation:
 
 @dataclass
 class ApiRoutes:
+    """The operations of one module of the API; ``tag`` groups them in the document unless one says otherwise."""
+
+    tag: str = "meta"
     operations: list[Operation] = field(default_factory=list)
 
     def route(
@@ -53,7 +56,7 @@ class ApiRoutes:
         *,
         name: str,
         summary: str,
-        tag: str,
+        tag: str | None = None,
         request: type[pydantic.BaseModel] | None = None,
         response: type[pydantic.BaseModel] | None = None,
         response_list: bool = False,
@@ -79,7 +82,7 @@ class ApiRoutes:
                     name,
                     summary,
                     endpoint,
-                    tag,
+                    tag or self.tag,
                     request,
                     response,
                     response_list,

@@ -22,12 +22,10 @@ from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
 API = "/api/v1"
-routes = ApiRoutes()
+routes = ApiRoutes(tag="account")
 
 
-@routes.route(
-    "GET", f"{API}/me", name="api-me", summary="Who is calling: user, party and roles", tag="account", response=MePublic
-)
+@routes.route("GET", f"{API}/me", name="api-me", summary="Who is calling: user, party and roles", response=MePublic)
 async def me(ctx: Context) -> web.Response:
     caller = ctx.caller
     party = PartyPublic(
@@ -52,7 +50,6 @@ async def me(ctx: Context) -> web.Response:
     f"{API}/tokens",
     name="api-tokens",
     summary="My API tokens (never their secrets)",
-    tag="account",
     response=TokenPublic,
     response_list=True,
 )
@@ -67,7 +64,6 @@ async def list_tokens(ctx: Context) -> web.Response:
     f"{API}/tokens",
     name="api-token-create",
     summary="Create an API token; the secret is shown once",
-    tag="account",
     request=TokenCreate,
     response=TokenCreated,
     status=201,
@@ -86,9 +82,7 @@ async def create_token(ctx: Context) -> web.Response:
     f"{API}/tokens/{{token_id}}",
     name="api-token-revoke",
     summary="Revoke one of my API tokens",
-    tag="account",
     response=TokenPublic,
-    errors=(404,),
 )
 async def revoke_token(ctx: Context) -> web.Response:
     token_id = ctx.path_id("token_id")
@@ -122,7 +116,6 @@ async def list_parties(ctx: Context) -> web.Response:
     request=UserCreate,
     response=UserPublic,
     status=201,
-    errors=(403,),
 )
 async def create_user(ctx: Context) -> web.Response:
     caller = auth.require_role(ctx.caller, Role.SECRETARIAT)

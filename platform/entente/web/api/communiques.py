@@ -27,7 +27,7 @@ from entente.web.paths import parse_id
 API = "/api/v1"
 BASE = f"{API}/communiques"
 TAG = "communiques"
-routes = ApiRoutes()
+routes = ApiRoutes(tag=TAG)
 
 
 def version_ref(text: str) -> int | str:
@@ -52,7 +52,6 @@ def resolve_ref(access: drafting.Access, text: str) -> int | str:
     BASE,
     name="api-communiques",
     summary="Communiqués my party takes part in or is invited to, newest first",
-    tag=TAG,
     response=CommuniquePublic,
     response_list=True,
 )
@@ -67,11 +66,9 @@ async def list_communiques(ctx: Context) -> web.Response:
     BASE,
     name="api-communique-create",
     summary="Start a communiqué led by my party: sections written directly, or rendered from a crisis template",
-    tag=TAG,
     request=CommuniqueCreate,
     response=VersionPublic,
     status=201,
-    errors=(403,),
 )
 async def create_communique(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -95,9 +92,7 @@ async def create_communique(ctx: Context) -> web.Response:
     f"{BASE}/{{communique}}",
     name="api-communique",
     summary="One communiqué: kind, lead, state, participants and head version",
-    tag=TAG,
     response=CommuniquePublic,
-    errors=(404,),
 )
 async def get_communique(ctx: Context) -> web.Response:
     async with ctx.read() as session:
@@ -110,11 +105,9 @@ async def get_communique(ctx: Context) -> web.Response:
     f"{BASE}/{{communique}}/invitations",
     name="api-communique-invite",
     summary="Invite another party (lead party's drafters); it sees the text once it accepts",
-    tag=TAG,
     request=InvitationCreate,
     response=CommuniquePublic,
     status=201,
-    errors=(403, 404, 409),
 )
 async def invite(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -129,9 +122,7 @@ async def invite(ctx: Context) -> web.Response:
     f"{BASE}/{{communique}}/acceptance",
     name="api-communique-accept",
     summary="My party accepts to take part: a new version lists it among the parties",
-    tag=TAG,
     response=CommuniquePublic,
-    errors=(403, 404, 409),
 )
 async def accept(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -146,10 +137,8 @@ async def accept(ctx: Context) -> web.Response:
     f"{BASE}/{{communique}}/versions",
     name="api-communique-versions",
     summary="The versions of a communiqué, newest first",
-    tag=TAG,
     response=VersionSummary,
     response_list=True,
-    errors=(404,),
 )
 async def list_versions(ctx: Context) -> web.Response:
     async with ctx.read() as session:
@@ -164,11 +153,10 @@ async def list_versions(ctx: Context) -> web.Response:
     name="api-communique-save",
     summary='Save a new version of the one named by If-Match: "<digest>"; merged when the head moved on, '
     "409 with base, theirs and yours when the same section changed",
-    tag=TAG,
     request=VersionSave,
     response=VersionPublic,
     status=201,
-    errors=(403, 404, 409, 412, 428),
+    errors=(412, 428),
     read_body=False,
 )
 async def save_version(ctx: Context) -> web.Response:
@@ -194,9 +182,7 @@ async def save_version(ctx: Context) -> web.Response:
     f"{BASE}/{{communique}}/versions/{{version}}",
     name="api-communique-version",
     summary="One version (by number, digest or 'head'): its object and the sections I may see, with disclosures",
-    tag=TAG,
     response=VersionPublic,
-    errors=(404,),
 )
 async def get_version(ctx: Context) -> web.Response:
     async with ctx.read() as session:
@@ -211,9 +197,7 @@ async def get_version(ctx: Context) -> web.Response:
     f"{BASE}/{{communique}}/versions/{{version}}/signing-payload",
     name="api-communique-signing-payload",
     summary="The exact bytes to sign (RFC 8785 version object); ETag and Entente-Digest carry their digest",
-    tag=TAG,
     content_type="application/json",
-    errors=(404,),
 )
 async def signing_payload(ctx: Context) -> web.Response:
     async with ctx.read() as session:
@@ -230,9 +214,7 @@ async def signing_payload(ctx: Context) -> web.Response:
     name="api-communique-version-pdf",
     summary="My party's own view of a version as a signed PDF: every section I may see with its TLP banner, "
     "watermarked EMBARGOED UNTIL the instant while the release is ahead; never cached",
-    tag=TAG,
     content_type="application/pdf",
-    errors=(404,),
 )
 async def version_pdf(ctx: Context) -> web.Response:
     from entente.documents.views import party_view_spec
@@ -256,9 +238,7 @@ async def version_pdf(ctx: Context) -> web.Response:
     f"{BASE}/{{communique}}/diff/{{before}}/{{after}}",
     name="api-communique-diff",
     summary="Section-by-section, word-level differences between two versions, over what I may see in each",
-    tag=TAG,
     response=DiffPublic,
-    errors=(404,),
 )
 async def diff(ctx: Context) -> web.Response:
     async with ctx.read() as session:
@@ -274,10 +254,8 @@ async def diff(ctx: Context) -> web.Response:
     f"{BASE}/{{communique}}/comments",
     name="api-communique-comments",
     summary="Comments on the sections I may see, oldest first",
-    tag=TAG,
     response=CommentPublic,
     response_list=True,
-    errors=(404,),
 )
 async def list_comments(ctx: Context) -> web.Response:
     async with ctx.read() as session:
@@ -291,11 +269,9 @@ async def list_comments(ctx: Context) -> web.Response:
     f"{BASE}/{{communique}}/sections/{{section}}/comments",
     name="api-communique-comment-add",
     summary="Comment on a section of the head version, or reply in a thread (reply_to)",
-    tag=TAG,
     request=CommentCreate,
     response=CommentPublic,
     status=201,
-    errors=(403, 404),
 )
 async def add_comment(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -316,9 +292,7 @@ async def add_comment(ctx: Context) -> web.Response:
     f"{BASE}/{{communique}}/comments/{{comment}}/resolve",
     name="api-communique-comment-resolve",
     summary="Resolve the comment thread holding this comment",
-    tag=TAG,
     response=CommentPublic,
-    errors=(403, 404, 409),
 )
 async def resolve_comment(ctx: Context) -> web.Response:
     cid, comment_id = ctx.path_id("communique"), ctx.path_id("comment")

@@ -11,7 +11,7 @@ from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
 API = "/api/v1"
-routes = ApiRoutes()
+routes = ApiRoutes(tag="ladder")
 
 
 @routes.route(
@@ -19,7 +19,6 @@ routes = ApiRoutes()
     f"{API}/ladder",
     name="api-ladder",
     summary="The escalation ladder: tiers, what lifts an incident to each, what each permits; the metrics",
-    tag="ladder",
     response=LadderPublic,
 )
 async def get_ladder(ctx: Context) -> web.Response:
@@ -31,7 +30,6 @@ async def get_ladder(ctx: Context) -> web.Response:
     f"{API}/ladder/score",
     name="api-ladder-score",
     summary="Score metrics with the rubric: recommended tier, reasons, what the next tier lacks",
-    tag="ladder",
     request=LadderScoreRequest,
     response=LadderAssessmentPublic,
 )

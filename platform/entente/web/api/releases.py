@@ -30,7 +30,7 @@ TAG = "releases"
 PUBLIC_TAG = "public"
 # Once public a release record never changes (nothing can cancel, hold or lift it any more).
 PUBLIC_CACHE = IMMUTABLE
-routes = ApiRoutes()
+routes = ApiRoutes(tag=TAG)
 
 
 async def _answer(ctx: Context, session: AsyncSession, release: Release, *, status: int = 200) -> web.Response:
@@ -45,9 +45,7 @@ async def _answer(ctx: Context, session: AsyncSession, release: Release, *, stat
     BASE,
     name="api-release",
     summary="The communiqué's open release: state, instant in UTC and in each party's zone, each party's answer",
-    tag=TAG,
     response=ReleasePublic,
-    errors=(404,),
 )
 async def get_release(ctx: Context) -> web.Response:
     async with ctx.read() as session:
@@ -62,11 +60,9 @@ async def get_release(ctx: Context) -> web.Response:
     BASE,
     name="api-release-propose",
     summary="Propose an embargo instant (comms officer; an instant with its UTC offset, in the future)",
-    tag=TAG,
     request=ReleaseCreate,
     response=ReleasePublic,
     status=201,
-    errors=(403, 404, 409),
 )
 async def propose(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -81,10 +77,8 @@ async def propose(ctx: Context) -> web.Response:
     f"{BASE}/responses",
     name="api-release-respond",
     summary="My party accepts the proposed instant (naming it) or counter-proposes another (comms officer)",
-    tag=TAG,
     request=ReleaseResponseCreate,
     response=ReleasePublic,
-    errors=(403, 404, 409),
 )
 async def respond(ctx: Context) -> web.Response:
     data = ctx.body
@@ -107,9 +101,7 @@ async def respond(ctx: Context) -> web.Response:
     name="api-release-schedule",
     summary="Schedule the agreed release (or resume a held one): freezes the head version, whose quorum "
     "must be complete, logs a salted commitment to it, and renders the public record and signed PDF",
-    tag=TAG,
     response=ReleasePublic,
-    errors=(403, 404, 409),
 )
 async def schedule(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -126,10 +118,8 @@ async def schedule(ctx: Context) -> web.Response:
     f"{BASE}/cancel",
     name="api-release-cancel",
     summary="Cancel a release that is not public yet; the communiqué becomes editable again (audited reason)",
-    tag=TAG,
     request=ReleaseReason,
     response=ReleasePublic,
-    errors=(403, 404, 409),
 )
 async def cancel(ctx: Context) -> web.Response:
     return await _with_reason(ctx, releases.cancel_release)
@@ -140,10 +130,8 @@ async def cancel(ctx: Context) -> web.Response:
     f"{BASE}/lift",
     name="api-release-lift",
     summary="Lift the embargo of a scheduled release now, e.g. after a leak (audited reason)",
-    tag=TAG,
     request=ReleaseReason,
     response=ReleasePublic,
-    errors=(403, 404, 409),
 )
 async def lift(ctx: Context) -> web.Response:
     return await _with_reason(ctx, releases.lift_release)
@@ -195,7 +183,6 @@ async def list_public(ctx: Context) -> web.Response:
     "and keys, to verify without trusting this server (no sign-in)",
     tag=PUBLIC_TAG,
     authenticated=False,
-    errors=(404,),
 )
 async def get_public(ctx: Context) -> web.Response:
     cid = public_id(ctx.request)
@@ -214,7 +201,6 @@ async def get_public(ctx: Context) -> web.Response:
     "`entente verify` checks offline (no sign-in)",
     tag=PUBLIC_TAG,
     authenticated=False,
-    errors=(404,),
 )
 async def get_bundle(ctx: Context) -> web.Response:
     cid = public_id(ctx.request)

@@ -13,7 +13,7 @@ from entente.web.bodies import json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
-routes = ApiRoutes()
+routes = ApiRoutes(tag=TAG)
 
 
 def _version(ctx: Context) -> dict[str, Any]:
@@ -33,9 +33,7 @@ def _version(ctx: Context) -> dict[str, Any]:
     name="api-communique-signoffs",
     summary="Quorum of a version: who signed, who is missing, invalid signatures and why, "
     "and how many sections each signatory cannot see",
-    tag=TAG,
     response=SignoffStatusPublic,
-    errors=(404,),
 )
 async def signoff_status(ctx: Context) -> web.Response:
     async with ctx.read() as session:
@@ -49,11 +47,9 @@ async def signoff_status(ctx: Context) -> web.Response:
     name="api-communique-signoff-add",
     summary="Sign off the head version: a JWS (typ entente-signoff+jws) over its signing payload, "
     "made with a key my party registered",
-    tag=TAG,
     request=SignoffCreate,
     response=SignoffStatusPublic,
     status=201,
-    errors=(403, 404, 409),
 )
 async def add_signoff(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -66,9 +62,7 @@ async def add_signoff(ctx: Context) -> web.Response:
     f"{BASE}/{{communique}}/versions/{{version}}/signoffs/presigned",
     name="api-communique-signoff-presigned",
     summary="Record the pre-authorised sign-offs (template pre-signatures) that cover the head version now",
-    tag=TAG,
     response=SignoffStatusPublic,
-    errors=(403, 404, 409),
 )
 async def record_presigned(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -83,9 +77,7 @@ async def record_presigned(ctx: Context) -> web.Response:
     f"{BASE}/{{communique}}/versions/{{version}}/signoffs/{{party:[A-Z0-9][A-Z0-9-]+}}",
     name="api-communique-signoff-withdraw",
     summary="Withdraw my party's sign-off of a version (until the communiqué is released)",
-    tag=TAG,
     response=SignoffStatusPublic,
-    errors=(403, 404, 409),
 )
 async def withdraw_signoff(ctx: Context) -> web.Response:
     async with ctx.write() as session:

@@ -15,7 +15,7 @@ from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
 API = "/api/v1"
-routes = ApiRoutes()
+routes = ApiRoutes(tag="templates")
 
 
 @routes.route(
@@ -23,7 +23,6 @@ routes = ApiRoutes()
     f"{API}/templates",
     name="api-templates",
     summary="Crisis templates with their digests and who pre-signed them, until when, in what state",
-    tag="templates",
     response=TemplatePublic,
     response_list=True,
 )
@@ -38,9 +37,7 @@ async def list_templates(ctx: Context) -> web.Response:
     f"{API}/templates/{{template_id}}",
     name="api-template",
     summary="One crisis template: header, parameter schema, sections, digest and pre-signatures",
-    tag="templates",
     response=TemplateDetail,
-    errors=(404,),
 )
 async def show_template(ctx: Context) -> web.Response:
     async with ctx.read() as session:
@@ -71,8 +68,7 @@ def _tiers(ctx: Context) -> list[int]:
     f"{API}/templates/{{template_id}}/presignature-payload",
     name="api-template-presignature-payload",
     summary="The exact bytes to sign to pre-sign a template (query: party, tiers, not_before, not_after)",
-    tag="templates",
-    errors=(404, 422),
+    errors=(422,),
 )
 async def presignature_payload(ctx: Context) -> web.Response:
     template = presignatures.get_template(ctx.templates, ctx.segment("template_id"))
@@ -95,11 +91,9 @@ async def presignature_payload(ctx: Context) -> web.Response:
     f"{API}/templates/{{template_id}}/presignatures",
     name="api-template-presign",
     summary="Record a party's pre-signature: a JWS by a key of that party over the exact pre-signature object",
-    tag="templates",
     request=PresignatureCreate,
     response=PresignaturePublic,
     status=201,
-    errors=(403, 404, 409),
 )
 async def presign(ctx: Context) -> web.Response:
     data = ctx.body
@@ -126,9 +120,7 @@ async def presign(ctx: Context) -> web.Response:
     f"{API}/templates/{{template_id}}/presignatures/{{presignature_id}}/withdraw",
     name="api-template-presignature-withdraw",
     summary="Withdraw a pre-signature (a signatory of its party, or the secretariat)",
-    tag="templates",
     response=PresignaturePublic,
-    errors=(403, 404, 409),
 )
 async def withdraw(ctx: Context) -> web.Response:
     presignature_id = ctx.path_id("presignature_id")

@@ -23,7 +23,7 @@ from entente.web.paths import MAX_ID
 
 API = "/api/v1"
 WELL_KNOWN_LOG = "/.well-known/entente/log"
-routes = ApiRoutes()
+routes = ApiRoutes(tag="transparency")
 
 
 def _number(ctx: Context, name: str, text: str | None = None) -> int:
@@ -47,7 +47,6 @@ def _proof(ctx: Context, hashes: list[bytes]) -> web.Response:
     f"{WELL_KNOWN_LOG}/checkpoint",
     name="well-known-log-checkpoint",
     summary="The log's newest checkpoint: a C2SP signed note by the log key, then the parties' cosignatures",
-    tag="transparency",
     authenticated=False,
     content_type="text/plain",
 )
@@ -70,7 +69,6 @@ async def checkpoint(ctx: Context) -> web.Response:
     f"{WELL_KNOWN_LOG}/key",
     name="well-known-log-key",
     summary="The log's verifier key string (name+keyhash+base64 of 0x01 and the Ed25519 public key)",
-    tag="transparency",
     authenticated=False,
     content_type="text/plain",
 )
@@ -84,9 +82,8 @@ async def key(ctx: Context) -> web.Response:
     f"{WELL_KNOWN_LOG}/entries/{{index}}",
     name="well-known-log-entry",
     summary="Log entry INDEX (from 0): its exact leaf bytes, canonical JSON; the leaf hash is SHA-256(0x00 || bytes)",
-    tag="transparency",
     authenticated=False,
-    errors=(400, 404),
+    errors=(400,),
 )
 async def entry(ctx: Context) -> web.Response:
     index = _number(ctx, "index", ctx.segment("index"))
@@ -100,7 +97,6 @@ async def entry(ctx: Context) -> web.Response:
     f"{WELL_KNOWN_LOG}/proof/inclusion",
     name="well-known-log-inclusion-proof",
     summary="RFC 9162 inclusion proof of entry ?index=I in the tree of ?size=N entries",
-    tag="transparency",
     response=LogProofPublic,
     authenticated=False,
     errors=(400, 422),
@@ -117,7 +113,6 @@ async def inclusion(ctx: Context) -> web.Response:
     f"{WELL_KNOWN_LOG}/proof/consistency",
     name="well-known-log-consistency-proof",
     summary="RFC 9162 consistency proof from the tree of ?first=M entries to that of ?second=N",
-    tag="transparency",
     response=LogProofPublic,
     authenticated=False,
     errors=(400, 422),
@@ -134,12 +129,10 @@ async def consistency(ctx: Context) -> web.Response:
     f"{API}/log/cosignatures",
     name="api-log-cosignature-add",
     summary="A party's C2SP cosignature of a checkpoint it checked; the signature (a registered key) says who sent it",
-    tag="transparency",
     request=LogCosignatureCreate,
     response=LogCosignaturePublic,
     status=201,
     authenticated=False,
-    errors=(404,),
 )
 async def add_cosignature(ctx: Context) -> web.Response:
     data = ctx.body

@@ -28,7 +28,7 @@ __all__ = ["IMMUTABLE", "REVALIDATE", "public_bytes", "routes"]  # public_bytes:
 
 API = "/api/v1"
 WELL_KNOWN_ROSTER = "/.well-known/entente/roster"
-routes = ApiRoutes()
+routes = ApiRoutes(tag="trust")
 
 
 def _key_public(row: PartyKey) -> KeyPublic:
@@ -55,10 +55,8 @@ def _key_public(row: PartyKey) -> KeyPublic:
     f"{API}/parties/{{code}}/keys",
     name="api-party-keys",
     summary="A party's public keys as a JWK Set, with validity and revocation (public)",
-    tag="trust",
     response=JwksPublic,
     authenticated=False,
-    errors=(404,),
 )
 async def party_keys(ctx: Context) -> web.Response:
     code = ctx.segment("code")
@@ -72,11 +70,9 @@ async def party_keys(ctx: Context) -> web.Response:
     f"{API}/parties/{{code}}/keys",
     name="api-party-key-register",
     summary="Register a public key of a party (its signatory, or the secretariat)",
-    tag="trust",
     request=KeyCreate,
     response=KeyPublic,
     status=201,
-    errors=(403, 404, 409),
 )
 async def register_key(ctx: Context) -> web.Response:
     data = ctx.body
@@ -99,10 +95,8 @@ async def register_key(ctx: Context) -> web.Response:
     f"{API}/parties/{{code}}/keys/{{kid}}/revoke",
     name="api-party-key-revoke",
     summary="Revoke a party's key from an instant (default now), with a reason",
-    tag="trust",
     request=KeyRevoke,
     response=KeyPublic,
-    errors=(403, 404, 409),
 )
 async def revoke_key(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -127,7 +121,6 @@ async def revoke_key(ctx: Context) -> web.Response:
     f"{API}/roster",
     name="api-roster",
     summary="The effective roster and the pending proposal, if any",
-    tag="trust",
     response=RosterStatePublic,
 )
 async def roster_state(ctx: Context) -> web.Response:
@@ -146,11 +139,9 @@ async def roster_state(ctx: Context) -> web.Response:
     f"{API}/roster/proposals",
     name="api-roster-propose",
     summary="Propose the next roster version, built from the registered parties and keys (secretariat)",
-    tag="trust",
     request=RosterProposalCreate,
     response=RosterProposalPublic,
     status=201,
-    errors=(403,),
 )
 async def propose(ctx: Context) -> web.Response:
     data = ctx.body
@@ -174,9 +165,7 @@ async def propose(ctx: Context) -> web.Response:
     f"{API}/roster/proposals/{{proposal_id}}",
     name="api-roster-proposal",
     summary="A roster proposal with its signatures and both thresholds",
-    tag="trust",
     response=RosterProposalPublic,
-    errors=(404,),
 )
 async def proposal(ctx: Context) -> web.Response:
     async with ctx.read() as session:
@@ -190,8 +179,6 @@ async def proposal(ctx: Context) -> web.Response:
     f"{API}/roster/proposals/{{proposal_id}}/payload",
     name="api-roster-proposal-payload",
     summary="The exact bytes to sign (RFC 8785): the detached JWS payload, typ entente-roster+jws",
-    tag="trust",
-    errors=(404,),
 )
 async def proposal_payload(ctx: Context) -> web.Response:
     async with ctx.read() as session:
@@ -204,10 +191,8 @@ async def proposal_payload(ctx: Context) -> web.Response:
     f"{API}/roster/proposals/{{proposal_id}}/signatures",
     name="api-roster-proposal-sign",
     summary="Submit a party's JWS over the proposal; adopted as soon as both thresholds are met",
-    tag="trust",
     request=RosterSignatureCreate,
     response=RosterProposalPublic,
-    errors=(403, 404, 409),
 )
 async def sign(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -228,10 +213,8 @@ async def sign(ctx: Context) -> web.Response:
     f"{WELL_KNOWN_ROSTER}/{{file}}",
     name="well-known-roster",
     summary="Roster version N as published (N.json, immutable) or the newest (latest.json); public",
-    tag="trust",
     response=RosterDocument,
     authenticated=False,
-    errors=(404,),
 )
 async def well_known_roster(ctx: Context) -> web.Response:
     name = ctx.segment("file")

@@ -19,18 +19,16 @@ from entente.web.openapi import ApiRoutes
 
 from .shapes import ONE, decision_public, draft_public, review_public
 
-routes = ApiRoutes()
+routes = ApiRoutes(tag="incidents")
 
 
 @routes.route(
     "POST",
     f"{ONE}/decisions",
     name="api-incident-decide",
-    tag="incidents",
     request=TierDecisionCreate,
     response=TierDecisionPublic,
     status=201,
-    errors=(403, 404, 409),
     summary="Record my party's decided tier, with its justification",
 )
 async def decide(ctx: Context) -> web.Response:
@@ -53,11 +51,9 @@ async def decide(ctx: Context) -> web.Response:
     "POST",
     f"{ONE}/legal-reviews",
     name="api-incident-legal-review",
-    tag="incidents",
     request=LegalReviewCreate,
     response=LegalReviewPublic,
     status=201,
-    errors=(403, 404, 409),
     summary="Record my party's legal review of a tier: cleared or not cleared",
 )
 async def legal_review(ctx: Context) -> web.Response:
@@ -77,10 +73,8 @@ async def legal_review(ctx: Context) -> web.Response:
     "POST",
     f"{ONE}/communique-drafts",
     name="api-incident-draft",
-    tag="incidents",
     request=DraftStartCreate,
     response=DraftStartPublic,
-    errors=(403, 404, 409),
     summary="Render a crisis template allowed at my party's decided tier: the sections of a first draft",
 )
 async def start_draft(ctx: Context) -> web.Response:

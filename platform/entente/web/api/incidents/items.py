@@ -19,17 +19,15 @@ from entente.web.openapi import ApiRoutes
 
 from .shapes import ONE, attribution_public, evidence_public
 
-routes = ApiRoutes()
+routes = ApiRoutes(tag="incidents")
 
 
 @routes.route(
     "GET",
     f"{ONE}/evidence",
     name="api-incident-evidence",
-    tag="incidents",
     response=IncidentEvidencePublic,
     response_list=True,
-    errors=(404,),
     summary="The evidence items I may see",
 )
 async def list_evidence(ctx: Context) -> web.Response:
@@ -42,11 +40,9 @@ async def list_evidence(ctx: Context) -> web.Response:
     "POST",
     f"{ONE}/evidence",
     name="api-incident-evidence-add",
-    tag="incidents",
     request=IncidentEvidenceCreate,
     response=IncidentEvidencePublic,
     status=201,
-    errors=(403, 404, 409),
     summary="Add an evidence item, marked public or releasable to named participating parties",
 )
 async def add_evidence(ctx: Context) -> web.Response:
@@ -63,9 +59,7 @@ async def add_evidence(ctx: Context) -> web.Response:
     "GET",
     f"{ONE}/evidence/{{evidence_id}}",
     name="api-incident-evidence-item",
-    tag="incidents",
     response=IncidentEvidencePublic,
-    errors=(404,),
     summary="One evidence item",
 )
 async def get_evidence(ctx: Context) -> web.Response:
@@ -81,10 +75,9 @@ async def get_evidence(ctx: Context) -> web.Response:
     "PUT",
     f"{ONE}/evidence/{{evidence_id}}/marking",
     name="api-incident-evidence-marking",
-    tag="incidents",
     request=IncidentMarkingUpdate,
     response=IncidentEvidencePublic,
-    errors=(403, 404, 409, 412, 428),
+    errors=(412, 428),
     summary="Change an evidence marking: any participant may narrow it, only its author's party widen it "
     "(204 when the caller narrowed it out of its own sight)",
 )
@@ -110,10 +103,9 @@ async def change_marking(ctx: Context) -> web.Response:
     "PUT",
     f"{ONE}/attribution",
     name="api-incident-attribution",
-    tag="incidents",
     request=IncidentAttributionUpdate,
     response=IncidentAttributionPublic,
-    errors=(403, 404, 409, 412, 428),
+    errors=(412, 428),
     summary="Record or replace my party's attribution assessment (replacing names its version)",
 )
 async def set_attribution(ctx: Context) -> web.Response:

@@ -23,14 +23,13 @@ from entente.web.openapi import ApiRoutes
 
 from .shapes import API, ONE, answer_incident
 
-routes = ApiRoutes()
+routes = ApiRoutes(tag="incidents")
 
 
 @routes.route(
     "GET",
     f"{API}/incidents",
     name="api-incidents",
-    tag="incidents",
     response=IncidentSummary,
     response_list=True,
     summary="Incidents my party takes part in (the secretariat: all); ?state=open",
@@ -64,11 +63,9 @@ async def list_incidents(ctx: Context) -> web.Response:
     "POST",
     f"{API}/incidents",
     name="api-incident-open",
-    tag="incidents",
     request=IncidentCreate,
     response=IncidentPublic,
     status=201,
-    errors=(403,),
     summary="Open an incident (a drafter; the caller's party leads), inviting participants",
 )
 async def open_incident(ctx: Context) -> web.Response:
@@ -85,9 +82,7 @@ async def open_incident(ctx: Context) -> web.Response:
     "GET",
     ONE,
     name="api-incident",
-    tag="incidents",
     response=IncidentPublic,
-    errors=(404,),
     summary="One incident: metrics, recommendation, decided tiers, reviews, and what I may see of it",
 )
 async def get_incident(ctx: Context) -> web.Response:
@@ -100,10 +95,9 @@ async def get_incident(ctx: Context) -> web.Response:
     "PATCH",
     ONE,
     name="api-incident-update",
-    tag="incidents",
     request=IncidentUpdate,
     response=IncidentPublic,
-    errors=(403, 404, 409, 412, 428),
+    errors=(412, 428),
     summary="Change title, description or metrics of the version named by If-Match or version",
 )
 async def update_incident(ctx: Context) -> web.Response:
@@ -126,10 +120,8 @@ async def update_incident(ctx: Context) -> web.Response:
     "POST",
     f"{ONE}/participants",
     name="api-incident-invite",
-    tag="incidents",
     request=IncidentInvite,
     response=IncidentPublic,
-    errors=(403, 404, 409),
     summary="Invite parties to take part (the lead's drafters or the secretariat)",
 )
 async def invite(ctx: Context) -> web.Response:
@@ -150,10 +142,9 @@ async def invite(ctx: Context) -> web.Response:
     "POST",
     f"{ONE}/close",
     name="api-incident-close",
-    tag="incidents",
     request=IncidentClose,
     response=IncidentPublic,
-    errors=(403, 404, 409, 412, 428),
+    errors=(412, 428),
     summary="Close the incident (the lead's drafters or the secretariat)",
 )
 async def close(ctx: Context) -> web.Response:
@@ -176,10 +167,8 @@ async def close(ctx: Context) -> web.Response:
     "GET",
     f"{ONE}/history",
     name="api-incident-history",
-    tag="incidents",
     response=IncidentChangePublic,
     response_list=True,
-    errors=(404,),
     summary="Every change I may see, oldest first, with the incident version it made",
 )
 async def history(ctx: Context) -> web.Response:

@@ -23,7 +23,7 @@ from entente.web.openapi import ApiRoutes
 
 from .shapes import API, MAX_IMPORT_BYTES, ONE, TAG, limits, package_answer
 
-routes = ApiRoutes()
+routes = ApiRoutes(tag=TAG)
 
 
 @routes.route(
@@ -31,9 +31,7 @@ routes = ApiRoutes()
     f"{ONE}/coordination",
     name="api-sanctions-coordination",
     summary="Designations against parties with each party's adoption state (gaps: no position yet)",
-    tag=TAG,
     response=CoordinationPublic,
-    errors=(404,),
 )
 async def coordination_view(ctx: Context) -> web.Response:
     async with ctx.read() as session:
@@ -67,7 +65,6 @@ async def coordination_view(ctx: Context) -> web.Response:
     f"{API}/sanctions/reviews",
     name="api-sanctions-reviews",
     summary="Designations in effect due for review within ?days= (default 30) across my packages, soonest first",
-    tag=TAG,
     response=ReviewPublic,
     response_list=True,
     errors=(422,),
@@ -100,9 +97,8 @@ async def reviews(ctx: Context) -> web.Response:
     f"{ONE}/export",
     name="api-sanctions-export",
     summary="Export ?format=eu-xml|ofac-xml|csv: what I may see (with evidence), or ?view=public for the public part",
-    tag=TAG,
     content_type=("text/csv", "application/xml"),
-    errors=(404, 422),
+    errors=(422,),
 )
 async def export(ctx: Context) -> web.Response:
     try:
@@ -130,10 +126,8 @@ async def export(ctx: Context) -> web.Response:
     f"{ONE}/import",
     name="api-sanctions-upload",
     summary="Import a flat CSV (text/csv body, UTF-8): all rows or none, errors with row and column; ?confirm=true",
-    tag=TAG,
     response=PackagePublic,
     status=201,
-    errors=(400, 403, 404, 409, 413, 415, 422),
 )
 async def import_(ctx: Context) -> web.Response:
     request = ctx.request

@@ -25,7 +25,7 @@ from entente.web.openapi import ApiRoutes
 
 from .shapes import API, BASE, DESIGNATION, ONE, TAG, limits, package_answer, package_public, parse_instant
 
-routes = ApiRoutes()
+routes = ApiRoutes(tag=TAG)
 
 
 @routes.route(
@@ -33,11 +33,9 @@ routes = ApiRoutes()
     f"{API}/incidents/{{incident}}/sanctions-packages",
     name="api-sanctions-package-create",
     summary="Start a sanctions package for an incident (decided tier allows sanctions, legal review cleared)",
-    tag=TAG,
     request=PackageCreate,
     response=PackagePublic,
     status=201,
-    errors=(403, 404, 409),
 )
 async def create(ctx: Context) -> web.Response:
     incident_id = ctx.path_id("incident")
@@ -59,9 +57,8 @@ async def create(ctx: Context) -> web.Response:
     ONE,
     name="api-sanctions-package",
     summary="A sanctions package as I may see it; ?as_of=<instant> lists what was in force then",
-    tag=TAG,
     response=PackagePublic,
-    errors=(404, 422),
+    errors=(422,),
 )
 async def read(ctx: Context) -> web.Response:
     at_text = ctx.query.get("as_of")
@@ -78,10 +75,8 @@ async def read(ctx: Context) -> web.Response:
     f"{ONE}/designations",
     name="api-sanctions-designations",
     summary="The designations of a package I may see (with the evidence I may see)",
-    tag=TAG,
     response=DesignationPublic,
     response_list=True,
-    errors=(404,),
 )
 async def list_designations(ctx: Context) -> web.Response:
     async with ctx.read() as session:
@@ -95,11 +90,10 @@ async def list_designations(ctx: Context) -> web.Response:
     f"{ONE}/designations",
     name="api-sanctions-designation-add",
     summary='Add a designation (a new version); 409 probable_duplicate lists candidates unless "confirm": true',
-    tag=TAG,
     request=DesignationWrite,
     response=PackagePublic,
     status=201,
-    errors=(403, 404, 409, 412),
+    errors=(412,),
 )
 async def add(ctx: Context) -> web.Response:
     data = ctx.body
@@ -122,10 +116,8 @@ async def add(ctx: Context) -> web.Response:
     DESIGNATION,
     name="api-sanctions-designation-update",
     summary="Replace a designation's content (a new version; positions and lifecycle kept)",
-    tag=TAG,
     request=DesignationWrite,
     response=PackagePublic,
-    errors=(403, 404, 409),
 )
 async def update(ctx: Context) -> web.Response:
     data = ctx.body
@@ -149,10 +141,8 @@ async def update(ctx: Context) -> web.Response:
     f"{DESIGNATION}/adoption",
     name="api-sanctions-adoption",
     summary="A party adopts (legal act), declines (reason), lifts or reconsiders a designation",
-    tag=TAG,
     request=AdoptionCreate,
     response=PackagePublic,
-    errors=(403, 404, 409),
 )
 async def adoption(ctx: Context) -> web.Response:
     data = ctx.body
@@ -178,11 +168,9 @@ async def adoption(ctx: Context) -> web.Response:
     f"{ONE}/successor",
     name="api-sanctions-successor",
     summary="Start the package superseding a released one, carrying its designations as they stand",
-    tag=TAG,
     request=SuccessorCreate,
     response=PackagePublic,
     status=201,
-    errors=(403, 404, 409),
 )
 async def successor(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -203,10 +191,9 @@ def _review_route(action: str, summary: str, request_model: Any = None):
         f"{DESIGNATION}/{action}",
         name=f"api-sanctions-{action}",
         summary=summary,
-        tag=TAG,
         request=request_model,
         response=PackagePublic,
-        errors=(403, 404, 409, 422),
+        errors=(404, 409, 422),
     )
     async def handler(ctx: Context) -> web.Response:
         async with ctx.write() as session:
