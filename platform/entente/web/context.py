@@ -4,11 +4,14 @@ A route declares what it needs (a signed-in caller or not, the JSON model of its
 declaration builds a :class:`Context` before the handler runs, so a handler reads like the
 operation it performs::
 
-    @routes.route("POST", f"{BASE}/{{communique}}/comments", request=CommentCreate, ...)
-    async def add_comment(ctx: Context) -> web.Response:
+    @routes.route("POST", f"{BASE}/{{communique}}/invitations", name="api-communique-invite",
+                  summary="Invite another party", request=InvitationCreate, response=CommuniquePublic, status=201)
+    async def invite(ctx: Context) -> web.Response:
         async with ctx.write() as session:
-            comment = await drafting.add_comment(session, ctx.caller, ctx.path_id("communique"), ctx.body, now=ctx.now)
-        return json_response(comment, status=201)
+            access = await drafting.invite_party(
+                session, communique_id=ctx.path_id("communique"), caller=ctx.caller, party=ctx.body.party, now=ctx.now
+            )
+        return json_response(drafting.communique_public(access), status=201)
 
 ``now`` is read from the application's clock once per request, so every rule applied while
 answering it sees the same instant. ``read()`` opens a session for reads only (on SQLite a deferred
