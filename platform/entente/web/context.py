@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pydantic
 from aiohttp import web
@@ -53,7 +53,7 @@ from entente.web.bodies import read_json
 from entente.web.html import render
 from entente.web.paths import parse_id
 
-__all__ = ["Context", "ContextHandler", "PageRoutes", "context_handler", "path_id"]
+__all__ = ["MISSING", "Context", "ContextHandler", "H", "PageRoutes", "context_handler", "path_id"]
 
 
 #: The answer for a path segment that names no id, per path parameter: the domain's own answer for an
@@ -168,6 +168,8 @@ class Context:
 
 
 ContextHandler = Callable[[Context], Awaitable[web.StreamResponse]]
+#: A handler as declared: its decorator hands it back unchanged (with its own keyword parameters).
+H = TypeVar("H", bound=Callable[..., Awaitable[web.StreamResponse]])
 
 
 def context_handler(
@@ -209,17 +211,17 @@ class PageRoutes:
         default_factory=list
     )
 
-    def _add(self, method: str, path: str, name: str, signed_in: bool) -> Callable[[ContextHandler], ContextHandler]:
-        def register(handler: ContextHandler) -> ContextHandler:
+    def _add(self, method: str, path: str, name: str, signed_in: bool) -> Callable[[H], H]:
+        def register(handler: H) -> H:
             self.entries.append((method, path, name, context_handler(handler, signed_in=signed_in, page=True)))
             return handler
 
         return register
 
-    def get(self, path: str, *, name: str, signed_in: bool = True) -> Callable[[ContextHandler], ContextHandler]:
+    def get(self, path: str, *, name: str, signed_in: bool = True) -> Callable[[H], H]:
         return self._add("GET", path, name, signed_in)
 
-    def post(self, path: str, *, name: str, signed_in: bool = True) -> Callable[[ContextHandler], ContextHandler]:
+    def post(self, path: str, *, name: str, signed_in: bool = True) -> Callable[[H], H]:
         return self._add("POST", path, name, signed_in)
 
     def add_to(self, app: web.Application) -> None:

@@ -16,7 +16,7 @@ import pydantic
 from aiohttp import web
 
 from entente import __version__
-from entente.web.context import ContextHandler, context_handler
+from entente.web.context import H, context_handler
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -65,7 +65,7 @@ class ApiRoutes:
         content_type: str | tuple[str, ...] = "application/json",
         errors: tuple[int, ...] = (),
         read_body: bool = True,
-    ) -> Callable[[ContextHandler], ContextHandler]:
+    ) -> Callable[[H], H]:
         """Declare an operation; its handler receives a :class:`~entente.web.context.Context`.
 
         A signed-in caller is required unless ``authenticated=False``; the JSON body is read into
@@ -73,7 +73,7 @@ class ApiRoutes:
         handler that checks its path or headers first, then reads it with ``await ctx.load_body()``).
         """
 
-        def register(handler: ContextHandler) -> ContextHandler:
+        def register(handler: H) -> H:
             endpoint = context_handler(handler, signed_in=authenticated, model=request, read_body=read_body)
             self.operations.append(
                 Operation(

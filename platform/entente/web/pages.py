@@ -70,10 +70,10 @@ async def login_submit(ctx: Context) -> web.StreamResponse:
         except RateLimitedError as exc:
             error, status, headers = exc.detail, 429, {"Retry-After": str(exc.retry_after)}
         else:
-            response = web.HTTPSeeOther(location=next_url or ctx.url("dashboard"))
-            _set_cookie(ctx.request, response, SESSION_COOKIE, cookie, max_age=settings.session_minutes * 60)
-            response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
-            raise response
+            signed_in = web.HTTPSeeOther(location=next_url or ctx.url("dashboard"))
+            _set_cookie(ctx.request, signed_in, SESSION_COOKIE, cookie, max_age=settings.session_minutes * 60)
+            signed_in.del_cookie(LOGIN_CSRF_COOKIE, path="/")
+            raise signed_in
     response = ctx.render("login.html", {"error": error, "username": username, "next": next_url or ""}, status=status)
     response.headers.update(headers)
     return response
