@@ -16,8 +16,9 @@ from entente.appkeys import publisher_key
 from entente.errors import ConflictError, EntenteError, InvalidInputError, NotFoundError, PermissionDeniedError
 from entente.models import ReleaseDecision, Role
 from entente.web.context import Context, PageRoutes
+from entente.web.signing_pages import pasted_envelope, signer_context
 
-from .editor import editor_context
+from .editor import editor_context, markdown
 
 routes = PageRoutes()
 
@@ -34,6 +35,7 @@ async def signoff_page(ctx: Context, *, error: str | None = None, status: int = 
         access = await drafting.get_access(session, cid, caller)
         view = await drafting.read_version(session, access, access.communique.head_number)
         result = await signoffs.signoff_status(session, **_head(ctx, cid))
+        signer = await signer_context(session, caller, ctx.now)
     obj = json.loads(view.version.content)
     visible = {s.digest for s in view.sections} | {s.digest for s in view.annex}
     withheld = [e["marking"] for e in obj["sections"] + obj["annex"] if e["digest"] not in visible]
@@ -48,6 +50,8 @@ async def signoff_page(ctx: Context, *, error: str | None = None, status: int = 
             "is_signatory": caller.has_role(Role.SIGNATORY),
             "mine": next((s for s in result.signatories if s.party == caller.party), None),
             "error": error,
+            "signer": signer,
+            "markdown": markdown,
         },
         status=status,
     )
@@ -66,12 +70,7 @@ async def signoff_submit(ctx: Context) -> web.StreamResponse:
             elif action == "presigned":
                 await signoffs.record_presigned(session, **kwargs)
             else:
-                try:
-                    envelope = json.loads(form.get("jws", ""))
-                except ValueError:
-                    raise InvalidInputError("paste the JWS as JSON", code="malformed_input", field="jws") from None
-                if not isinstance(envelope, dict):
-                    raise InvalidInputError("a JWS in General JSON Serialization is an object", field="jws")
+                envelope = pasted_envelope(form.get("jws", ""))
                 await signoffs.add_signoff(session, envelope=envelope, **kwargs)
     except NotFoundError:
         raise
