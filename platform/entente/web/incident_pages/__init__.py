@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from . import drafts
 from .actions import (
     attribution_set,
     decision_add,
@@ -44,3 +45,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/incidents/{incident_id}/legal-reviews", legal_review_add, name="incident-review")
     app.router.add_post("/incidents/{incident_id}/participants", participants_add, name="incident-invite")
     app.router.add_post("/incidents/{incident_id}/close", incident_close, name="incident-close")
+    drafts.routes.add_to(app)

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from entente import incidents
-from entente.appkeys import clock_key, ladder_key, sessionmaker_key
+from entente.appkeys import clock_key, ladder_key, sessionmaker_key, templates_key
 from entente.auth import Caller
 from entente.errors import InvalidInputError
 from entente.incidents.access import stored_marking
@@ -150,6 +150,7 @@ async def render_view(
         "my_attribution_marking": stored_marking(mine.marking, mine.party) if mine else None,
         "history": history,
         "parties": names,
+        "crisis_templates": request.app[templates_key],
         "open": incident.state != IncidentState.CLOSED,
         "can_edit": secretariat or (participating and caller.has_role(Role.DRAFTER)),
         "can_contribute": participating and content_role,
