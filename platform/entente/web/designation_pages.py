@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from pydantic import ValidationError
 
 from entente.errors import ConflictError, EntenteError, InvalidInputError, NotFoundError, PermissionDeniedError
-from entente.sanctions import Designation, operations
+from entente.sanctions import Designation, Name, operations
 from entente.sanctions.packages import Package, get_package, list_package_ids
 from entente.web import forms
 from entente.web.context import Context, PageRoutes
@@ -141,14 +142,10 @@ async def _submit(ctx: Context, designation_id: str | None) -> web.StreamRespons
         built = content_of(
             form, old=old.designation.to_annex_content() if old else None, parties=parties, author=ctx.caller.party
         )
-        entered = Designation.from_annex_content({"proposed_by": ctx.caller.party, **built.content})
         if form.get("action") == "suggest":
-            values = dict(form)
-            for suggestion in entered.transliteration_suggestions():
-                key = _suggestion_field(suggestion.pointer, built)
-                if key:
-                    values[key] = suggestion.value.whole_name
-            return await _form_page(ctx, package, designation_id=designation_id, values=values, entered=None)
+            values = dict(form) | suggested_transliterations(built)
+            return await _form_page(ctx, package, designation_id=designation_id, values=values)
+        entered = Designation.from_annex_content({"proposed_by": ctx.caller.party, **built.content})
         common: dict[str, Any] = {
             "package_id": package_id,
             "caller": ctx.caller,
@@ -172,16 +169,22 @@ async def _submit(ctx: Context, designation_id: str | None) -> web.StreamRespons
     raise web.HTTPSeeOther(location=f"{location}#designation-{built.content['id'] if built else ''}")
 
 
-def _suggestion_field(pointer: str, built: Built) -> str | None:
-    """The form field a transliteration suggestion at ``pointer`` goes into."""
-    parts = [p for p in pointer.split("/") if p]
-    if parts[:1] == ["primary_name"]:
-        return "name.latin"
-    if parts[:1] == ["aliases"] and len(parts) > 1 and parts[1].isdigit():
-        rows = built.rows.get("aliases", [])
-        index = int(parts[1])
-        return f"alias.{rows[index]}.latin" if index < len(rows) else None
-    return None
+def suggested_transliterations(built: Built) -> dict[str, str]:
+    """Form fields filled with a machine transliteration, for each name written only in a non-Latin
+    script (ICAO 9303 for Cyrillic, Revised Romanization, Pinyin); a name that does not read is skipped."""
+    out: dict[str, str] = {}
+    candidates = [("name.latin", built.content.get("primary_name"))]
+    rows = built.rows.get("aliases", [])
+    for index, alias in enumerate(built.content.get("aliases", [])):
+        candidates.append((f"alias.{rows[index]}.latin", alias.get("name") if isinstance(alias, dict) else None))
+    for field, value in candidates:
+        try:
+            suggestion = Name.model_validate(value).suggested_transliteration()
+        except (ValidationError, ValueError):
+            continue
+        if suggestion is not None:
+            out[field] = suggestion.whole_name
+    return out
 
 
 async def _refused(
@@ -197,7 +200,10 @@ async def _refused(
     listed = exc.extra.get("errors") if isinstance(exc.extra.get("errors"), list) else None
     for item in listed or ([{"field": exc.field, "reason": exc.detail}] if exc.field is not None else []):
         key, label = where(str(item.get("field") or ""), built)
-        problems.append({"key": key, "label": label, "reason": str(item.get("reason", ""))})
+        reason = str(item.get("reason", ""))
+        if reason.startswith(("Tuple should have at least 1 item", "List should have at least 1 item")):
+            reason = "choose at least one"
+        problems.append({"key": key, "label": label, "reason": reason})
     candidates: list[dict[str, Any]] = []
     if exc.code == "probable_duplicate":
         async with ctx.read() as session:
