@@ -7,7 +7,6 @@ nothing."""
 from __future__ import annotations
 
 import re
-
 from datetime import timedelta
 
 import pytest

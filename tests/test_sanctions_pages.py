@@ -165,7 +165,8 @@ async def test_a_party_records_its_position_and_its_reason_stays_its_own(desk) -
     page = await ee.get(f"/sanctions/packages/{pid}")
     assert "Ours alone." not in page and "reason not releasable to you" in page
     eu = await browser(desk.world, "eu.signatory")
-    await eu.post(path.replace("D-002", "D-002"), {"state": "adopted", "legal_act": "Council Decision 2026/1", "party": "EU"}, status=422)
+    adopted = {"state": "adopted", "legal_act": "Council Decision 2026/1"}
+    await eu.post(path, adopted | {"party": "EU"}, status=422)  # the party is the caller's, never a field
     await eu.post(path, {"state": "adopted", "legal_act": "Council Decision 2026/1"})
     grid = await ee.get(f"/sanctions/packages/{pid}")
     assert "Council Decision 2026/1" in grid and "basis: Council Decision (CFSP) 2019/797" in grid

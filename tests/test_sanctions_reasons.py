@@ -253,7 +253,11 @@ async def _public_tokens(world, pid: int) -> set[str]:
                 CommuniqueVersion.communique_id == pid, CommuniqueVersion.number == communique.head_number
             )
         )
-        rows = (await session.execute(sa.select(VersionItem.disclosure).where(VersionItem.version_id == version.id))).scalars().all()
+        rows = (
+            (await session.execute(sa.select(VersionItem.disclosure).where(VersionItem.version_id == version.id)))
+            .scalars()
+            .all()
+        )
     obj = json.loads(version.content)
     marks = {entry["digest"]: entry["marking"] for entry in obj["sections"] + obj["annex"]}
     out: set[str] = set()

@@ -153,7 +153,9 @@ def _stored_content(designation: Designation) -> dict[str, Any]:
     return designation.evolve(evidence=(), same_as=(), parties=positions, bump=False).to_annex_content()
 
 
-def reason_marking(position_marking: Marking | None, *, party: str, designation: Marking, participants: Sequence[str]) -> Marking:
+def reason_marking(
+    position_marking: Marking | None, *, party: str, designation: Marking, participants: Sequence[str]
+) -> Marking:
     """Who may read ``party``'s reason: its own marking (by default the participants), never wider than
     the designation's marking, and always the party itself."""
     chosen = position_marking or Marking.releasable_to(participants, author=party)

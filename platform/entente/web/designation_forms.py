@@ -52,21 +52,28 @@ class ListSpec:
 def _name_row(name: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     original = name.get("original") or {}
     latin = name.get("transliterated") or {}
-    return {f"{prefix}orig": original.get("whole_name", ""), f"{prefix}lang": original.get("language", ""),
-            f"{prefix}latin": latin.get("whole_name", "")}
+    return {
+        f"{prefix}orig": original.get("whole_name", ""),
+        f"{prefix}lang": original.get("language", ""),
+        f"{prefix}latin": latin.get("whole_name", ""),
+    }
 
 
 def _name_entry(row: Mapping[str, str], prefix: str = "") -> dict[str, Any]:
-    name: dict[str, Any] = {"original": _drop_empty({"whole_name": row.get(f"{prefix}orig", ""),
-                                                     "language": row.get(f"{prefix}lang", "")})}
+    name: dict[str, Any] = {
+        "original": _drop_empty({"whole_name": row.get(f"{prefix}orig", ""), "language": row.get(f"{prefix}lang", "")})
+    }
     if row.get(f"{prefix}latin", "").strip():
         name["transliterated"] = {"whole_name": row[f"{prefix}latin"]}
     return name
 
 
 def _drop_empty(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v.strip() if isinstance(v, str) else v for k, v in values.items() if v not in (None, "") and
-            (not isinstance(v, str) or v.strip())}
+    return {
+        k: v.strip() if isinstance(v, str) else v
+        for k, v in values.items()
+        if v not in (None, "") and (not isinstance(v, str) or v.strip())
+    }
 
 
 def _plain(fields: tuple[str, ...]) -> tuple[Callable[[Any], dict[str, str]], Callable[[dict[str, str]], Any]]:
@@ -97,8 +104,11 @@ def _date_entry(row: dict[str, str]) -> dict[str, Any]:
 
 def _evidence_row(entry: Mapping[str, Any]) -> dict[str, str]:
     marking = entry.get("marking") or {}
-    row = {"id": entry.get("id", ""), "text": entry.get("text", ""),
-           "marking": "public" if marking.get("public") else "restricted"}
+    row = {
+        "id": entry.get("id", ""),
+        "text": entry.get("text", ""),
+        "marking": "public" if marking.get("public") else "restricted",
+    }
     row.update({f"to.{p}": "on" for p in marking.get("releasable_to", [])})
     return row
 
@@ -106,18 +116,49 @@ def _evidence_row(entry: Mapping[str, Any]) -> dict[str, str]:
 LISTS: tuple[ListSpec, ...] = (
     ListSpec("aliases", "alias", "Alias", ("type", "orig", "lang", "latin"), _alias_row, _alias_entry),
     ListSpec("dates_of_birth", "dob", "Date of birth", ("text",), _date_row, _date_entry),
-    ListSpec("places_of_birth", "pob", "Place of birth", ("city", "region", "country"), *_plain(("city", "region", "country"))),
-    ListSpec("documents", "doc", "Document", ("type", "number", "country", "note"), *_plain(("type", "number", "country", "note"))),
     ListSpec(
-        "addresses", "addr", "Address", ("street", "city", "region", "postal_code", "country", "note"),
+        "places_of_birth",
+        "pob",
+        "Place of birth",
+        ("city", "region", "country"),
+        *_plain(("city", "region", "country")),
+    ),
+    ListSpec(
+        "documents",
+        "doc",
+        "Document",
+        ("type", "number", "country", "note"),
+        *_plain(("type", "number", "country", "note")),
+    ),
+    ListSpec(
+        "addresses",
+        "addr",
+        "Address",
+        ("street", "city", "region", "postal_code", "country", "note"),
         *_plain(("street", "city", "region", "postal_code", "country", "note")),
     ),
-    ListSpec("registrations", "reg", "Registration", ("type", "number", "country"), *_plain(("type", "number", "country"))),
+    ListSpec(
+        "registrations", "reg", "Registration", ("type", "number", "country"), *_plain(("type", "number", "country"))
+    ),
 )
 _BY_MEMBER = {spec.member: spec for spec in LISTS}
 #: Members the form shows (and so replaces); every other member of a designation is kept as stored.
-SHOWN = frozenset({"id", "subject_type", "gender", "primary_name", "nationalities", "titles", "functions",
-                   "measures", "reasons", "evidence", "same_as", *(s.member for s in LISTS)})
+SHOWN = frozenset(
+    {
+        "id",
+        "subject_type",
+        "gender",
+        "primary_name",
+        "nationalities",
+        "titles",
+        "functions",
+        "measures",
+        "reasons",
+        "evidence",
+        "same_as",
+        *(s.member for s in LISTS),
+    }
+)
 
 
 def blank_rows(count: int) -> int:
@@ -127,11 +168,37 @@ def blank_rows(count: int) -> int:
 
 def allowed_fields(parties: list[str]) -> set[str]:
     """Every field name the form may post (read_form refuses anything else)."""
-    names = {"csrf_token", "action", "confirm", "link", "id", "subject_type", "gender", "marking", "nationalities",
-             "titles", "functions", "reasons", *(f"releasable_to.{p}" for p in parties),
-             *(f"name.{part}" for part in ("orig", "lang", "latin", "orig_first", "orig_middle", "orig_last",
-                                            "latin_first", "latin_middle", "latin_last", "latin_lang")),
-             *(f"measure.{m.value}" for m in Measure)}
+    names = {
+        "csrf_token",
+        "action",
+        "confirm",
+        "link",
+        "id",
+        "subject_type",
+        "gender",
+        "marking",
+        "nationalities",
+        "titles",
+        "functions",
+        "reasons",
+        *(f"releasable_to.{p}" for p in parties),
+        *(
+            f"name.{part}"
+            for part in (
+                "orig",
+                "lang",
+                "latin",
+                "orig_first",
+                "orig_middle",
+                "orig_last",
+                "latin_first",
+                "latin_middle",
+                "latin_last",
+                "latin_lang",
+            )
+        ),
+        *(f"measure.{m.value}" for m in Measure),
+    }
     for i in range(MAX_ROWS):
         names.add(f"same_as.{i}")
         for spec in LISTS:
@@ -156,14 +223,20 @@ def rows_of(content: Mapping[str, Any], marking: Mapping[str, Any] | None = None
     }
     primary = content.get("primary_name") or {}
     original, latin = primary.get("original") or {}, primary.get("transliterated") or {}
-    values.update({
-        "name.orig": original.get("whole_name", ""), "name.lang": original.get("language", ""),
-        "name.orig_first": original.get("first_name", ""), "name.orig_middle": original.get("middle_name", ""),
-        "name.orig_last": original.get("last_name", ""),
-        "name.latin": latin.get("whole_name", ""), "name.latin_first": latin.get("first_name", ""),
-        "name.latin_middle": latin.get("middle_name", ""), "name.latin_last": latin.get("last_name", ""),
-        "name.latin_lang": latin.get("language", ""),
-    })
+    values.update(
+        {
+            "name.orig": original.get("whole_name", ""),
+            "name.lang": original.get("language", ""),
+            "name.orig_first": original.get("first_name", ""),
+            "name.orig_middle": original.get("middle_name", ""),
+            "name.orig_last": original.get("last_name", ""),
+            "name.latin": latin.get("whole_name", ""),
+            "name.latin_first": latin.get("first_name", ""),
+            "name.latin_middle": latin.get("middle_name", ""),
+            "name.latin_last": latin.get("last_name", ""),
+            "name.latin_lang": latin.get("language", ""),
+        }
+    )
     values.update({f"measure.{m}": "on" for m in content.get("measures", [])})
     for spec in LISTS:
         for i, entry in enumerate(content.get(spec.member, [])[:MAX_ROWS]):
@@ -206,9 +279,7 @@ def _row(form: Mapping[str, str], prefix: str, i: int, fields: tuple[str, ...]) 
     return {f: form.get(f"{prefix}.{i}.{f}", "") for f in fields}
 
 
-def content_of(
-    form: Mapping[str, str], *, old: Mapping[str, Any] | None, parties: list[str], author: str
-) -> Built:
+def content_of(form: Mapping[str, str], *, old: Mapping[str, Any] | None, parties: list[str], author: str) -> Built:
     """Annex content from the posted form; ``old`` is the designation being edited (its content as the
     editor sees it), whose entries unchanged in the form are kept exactly, and whose members the form
     does not show are kept as they are."""
@@ -218,19 +289,34 @@ def content_of(
     content["subject_type"] = form.get("subject_type", "")
     if form.get("gender"):
         content["gender"] = form["gender"]
-    original = _drop_empty({"whole_name": form.get("name.orig", ""), "first_name": form.get("name.orig_first", ""),
-                            "middle_name": form.get("name.orig_middle", ""), "last_name": form.get("name.orig_last", ""),
-                            "language": form.get("name.lang", "")})
+    original = _drop_empty(
+        {
+            "whole_name": form.get("name.orig", ""),
+            "first_name": form.get("name.orig_first", ""),
+            "middle_name": form.get("name.orig_middle", ""),
+            "last_name": form.get("name.orig_last", ""),
+            "language": form.get("name.lang", ""),
+        }
+    )
     primary: dict[str, Any] = {"original": original}
-    latin = _drop_empty({"whole_name": form.get("name.latin", ""), "first_name": form.get("name.latin_first", ""),
-                         "middle_name": form.get("name.latin_middle", ""), "last_name": form.get("name.latin_last", ""),
-                         "language": form.get("name.latin_lang", "")})
+    latin = _drop_empty(
+        {
+            "whole_name": form.get("name.latin", ""),
+            "first_name": form.get("name.latin_first", ""),
+            "middle_name": form.get("name.latin_middle", ""),
+            "last_name": form.get("name.latin_last", ""),
+            "language": form.get("name.latin_lang", ""),
+        }
+    )
     if latin:
         primary["transliterated"] = latin
     content["primary_name"] = primary
     nationalities = [c.strip().upper() for c in re.split(r"[,;\s]+", form.get("nationalities", "")) if c.strip()]
-    for member, values in (("nationalities", nationalities), ("titles", _lines(form.get("titles", ""))),
-                           ("functions", _lines(form.get("functions", "")))):
+    for member, values in (
+        ("nationalities", nationalities),
+        ("titles", _lines(form.get("titles", ""))),
+        ("functions", _lines(form.get("functions", ""))),
+    ):
         if values:
             content[member] = values
     content["measures"] = [m.value for m in Measure if form.get(f"measure.{m.value}")]
@@ -290,15 +376,28 @@ def content_of(
     if form.get("marking") == "public":
         marking: dict[str, Any] = {"public": True}
     else:
-        marking = {"public": False, "releasable_to": sorted({author, *(p for p in parties if form.get(f"releasable_to.{p}"))})}
+        marking = {
+            "public": False,
+            "releasable_to": sorted({author, *(p for p in parties if form.get(f"releasable_to.{p}"))}),
+        }
     return Built(content, marking, rows)
 
 
 _LABELS = {
-    "id": "Identifier", "subject_type": "Person or entity", "gender": "Gender", "primary_name": "Name",
-    "nationalities": "Nationalities", "titles": "Titles", "functions": "Functions", "measures": "Measures",
-    "reasons": "Statement of reasons", "evidence": "Evidence", "same_as": "Links", "designation": "Designation",
-    "other_names": "Other names", "affiliations": "Affiliations",
+    "id": "Identifier",
+    "subject_type": "Person or entity",
+    "gender": "Gender",
+    "primary_name": "Name",
+    "nationalities": "Nationalities",
+    "titles": "Titles",
+    "functions": "Functions",
+    "measures": "Measures",
+    "reasons": "Statement of reasons",
+    "evidence": "Evidence",
+    "same_as": "Links",
+    "designation": "Designation",
+    "other_names": "Other names",
+    "affiliations": "Affiliations",
 }
 
 

@@ -209,8 +209,10 @@ async def _refused(
         async with ctx.read() as session:
             for found in exc.extra.get("candidates", []):
                 try:
-                    other = package if found["package"] == package.id else await get_package(
-                        session, int(found["package"]), ctx.caller
+                    other = (
+                        package
+                        if found["package"] == package.id
+                        else await get_package(session, int(found["package"]), ctx.caller)
                     )
                     placed = other.get(str(found["designation"]))
                 except NotFoundError:
@@ -224,7 +226,9 @@ async def _refused(
                         "linkable": other.id != package.id,
                     }
                 )
-    existing = str(exc.extra.get("existing")) if exc.code == "duplicate_designation" and exc.extra.get("existing") else None
+    existing = (
+        str(exc.extra.get("existing")) if exc.code == "duplicate_designation" and exc.extra.get("existing") else None
+    )
     values = dict(form)
     link = values.pop("link", "")
     values.pop("confirm", None)

@@ -23,7 +23,9 @@ __all__ = ["routes"]
 routes = PageRoutes()
 
 
-def versions_of(current_version: int, current_digest: str, presignatures: list[PresignaturePublic]) -> list[dict[str, Any]]:
+def versions_of(
+    current_version: int, current_digest: str, presignatures: list[PresignaturePublic]
+) -> list[dict[str, Any]]:
     """The template's versions known here: the one loaded now, and each earlier one a pre-signature was
     made over (newest first), each with its pre-signatures."""
     found: dict[tuple[int, str], list[PresignaturePublic]] = {(current_version, current_digest): []}

@@ -12,7 +12,6 @@ beside each field and changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
 
@@ -131,7 +130,7 @@ def field_errors(error: EntenteError) -> dict[str, str]:
     for where, reason in found.items():
         for prefix in ("/params/", "params.", "/"):
             if where.startswith(prefix):
-                out[where[len(prefix):].split("/")[0]] = reason
+                out[where[len(prefix) :].split("/")[0]] = reason
                 break
     return out
 
@@ -194,7 +193,9 @@ async def draft_submit(ctx: Context) -> web.StreamResponse:
         view = await incidents.get_incident_view(session, incident_id=incident_id, caller=ctx.caller)
         names = await incidents.party_names(session)
     fields = form_fields(template, names)
-    allowed = field_names(fields) | {"csrf_token", "action", "title", "kind"} | {f"invite.{p}" for p in view.participants}
+    allowed = (
+        field_names(fields) | {"csrf_token", "action", "title", "kind"} | {f"invite.{p}" for p in view.participants}
+    )
     form = await forms.read_form(ctx.request, allowed)
     params = params_from_form(fields, form)
     invited = [p for p in view.participants if p != ctx.caller.party and form.get(f"invite.{p}")]
@@ -212,7 +213,9 @@ async def draft_submit(ctx: Context) -> web.StreamResponse:
                 },
             )
             if data.kind not in DRAFT_KINDS:
-                raise InvalidInputError("a crisis template starts a joint or coordinated national statement", field="kind")
+                raise InvalidInputError(
+                    "a crisis template starts a joint or coordinated national statement", field="kind"
+                )
             async with ctx.write() as session:
                 communique, _ = await drafting.create_communique(
                     session,
@@ -294,4 +297,3 @@ async def package_submit(ctx: Context) -> web.StreamResponse:
     except SHOWN_ERRORS as exc:
         return await _package_page(ctx, values=form, errors=field_errors(exc), status=status_for(exc))
     raise web.HTTPSeeOther(location=ctx.url("sanctions-package", package=str(package.id)))
-
