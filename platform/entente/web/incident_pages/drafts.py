@@ -179,16 +179,16 @@ async def _page(
     return render(ctx.request, "incidents/draft.html", context, status=status)
 
 
-@routes.get("/incidents/{incident_id}/drafts/{template}", name="incident-draft")
+@routes.get("/incidents/{incident_id}/drafts/{template_id}", name="incident-draft")
 async def draft_form(ctx: Context) -> web.Response:
-    return await _page(ctx, ctx.request.match_info["template"])
+    return await _page(ctx, ctx.request.match_info["template_id"])
 
 
-@routes.post("/incidents/{incident_id}/drafts/{template}", name="incident-draft-submit")
+@routes.post("/incidents/{incident_id}/drafts/{template_id}", name="incident-draft-submit")
 async def draft_submit(ctx: Context) -> web.StreamResponse:
     """``action=preview`` renders the template; ``action=start`` creates the communiqué and opens its editor."""
     incident_id = ctx.path_id("incident_id", what="incident")
-    template = incidents.find_template(ctx.templates, ctx.request.match_info["template"])
+    template = incidents.find_template(ctx.templates, ctx.request.match_info["template_id"])
     async with ctx.read() as session:
         view = await incidents.get_incident_view(session, incident_id=incident_id, caller=ctx.caller)
         names = await incidents.party_names(session)
