@@ -148,6 +148,7 @@ async def test_the_templates_page_lists_versions_and_who_pre_signed_until_when(w
     assert "(current)" in section and ">FR<" in section and "1, 2" in section and until in section
     assert "state-valid" in section
     assert "entente templates presign joint-advisory --party FR" in section
+    assert "/templates/joint-advisory/presign" in section  # the browser pre-sign page
     assert 'id="template-joint-attribution"' in text and "not pre-signed by any party" in text
     drafter = await browser(world, "ee.drafter")
     assert "entente templates presign" not in await drafter.get("/templates")
