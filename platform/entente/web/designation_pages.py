@@ -18,7 +18,6 @@ from pydantic import ValidationError
 from entente.errors import ConflictError, EntenteError, InvalidInputError, NotFoundError, PermissionDeniedError
 from entente.sanctions import Designation, Name, operations
 from entente.sanctions.packages import Package, get_package, list_package_ids
-from entente.web import forms
 from entente.web.context import Context, PageRoutes
 from entente.web.designation_forms import (
     CHOICES,
