@@ -41,6 +41,7 @@ from entente.transparency.log import TreeCache
 from entente.web import (
     api,
     communique_pages,
+    designation_pages,
     html,
     inbox_pages,
     incident_pages,
@@ -49,6 +50,7 @@ from entente.web import (
     public,
     sanctions_pages,
     signing_pages,
+    template_pages,
 )
 
 
@@ -130,6 +132,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     communique_pages.add_routes(app)
     sanctions_pages.add_routes(app)
     signing_pages.add_routes(app)
+    designation_pages.routes.add_to(app)
+    template_pages.routes.add_to(app)
     inbox_pages.add_routes(app)
     app.router.add_static("/static/", pages_dir / "static", name="static", append_version=True)
     return app
