@@ -148,7 +148,7 @@ async def briefings_page(ctx: Context) -> web.Response:
 
 @routes.get("/briefings/{communique}", name="briefing")
 async def briefing_page(ctx: Context) -> web.StreamResponse:
-    cid = ctx.path_id("communique", what="briefing")
+    cid = ctx.path_id("communique")
     try:
         async with ctx.write() as session:  # each reading is audited
             briefing = await releases.get_briefing(session, communique_id=cid, caller=ctx.caller, now=ctx.now)
@@ -166,7 +166,7 @@ async def briefing_page(ctx: Context) -> web.StreamResponse:
 
 @routes.post("/communiques/{communique}/briefings", name="communique-briefings")
 async def briefing_invite(ctx: Context) -> web.StreamResponse:
-    cid = ctx.path_id("communique", what="communiqué")
+    cid = ctx.path_id("communique")
     posted = await ctx.request.post()
     allowed = {"csrf_token"} | {name for name in posted if name.startswith("press.") and len(name) <= 80}
     form = await forms.read_form(ctx.request, allowed)
