@@ -36,6 +36,12 @@ def _tag_id(base_url: str, path: str, at: datetime) -> str:
     return f"tag:{host},{at.strftime('%Y-%m-%d')}:{path}"
 
 
+def _updated(r: PublicReleaseSummary) -> datetime:
+    """An entry changes when a party aligns with the release later or withdraws its alignment."""
+    return max([r.embargo_at, *(a.aligned_at for a in r.alignments),
+                *(a.withdrawn_at for a in r.alignments if a.withdrawn_at is not None)])
+
+
 def atom_feed(
     entries: Sequence[FeedEntry], *, base_url: str, party_names: Mapping[str, str], title: str = "Entente releases"
 ) -> bytes:
@@ -53,7 +59,7 @@ def atom_feed(
     sub(feed, "id", f"{base}/releases.atom")
     sub(feed, "title", title)
     sub(feed, "subtitle", "Joint statements and coordinated sanctions, released and verifiable")
-    sub(feed, "updated", isoformat(entries[0].release.embargo_at) if entries else EPOCH)
+    sub(feed, "updated", isoformat(max(_updated(e.release) for e in entries)) if entries else EPOCH)
     sub(feed, "link", rel="self", type=ATOM_TYPE, href=f"{base}/releases.atom")
     sub(feed, "link", rel="alternate", type="text/html", href=f"{base}/releases")
     sub(sub(feed, "author"), "name", "Entente")
@@ -64,7 +70,7 @@ def atom_feed(
         item = sub(feed, "entry")
         sub(item, "id", _tag_id(base, path, r.embargo_at))
         sub(item, "title", r.title)
-        sub(item, "updated", isoformat(r.embargo_at))
+        sub(item, "updated", isoformat(_updated(r)))
         sub(item, "published", isoformat(r.embargo_at))
         sub(sub(item, "author"), "name", party_names.get(r.lead, r.lead))
         sub(item, "link", rel="alternate", type="text/html", href=f"{base}{path}")
@@ -81,10 +87,18 @@ def atom_feed(
             item, "link", rel="related", type="application/json", href=f"{base}/api/v1/public/communiques/{r.id}/bundle"
         )
         kind = r.kind.replace("_", " ")
-        sub(
-            item,
-            "summary",
+        summary = (
             f"{kind.capitalize()} led by {party_names.get(r.lead, r.lead)}, version {r.version_number} "
-            f"({r.version_digest}), released {isoformat(r.embargo_at)}.",
+            f"({r.version_digest}), released {isoformat(r.embargo_at)}."
         )
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8", xml_declaration=False)
+        if r.bundle is not None:
+            summary += f" Released together as \u201c{r.bundle.title}\u201d."
+        if r.supersedes is not None:
+            summary += f" Supersedes {base}/releases/{r.supersedes}."
+        if r.superseded_by is not None:
+            summary += f" Superseded by {base}/releases/{r.superseded_by}."
+        for a in r.alignments:
+            summary += f" {party_names.get(a.party, a.party)} aligned with it on {isoformat(a.aligned_at)}"
+            summary += f" (withdrawn {isoformat(a.withdrawn_at)})." if a.withdrawn_at is not None else "."
+        sub(item, "summary", summary)
+        return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8", xml_declaration=False)

@@ -24,7 +24,7 @@ a communiqué that does not exist.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +35,18 @@ from sqlmodel import select
 from entente import canonical, disclosure, drafting, signing
 from entente.clock import isoformat
 from entente.errors import NotFoundError
-from entente.models import Communique, CommuniqueVersion, PartyKey, PublicReleaseSummary, Release, ReleasePdf
+from entente.models import (
+    Alignment,
+    Communique,
+    CommuniqueVersion,
+    PartyKey,
+    PublicAlignmentRef,
+    PublicBundleRef,
+    PublicReleaseSummary,
+    Release,
+    ReleaseBundle,
+    ReleasePdf,
+)
 from entente.releases.common import PUBLIC_STATES
 from entente.signoffs.recording import signoff_envelopes
 
@@ -47,6 +58,7 @@ __all__ = [
     "list_public_releases",
     "public_pdf_lengths",
     "public_not_found",
+    "public_successors",
     "render_artefact",
     "with_embargo",
 ]
@@ -126,16 +138,34 @@ def _public(now: datetime) -> Any:
 
 
 async def list_public_releases(session: AsyncSession, now: datetime, *, limit: int = 200) -> list[PublicReleaseSummary]:
-    """Every communiqué whose release predicate holds at ``now``, newest instant first."""
+    """Every communiqué whose release predicate holds at ``now``, newest instant first; the members of a
+    release bundle together (they share the instant), each with its bundle, what it supersedes, what
+    supersedes it (once public) and the parties that aligned with it later (withdrawn ones marked)."""
     rows = (
         await session.execute(
-            select(Release, Communique)
+            select(Release, Communique, ReleaseBundle)
             .join(Communique, Communique.id == Release.communique_id)  # type: ignore[arg-type]
+            .outerjoin(ReleaseBundle, ReleaseBundle.id == Release.bundle_id)  # type: ignore[arg-type]
             .where(_public(now))
-            .order_by(Release.embargo_at.desc(), Release.communique_id.desc())  # type: ignore[attr-defined]
+            .order_by(
+                Release.embargo_at.desc(),  # type: ignore[attr-defined]
+                sa.func.coalesce(Release.bundle_id, 0).desc(),
+                Release.communique_id.desc(),  # type: ignore[attr-defined]
+            )
             .limit(limit)
         )
     ).all()
+    ids = [c.id or 0 for _, c, _ in rows]
+    successors = await public_successors(session, ids, now)
+    aligned: dict[int, list[PublicAlignmentRef]] = {}
+    if ids:
+        found = await session.execute(
+            select(Alignment.communique_id, Alignment.party, Alignment.aligned_at, Alignment.withdrawn_at)
+            .where(Alignment.communique_id.in_(ids))  # type: ignore[attr-defined]
+            .order_by(Alignment.id)
+        )
+        for cid, party, at, withdrawn in found.all():
+            aligned.setdefault(cid, []).append(PublicAlignmentRef(party=party, aligned_at=at, withdrawn_at=withdrawn))
     return [
         PublicReleaseSummary(
             id=c.id or 0,
@@ -145,9 +175,28 @@ async def list_public_releases(session: AsyncSession, now: datetime, *, limit: i
             embargo_at=r.embargo_at,
             version_number=r.version_number or 0,
             version_digest=r.version_digest or "",
+            bundle=PublicBundleRef(id=b.id or 0, title=b.title) if b is not None else None,
+            supersedes=c.supersedes_id,
+            superseded_by=successors.get(c.id or 0),
+            alignments=aligned.get(c.id or 0, []),
         )
-        for r, c in rows
+        for r, c, b in rows
     ]
+
+
+async def public_successors(session: AsyncSession, communique_ids: Iterable[int], now: datetime) -> dict[int, int]:
+    """For each of ``communique_ids``: the communiqué superseding it whose release is public at ``now``
+    (the latest, if several were released one after the other)."""
+    ids = sorted(set(communique_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Communique.supersedes_id, sa.func.max(Communique.id))
+        .join(Release, Release.communique_id == Communique.id)  # type: ignore[arg-type]
+        .where(Communique.supersedes_id.in_(ids), _public(now))  # type: ignore[union-attr]
+        .group_by(Communique.supersedes_id)
+    )
+    return {int(old): int(new) for old, new in rows.all()}
 
 
 async def get_public_artefact(session: AsyncSession, communique_id: int, now: datetime) -> bytes:

@@ -75,9 +75,12 @@ async def release_page(request: web.Request) -> web.Response:
     body, _ = await request.app[public_records_key].get(sessions, cid, now)
     artefact = canonical.parse_strict(body)
     async with sessions() as session:
-        names = await parties.party_names(session, artefact["parties"])
+        relations = await releases.public_relations(session, cid, now)
+        aligned = {a.party for a in relations["alignments"]}
+        names = await parties.party_names(session, set(artefact["parties"]) | aligned)
         has_pdf = bool(await releases.public_pdf_lengths(session, [cid], now))
     context = {
+        **relations,
         "r": artefact,
         "markdown": drafting.render_markdown,
         "names": names,
@@ -98,6 +101,19 @@ async def release_pdf(request: web.Request) -> web.Response:
         request, pdf, cache_control=PUBLIC_CACHE, content_type="application/pdf", etag=digest.removeprefix("sha256:")
     )
     response.headers["Content-Disposition"] = f'inline; filename="entente-release-{cid}.pdf"'
+    return response
+
+
+async def release_aligned_pdf(request: web.Request) -> web.Response:
+    """The public PDF re-rendered with the parties that aligned later (the original stays at ``{id}.pdf``).
+    It changes when a party aligns or withdraws, so it is revalidated; its ETag is its digest."""
+    cid = public_id(request)
+    async with request.app[sessionmaker_key]() as session:
+        pdf = await releases.get_aligned_pdf(session, cid, request.app[clock_key]())
+    if pdf is None:
+        raise releases.public_not_found(cid)
+    response = public_bytes(request, pdf, cache_control=REVALIDATE, content_type="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="entente-release-{cid}-aligned.pdf"'
     return response
 
 
@@ -127,5 +143,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/releases.atom", releases_feed, name="public-feed")
     # Before the page's route, which would otherwise take "7.pdf" for an id.
     app.router.add_get(r"/releases/{communique:[^/]+}.pdf", release_pdf, name="public-release-pdf")
+    app.router.add_get("/releases/{communique}/aligned.pdf", release_aligned_pdf, name="public-release-aligned-pdf")
     app.router.add_get("/releases/{communique}", release_page, name="public-release")
     app.router.add_get("/verify", verify_page, name="public-verify")
