@@ -35,7 +35,7 @@ __all__ = [
     "PublicBundleRef",
     "ReleaseBundle",
     "ReleaseBundleMember",
-    "SuccessorCreate",
+    "CorrectionCreate",
     "Release",
     "ReleaseCreate",
     "ReleaseDecision",
@@ -393,7 +393,7 @@ class AlignmentPublic(SQLModel):
     withdrawal_log_index: int | None = None
 
 
-class SuccessorCreate(ApiModel):
+class CorrectionCreate(ApiModel):
     """A correction: the successor's title and what changed (stated in the successor's signed text)."""
 
     title: str | None = InputField(default=None, min_length=1, max_length=300)

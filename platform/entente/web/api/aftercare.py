@@ -25,7 +25,7 @@ from entente.models import (
     PublicBundle,
     ReleaseCreate,
     ReleaseReason,
-    SuccessorCreate,
+    CorrectionCreate,
     VersionPublic,
 )
 from entente.web.bodies import json_response
@@ -268,7 +268,7 @@ async def public_alignments(ctx: Context) -> web.Response:
     "POST", f"{API}/communiques/{{communique}}/successor", name="api-communique-successor",
     summary="Start the correction of a released communiqué: a successor that supersedes it, carrying its text "
     "with a first public section stating what changed (drafter of a party that took part)",
-    tag="communiques", request=SuccessorCreate, response=VersionPublic, status=201, errors=(403, 404, 409),
+    tag="communiques", request=CorrectionCreate, response=VersionPublic, status=201, errors=(403, 404, 409),
 )
 async def supersede(ctx: Context) -> web.Response:
     cid = ctx.path_id("communique", what="communiqué")
