@@ -198,7 +198,10 @@ def _require_comms(bundle: Bundle) -> None:
 async def _require_joinable(session: AsyncSession, access: Access) -> None:
     require_open_communique(access)
     if access.communique.state in (CommuniqueState.SCHEDULED, CommuniqueState.HELD):
-        raise ConflictError(f"communiqué {access.id} is {access.communique.state}", code=f"communique_{access.communique.state}")
+        raise ConflictError(
+            f"communiqué {access.id} is {access.communique.state}: it is in a release of its own",
+            code="release_exists",
+        )
     bundle = await find_bundle_of(session, access.id)
     if bundle is not None:
         raise ConflictError(
@@ -213,7 +216,9 @@ async def _require_joinable(session: AsyncSession, access: Access) -> None:
         )
 
 
-async def _audit(session: AsyncSession, bundle: ReleaseBundle, action: str, caller: Caller, now: datetime, **details: object) -> None:
+async def _audit(
+    session: AsyncSession, bundle: ReleaseBundle, *, action: str, caller: Caller, now: datetime, **details: object
+) -> None:
     await audit.record(
         session,
         at=now,
@@ -256,14 +261,19 @@ async def create_bundle(
             )
         )
     await session.flush()
-    await _audit(session, row, "create", caller, now, members=list(members))
+    await _audit(session, row, action="create", caller=caller, now=now, members=list(members))
     return await get_bundle(session, row.id or 0, caller)
+
+
+def _state_conflict(state: BundleState, detail: str) -> ConflictError:
+    code = "bundle_held" if state is BundleState.HELD else "bundle_released" if state is BundleState.RELEASED else "bundle_scheduled"
+    return ConflictError(detail, code=code)
 
 
 def _require_negotiable(bundle: Bundle, waiting: Sequence[str], step: str) -> BundleState:
     state = bundle.state(waiting)
     if state not in (BundleState.OPEN, BundleState.PROPOSED, BundleState.AGREED):
-        raise ConflictError(f"the bundle is {state}: members cannot be {step}", code=f"bundle_{state}")
+        raise _state_conflict(state, f"the bundle is {state}: members cannot be {step}")
     return state
 
 
@@ -296,7 +306,7 @@ async def add_bundle_member(
         release = await _open_member_release(session, access, bundle, at, caller, now)
         await record(session, action="propose", release=release, actor=caller.username, party=caller.party, now=now,
                      bundle=bundle.id)
-    await _audit(session, bundle.bundle, "add", caller, now, communique=access.id)
+    await _audit(session, bundle.bundle, action="add", caller=caller, now=now, communique=access.id)
     return await get_bundle(session, bundle.id, caller)
 
 
@@ -326,7 +336,7 @@ async def remove_bundle_member(
     assert row is not None
     await session.delete(row)
     await session.flush()
-    await _audit(session, bundle.bundle, "remove", caller, now, communique=communique_id, reason=reason)
+    await _audit(session, bundle.bundle, action="remove", caller=caller, now=now, communique=communique_id, reason=reason)
     bundle.members.remove(member)  # the caller's party may take part in no member any more: no re-read
     return bundle
 
@@ -425,7 +435,7 @@ async def respond_bundle(
             if not takes_part:
                 continue
             session.add(upsert_response(responses, release, party, ResponseDecision.ACCEPTED, caller.username, now))
-            action, details = "accept", {}
+            details: dict[str, str] = {}
         else:
             release.embargo_at = at
             for other in [r for r in responses if r.party != party]:
@@ -438,14 +448,22 @@ async def respond_bundle(
                     await session.delete(own)
                     responses.remove(own)
             release.state, release.agreed_at = ReleaseState.PROPOSED, None
-            action, details = "counter", {"previous": isoformat(current)}
+            details = {"previous": isoformat(current)}
         if takes_part:
             admit(session, member.access, [party])
         agreed = settle(release, responses, member.access.accepted_parties, now)
         session.add(release)
         await session.flush()
-        await record(session, action=action, release=release, actor=caller.username, party=party, now=now,
-                     bundle=bundle.id, **details)
+        await record(
+            session,
+            action="accept" if decision is ReleaseDecision.ACCEPT else "counter",
+            release=release,
+            actor=caller.username,
+            party=party,
+            now=now,
+            bundle=bundle.id,
+            **details,
+        )
         if agreed:
             await record(session, action="agree", release=release, actor=caller.username, party=party, now=now,
                          bundle=bundle.id)
@@ -468,7 +486,7 @@ async def schedule_bundle(session: AsyncSession, *, bundle_id: int, caller: Call
             extra={"waiting_for": waiting},
         )
     if state not in (BundleState.AGREED, BundleState.HELD):
-        raise ConflictError(f"the bundle is {state} already", code=f"bundle_{state}")
+        raise _state_conflict(state, f"the bundle is {state} already")
     for member, release in bundle.releases:
         if release.state not in (ReleaseState.AGREED, ReleaseState.HELD, ReleaseState.PROPOSED):
             continue
