@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
@@ -225,3 +225,30 @@ async def test_what_an_alignment_must_be(world, rostered) -> None:
     assert ok.status == 201
     await problem(await align(world, cid, alignment_jws(keys["EE"], version, world)), 409, "already_aligned")
 
+
+
+async def test_entente_sign_makes_an_alignment_with_its_statement(world, rostered, entente, tmp_path: Path) -> None:
+    """The signatory's own machine: the released bytes from the public record, its key file, a statement file."""
+    keys = rostered
+    cid = await released_without_ee(world, keys)
+    _, version = await public_version(world, cid)
+    (tmp_path / "version.json").write_bytes(version)
+    (tmp_path / "statement.txt").write_text(STATEMENT + "\n", encoding="utf-8")
+    signing.save_private_key(keys["EE"], tmp_path / "ee.pem", "a passphrase")
+    run = entente(
+        "sign", "--key", str(tmp_path / "ee.pem"), "--typ", "entente-alignment+jws",
+        "--statement", str(tmp_path / "statement.txt"), str(tmp_path / "version.json"),
+        env={"ENTENTE_KEY_PASSPHRASE": "a passphrase"},
+    )
+    assert run.returncode == 0, run.stderr
+    envelope = json.loads(run.stdout)
+    header = json.loads(base64.urlsafe_b64decode(envelope["signatures"][0]["protected"] + "=="))
+    assert header["typ"] == "entente-alignment+jws" and header["digest"] == canonical.digest(version)
+    assert header["statement_digest"] == releases.statement_digest(STATEMENT)  # the file's newline trimmed
+    # The command signs with the machine's clock: the server is asked at that time (days after the release).
+    world.clock.set(datetime.fromtimestamp(header["iat"], UTC) + timedelta(minutes=1))
+    assert world.clock() > datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    aligned = await align(world, cid, envelope, STATEMENT + "\n")
+    assert aligned.status == 201, await aligned.text()
+    await scheduler.tick(world.client.app[publisher_key])
+    assert verify_bundle(await bundle_of(world, cid), VerifyOptions()).verdict == "valid"

@@ -55,8 +55,9 @@ IAT_WINDOW = timedelta(minutes=10)
 
 
 def statement_digest(statement: str) -> str:
-    """``sha256:`` + hex of SHA-256 over the statement's UTF-8 bytes (NFC-normalised)."""
-    return "sha256:" + hashlib.sha256(unicodedata.normalize("NFC", statement).encode("utf-8")).hexdigest()
+    """``sha256:`` + hex of SHA-256 over the statement's UTF-8 bytes, trimmed of surrounding white space
+    and NFC-normalised (``entente sign --statement`` computes the same)."""
+    return "sha256:" + hashlib.sha256(unicodedata.normalize("NFC", statement.strip()).encode("utf-8")).hexdigest()
 
 
 def alignment_leaf(row: Alignment) -> bytes:

@@ -305,7 +305,7 @@ def _check_log(report: Report, parts: _Parts, options: VerifyOptions) -> None:
 def _statement_digest(statement: str) -> str:
     import unicodedata
 
-    return "sha256:" + hashlib.sha256(unicodedata.normalize("NFC", statement).encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(unicodedata.normalize("NFC", statement.strip()).encode("utf-8")).hexdigest()
 
 
 def _included(parts: _Parts, entry: Mapping[str, Any]) -> bytes | None:
