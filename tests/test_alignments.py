@@ -12,10 +12,13 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
+import pytest
 from jwcrypto import jwk as jwcrypto_jwk
 from jwcrypto import jws as jwcrypto_jws
 from sqlmodel import select
@@ -25,7 +28,7 @@ from entente.appkeys import publisher_key
 from entente.cli import main as entente_main
 from entente.models import AuditEntry
 from entente.signoffs import SIGNOFF_TYP
-from entente.verification import VerifyOptions, verify_bundle
+from entente.verification import VerifyOptions, verify_bundle, verify_pdf
 from tests.support.drafting import accept, create, section
 from tests.support.releasing import PUBLIC, bundle_of
 from tests.support.signoffs import jws, payload, sign
@@ -252,3 +255,33 @@ async def test_entente_sign_makes_an_alignment_with_its_statement(world, rostere
     assert aligned.status == 201, await aligned.text()
     await scheduler.tick(world.client.app[publisher_key])
     assert verify_bundle(await bundle_of(world, cid), VerifyOptions()).verdict == "valid"
+
+
+@pytest.mark.pdf
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+async def test_the_pdf_is_rendered_again_with_the_alignment_and_the_original_stays(world, rostered, tmp_path: Path) -> None:
+    keys = rostered
+    cid = await released_without_ee(world, keys)
+    original = await (await world.client.get(f"/releases/{cid}.pdf")).read()
+    assert (await world.client.get(f"/releases/{cid}/aligned.pdf")).status == 404
+    _, version = await public_version(world, cid)
+    world.clock.advance(timedelta(days=7))
+    assert (await align(world, cid, alignment_jws(keys["EE"], version, world))).status == 201
+
+    assert await (await world.client.get(f"/releases/{cid}.pdf")).read() == original
+    response = await world.client.get(f"/releases/{cid}/aligned.pdf")
+    assert response.status == 200 and response.content_type == "application/pdf"
+    assert "immutable" not in response.headers["Cache-Control"]
+    aligned = await response.read()
+    path = tmp_path / "aligned.pdf"
+    path.write_bytes(aligned)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, timeout=60).stdout  # noqa: S603,S607
+    assert "Later alignments" in text and "Republic of Estonia" in text and "2026-12-04 10:00 UTC" in text
+    assert "Estonia aligns itself" in text
+    report = verify_pdf(aligned, VerifyOptions())
+    assert report.verdict == "valid", report.to_dict()
+    checks = {c.name: c.detail for c in report.checks}
+    assert checks["alignments"] == "at release: EU, FR; aligned later (not withdrawn): EE"
+    assert verify_pdf(original, VerifyOptions()).verdict == "valid"
+    page = await (await world.client.get(f"/releases/{cid}")).text()
+    assert f'href="/releases/{cid}/aligned.pdf"' in page and f'href="/releases/{cid}.pdf"' in page
