@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from entente import drafting, releases
+from entente import canonical, drafting, releases
 from entente.appkeys import publisher_key
 from entente.models import (
     AlignmentCreate,
@@ -28,6 +28,8 @@ from entente.models import (
     CorrectionCreate,
     VersionPublic,
 )
+from entente.web.api.releases import PUBLIC_CACHE
+from entente.web.api.trust import public_bytes
 from entente.web.bodies import json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
@@ -208,6 +210,22 @@ async def public_bundle(ctx: Context) -> web.Response:
     async with ctx.read() as session:
         found = await releases.get_public_bundle(session, ctx.path_id("bundle"), ctx.now)
     return json_response(found)
+
+
+@routes.route(
+    "GET", f"{PUBLIC}/communiques/{{communique}}/version", name="api-public-version",
+    summary="The exact version bytes of a released communiqué (what its parties signed, and what a party "
+    "aligning later signs; no sign-in)",
+    tag="public", authenticated=False, errors=(404,),
+)
+async def public_version(ctx: Context) -> web.Response:
+    cid = ctx.path_id("communique", what="public communiqué")
+    async with ctx.read() as session:
+        body = await releases.get_public_artefact(session, cid, ctx.now)
+    version = canonical.b64url_decode(canonical.parse_strict(body)["version"])
+    response = public_bytes(ctx.request, version, cache_control=PUBLIC_CACHE)
+    response.headers["Content-Disposition"] = f'attachment; filename="communique-{cid}-released.json"'
+    return response
 
 
 # --- alignments ----------------------------------------------------------------------------------
