@@ -18,8 +18,15 @@ from tests.support.signoffs import jws, payload, sign
 
 async def national(world, keys, party: str, title: str) -> int:
     headers = await world.token(f"{party.lower()}.drafter")
-    cid = (await create(world.client, headers, kind="coordinated_national_statement", title=title,
-                        sections=[section("Statement", f"{title}.")]))["communique"]
+    cid = (
+        await create(
+            world.client,
+            headers,
+            kind="coordinated_national_statement",
+            title=title,
+            sections=[section("Statement", f"{title}.")],
+        )
+    )["communique"]
     await sign(world, f"{party.lower()}.signatory", cid, jws(keys[party], await payload(world, headers, cid), world))
     return cid
 
@@ -73,7 +80,9 @@ async def test_a_party_outside_the_statement_aligns_through_the_form(world, rost
     keys = rostered
     fr_only = await national(world, keys, "FR", "France attributes the operation")
     comms = await world.token("fr.comms")
-    proposed = await world.client.post(f"{BASE}/{fr_only}/release", json={"at": (world.clock() + timedelta(hours=1)).isoformat()}, headers=comms)
+    proposed = await world.client.post(
+        f"{BASE}/{fr_only}/release", json={"at": (world.clock() + timedelta(hours=1)).isoformat()}, headers=comms
+    )
     assert proposed.status == 201, await proposed.text()
     await world.client.post(f"{BASE}/{fr_only}/release/schedule", headers=comms)
     world.clock.advance(timedelta(hours=1))
@@ -85,14 +94,21 @@ async def test_a_party_outside_the_statement_aligns_through_the_form(world, rost
     version = await (await world.client.get(f"{PUBLIC}/{fr_only}/version")).read()
     statement = "Estonia shares this assessment."
     envelope = signing.sign_detached(
-        version, [keys["EE"]], typ=releases.ALIGNMENT_TYP, iat=int(world.clock().timestamp()),
+        version,
+        [keys["EE"]],
+        typ=releases.ALIGNMENT_TYP,
+        iat=int(world.clock().timestamp()),
         extra={"statement_digest": releases.statement_digest(statement)},
     )
-    _, refused = await ee.post(f"/alignments/{fr_only}", {"action": "align", "jws": json.dumps(envelope),
-                                                          "statement": "Another statement"}, status=422)
+    _, refused = await ee.post(
+        f"/alignments/{fr_only}",
+        {"action": "align", "jws": json.dumps(envelope), "statement": "Another statement"},
+        status=422,
+    )
     assert "statement_mismatch" in refused
-    response, _ = await ee.post(f"/alignments/{fr_only}", {"action": "align", "jws": json.dumps(envelope),
-                                                           "statement": statement})
+    response, _ = await ee.post(
+        f"/alignments/{fr_only}", {"action": "align", "jws": json.dumps(envelope), "statement": statement}
+    )
     assert response.headers["Location"] == f"/releases/{fr_only}#alignments"
     public = await (await world.client.get(f"/releases/{fr_only}")).text()
     assert "Later alignments" in public and statement in public and "Republic of Estonia" in public
@@ -110,9 +126,11 @@ async def test_a_drafter_starts_a_correction_from_the_tabs(world, keys) -> None:
     assert f'href="/communiques/{cid}/correction"' in page
     _, refused = await drafter.post(f"/communiques/{cid}/correction", {"title": "", "changes": " "}, status=422)
     assert "invalid_text" in refused
-    response, _ = await drafter.post(f"/communiques/{cid}/correction", {"title": "", "changes": "The date is corrected."})
+    response, _ = await drafter.post(
+        f"/communiques/{cid}/correction", {"title": "", "changes": "The date is corrected."}
+    )
     new = int(response.headers["Location"].rsplit("/", 1)[1])
     page = await drafter.get(f"/communiques/{new}")
-    assert f"supersedes <a href=\"/communiques/{cid}\">#{cid}</a>" in page and "What changed" in page
+    assert f'supersedes <a href="/communiques/{cid}">#{cid}</a>' in page and "What changed" in page
     page = await drafter.get(f"/communiques/{cid}/correction")
-    assert f"superseded by <a href=\"/communiques/{new}\">" in page
+    assert f'superseded by <a href="/communiques/{new}">' in page

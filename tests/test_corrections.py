@@ -95,4 +95,3 @@ async def test_only_a_released_statement_takes_a_correction(world, keys) -> None
     await problem(await supersede(world, cid, {"changes": CHANGES}, "fr.comms"), 403, "role_required")
     hidden = await supersede(world, 999999, {"changes": CHANGES})
     assert hidden.status == 404
-

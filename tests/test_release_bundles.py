@@ -66,7 +66,9 @@ async def get_bundle(world, bid: int, user: str = "ee.comms") -> dict:
 async def exchange_2021(world, keys) -> tuple[int, list[int]]:
     """The five communiqués, gathered in one bundle by three comms officers; (bundle id, member ids)."""
     joint = await signed_communique(
-        world, keys, title="Joint statement on the exploitation of Microsoft Exchange servers",
+        world,
+        keys,
+        title="Joint statement on the exploitation of Microsoft Exchange servers",
         sections=[section("Statement", "We attribute the compromise of Exchange servers to a state actor.")],
     )
     ee = await national(world, keys, "EE", "Estonia on the Exchange compromise", "Estonia joins the attribution.")
@@ -92,7 +94,9 @@ async def agree(world, bid: int, at) -> dict:
     assert body["state"] == "proposed" and body["waiting_for"] == ["EU", "FR"]
     for party in ("FR", "EU"):
         answered = await post(
-            world, f"{BUNDLES}/{bid}/release/responses", f"{party.lower()}.comms",
+            world,
+            f"{BUNDLES}/{bid}/release/responses",
+            f"{party.lower()}.comms",
             {"party": party, "decision": "accept", "at": body["embargo_at"]},
         )
         assert answered.status == 200, await answered.text()
@@ -119,8 +123,11 @@ async def test_a_bundle_of_five_goes_out_as_one_and_one_withdrawal_holds_all_fiv
     assert "Estonia" not in json.dumps(as_fr)
 
     # A member's own release steps are the bundle's.
-    await problem(await post(world, release_url(fr), "fr.comms", {"at": (world.clock() + timedelta(hours=2)).isoformat()}),
-                  409, "release_in_bundle")
+    await problem(
+        await post(world, release_url(fr), "fr.comms", {"at": (world.clock() + timedelta(hours=2)).isoformat()}),
+        409,
+        "release_in_bundle",
+    )
 
     instant = world.clock() + timedelta(hours=2)
     await agree(world, bid, instant)
@@ -144,8 +151,10 @@ async def test_a_bundle_of_five_goes_out_as_one_and_one_withdrawal_holds_all_fiv
         assert await state_of(world, cid, user) == "held"
     async with world.sessions() as session:
         holds = (
-            await session.execute(select(AuditEntry).where(AuditEntry.event == "releases:release:hold"))
-        ).scalars().all()
+            (await session.execute(select(AuditEntry).where(AuditEntry.event == "releases:release:hold")))
+            .scalars()
+            .all()
+        )
     assert sorted(int(e.object.split(":")[1]) for e in holds) == sorted(members)
     assert {e.details["bundle"] for e in holds} == {bid}
 
@@ -189,10 +198,17 @@ async def test_one_member_without_its_quorum_refuses_the_whole_bundle(world, key
     joint = await signed_communique(world, keys)
     ee = await national(world, keys, "EE", "Estonia", "Estonia joins.")
     unsigned = (
-        await create(world.client, await world.token("ee.drafter"), kind="coordinated_national_statement",
-                     title="Not signed yet", sections=[section("Statement", "Draft.")])
+        await create(
+            world.client,
+            await world.token("ee.drafter"),
+            kind="coordinated_national_statement",
+            title="Not signed yet",
+            sections=[section("Statement", "Draft.")],
+        )
     )["communique"]
-    bid = (await (await post(world, BUNDLES, "ee.comms", {"title": "B", "members": [joint, ee, unsigned]})).json())["id"]
+    bid = (await (await post(world, BUNDLES, "ee.comms", {"title": "B", "members": [joint, ee, unsigned]})).json())[
+        "id"
+    ]
     await agree(world, bid, world.clock() + timedelta(hours=1))
     body = await problem(await post(world, f"{BUNDLES}/{bid}/release/schedule", "ee.comms"), 409, "quorum_incomplete")
     assert body["communique"] == unsigned
@@ -215,15 +231,23 @@ async def test_a_counter_proposal_moves_every_member_and_cancel_frees_them_all(w
     assert body["state"] == "proposed" and body["embargo_at"] == "2026-11-27T12:00:00Z"
     assert body["waiting_for"] == ["EE", "EU"]
     stale = await post(
-        world, f"{BUNDLES}/{bid}/release/responses", "eu.comms",
+        world,
+        f"{BUNDLES}/{bid}/release/responses",
+        "eu.comms",
         {"party": "EU", "decision": "accept", "at": first.isoformat()},
     )
     await problem(stale, 409, "release_instant_changed")
     for party in ("EE", "EU"):
-        await post(world, f"{BUNDLES}/{bid}/release/responses", f"{party.lower()}.comms",
-                   {"party": party, "decision": "accept", "at": second})
+        await post(
+            world,
+            f"{BUNDLES}/{bid}/release/responses",
+            f"{party.lower()}.comms",
+            {"party": party, "decision": "accept", "at": second},
+        )
     await post(world, f"{BUNDLES}/{bid}/release/schedule", "ee.comms")
-    await problem(await post(world, f"{BUNDLES}/{bid}/release/cancel", "ee.comms", {"reason": " "}), 422, "reason_required")
+    await problem(
+        await post(world, f"{BUNDLES}/{bid}/release/cancel", "ee.comms", {"reason": " "}), 422, "reason_required"
+    )
     cancelled = await post(world, f"{BUNDLES}/{bid}/release/cancel", "ee.comms", {"reason": "the partners wait"})
     assert cancelled.status == 200, await cancelled.text()
     assert (await cancelled.json())["state"] == "open"
@@ -252,9 +276,13 @@ async def test_who_may_gather_see_and_add(world, keys) -> None:
     # Only a comms officer, only communiqués its party takes part in, each in one bundle only.
     await problem(await post(world, BUNDLES, "ee.drafter", {"title": "B", "members": [joint]}), 403, "role_required")
     await problem(await post(world, BUNDLES, "ee.comms", {"title": "B", "members": [fr]}), 404, "not_found")
-    await problem(await post(world, BUNDLES, "ee.comms", {"title": "B", "members": [joint, joint]}), 422, "invalid_input")
+    await problem(
+        await post(world, BUNDLES, "ee.comms", {"title": "B", "members": [joint, joint]}), 422, "invalid_input"
+    )
     bid = (await (await post(world, BUNDLES, "ee.comms", {"title": "B", "members": [joint]})).json())["id"]
-    await problem(await post(world, BUNDLES, "ee.comms", {"title": "C", "members": [joint]}), 409, "communique_in_bundle")
+    await problem(
+        await post(world, BUNDLES, "ee.comms", {"title": "C", "members": [joint]}), 409, "communique_in_bundle"
+    )
     # A party taking part in no member does not see the bundle: the same 404 as a missing one.
     ee_only = (await (await post(world, BUNDLES, "ee.comms", {"title": "Own", "members": [ee]})).json())["id"]
     hidden = await world.client.get(f"{BUNDLES}/{ee_only}", headers=await world.token("fr.comms"))

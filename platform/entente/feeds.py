@@ -38,8 +38,13 @@ def _tag_id(base_url: str, path: str, at: datetime) -> str:
 
 def _updated(r: PublicReleaseSummary) -> datetime:
     """An entry changes when a party aligns with the release later or withdraws its alignment."""
-    return max([r.embargo_at, *(a.aligned_at for a in r.alignments),
-                *(a.withdrawn_at for a in r.alignments if a.withdrawn_at is not None)])
+    return max(
+        [
+            r.embargo_at,
+            *(a.aligned_at for a in r.alignments),
+            *(a.withdrawn_at for a in r.alignments if a.withdrawn_at is not None),
+        ]
+    )
 
 
 def atom_feed(
@@ -101,4 +106,4 @@ def atom_feed(
             summary += f" {party_names.get(a.party, a.party)} aligned with it on {isoformat(a.aligned_at)}"
             summary += f" (withdrawn {isoformat(a.withdrawn_at)})." if a.withdrawn_at is not None else "."
         sub(item, "summary", summary)
-        return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8", xml_declaration=False)

@@ -15,9 +15,9 @@ from sqlmodel import select
 
 from entente import audit
 from entente.auth import Caller
+from entente.disclosure import Marking
 from entente.drafting.access import Access, find_version, items_of, load_items, require_editor
 from entente.drafting.communiques import add_with_participants
-from entente.disclosure import Marking
 from entente.drafting.versions import SECTION, Item, make_item
 from entente.drafting.writing import write_version
 from entente.errors import ConflictError, InvalidInputError

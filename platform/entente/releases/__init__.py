@@ -20,15 +20,6 @@ sign-off of the scheduled version; schedule again once the quorum is restored) a
 ``is_public(release, now)``: scheduled or released, and ``now >= embargo_at``.
 """
 
-from entente.releases.artefact import (
-    ARTEFACT_TYPE,
-    PublicRecords,
-    get_public_artefact,
-    list_public_releases,
-    public_not_found,
-    public_pdf_lengths,
-    render_artefact,
-)
 from entente.releases.alignments import (
     ALIGNMENT_TYP,
     add_alignment,
@@ -38,7 +29,16 @@ from entente.releases.alignments import (
     statement_digest,
     withdraw_alignment,
 )
-from entente.releases.artefact import public_successors
+from entente.releases.artefact import (
+    ARTEFACT_TYPE,
+    PublicRecords,
+    get_public_artefact,
+    list_public_releases,
+    public_not_found,
+    public_pdf_lengths,
+    public_successors,
+    render_artefact,
+)
 from entente.releases.bundles import (
     Bundle,
     add_bundle_member,

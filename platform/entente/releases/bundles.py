@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from entente import audit, drafting
+from entente import audit
 from entente.auth import Caller, require_role
 from entente.clock import isoformat
 from entente.drafting.access import READ_ROLES, Access
@@ -139,10 +139,15 @@ class Bundle:
             return BundleState.RELEASED
         if states <= {ReleaseState.SCHEDULED, ReleaseState.RELEASED}:
             return BundleState.SCHEDULED
-        if len(self.releases) == len(self.members) and not waiting and states <= {
-            ReleaseState.PROPOSED,
-            ReleaseState.AGREED,
-        }:
+        if (
+            len(self.releases) == len(self.members)
+            and not waiting
+            and states
+            <= {
+                ReleaseState.PROPOSED,
+                ReleaseState.AGREED,
+            }
+        ):
             return BundleState.AGREED
         return BundleState.PROPOSED
 
@@ -154,12 +159,16 @@ class Bundle:
 
 async def _load_members(session: AsyncSession, bundle_id: int, caller: Caller, *, lock: bool) -> list[Member]:
     rows = (
-        await session.execute(
-            select(ReleaseBundleMember.communique_id)
-            .where(ReleaseBundleMember.bundle_id == bundle_id)
-            .order_by(ReleaseBundleMember.position)
+        (
+            await session.execute(
+                select(ReleaseBundleMember.communique_id)
+                .where(ReleaseBundleMember.bundle_id == bundle_id)
+                .order_by(ReleaseBundleMember.position)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     members = []
     for cid in rows:
         query = select(Communique).where(Communique.id == cid)
@@ -167,12 +176,16 @@ async def _load_members(session: AsyncSession, bundle_id: int, caller: Caller, *
             query = query.with_for_update().execution_options(populate_existing=True)
         communique = (await session.execute(query)).scalar_one()
         participants = (
-            await session.execute(
-                select(CommuniqueParticipant)
-                .where(CommuniqueParticipant.communique_id == cid)
-                .order_by(CommuniqueParticipant.invited_at, CommuniqueParticipant.party)
+            (
+                await session.execute(
+                    select(CommuniqueParticipant)
+                    .where(CommuniqueParticipant.communique_id == cid)
+                    .order_by(CommuniqueParticipant.invited_at, CommuniqueParticipant.party)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         access = Access(communique, list(participants), caller)
         members.append(Member(access, await find_open_release(session, cid)))
     return members
@@ -205,7 +218,9 @@ async def _require_joinable(session: AsyncSession, access: Access) -> None:
     bundle = await find_bundle_of(session, access.id)
     if bundle is not None:
         raise ConflictError(
-            f"communiqué {access.id} is in bundle {bundle} already", code="communique_in_bundle", extra={"bundle": bundle}
+            f"communiqué {access.id} is in bundle {bundle} already",
+            code="communique_in_bundle",
+            extra={"bundle": bundle},
         )
     existing = await find_open_release(session, access.id)
     if existing is not None:
@@ -266,7 +281,13 @@ async def create_bundle(
 
 
 def _state_conflict(state: BundleState, detail: str) -> ConflictError:
-    code = "bundle_held" if state is BundleState.HELD else "bundle_released" if state is BundleState.RELEASED else "bundle_scheduled"
+    code = (
+        "bundle_held"
+        if state is BundleState.HELD
+        else "bundle_released"
+        if state is BundleState.RELEASED
+        else "bundle_scheduled"
+    )
     return ConflictError(detail, code=code)
 
 
@@ -304,8 +325,15 @@ async def add_bundle_member(
     at = bundle.embargo_at
     if at is not None:
         release = await _open_member_release(session, access, bundle, at, caller, now)
-        await record(session, action="propose", release=release, actor=caller.username, party=caller.party, now=now,
-                     bundle=bundle.id)
+        await record(
+            session,
+            action="propose",
+            release=release,
+            actor=caller.username,
+            party=caller.party,
+            now=now,
+            bundle=bundle.id,
+        )
     await _audit(session, bundle.bundle, action="add", caller=caller, now=now, communique=access.id)
     return await get_bundle(session, bundle.id, caller)
 
@@ -336,7 +364,9 @@ async def remove_bundle_member(
     assert row is not None
     await session.delete(row)
     await session.flush()
-    await _audit(session, bundle.bundle, action="remove", caller=caller, now=now, communique=communique_id, reason=reason)
+    await _audit(
+        session, bundle.bundle, action="remove", caller=caller, now=now, communique=communique_id, reason=reason
+    )
     bundle.members.remove(member)  # the caller's party may take part in no member any more: no re-read
     return bundle
 
@@ -365,7 +395,9 @@ async def _open_member_release(
     return release
 
 
-async def propose_bundle(session: AsyncSession, *, bundle_id: int, caller: Caller, at: datetime, now: datetime) -> Bundle:
+async def propose_bundle(
+    session: AsyncSession, *, bundle_id: int, caller: Caller, at: datetime, now: datetime
+) -> Bundle:
     """Propose the bundle's instant: every member gets a release at it; the caller's party accepts it."""
     bundle = await get_bundle(session, bundle_id, caller, lock=True)
     _require_comms(bundle)
@@ -382,11 +414,25 @@ async def propose_bundle(session: AsyncSession, *, bundle_id: int, caller: Calle
     for member in bundle.members:
         require_open_communique(member.access)
         member.release = await _open_member_release(session, member.access, bundle, at, caller, now)
-        await record(session, action="propose", release=member.release, actor=caller.username, party=caller.party,
-                     now=now, bundle=bundle.id)
+        await record(
+            session,
+            action="propose",
+            release=member.release,
+            actor=caller.username,
+            party=caller.party,
+            now=now,
+            bundle=bundle.id,
+        )
         if member.release.state == ReleaseState.AGREED:
-            await record(session, action="agree", release=member.release, actor=caller.username, party=caller.party,
-                         now=now, bundle=bundle.id)
+            await record(
+                session,
+                action="agree",
+                release=member.release,
+                actor=caller.username,
+                party=caller.party,
+                now=now,
+                bundle=bundle.id,
+            )
     return bundle
 
 
@@ -442,7 +488,9 @@ async def respond_bundle(
                 await session.delete(other)
                 responses.remove(other)
             if takes_part:
-                session.add(upsert_response(responses, release, party, ResponseDecision.COUNTERED, caller.username, now))
+                session.add(
+                    upsert_response(responses, release, party, ResponseDecision.COUNTERED, caller.username, now)
+                )
             else:
                 for own in list(responses):
                     await session.delete(own)
@@ -465,8 +513,9 @@ async def respond_bundle(
             **details,
         )
         if agreed:
-            await record(session, action="agree", release=release, actor=caller.username, party=party, now=now,
-                         bundle=bundle.id)
+            await record(
+                session, action="agree", release=release, actor=caller.username, party=party, now=now, bundle=bundle.id
+            )
     return bundle
 
 
@@ -544,8 +593,9 @@ async def bundle_public(session: AsyncSession, bundle: Bundle, now: datetime) ->
         release = member.release
         member_waiting: list[str] = []
         if release is not None and release.state in (ReleaseState.PROPOSED, ReleaseState.AGREED):
-            member_waiting = waiting_for(release, await load_responses(session, release.id or 0),
-                                         member.access.accepted_parties)
+            member_waiting = waiting_for(
+                release, await load_responses(session, release.id or 0), member.access.accepted_parties
+            )
         if release is not None and release.state == ReleaseState.HELD and mine:
             reason = reason or release.reason
         members.append(
@@ -582,15 +632,19 @@ async def list_bundles(session: AsyncSession, caller: Caller, *, limit: int = 20
     if not caller.has_role(*READ_ROLES):
         return []
     ids = (
-        await session.execute(
-            select(ReleaseBundleMember.bundle_id)
-            .join(CommuniqueParticipant, CommuniqueParticipant.communique_id == ReleaseBundleMember.communique_id)  # type: ignore[arg-type]
-            .where(CommuniqueParticipant.party == caller.party, CommuniqueParticipant.accepted.is_(True))  # type: ignore[attr-defined]
-            .distinct()
-            .order_by(ReleaseBundleMember.bundle_id.desc())  # type: ignore[attr-defined]
-            .limit(limit)
+        (
+            await session.execute(
+                select(ReleaseBundleMember.bundle_id)
+                .join(CommuniqueParticipant, CommuniqueParticipant.communique_id == ReleaseBundleMember.communique_id)  # type: ignore[arg-type]
+                .where(CommuniqueParticipant.party == caller.party, CommuniqueParticipant.accepted.is_(True))  # type: ignore[attr-defined]
+                .distinct()
+                .order_by(ReleaseBundleMember.bundle_id.desc())  # type: ignore[attr-defined]
+                .limit(limit)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     return [await get_bundle(session, bid, caller) for bid in ids]
 
 
@@ -612,5 +666,3 @@ async def get_public_bundle(session: AsyncSession, bundle_id: int, now: datetime
     if row is None or not rows:
         raise NotFoundError(f"no public bundle {bundle_id}")
     return PublicBundle(id=bundle_id, title=row.title, embargo_at=rows[0][1], members=[cid for cid, _ in rows])
-
-

@@ -24,7 +24,7 @@ from entente.errors import ConflictError
 from entente.models import Communique, CommuniqueKind, CommuniqueState, CommuniqueVersion
 from entente.releases.scheduling import public_instants
 
-__all__ = ["public_successors", "supersede_communique"]
+__all__ = ["supersede_communique"]
 
 
 async def supersede_communique(

@@ -34,8 +34,8 @@ from entente.models import (
 )
 from entente.releases.common import (
     admit,
-    find_bundle_of,
     comms_access,
+    find_bundle_of,
     find_open_release,
     is_public,
     load_responses,
@@ -48,7 +48,15 @@ from entente.releases.common import (
 )
 from entente.releases.scheduling import require_unbundled
 
-__all__ = ["require_open_communique", "upsert_response", "get_release", "propose_release", "read_release", "release_public", "respond_release"]
+__all__ = [
+    "require_open_communique",
+    "upsert_response",
+    "get_release",
+    "propose_release",
+    "read_release",
+    "release_public",
+    "respond_release",
+]
 
 
 def require_open_communique(access: Access) -> None:
@@ -64,8 +72,9 @@ def upsert_response(
 ) -> ReleaseResponse:
     mine = next((r for r in responses if r.party == party), None)
     if mine is None:
-        mine = ReleaseResponse(release_id=release.id or 0, party=party, decision=decision, instant=release.embargo_at,
-                               by=by, at=now)
+        mine = ReleaseResponse(
+            release_id=release.id or 0, party=party, decision=decision, instant=release.embargo_at, by=by, at=now
+        )
         responses.append(mine)
     else:
         mine.decision, mine.instant, mine.by, mine.at = decision, release.embargo_at, by, now
@@ -191,9 +200,7 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-async def release_public(
-    session: AsyncSession, access: Access, release: Release, now: datetime
-) -> ReleasePublic:
+async def release_public(session: AsyncSession, access: Access, release: Release, now: datetime) -> ReleasePublic:
     """The release as its parties see it: each accepted party's zone, the instant there, its answer."""
     responses = await load_responses(session, release.id or 0)
     parties = access.accepted_parties

@@ -310,10 +310,17 @@ async def public_relations(session: AsyncSession, communique_id: int, now: datet
     it (once public), the parties that aligned with it later, and whether a PDF with them exists."""
     public = sa.and_(Release.state.in_(PUBLIC_STATES), Release.embargo_at <= now)  # type: ignore[attr-defined]
     release = (
-        await session.execute(select(Release).where(Release.communique_id == communique_id, public).limit(1))
-    ).scalars().first()
-    out: dict[str, Any] = {"bundle": None, "supersedes": None, "superseded_by": None, "alignments": [],
-                           "has_aligned_pdf": False}
+        (await session.execute(select(Release).where(Release.communique_id == communique_id, public).limit(1)))
+        .scalars()
+        .first()
+    )
+    out: dict[str, Any] = {
+        "bundle": None,
+        "supersedes": None,
+        "superseded_by": None,
+        "alignments": [],
+        "has_aligned_pdf": False,
+    }
     if release is None:
         return out
     if release.bundle_id is not None:
@@ -326,8 +333,11 @@ async def public_relations(session: AsyncSession, communique_id: int, now: datet
                 .order_by(Communique.id)
             )
         ).all()
-        out["bundle"] = {"id": release.bundle_id, "title": row.title if row else "",
-                         "members": [{"id": cid, "title": title} for cid, title in members]}
+        out["bundle"] = {
+            "id": release.bundle_id,
+            "title": row.title if row else "",
+            "members": [{"id": cid, "title": title} for cid, title in members],
+        }
     communique = await session.get(Communique, communique_id)
     if communique is not None and communique.supersedes_id is not None:
         old = (
@@ -453,13 +463,21 @@ async def publication_bundle(
     if release.bundle_id is not None:
         row = await session.get(ReleaseBundle, release.bundle_id)
         members = (
-            await session.execute(
-                select(Release.communique_id)
-                .where(Release.bundle_id == release.bundle_id, Release.state.in_(PUBLIC_STATES))  # type: ignore[attr-defined]
-                .order_by(Release.communique_id)
+            (
+                await session.execute(
+                    select(Release.communique_id)
+                    .where(Release.bundle_id == release.bundle_id, Release.state.in_(PUBLIC_STATES))  # type: ignore[attr-defined]
+                    .order_by(Release.communique_id)
+                )
             )
-        ).scalars().all()
-        bundle["release_bundle"] = {"id": release.bundle_id, "title": row.title if row else "", "members": list(members)}
+            .scalars()
+            .all()
+        )
+        bundle["release_bundle"] = {
+            "id": release.bundle_id,
+            "title": row.title if row else "",
+            "members": list(members),
+        }
     rows = (await public_alignments(session, [communique_id])).get(communique_id, [])
     if rows:
         bundle["alignments"] = await alignments_part(session, rows, tree)
@@ -477,7 +495,11 @@ async def alignments_part(
     keys = await alignment_keys(session, rows)
     out = []
     for row in rows:
-        entry = await _entry(session, row.log_index, size, tree) if row.log_index is not None and row.log_index < size else None
+        entry = (
+            await _entry(session, row.log_index, size, tree)
+            if row.log_index is not None and row.log_index < size
+            else None
+        )
         item: dict[str, Any] = {
             "party": row.party,
             "aligned_at": isoformat(row.aligned_at),

@@ -18,8 +18,8 @@ from sqlmodel import select
 
 from entente import drafting
 from entente.auth import Caller
-from entente.drafting.access import Access
 from entente.clock import isoformat
+from entente.drafting.access import Access
 from entente.errors import ConflictError, InvalidInputError
 from entente.models import Communique, CommuniqueParticipant, CommuniqueState, Release, ReleaseState
 from entente.releases.artefact import render_artefact, with_embargo
@@ -201,7 +201,9 @@ async def lift_release(
     return await lift_member(session, release, caller=caller, reason=reason, now=now)
 
 
-async def lift_member(session: AsyncSession, release: Release, *, caller: Caller, reason: str, now: datetime) -> Release:
+async def lift_member(
+    session: AsyncSession, release: Release, *, caller: Caller, reason: str, now: datetime
+) -> Release:
     """Lift the embargo of one scheduled release now (a lone one, or a bundle's member)."""
     if release.state != ReleaseState.SCHEDULED:
         raise ConflictError(

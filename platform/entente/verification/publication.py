@@ -324,7 +324,7 @@ def _included(parts: _Parts, entry: Mapping[str, Any]) -> bytes | None:
 
 
 def _check_alignment(report: Report, parts: _Parts, item: Mapping[str, Any], aligned: list[str]) -> None:
-    obj, roster = parts.facts["obj"], parts.facts["roster"]
+    roster = parts.facts["roster"]
     party, statement, envelope = item["party"], item.get("statement"), item["envelope"]
     name = f"alignment {party}"
     if party in parts.facts.get("signed_at_release", ()):
@@ -419,8 +419,11 @@ def _check_alignments(report: Report, parts: _Parts) -> None:
         raise ValueError("alignments must be a list")
     aligned: list[str] = []
     for item in items:
-        _guard(report, f"alignment {item.get('party') if isinstance(item, Mapping) else '?'}",
-               lambda item=item: _check_alignment(report, parts, item, aligned))
+        _guard(
+            report,
+            f"alignment {item.get('party') if isinstance(item, Mapping) else '?'}",
+            lambda item=item: _check_alignment(report, parts, item, aligned),
+        )
     at_release = parts.facts.get("signed_at_release", [])
     report.ok(
         "alignments",

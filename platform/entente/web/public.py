@@ -123,7 +123,8 @@ async def releases_feed(request: web.Request) -> web.Response:
     async with request.app[sessionmaker_key]() as session:
         found = await releases.list_public_releases(session, now, limit=FEED_ENTRIES)
         lengths = await releases.public_pdf_lengths(session, [r.id for r in found], now)
-        names = await parties.party_names(session, {r.lead for r in found} | {a.party for r in found for a in r.alignments})
+        aligned = {a.party for r in found for a in r.alignments}
+        names = await parties.party_names(session, {r.lead for r in found} | aligned)
     settings = request.app[settings_key]
     body = feeds.atom_feed(
         [feeds.FeedEntry(r, lengths.get(r.id)) for r in found], base_url=settings.server.public_url, party_names=names

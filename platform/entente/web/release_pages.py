@@ -57,13 +57,12 @@ def _instant(form: dict[str, str]) -> datetime:
 
 async def _bundles_page(ctx: Context, *, error: str | None = None, status: int = 200) -> web.Response:
     async with ctx.read() as session:
-        views = [await releases.bundle_public(session, b, ctx.now) for b in await releases.list_bundles(session, ctx.caller)]
+        views = [
+            await releases.bundle_public(session, b, ctx.now) for b in await releases.list_bundles(session, ctx.caller)
+        ]
         mine = [a for a in await drafting.list_communiques(session, ctx.caller) if a.joined]
-    candidates = [
-        drafting.communique_public(a) for a in mine if a.communique.state in ("drafting", "signing")
-    ]
-    context = {"bundles": views, "candidates": candidates, "error": error,
-               "is_comms": ctx.caller.has_role(Role.COMMS)}
+    candidates = [drafting.communique_public(a) for a in mine if a.communique.state in ("drafting", "signing")]
+    context = {"bundles": views, "candidates": candidates, "error": error, "is_comms": ctx.caller.has_role(Role.COMMS)}
     return render(ctx.request, "releases/bundles.html", context, status=status)
 
 
@@ -82,7 +81,11 @@ async def bundles_submit(ctx: Context) -> web.StreamResponse:
             raise InvalidInputError("name at least one communiqué by its number", code="invalid_input", field="members")
         async with ctx.write() as session:
             bundle = await releases.create_bundle(
-                session, caller=ctx.caller, title=forms.text(form, "title", max_length=300), members=members, now=ctx.now
+                session,
+                caller=ctx.caller,
+                title=forms.text(form, "title", max_length=300),
+                members=members,
+                now=ctx.now,
             )
     except NotFoundError:
         raise
@@ -134,14 +137,16 @@ async def bundle_submit(ctx: Context) -> web.StreamResponse:
                 if action == "add":
                     await releases.add_bundle_member(session, communique_id=cid, **common)
                 else:
-                    await releases.remove_bundle_member(session, communique_id=cid, reason=form.get("reason", ""),
-                                                        **common)
+                    await releases.remove_bundle_member(
+                        session, communique_id=cid, reason=form.get("reason", ""), **common
+                    )
             elif action == "propose":
                 await releases.propose_bundle(session, at=_instant(form), **common)
             elif action in ("accept", "counter"):
                 decision = ReleaseDecision.ACCEPT if action == "accept" else ReleaseDecision.COUNTER
-                await releases.respond_bundle(session, party=ctx.caller.party, decision=decision, at=_instant(form),
-                                              **common)
+                await releases.respond_bundle(
+                    session, party=ctx.caller.party, decision=decision, at=_instant(form), **common
+                )
             elif action == "schedule":
                 changed = await releases.schedule_bundle(session, **common)
             elif action == "cancel":
@@ -198,8 +203,12 @@ async def alignment_submit(ctx: Context) -> web.StreamResponse:
         async with ctx.write() as session:
             if form.get("action") == "withdraw":
                 await releases.withdraw_alignment(
-                    session, communique_id=cid, alignment_id=forms.integer(form, "alignment", minimum=1),
-                    caller=ctx.caller, reason=form.get("reason", ""), now=ctx.now,
+                    session,
+                    communique_id=cid,
+                    alignment_id=forms.integer(form, "alignment", minimum=1),
+                    caller=ctx.caller,
+                    reason=form.get("reason", ""),
+                    now=ctx.now,
                 )
             else:
                 try:
@@ -223,8 +232,9 @@ async def alignment_submit(ctx: Context) -> web.StreamResponse:
 # --- corrections ---------------------------------------------------------------------------------
 
 
-async def _correction_page(ctx: Context, cid: int, *, error: str | None = None, status: int = 200,
-                           form: dict[str, str] | None = None) -> web.Response:
+async def _correction_page(
+    ctx: Context, cid: int, *, error: str | None = None, status: int = 200, form: dict[str, str] | None = None
+) -> web.Response:
     async with ctx.read() as session:
         access = drafting.require_admitted(await drafting.get_access(session, cid, ctx.caller))
         successor = await drafting.find_successor(session, cid)

@@ -22,10 +22,10 @@ from entente.models import (
     BundleMemberCreate,
     BundlePublic,
     BundleResponseCreate,
+    CorrectionCreate,
     PublicBundle,
     ReleaseCreate,
     ReleaseReason,
-    CorrectionCreate,
     VersionPublic,
 )
 from entente.web.api.releases import PUBLIC_CACHE
@@ -59,8 +59,13 @@ async def _after_schedule_or_lift(ctx: Context, bundle: releases.Bundle) -> None
 
 
 @routes.route(
-    "GET", BUNDLES, name="api-bundles", summary="The release bundles my party takes part in, newest first",
-    tag=TAG, response=BundlePublic, response_list=True,
+    "GET",
+    BUNDLES,
+    name="api-bundles",
+    summary="The release bundles my party takes part in, newest first",
+    tag=TAG,
+    response=BundlePublic,
+    response_list=True,
 )
 async def list_bundles(ctx: Context) -> web.Response:
     async with ctx.read() as session:
@@ -70,9 +75,15 @@ async def list_bundles(ctx: Context) -> web.Response:
 
 
 @routes.route(
-    "POST", BUNDLES, name="api-bundle-create",
+    "POST",
+    BUNDLES,
+    name="api-bundle-create",
     summary="Gather communiqués my party takes part in into one release bundle (comms officer)",
-    tag=TAG, request=BundleCreate, response=BundlePublic, status=201, errors=(403, 404, 409),
+    tag=TAG,
+    request=BundleCreate,
+    response=BundlePublic,
+    status=201,
+    errors=(403, 404, 409),
 )
 async def create_bundle(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -85,8 +96,13 @@ async def create_bundle(ctx: Context) -> web.Response:
 
 
 @routes.route(
-    "GET", BUNDLE, name="api-bundle", summary="A release bundle: its state, instant, members and who must still accept",
-    tag=TAG, response=BundlePublic, errors=(404,),
+    "GET",
+    BUNDLE,
+    name="api-bundle",
+    summary="A release bundle: its state, instant, members and who must still accept",
+    tag=TAG,
+    response=BundlePublic,
+    errors=(404,),
 )
 async def get_bundle(ctx: Context) -> web.Response:
     async with ctx.read() as session:
@@ -96,9 +112,14 @@ async def get_bundle(ctx: Context) -> web.Response:
 
 
 @routes.route(
-    "POST", f"{BUNDLE}/members", name="api-bundle-add",
+    "POST",
+    f"{BUNDLE}/members",
+    name="api-bundle-add",
     summary="Add a communiqué my party takes part in to the bundle, before it is scheduled (comms officer)",
-    tag=TAG, request=BundleMemberCreate, response=BundlePublic, errors=(403, 404, 409),
+    tag=TAG,
+    request=BundleMemberCreate,
+    response=BundlePublic,
+    errors=(403, 404, 409),
 )
 async def add_member(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -109,10 +130,15 @@ async def add_member(ctx: Context) -> web.Response:
 
 
 @routes.route(
-    "POST", f"{BUNDLE}/members/{{communique}}/removal", name="api-bundle-remove",
+    "POST",
+    f"{BUNDLE}/members/{{communique}}/removal",
+    name="api-bundle-remove",
     summary="Take a communiqué of my party out of a bundle not scheduled yet; its release in negotiation is "
     "cancelled (comms officer, audited reason)",
-    tag=TAG, request=ReleaseReason, response=BundlePublic, errors=(403, 404, 409),
+    tag=TAG,
+    request=ReleaseReason,
+    response=BundlePublic,
+    errors=(403, 404, 409),
 )
 async def remove_member(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -128,9 +154,15 @@ async def remove_member(ctx: Context) -> web.Response:
 
 
 @routes.route(
-    "POST", f"{BUNDLE}/release", name="api-bundle-propose",
+    "POST",
+    f"{BUNDLE}/release",
+    name="api-bundle-propose",
     summary="Propose the bundle's embargo instant: every member gets a release at it (comms officer)",
-    tag=TAG, request=ReleaseCreate, response=BundlePublic, status=201, errors=(403, 404, 409),
+    tag=TAG,
+    request=ReleaseCreate,
+    response=BundlePublic,
+    status=201,
+    errors=(403, 404, 409),
 )
 async def propose(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -141,10 +173,15 @@ async def propose(ctx: Context) -> web.Response:
 
 
 @routes.route(
-    "POST", f"{BUNDLE}/release/responses", name="api-bundle-respond",
+    "POST",
+    f"{BUNDLE}/release/responses",
+    name="api-bundle-respond",
     summary="My party accepts the bundle's instant for every member it takes part in, or counter-proposes "
     "another for the whole bundle (comms officer)",
-    tag=TAG, request=BundleResponseCreate, response=BundlePublic, errors=(403, 404, 409),
+    tag=TAG,
+    request=BundleResponseCreate,
+    response=BundlePublic,
+    errors=(403, 404, 409),
 )
 async def respond(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -161,22 +198,33 @@ async def respond(ctx: Context) -> web.Response:
 
 
 @routes.route(
-    "POST", f"{BUNDLE}/release/schedule", name="api-bundle-schedule",
+    "POST",
+    f"{BUNDLE}/release/schedule",
+    name="api-bundle-schedule",
     summary="Schedule every member at the agreed instant (or resume a held bundle): all or none",
-    tag=TAG, response=BundlePublic, errors=(403, 404, 409),
+    tag=TAG,
+    response=BundlePublic,
+    errors=(403, 404, 409),
 )
 async def schedule(ctx: Context) -> web.Response:
     async with ctx.write() as session:
-        bundle = await releases.schedule_bundle(session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, now=ctx.now)
+        bundle = await releases.schedule_bundle(
+            session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, now=ctx.now
+        )
         answer = await _bundle_answer(ctx, session, bundle)
     await _after_schedule_or_lift(ctx, bundle)
     return answer
 
 
 @routes.route(
-    "POST", f"{BUNDLE}/release/cancel", name="api-bundle-cancel",
+    "POST",
+    f"{BUNDLE}/release/cancel",
+    name="api-bundle-cancel",
     summary="Cancel the bundle's release (every member) before it is public (comms officer, audited reason)",
-    tag=TAG, request=ReleaseReason, response=BundlePublic, errors=(403, 404, 409),
+    tag=TAG,
+    request=ReleaseReason,
+    response=BundlePublic,
+    errors=(403, 404, 409),
 )
 async def cancel(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -187,9 +235,14 @@ async def cancel(ctx: Context) -> web.Response:
 
 
 @routes.route(
-    "POST", f"{BUNDLE}/release/lift", name="api-bundle-lift",
+    "POST",
+    f"{BUNDLE}/release/lift",
+    name="api-bundle-lift",
     summary="Lift the embargo of every member of a scheduled bundle now, e.g. after a leak (audited reason)",
-    tag=TAG, request=ReleaseReason, response=BundlePublic, errors=(403, 404, 409),
+    tag=TAG,
+    request=ReleaseReason,
+    response=BundlePublic,
+    errors=(403, 404, 409),
 )
 async def lift(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -202,9 +255,14 @@ async def lift(ctx: Context) -> web.Response:
 
 
 @routes.route(
-    "GET", f"{PUBLIC}/bundles/{{bundle}}", name="api-public-release-bundle",
+    "GET",
+    f"{PUBLIC}/bundles/{{bundle}}",
+    name="api-public-release-bundle",
     summary="A released bundle: its title, instant and members (each verifiable alone; no sign-in)",
-    tag="public", response=PublicBundle, authenticated=False, errors=(404,),
+    tag="public",
+    response=PublicBundle,
+    authenticated=False,
+    errors=(404,),
 )
 async def public_bundle(ctx: Context) -> web.Response:
     async with ctx.read() as session:
@@ -213,10 +271,14 @@ async def public_bundle(ctx: Context) -> web.Response:
 
 
 @routes.route(
-    "GET", f"{PUBLIC}/communiques/{{communique}}/version", name="api-public-version",
+    "GET",
+    f"{PUBLIC}/communiques/{{communique}}/version",
+    name="api-public-version",
     summary="The exact version bytes of a released communiqué (what its parties signed, and what a party "
     "aligning later signs; no sign-in)",
-    tag="public", authenticated=False, errors=(404,),
+    tag="public",
+    authenticated=False,
+    errors=(404,),
 )
 async def public_version(ctx: Context) -> web.Response:
     cid = ctx.path_id("communique", what="public communiqué")
@@ -232,16 +294,26 @@ async def public_version(ctx: Context) -> web.Response:
 
 
 @routes.route(
-    "POST", ALIGNMENTS, name="api-alignment-add",
+    "POST",
+    ALIGNMENTS,
+    name="api-alignment-add",
     summary="My party aligns with a released communiqué it did not sign: a JWS (typ entente-alignment+jws) over "
     "the released version bytes, with an optional statement bound by statement_digest (signatory)",
-    tag=ALIGN_TAG, request=AlignmentCreate, response=AlignmentPublic, status=201, errors=(403, 404, 409),
+    tag=ALIGN_TAG,
+    request=AlignmentCreate,
+    response=AlignmentPublic,
+    status=201,
+    errors=(403, 404, 409),
 )
 async def add_alignment(ctx: Context) -> web.Response:
     cid = ctx.path_id("communique", what="public communiqué")
     async with ctx.write() as session:
         row = await releases.add_alignment(
-            session, communique_id=cid, caller=ctx.caller, envelope=ctx.body.jws, statement=ctx.body.statement,
+            session,
+            communique_id=cid,
+            caller=ctx.caller,
+            envelope=ctx.body.jws,
+            statement=ctx.body.statement,
             now=ctx.now,
         )
         view = releases.alignment_public(row)
@@ -250,16 +322,25 @@ async def add_alignment(ctx: Context) -> web.Response:
 
 
 @routes.route(
-    "POST", f"{ALIGNMENTS}/{{alignment}}/withdrawal", name="api-alignment-withdraw",
+    "POST",
+    f"{ALIGNMENTS}/{{alignment}}/withdrawal",
+    name="api-alignment-withdraw",
     summary="My party withdraws its alignment (signatory, audited and logged reason; never erased)",
-    tag=ALIGN_TAG, request=AlignmentWithdraw, response=AlignmentPublic, errors=(403, 404, 409),
+    tag=ALIGN_TAG,
+    request=AlignmentWithdraw,
+    response=AlignmentPublic,
+    errors=(403, 404, 409),
 )
 async def withdraw_alignment(ctx: Context) -> web.Response:
     cid = ctx.path_id("communique", what="public communiqué")
     async with ctx.write() as session:
         row = await releases.withdraw_alignment(
-            session, communique_id=cid, alignment_id=ctx.path_id("alignment"), caller=ctx.caller,
-            reason=ctx.body.reason, now=ctx.now,
+            session,
+            communique_id=cid,
+            alignment_id=ctx.path_id("alignment"),
+            caller=ctx.caller,
+            reason=ctx.body.reason,
+            now=ctx.now,
         )
         view = releases.alignment_public(row)
     await ctx.app[publisher_key].after_alignment(cid)
@@ -267,10 +348,16 @@ async def withdraw_alignment(ctx: Context) -> web.Response:
 
 
 @routes.route(
-    "GET", f"{PUBLIC}/communiques/{{communique}}/alignments", name="api-public-alignments",
+    "GET",
+    f"{PUBLIC}/communiques/{{communique}}/alignments",
+    name="api-public-alignments",
     summary="The parties that aligned with a released communiqué after its release, withdrawn ones included "
     "(no sign-in; the signatures are in the publication bundle)",
-    tag="public", response=AlignmentPublic, response_list=True, authenticated=False, errors=(404,),
+    tag="public",
+    response=AlignmentPublic,
+    response_list=True,
+    authenticated=False,
+    errors=(404,),
 )
 async def public_alignments(ctx: Context) -> web.Response:
     cid = ctx.path_id("communique", what="public communiqué")
@@ -283,10 +370,16 @@ async def public_alignments(ctx: Context) -> web.Response:
 
 
 @routes.route(
-    "POST", f"{API}/communiques/{{communique}}/successor", name="api-communique-successor",
+    "POST",
+    f"{API}/communiques/{{communique}}/successor",
+    name="api-communique-successor",
     summary="Start the correction of a released communiqué: a successor that supersedes it, carrying its text "
     "with a first public section stating what changed (drafter of a party that took part)",
-    tag="communiques", request=CorrectionCreate, response=VersionPublic, status=201, errors=(403, 404, 409),
+    tag="communiques",
+    request=CorrectionCreate,
+    response=VersionPublic,
+    status=201,
+    errors=(403, 404, 409),
 )
 async def supersede(ctx: Context) -> web.Response:
     cid = ctx.path_id("communique", what="communiqué")
