@@ -47,6 +47,7 @@ from entente.web import (
     public,
     release_pages,
     sanctions_pages,
+    signing_pages,
 )
 
 
@@ -127,5 +128,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     communique_pages.add_routes(app)
     sanctions_pages.add_routes(app)
     release_pages.add_routes(app)
+    signing_pages.add_routes(app)
     app.router.add_static("/static/", pages_dir / "static", name="static", append_version=True)
     return app
