@@ -4,7 +4,6 @@ page again with the reason, and changes nothing."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +17,7 @@ from entente.models import ReleaseDecision, Role
 from entente.web import forms
 from entente.web.context import Context, PageRoutes
 from entente.web.html import render
+from entente.web.signing_pages import pasted_envelope, signer_context
 
 routes = PageRoutes()
 
@@ -176,6 +176,7 @@ async def _alignment_page(ctx: Context, cid: int, *, error: str | None = None, s
     async with ctx.read() as session:
         rows = await releases.list_alignments(session, cid, ctx.now)  # 404 unless public
         body = await releases.get_public_artefact(session, cid, ctx.now)
+        signer = await signer_context(session, ctx.caller, ctx.now)
     record = canonical.parse_strict(body)
     signed = {k["party"] for k in record["keys"]}
     context = {
@@ -186,6 +187,7 @@ async def _alignment_page(ctx: Context, cid: int, *, error: str | None = None, s
         "signed_at_release": ctx.caller.party in signed,
         "mine": next((r for r in rows if r.party == ctx.caller.party and r.withdrawn_at is None), None),
         "error": error,
+        "signer": signer,
     }
     return render(ctx.request, "releases/alignment.html", context, status=status)
 
@@ -211,12 +213,7 @@ async def alignment_submit(ctx: Context) -> web.StreamResponse:
                     now=ctx.now,
                 )
             else:
-                try:
-                    envelope = json.loads(form.get("jws", ""))
-                except ValueError:
-                    raise InvalidInputError("paste the JWS as JSON", code="malformed_input", field="jws") from None
-                if not isinstance(envelope, dict):
-                    raise InvalidInputError("a JWS in General JSON Serialization is an object", field="jws")
+                envelope = pasted_envelope(form.get("jws", ""))
                 statement = form.get("statement", "").strip() or None
                 await releases.add_alignment(
                     session, communique_id=cid, caller=ctx.caller, envelope=envelope, statement=statement, now=ctx.now
