@@ -301,3 +301,27 @@ async def test_who_may_gather_see_and_add(world, keys) -> None:
     assert own.status == 201, await own.text()
     listed = await world.client.get(BUNDLES, headers=await world.token("fr.comms"))
     assert [b["id"] for b in await listed.json()] == [bid]
+
+
+async def test_a_statement_and_a_sanctions_package_take_effect_at_one_instant(world, keys) -> None:
+    from tests.support.sanctions import Desk
+
+    desk = Desk(world)
+    desk.keys = keys
+    package = await desk.package()
+    await desk.add(package, "D-001")
+    await desk.sign_all(package)
+    joint = await signed_communique(world, keys)
+    created = await post(world, BUNDLES, "ee.comms", {"title": "Statement and measures", "members": [joint, package]})
+    assert created.status == 201, await created.text()
+    bid = (await created.json())["id"]
+    instant = world.clock() + timedelta(hours=1)
+    await agree(world, bid, instant)
+    assert (await post(world, f"{BUNDLES}/{bid}/release/schedule", "ee.comms")).status == 200
+    world.clock.advance(timedelta(hours=1))
+    assert sorted(await scheduler.tick(world.client.app[publisher_key])) == sorted([joint, package])
+    listed = await (await world.client.get(PUBLIC)).json()
+    assert {(r["id"], r["kind"]) for r in listed} == {(joint, "joint_statement"), (package, "sanctions_package")}
+    _, body = await desk.call("ee.drafter", "GET", f"/api/v1/sanctions/packages/{package}", status=200)
+    standing = [d["standing"] for d in body["designations"]]
+    assert [(s["effective_at"], s["in_force"]) for s in standing] == [("2026-11-27T10:00:00Z", True)]
