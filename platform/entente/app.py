@@ -41,6 +41,7 @@ from entente.transparency.log import TreeCache
 from entente.web import (
     api,
     communique_pages,
+    designation_pages,
     incident_pages,
     middlewares,
     pages,
@@ -48,6 +49,7 @@ from entente.web import (
     release_pages,
     sanctions_pages,
     signing_pages,
+    template_pages,
 )
 
 
@@ -129,5 +131,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     sanctions_pages.add_routes(app)
     release_pages.add_routes(app)
     signing_pages.add_routes(app)
+    designation_pages.routes.add_to(app)
+    template_pages.routes.add_to(app)
     app.router.add_static("/static/", pages_dir / "static", name="static", append_version=True)
     return app

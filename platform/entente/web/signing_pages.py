@@ -111,7 +111,7 @@ async def _keys_response(ctx: Context, *, error: str | None = None, status: int 
 @routes.post("/keys/{kid}/revoke", name="party-key-revoke")
 async def revoke_submit(ctx: Context) -> web.StreamResponse:
     """Revoke one of my party's keys now, with a reason (a lost browser key, a stolen laptop)."""
-    form = await forms.read_form(ctx.request, {"csrf_token", "reason"})
+    form = await ctx.form({"csrf_token", "reason"})
     kid = ctx.request.match_info["kid"][:100]
     try:
         reason = forms.text(form, "reason", max_length=500)
