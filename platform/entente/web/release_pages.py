@@ -194,12 +194,12 @@ async def _alignment_page(ctx: Context, cid: int, *, error: str | None = None, s
 
 @routes.get("/alignments/{communique}", name="alignment")
 async def alignment_page(ctx: Context) -> web.Response:
-    return await _alignment_page(ctx, ctx.path_id("communique", what="public communiqué"))
+    return await _alignment_page(ctx, ctx.path_id("communique"))
 
 
 @routes.post("/alignments/{communique}", name="alignment-submit")
 async def alignment_submit(ctx: Context) -> web.StreamResponse:
-    cid = ctx.path_id("communique", what="public communiqué")
+    cid = ctx.path_id("communique")
     form = await forms.read_form(ctx.request, {"csrf_token", "action", "jws", "statement", "alignment", "reason"})
     try:
         async with ctx.write() as session:
@@ -241,12 +241,12 @@ async def _correction_page(
 
 @routes.get("/communiques/{communique}/correction", name="correction")
 async def correction_page(ctx: Context) -> web.Response:
-    return await _correction_page(ctx, ctx.path_id("communique", what="communiqué"))
+    return await _correction_page(ctx, ctx.path_id("communique"))
 
 
 @routes.post("/communiques/{communique}/correction", name="correction-submit")
 async def correction_submit(ctx: Context) -> web.StreamResponse:
-    cid = ctx.path_id("communique", what="communiqué")
+    cid = ctx.path_id("communique")
     form = await forms.read_form(ctx.request, {"csrf_token", "title", "changes"})
     try:
         async with ctx.write() as session:

@@ -146,7 +146,7 @@ async def remove_member(ctx: Context) -> web.Response:
             session,
             bundle_id=ctx.path_id("bundle"),
             caller=ctx.caller,
-            communique_id=ctx.path_id("communique", what="communiqué"),
+            communique_id=ctx.path_id("communique"),
             reason=ctx.body.reason,
             now=ctx.now,
         )
@@ -281,7 +281,7 @@ async def public_bundle(ctx: Context) -> web.Response:
     errors=(404,),
 )
 async def public_version(ctx: Context) -> web.Response:
-    cid = ctx.path_id("communique", what="public communiqué")
+    cid = ctx.path_id("communique")
     async with ctx.read() as session:
         body = await releases.get_public_artefact(session, cid, ctx.now)
     version = canonical.b64url_decode(canonical.parse_strict(body)["version"])
@@ -306,7 +306,7 @@ async def public_version(ctx: Context) -> web.Response:
     errors=(403, 404, 409),
 )
 async def add_alignment(ctx: Context) -> web.Response:
-    cid = ctx.path_id("communique", what="public communiqué")
+    cid = ctx.path_id("communique")
     async with ctx.write() as session:
         row = await releases.add_alignment(
             session,
@@ -332,7 +332,7 @@ async def add_alignment(ctx: Context) -> web.Response:
     errors=(403, 404, 409),
 )
 async def withdraw_alignment(ctx: Context) -> web.Response:
-    cid = ctx.path_id("communique", what="public communiqué")
+    cid = ctx.path_id("communique")
     async with ctx.write() as session:
         row = await releases.withdraw_alignment(
             session,
@@ -360,7 +360,7 @@ async def withdraw_alignment(ctx: Context) -> web.Response:
     errors=(404,),
 )
 async def public_alignments(ctx: Context) -> web.Response:
-    cid = ctx.path_id("communique", what="public communiqué")
+    cid = ctx.path_id("communique")
     async with ctx.read() as session:
         rows = await releases.list_alignments(session, cid, ctx.now)
     return json_response([releases.alignment_public(r, signer=False) for r in rows])
@@ -382,7 +382,7 @@ async def public_alignments(ctx: Context) -> web.Response:
     errors=(403, 404, 409),
 )
 async def supersede(ctx: Context) -> web.Response:
-    cid = ctx.path_id("communique", what="communiqué")
+    cid = ctx.path_id("communique")
     async with ctx.write() as session:
         communique, version = await releases.supersede_communique(
             session, communique_id=cid, caller=ctx.caller, title=ctx.body.title, changes=ctx.body.changes, now=ctx.now
