@@ -49,7 +49,7 @@ async def packages_page(ctx: Context) -> web.Response:
 
 
 def _package_id(ctx: Context) -> int:
-    return ctx.path_id("package", what="sanctions package")
+    return ctx.path_id("package")
 
 
 async def _form_page(
@@ -111,7 +111,7 @@ async def new_form(ctx: Context) -> web.Response:
 async def edit_form(ctx: Context) -> web.Response:
     async with ctx.read() as session:
         package = await get_package(session, _package_id(ctx), ctx.caller)
-    placed = package.get(ctx.request.match_info["designation"])
+    placed = package.get(ctx.segment("designation"))
     values = rows_of(placed.designation.to_annex_content(), placed.marking.to_dict())
     return await _form_page(ctx, package, designation_id=placed.designation.id, values=values)
 
@@ -123,7 +123,7 @@ async def add_submit(ctx: Context) -> web.StreamResponse:
 
 @routes.post("/sanctions/packages/{package}/designations/{designation}", name="sanctions-designation-edit")
 async def edit_submit(ctx: Context) -> web.StreamResponse:
-    return await _submit(ctx, ctx.request.match_info["designation"])
+    return await _submit(ctx, ctx.segment("designation"))
 
 
 async def _submit(ctx: Context, designation_id: str | None) -> web.StreamResponse:

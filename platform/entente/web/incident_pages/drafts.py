@@ -146,7 +146,7 @@ async def _page(
     preview: incidents.DraftStart | None = None,
     status: int = 200,
 ) -> web.Response:
-    incident_id = ctx.path_id("incident_id", what="incident")
+    incident_id = ctx.path_id("incident_id")
     template = incidents.find_template(ctx.templates, template_id)
     async with ctx.read() as session:
         view = await incidents.get_incident_view(session, incident_id=incident_id, caller=ctx.caller)
@@ -180,14 +180,14 @@ async def _page(
 
 @routes.get("/incidents/{incident_id}/drafts/{template_id}", name="incident-draft")
 async def draft_form(ctx: Context) -> web.Response:
-    return await _page(ctx, ctx.request.match_info["template_id"])
+    return await _page(ctx, ctx.segment("template_id"))
 
 
 @routes.post("/incidents/{incident_id}/drafts/{template_id}", name="incident-draft-submit")
 async def draft_submit(ctx: Context) -> web.StreamResponse:
     """``action=preview`` renders the template; ``action=start`` creates the communiqué and opens its editor."""
-    incident_id = ctx.path_id("incident_id", what="incident")
-    template = incidents.find_template(ctx.templates, ctx.request.match_info["template_id"])
+    incident_id = ctx.path_id("incident_id")
+    template = incidents.find_template(ctx.templates, ctx.segment("template_id"))
     async with ctx.read() as session:
         view = await incidents.get_incident_view(session, incident_id=incident_id, caller=ctx.caller)
         names = await incidents.party_names(session)
@@ -248,7 +248,7 @@ async def draft_submit(ctx: Context) -> web.StreamResponse:
 async def _package_page(
     ctx: Context, *, values: dict[str, str] | None = None, errors: dict[str, str] | None = None, status: int = 200
 ) -> web.Response:
-    incident_id = ctx.path_id("incident_id", what="incident")
+    incident_id = ctx.path_id("incident_id")
     async with ctx.read() as session:
         view = await incidents.get_incident_view(session, incident_id=incident_id, caller=ctx.caller)
         names = await incidents.party_names(session)
@@ -276,7 +276,7 @@ async def package_form(ctx: Context) -> web.Response:
 
 @routes.post("/incidents/{incident_id}/sanctions-package", name="incident-sanctions-submit")
 async def package_submit(ctx: Context) -> web.StreamResponse:
-    incident_id = ctx.path_id("incident_id", what="incident")
+    incident_id = ctx.path_id("incident_id")
     async with ctx.read() as session:
         view = await incidents.get_incident_view(session, incident_id=incident_id, caller=ctx.caller)
     form = await ctx.form({"csrf_token", "title"} | {f"invite.{p}" for p in view.participants})
