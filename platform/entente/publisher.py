@@ -55,8 +55,10 @@ class Publisher:
         tree: tlog.TreeCache | None,
         settings: Settings,
         clock: Clock,
+        index: releases.PublicIndex | None = None,
     ) -> None:
         self.sessions, self.keys, self.renderer, self.tree, self.clock = sessions, keys, renderer, tree, clock
+        self.index = index  # told at once of what changes public reads on this instance
         self.origin = tlog.log_origin(settings.server.public_url)
         self.base_url = settings.server.public_url
 
@@ -91,11 +93,15 @@ class Publisher:
                 stored += await store_pdf(
                     session, release_id=item.release_id, embargo_at=item.embargo_at, pdf=pdf, now=self.clock()
                 )
+            if self.index is not None:
+                self.index.invalidate()
         return stored
 
     async def after_release_change(self, release_id: int) -> None:
         """After scheduling or lifting: the checkpoint covering the commitment, then the PDF. The release
         is committed already; a failure here is logged and the scheduler's next tick does it again."""
+        if self.index is not None:  # the public index and list pages of this instance see it at once
+            self.index.invalidate()
         try:
             await self.sign_checkpoint()
             await self.render_pdfs(release_id=release_id)

@@ -8,7 +8,10 @@
   ``publish_due`` and ``public_instants``
 - :mod:`.holds`: the steps that end in a hold: ``withdraw_signoff`` (a signatory withdraws) and
   ``revoke_key`` (a party revokes a key; ``hold_unsigned_releases``)
-- :mod:`.artefact`: the public artefact rendered at scheduling, and the public reads of it
+- :mod:`.artefact`: the public artefact rendered at scheduling, and the public reads of it (the
+  list a page at a time, by cursor)
+- :mod:`.index`: ``PublicIndex``, what an instance keeps in memory to answer public reads (which
+  ids are not public, cached list pages) without the database
 
 Lifecycle: ``proposed -> agreed -> scheduled -> released``, with ``held`` (a signatory withdrew its
 sign-off of the scheduled version; schedule again once the quorum is restored) and ``cancelled``
@@ -19,13 +22,16 @@ sign-off of the scheduled version; schedule again once the quorum is restored) a
 
 from entente.releases.artefact import (
     ARTEFACT_TYPE,
+    PublicPage,
     PublicRecords,
     get_public_artefact,
     list_public_releases,
+    parse_cursor,
     public_not_found,
     public_pdf_lengths,
     render_artefact,
 )
+from entente.releases.index import PublicIndex
 from entente.releases.common import find_open_release, is_public
 from entente.releases.holds import hold_unsigned_releases, revoke_key, withdraw_signoff
 from entente.releases.negotiation import get_release, propose_release, read_release, release_public, respond_release
@@ -44,6 +50,8 @@ from entente.releases.scheduling import (
 __all__ = [
     "ARTEFACT_TYPE",
     "LogIdentity",
+    "PublicIndex",
+    "PublicPage",
     "PublicRecords",
     "cancel_release",
     "find_open_release",
@@ -55,6 +63,7 @@ __all__ = [
     "is_public",
     "lift_release",
     "list_public_releases",
+    "parse_cursor",
     "propose_release",
     "public_instants",
     "publication_bundle",

@@ -12,8 +12,10 @@ from entente.appkeys import (
     caller_key,
     clock_key,
     platform_keys_key,
+    public_index_key,
     public_records_key,
     publisher_key,
+    read_sessionmaker_key,
     sessionmaker_key,
 )
 from entente.auth import require_caller
@@ -27,7 +29,8 @@ from entente.models import (
 )
 from entente.web.api.communiques import communique_id
 from entente.web.api.trust import REVALIDATE, public_bytes
-from entente.web.bodies import json_response, read_json
+from entente.web.bodies import json_bytes, json_response, read_json
+from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 from entente.web.paths import parse_id
 
@@ -38,6 +41,7 @@ TAG = "releases"
 PUBLIC_TAG = "public"
 # Once public a release record never changes (nothing can cancel, hold or lift it any more).
 PUBLIC_CACHE = "public, max-age=31536000, immutable"
+PUBLIC_PAGE = 100  # releases per page of the public list
 routes = ApiRoutes()
 
 
@@ -195,16 +199,38 @@ def public_id(request: web.Request) -> int:
     "GET",
     PUBLIC,
     name="api-public-communiques",
-    summary="Released communiqués, newest first (no sign-in)",
+    summary="Released communiqués, newest first, a page at a time: the next page is the `Link` header's "
+    'rel="next" (`?after=` an opaque cursor); no sign-in',
     tag=PUBLIC_TAG,
     response=PublicReleaseSummary,
     response_list=True,
     authenticated=False,
+    errors=(422,),
 )
-async def list_public(request: web.Request) -> web.Response:
-    async with request.app[sessionmaker_key]() as session:
-        found = await releases.list_public_releases(session, request.app[clock_key]())
-    return json_response(found)
+async def list_public(ctx: Context) -> web.Response:
+    after = ctx.request.query.get("after") or None
+    if after is not None:
+        releases.parse_cursor(after)  # a bad cursor is refused before anything is cached
+    index = ctx.app[public_index_key]
+    await index.ensure(ctx.app[read_sessionmaker_key])
+    key = ("api-list", after)
+    found = index.page(key, ctx.now)
+    if found is None:
+        generation = index.generation
+        async with ctx.read() as session:
+            page = await releases.list_public_releases(session, ctx.now, limit=PUBLIC_PAGE, after=after)
+        body = json_bytes(page.releases)
+        link = None
+        if page.next is not None:
+            url = ctx.app.router["api-public-communiques"].url_for().with_query(after=page.next)
+            link = f'<{url}>; rel="next"'
+        found = (body, canonical.digest(body).removeprefix("sha256:"), link)
+        index.keep_page(key, found, ctx.now, generation=generation)
+    body, etag, link = found
+    response = public_bytes(ctx.request, body, cache_control=REVALIDATE, etag=etag)
+    if link is not None:
+        response.headers["Link"] = link
+    return response
 
 
 @routes.route(
@@ -217,12 +243,11 @@ async def list_public(request: web.Request) -> web.Response:
     authenticated=False,
     errors=(404,),
 )
-async def get_public(request: web.Request) -> web.Response:
-    cid = public_id(request)
-    records = request.app[public_records_key]
-    body, digest = await records.get(request.app[sessionmaker_key], cid, request.app[clock_key]())
-    headers = {"Cache-Control": PUBLIC_CACHE, "ETag": f'"{digest}"'}
-    return web.Response(body=body, content_type="application/json", headers=headers)
+async def get_public(ctx: Context) -> web.Response:
+    cid = public_id(ctx.request)
+    records = ctx.app[public_records_key]
+    body, digest = await records.get(ctx.app[read_sessionmaker_key], cid, ctx.now)
+    return public_bytes(ctx.request, body, cache_control=PUBLIC_CACHE, etag=digest)
 
 
 @routes.route(
