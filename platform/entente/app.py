@@ -58,7 +58,9 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         raise
     # On SQLite reads get their own query-only connections with deferred transactions (WAL snapshots
     # beside the writer); on PostgreSQL the same engine.
-    read_engine = db.create_read_engine(settings.database_url, engine, echo=settings.database.echo)
+    read_engine = db.create_read_engine(
+        settings.database_url, engine, echo=settings.database.echo, busy_timeout_ms=settings.database.busy_timeout_ms
+    )
     app[engine_key], app[read_engine_key] = engine, read_engine
     app[sessionmaker_key] = db.sessionmaker(engine)
     app[read_sessionmaker_key] = db.sessionmaker(read_engine)

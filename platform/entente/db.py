@@ -64,14 +64,16 @@ def create_engine(
     )
 
 
-def create_read_engine(url: str, write_engine: AsyncEngine, *, echo: bool = False) -> AsyncEngine:
+def create_read_engine(
+    url: str, write_engine: AsyncEngine, *, echo: bool = False, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> AsyncEngine:
     """The engine for reads: on SQLite its own pool of ``query_only`` connections whose transactions
     begin ``DEFERRED`` (a WAL snapshot taken at the first read, never the writer's lock); on
     PostgreSQL ``write_engine`` itself."""
     if not is_sqlite(url):
         return write_engine
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-    _configure_sqlite(engine, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS, read_only=True)
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000})
+    _configure_sqlite(engine, busy_timeout_ms=busy_timeout_ms, read_only=True)
     return engine
 
 

@@ -57,7 +57,7 @@ class PublicIndex:
         self._sorted: list[datetime] = []
         self._loaded_at: float | None = None
         self._invalidations = 0
-        self._monotonic = monotonic
+        self.monotonic = monotonic  # the clock ``refresh_seconds`` is counted on (monotonic seconds)
         self._lock = asyncio.Lock()
         self._pages: OrderedDict[Hashable, _Cached] = OrderedDict()
         self._page_limit = pages
@@ -74,7 +74,7 @@ class PublicIndex:
         self._pages.clear()
 
     def _fresh(self) -> bool:
-        return self._loaded_at is not None and self._monotonic() - self._loaded_at < self.refresh_seconds
+        return self._loaded_at is not None and self.monotonic() - self._loaded_at < self.refresh_seconds
 
     async def ensure(self, sessions: Callable[[], Any]) -> None:
         """Read the index again if it is older than ``refresh_seconds`` (one statement)."""
@@ -83,7 +83,7 @@ class PublicIndex:
         async with self._lock:
             if self._fresh():
                 return
-            started, invalidations = self._monotonic(), self._invalidations
+            started, invalidations = self.monotonic(), self._invalidations
             async with sessions() as session:
                 instants = await _load(session)
             if instants != self._instants:

@@ -11,6 +11,7 @@ from entente.appkeys import (
     document_renderer_key,
     ladder_key,
     platform_keys_key,
+    read_sessionmaker_key,
     sessionmaker_key,
     settings_key,
     templates_key,
@@ -244,7 +245,7 @@ async def save_version(request: web.Request) -> web.Response:
 )
 async def get_version(request: web.Request) -> web.Response:
     caller = require_caller(request[caller_key])
-    async with request.app[sessionmaker_key]() as session:
+    async with request.app[read_sessionmaker_key]() as session:
         access = await drafting.get_access(session, communique_id(request), caller)
         ref = await _resolve_ref(request, access, request.match_info["version"])
         view = await drafting.read_version(session, access, ref)
