@@ -27,8 +27,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from entente.app import create_app
 from entente.appkeys import engine_key, public_index_key, read_engine_key
 from entente.settings import Settings
-from tests.support.drafting import BASE, head
-from tests.support.releasing import release_communique, signed_communique
+from tests.support.drafting import BASE, head, section
+from tests.support.releasing import release_communique, signed_communique, three_party
 from tests.support.world import REPO
 
 PUBLIC = "/api/v1/public/communiques"
@@ -189,12 +189,14 @@ async def test_a_new_release_appears_on_the_cached_first_page_at_its_instant(wor
 class StatementCounter:
     def __init__(self, app: Any) -> None:
         self.count = 0
+        self.statements: list[str] = []
         self.engines = {app[engine_key].sync_engine, app[read_engine_key].sync_engine}
         for engine in self.engines:
             event.listen(engine, "before_cursor_execute", self._count)
 
-    def _count(self, *args: Any) -> None:
+    def _count(self, _conn: Any, _cursor: Any, statement: str, *args: Any) -> None:
         self.count += 1
+        self.statements.append(statement)
 
     def close(self) -> None:
         for engine in self.engines:
@@ -280,3 +282,39 @@ def test_offline_commands_import_no_server_libraries() -> None:
         last = [line for line in result.stdout.splitlines() if line.startswith("HEAVY")]
         assert last == ["HEAVY "], (command, result.stdout[-500:], result.stderr[-2000:])
 
+
+
+# --- lean hot paths: statements per request -----------------------------------------------------------
+
+
+async def test_head_read_save_and_signoff_each_take_a_handful_of_statements(world, keys) -> None:
+    """Counted, not timed: a request's statements do not grow with the sections or the parties."""
+    from tests.support.drafting import editable, save
+    from tests.support.signoffs import jws, payload, sign
+
+    cid = await three_party(world, sections=[section(f"Section {i}", f"Text {i}.") for i in range(20)])
+    drafter = await world.token("ee.drafter")
+    await head(world.client, drafter, cid)  # the caller is looked up once (then cached)
+    counts = {}
+    counter = StatementCounter(world.client.app)
+    try:
+        start = counter.count
+        version = await head(world.client, drafter, cid)
+        counts["head"] = counter.count - start
+        sections = editable(version)
+        sections[3]["body"] = "An edited third section."
+        start = counter.count
+        await save(world.client, drafter, cid, version["digest"], sections=sections)
+        counts["save"] = counter.count - start
+        print("\n".join(s[:150].replace("\n", " ") for s in counter.statements[start:]))
+        data = await payload(world, drafter, cid)
+        for party in ("EE", "FR"):
+            start = counter.count
+            await sign(world, f"{party.lower()}.signatory", cid, jws(keys[party], data, world))
+            counts[f"sign-off {party}"] = counter.count - start
+    finally:
+        counter.close()
+    print(counts)
+    assert counts["head"] <= 3, counts
+    assert counts["save"] <= 12, counts
+    assert counts["sign-off FR"] <= counts["sign-off EE"] + 1 <= 16, counts
