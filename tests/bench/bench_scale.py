@@ -301,11 +301,15 @@ async def bench_domain(url: str, settings) -> dict[str, float]:
 
     async def listing_floor() -> None:
         async with reader() as session:
-            mine = sa.select(CommuniqueParticipant.communique_id).where(CommuniqueParticipant.party == me.party)
+            mine = (
+                sa.select(sa.literal(1))
+                .where(CommuniqueParticipant.communique_id == Communique.id, CommuniqueParticipant.party == me.party)
+                .exists()
+            )
             rows = (
                 await session.execute(
                     sa.select(Communique.id, Communique.title, Communique.state, Communique.updated_at)
-                    .where(Communique.id.in_(mine))  # type: ignore[union-attr]
+                    .where(mine)
                     .order_by(Communique.updated_at.desc(), Communique.id.desc())  # type: ignore[union-attr]
                     .limit(200)
                 )

@@ -255,12 +255,18 @@ async def list_communiques(session: AsyncSession, caller: Caller, *, limit: int 
 
     if not caller.has_role(*READ_ROLES):
         return []
-    mine = select(CommuniqueParticipant.communique_id).where(CommuniqueParticipant.party == caller.party)
+    # EXISTS, not IN: the newest-first index (ix_communique_updated) is walked and each row checked
+    # against the participant key, instead of sorting every communiqué of the party.
+    mine = (
+        sa.select(sa.literal(1))
+        .where(CommuniqueParticipant.communique_id == Communique.id, CommuniqueParticipant.party == caller.party)
+        .exists()
+    )
     rows = (
         (
             await session.execute(
                 select(Communique)
-                .where(Communique.id.in_(mine))  # type: ignore[union-attr]
+                .where(mine)
                 .order_by(Communique.updated_at.desc(), Communique.id.desc())  # type: ignore[union-attr]
                 .limit(limit)
             )
