@@ -230,8 +230,7 @@ async def save_version(request: web.Request) -> web.Response:
             now=request.app[clock_key](),
             max_sections=request.app[settings_key].limits.max_sections,
         )
-        view = await drafting.read_version(session, outcome.access, outcome.version.number)
-    return json_response(view.public(), status=201, headers=etag(outcome.version.digest))
+    return json_response(outcome.view().public(), status=201, headers=etag(outcome.version.digest))
 
 
 @routes.route(
