@@ -28,6 +28,7 @@ import aiohttp
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "platform"))  # this checkout's code
 
 import bench_public_read  # noqa: E402
 from loadgen import _load, bench_settings, cpu_seconds, serving  # noqa: E402
