@@ -133,6 +133,8 @@ async def list_parties(request: web.Request) -> web.Response:
 async def create_user(request: web.Request) -> web.Response:
     caller = auth.require_role(request[caller_key], Role.SECRETARIAT)
     data = await read_json(request, UserCreate)
+    # argon2 before the transaction: a write transaction never waits for a password hash.
+    password_hash = await auth.hash_password(data.password) if data.password else None
     async with request.app[sessionmaker_key].begin() as session:
         user = await auth.create_user(
             session,
@@ -141,6 +143,7 @@ async def create_user(request: web.Request) -> web.Response:
             party=data.party,
             roles=data.roles,
             password=data.password,
+            password_hash=password_hash,
             now=request.app[clock_key](),
             actor=caller.username,
         )
