@@ -40,7 +40,16 @@ from entente.publisher import Publisher
 from entente.releases import PublicIndex, PublicRecords
 from entente.settings import Settings
 from entente.transparency.log import TreeCache
-from entente.web import api, communique_pages, incident_pages, middlewares, pages, public, sanctions_pages
+from entente.web import (
+    api,
+    communique_pages,
+    incident_pages,
+    middlewares,
+    pages,
+    public,
+    sanctions_pages,
+    signing_pages,
+)
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -134,5 +143,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     incident_pages.add_routes(app)
     communique_pages.add_routes(app)
     sanctions_pages.add_routes(app)
+    signing_pages.add_routes(app)
     app.router.add_static("/static/", pages_dir / "static", name="static", append_version=True)
     return app
