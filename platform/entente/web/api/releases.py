@@ -206,6 +206,7 @@ def public_id(request: web.Request) -> int:
     response_list=True,
     authenticated=False,
     errors=(422,),
+    query=(("after", "the opaque cursor of the next page, from the `Link` header's rel=\"next\" URL"),),
 )
 async def list_public(ctx: Context) -> web.Response:
     after = ctx.request.query.get("after") or None
