@@ -267,7 +267,7 @@ async def get_bundle(request: web.Request) -> web.Response:
     publisher = request.app[publisher_key]
     identity, certificate = await publisher.identity(), await publisher.certificate()
     pdf_url = str(request.app.router["public-release-pdf"].url_for(communique=str(cid)))
-    async with request.app[sessionmaker_key]() as session:
+    async with request.app[read_sessionmaker_key]() as session:
         bundle = await releases.publication_bundle(
             session, cid, request.app[clock_key](), log=identity, pdf_url=pdf_url, certificate=certificate
         )
