@@ -57,7 +57,11 @@ class Code(StrEnum):
     # --- input and HTTP ---------------------------------------------------------------------------
     NUL_CHARACTER = "nul_character", 422, "text (JSON, form, query, CSV) contains NUL (U+0000)"
     STRING_TOO_LONG = "string_too_long", 422, "a string is longer than `limits.max_string_length`"
-    IF_MATCH_INVALID = "if_match_invalid", 422, "`If-Match` is not a version number in quotes"
+    IF_MATCH_INVALID = (
+        "if_match_invalid",
+        412,
+        "`If-Match` is not one strong version tag of the resource (a communiqué's digest, an incident's number)",
+    )
     VERSION_MISMATCH = "version_mismatch", 422, "`If-Match` and `version` name different versions"
     VERSION_REQUIRED = "version_required", 428, "a write to an incident names no version (`If-Match` or `version`)"
     STALE_VERSION = "stale_version", 409, "the incident or item changed since the version named (the answer shows it)"

@@ -28,7 +28,7 @@ from entente.appkeys import (
 )
 from entente.models import HealthPublic
 from entente.web.api.releases import PUBLIC_CACHE, public_id
-from entente.web.api.trust import REVALIDATE, public_bytes
+from entente.web.etags import REVALIDATE, public_bytes
 from entente.web.bodies import json_response
 from entente.web.context import Context, PageRoutes
 from entente.web.html import base_context
