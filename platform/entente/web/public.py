@@ -41,9 +41,10 @@ HTML = "text/html"
 routes = PageRoutes()
 
 
-async def healthz(request: web.Request) -> web.Response:
+@routes.get("/healthz", name="healthz", signed_in=False)
+async def healthz(ctx: Context) -> web.Response:
     """Whether the database answers; a read-only connection, so a writer holding its lock never delays it."""
-    reachable = await db.ping(request.app[read_engine_key])
+    reachable = await db.ping(ctx.app[read_engine_key])
     body = HealthPublic(
         status="ok" if reachable else "degraded",
         database="reachable" if reachable else "unreachable",
@@ -221,5 +222,4 @@ async def verify_page(ctx: Context) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_get("/healthz", healthz, name="healthz")
     routes.add_to(app)
