@@ -212,7 +212,6 @@ class Code(StrEnum):
     PACKAGE_NOT_RELEASED = "package_not_released", 409, "reviews go into a successor of a released package only"
     INVALID_ACTION = "invalid_action", 422, "no such review action (renew, lift, keep, amend)"
     INVALID_STATE = "invalid_state", 422, "the adoption form names no state"
-    INVALID_JSON = "invalid_json", 422, "the designation editor's text is not JSON"
     INVALID_INSTANT = "invalid_instant", 422, "`as_of` or another sanctions instant cannot be read, or has no offset"
     INVALID_DAYS = "invalid_days", 422, "`days` is not a whole number from 0 to 3650"
     INVALID_FORMAT = "invalid_format", 422, "the export format is not eu-xml, ofac-xml or csv"

@@ -3,13 +3,13 @@ and for a released package its successor (renew, amend, lift, keep each designat
 
 Both read through :mod:`entente.sanctions.packages` (drafting's disclosure filter); the adoption form
 calls the same domain function as ``POST /api/v1/sanctions/packages/{id}/designations/{did}/adoption``.
-Designations are added and edited as JSON (the API's annex content form) in a text area, with a
-marking (public, or the participating parties) and a ``confirm`` box for probable duplicates.
+Designations are added and edited with real forms in :mod:`entente.web.designation_pages`. A party's
+reason for declining is its own text: the position form says who may read it (by default the
+package's participants; public only when the party chooses).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
@@ -23,15 +23,12 @@ from entente.models import CommuniqueState, Role
 from entente.sanctions import AdoptionState, operations
 from entente.sanctions.chains import Chain, load_chain, supersede_package
 from entente.sanctions.lifecycle import is_in_force
-from entente.sanctions.model import STATE
 from entente.sanctions.packages import Package, get_package
 from entente.sanctions.views import coordination, reviews_due
 from entente.web import forms, problems
 from entente.web.context import Context, PageRoutes
 
-_ADOPTION_FIELDS = {"csrf_token", "state", "legal_act", "reason", "on"}
-_DESIGNATION_FIELDS = {"csrf_token", "designation", "marking", "confirm"}
-_LIFECYCLE_MEMBERS = (*STATE, "parties")
+_ADOPTION_FIELDS = {"csrf_token", "state", "legal_act", "legal_basis", "reason", "reason_marking", "on"}
 _STEP_FIELDS = {"csrf_token", "reasons"}
 _SUCCESSOR_FIELDS = {"csrf_token", "title"}
 ONE = "/sanctions/packages/{package}"
@@ -39,16 +36,19 @@ DESIGNATION = f"{ONE}/designations/{{designation}}"
 
 routes = PageRoutes()
 
+#: Who may read a party's reason for declining, as the position form offers it (default: participants).
+_REASON_MARKINGS: dict[str, dict[str, Any] | None] = {
+    "participants": None,  # the package's participants (the domain's default)
+    "party": {"public": False, "releasable_to": []},  # the party alone
+    "public": {"public": True},  # anyone, once the package is released
+}
 
-def _editable_json(package: Package) -> dict[str, str]:
-    """Each designation's content as the edit form shows it (lifecycle members are kept by the server)."""
-    out = {}
-    for placed in package.designations:
-        content = placed.designation.to_annex_content()
-        for member in _LIFECYCLE_MEMBERS:
-            content.pop(member, None)
-        out[placed.designation.id] = json.dumps(content, ensure_ascii=False, indent=2)
-    return out
+
+def _reason_marking(form: dict[str, str]) -> dict[str, Any] | None:
+    choice = form.get("reason_marking") or "participants"
+    if choice not in _REASON_MARKINGS:
+        raise InvalidInputError("choose who may read the reason", field="reason_marking")
+    return _REASON_MARKINGS[choice]
 
 
 def _neighbour(ctx: Context, chain: Chain, package_id: int | None) -> dict[str, Any] | None:
@@ -89,8 +89,6 @@ def _context(
         "may_edit_text": may_edit and editable,
         "may_review": may_edit and editable and package.communique.supersedes_id is not None,
         "may_supersede": may_edit and package.id in chain.released and chain.successor_of(package.id) is None,
-        "editable": _editable_json(package),
-        "draft": draft,
         "candidates": (error.extra.get("candidates") if error is not None else None) or [],
         "field_errors": (error.extra.get("errors") if error is not None else None) or [],
         "package": package,
@@ -162,47 +160,14 @@ async def adoption_submit(ctx: Context) -> web.StreamResponse:
             party=caller.party,
             state=state,
             legal_act=forms.text(form, "legal_act", max_length=300, required=False) or None,
-            legal_basis=None,
+            legal_basis=forms.text(form, "legal_basis", max_length=2000, required=False) or None,
             reason=forms.text(form, "reason", max_length=5000, required=False) or None,
+            reason_marking=_reason_marking(form),
             on=on,
             **_limits(ctx),
         )
 
     return await _submit(ctx, _ADOPTION_FIELDS, act)
-
-
-@routes.post(f"{ONE}/designations", name="sanctions-designation-add")
-@routes.post(DESIGNATION, name="sanctions-designation-edit")
-async def designation_submit(ctx: Context) -> web.StreamResponse:
-    """Add (no ``designation`` segment) or replace a designation from the JSON text area."""
-
-    async def act(session: AsyncSession, caller: Caller, package_id: int, form: dict[str, str]) -> None:
-        try:
-            content = json.loads(form.get("designation", ""))
-        except ValueError as exc:
-            raise InvalidInputError(f"not JSON: {exc}", code="invalid_json", field="designation") from None
-        if not isinstance(content, dict):
-            raise InvalidInputError("a designation is a JSON object", field="designation")
-        package = await get_package(session, package_id, caller)
-        marking: dict[str, Any] = {"public": True}
-        if form.get("marking") == "participants":
-            marking = {"public": False, "releasable_to": package.access.accepted_parties}
-        common: dict[str, Any] = {
-            "package_id": package_id,
-            "caller": caller,
-            "content": content,
-            "marking": marking,
-            "confirm": bool(form.get("confirm")),
-            "ladder": ctx.ladder,
-            **_limits(ctx),
-        }
-        designation_id = ctx.request.match_info.get("designation")
-        if designation_id is None:
-            await operations.add_designation(session, **common)
-        else:
-            await operations.update_designation(session, designation_id=designation_id, **common)
-
-    return await _submit(ctx, _DESIGNATION_FIELDS, act, keep="designation")
 
 
 @routes.post(f"{DESIGNATION}/{{step:renew|lift|keep|amend}}", name="sanctions-step")

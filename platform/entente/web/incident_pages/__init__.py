@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import actions, views
+from . import actions, drafts, views
 from .reading import markdown
 
 __all__ = ["add_routes", "markdown"]
 
 
 def add_routes(app: web.Application) -> None:
-    for module in (views, actions):  # /incidents/new before /incidents/{incident_id}
+    for module in (views, actions, drafts):  # /incidents/new before /incidents/{incident_id}
         module.routes.add_to(app)

@@ -144,6 +144,7 @@ async def render_view(
         "my_attribution_marking": stored_marking(mine.marking, mine.party) if mine else None,
         "history": history,
         "parties": names,
+        "crisis_templates": ctx.templates,
         "open": incident.state != IncidentState.CLOSED,
         "can_edit": secretariat or (participating and caller.has_role(Role.DRAFTER)),
         "can_contribute": participating and content_role,

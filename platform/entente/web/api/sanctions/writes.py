@@ -157,6 +157,7 @@ async def adoption(ctx: Context) -> web.Response:
             legal_act=data.legal_act,
             legal_basis=data.legal_basis,
             reason=data.reason,
+            reason_marking=data.reason_marking.model_dump(exclude={"tlp"}) if data.reason_marking else None,
             on=data.on,
             **limits(ctx),
         )
