@@ -45,8 +45,13 @@ async def test_a_signatory_aligns_in_the_browser_with_a_bound_statement(
     page, problems = browser_page
     fr = await world.token("fr.drafter")
     cid = (
-        await create(world.client, fr, kind="coordinated_national_statement", title="France attributes the operation",
-                     sections=[section("Statement", "France attributes the operation to a state service.")])
+        await create(
+            world.client,
+            fr,
+            kind="coordinated_national_statement",
+            title="France attributes the operation",
+            sections=[section("Statement", "France attributes the operation to a state service.")],
+        )
     )["communique"]
     await sign(world, "fr.signatory", cid, jws(keys["FR"], await payload(world, fr, cid), world))
     comms = await world.token("fr.comms")
@@ -87,8 +92,12 @@ async def test_a_signatory_aligns_in_the_browser_with_a_bound_statement(
     token.deserialize(json.dumps(item["envelope"]["signatures"][0]))
     token.verify(jwcrypto_jwk.JWK(**keys["EE"].public_key.jwk), detached_payload=version)
     header = json.loads(canonical.b64url_decode(item["envelope"]["signatures"][0]["protected"]))
-    assert header["typ"] == releases.ALIGNMENT_TYP and header["statement_digest"] == releases.statement_digest(STATEMENT)
+    assert header["typ"] == releases.ALIGNMENT_TYP and header["statement_digest"] == releases.statement_digest(
+        STATEMENT
+    )
     assert item["statement"] == STATEMENT
     report = verify_bundle(bundle, VerifyOptions())
     assert report.verdict == "valid", report.to_dict()
-    assert {c.name: c.detail for c in report.checks}["alignments"] == "at release: FR; aligned later (not withdrawn): EE"
+    assert {c.name: c.detail for c in report.checks}[
+        "alignments"
+    ] == "at release: FR; aligned later (not withdrawn): EE"

@@ -65,6 +65,7 @@ class Code(StrEnum):
     VERSION_MISMATCH = "version_mismatch", 422, "`If-Match` and `version` name different versions"
     VERSION_REQUIRED = "version_required", 428, "a write to an incident names no version (`If-Match` or `version`)"
     STALE_VERSION = "stale_version", 409, "the incident or item changed since the version named (the answer shows it)"
+    CURSOR_INVALID = "cursor_invalid", 422, "the `after` cursor of a paginated list is not one this server gave"
     DATABASE_BUSY = "database_busy", 503, "the database is busy (lock, deadlock, serialization, no free connection)"
     CONCURRENT_CHANGE = "concurrent_change", 409, "a concurrent writer took the same unique key first; reload and retry"
 

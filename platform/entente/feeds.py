@@ -1,8 +1,9 @@
 """The Atom feed of releases (RFC 4287), built from public release summaries only.
 
-Entries appear only once their release predicate holds (the caller passes what
+Entries appear only once their release predicate holds (the caller passes a page of what
 ``releases.list_public_releases`` gave at ``now``), so nothing about an embargoed release can reach the
-feed. Each entry links the release page and, when it exists, its signed PDF as an ``enclosure``.
+feed. The feed is paged (RFC 5005): each page links the next, older one, so no entry is ever cut.
+Each entry links the release page and, when it exists, its signed PDF as an ``enclosure``.
 The bytes depend only on the entries, so a strong ETag (their digest) is stable between instances.
 """
 
@@ -48,9 +49,19 @@ def _updated(r: PublicReleaseSummary) -> datetime:
 
 
 def atom_feed(
-    entries: Sequence[FeedEntry], *, base_url: str, party_names: Mapping[str, str], title: str = "Entente releases"
+    entries: Sequence[FeedEntry],
+    *,
+    base_url: str,
+    party_names: Mapping[str, str],
+    title: str = "Entente releases",
+    next_path: str | None = None,
+    this_path: str = "/releases.atom",
 ) -> bytes:
-    """The feed as UTF-8 XML; ``base_url`` is the site's public address (``server.public_url``)."""
+    """The feed as UTF-8 XML; ``base_url`` is the site's public address (``server.public_url``).
+
+    One page of a paged feed (RFC 5005 section 3): ``this_path`` is this page's path (``self``),
+    ``next_path`` the page of older entries, if any (``next``); the first page is ``first``.
+    """
     base = base_url.rstrip("/")
     ET.register_namespace("", ATOM_NS)
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
@@ -65,7 +76,10 @@ def atom_feed(
     sub(feed, "title", title)
     sub(feed, "subtitle", "Joint statements and coordinated sanctions, released and verifiable")
     sub(feed, "updated", isoformat(max(_updated(e.release) for e in entries)) if entries else EPOCH)
-    sub(feed, "link", rel="self", type=ATOM_TYPE, href=f"{base}/releases.atom")
+    sub(feed, "link", rel="self", type=ATOM_TYPE, href=f"{base}{this_path}")
+    sub(feed, "link", rel="first", type=ATOM_TYPE, href=f"{base}/releases.atom")
+    if next_path is not None:
+        sub(feed, "link", rel="next", type=ATOM_TYPE, href=f"{base}{next_path}")
     sub(feed, "link", rel="alternate", type="text/html", href=f"{base}/releases")
     sub(sub(feed, "author"), "name", "Entente")
     sub(feed, "generator", "Entente")

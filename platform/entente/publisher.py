@@ -57,8 +57,10 @@ class Publisher:
         tree: tlog.TreeCache | None,
         settings: Settings,
         clock: Clock,
+        index: releases.PublicIndex | None = None,
     ) -> None:
         self.sessions, self.keys, self.renderer, self.tree, self.clock = sessions, keys, renderer, tree, clock
+        self.index = index  # told at once of what changes public reads on this instance
         self.origin = tlog.log_origin(settings.server.public_url)
         self.base_url = settings.server.public_url
 
@@ -93,6 +95,8 @@ class Publisher:
                 stored += await store_pdf(
                     session, release_id=item.release_id, embargo_at=item.embargo_at, pdf=pdf, now=self.clock()
                 )
+            if self.index is not None:
+                self.index.invalidate()
         return stored
 
     async def render_aligned_pdfs(self, *, communique_id: int | None = None) -> int:
@@ -121,6 +125,8 @@ class Publisher:
     async def after_alignment(self, communique_id: int) -> None:
         """After an alignment or its withdrawal: the checkpoint covering its log entry, then the PDF with
         alignments. A failure here is logged and the scheduler's next tick does it again."""
+        if self.index is not None:  # the release's page, the list and the feed show alignments
+            self.index.invalidate()
         try:
             await self.sign_checkpoint()
             await self.render_aligned_pdfs(communique_id=communique_id)
@@ -130,6 +136,8 @@ class Publisher:
     async def after_release_change(self, release_id: int) -> None:
         """After scheduling or lifting: the checkpoint covering the commitment, then the PDF. The release
         is committed already; a failure here is logged and the scheduler's next tick does it again."""
+        if self.index is not None:  # the public index and list pages of this instance see it at once
+            self.index.invalidate()
         try:
             await self.sign_checkpoint()
             await self.render_pdfs(release_id=release_id)

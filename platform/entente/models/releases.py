@@ -89,6 +89,8 @@ class Release(SQLModel, table=True):
             sqlite_where=sa.text("state != 'cancelled'"),
             postgresql_where=sa.text("state != 'cancelled'"),
         ),
+        # The public list, newest instant first, a page at a time (keyset pagination).
+        sa.Index("ix_release_public_order", "embargo_at", "communique_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -12,6 +12,10 @@
 - :mod:`.bundles`: release bundles (several communiqués with one instant, schedule, hold, lift, cancel)
 - :mod:`.alignments`: late alignment with a released communiqué, and its withdrawal (both logged)
 - :mod:`.corrections`: a successor communiqué superseding a released one, for every kind
+- :mod:`.artefact`: the public artefact rendered at scheduling, and the public reads of it (the
+  list a page at a time, by cursor)
+- :mod:`.index`: ``PublicIndex``, what an instance keeps in memory to answer public reads (which
+  ids are not public, cached list pages) without the database
 
 Lifecycle: ``proposed -> agreed -> scheduled -> released``, with ``held`` (a signatory withdrew its
 sign-off of the scheduled version; schedule again once the quorum is restored) and ``cancelled``
@@ -31,9 +35,11 @@ from entente.releases.alignments import (
 )
 from entente.releases.artefact import (
     ARTEFACT_TYPE,
+    PublicPage,
     PublicRecords,
     get_public_artefact,
     list_public_releases,
+    parse_cursor,
     public_not_found,
     public_pdf_lengths,
     public_successors,
@@ -57,6 +63,7 @@ from entente.releases.bundles import (
 from entente.releases.common import find_open_release, is_public
 from entente.releases.corrections import supersede_communique
 from entente.releases.holds import hold_unsigned_releases, revoke_key, withdraw_signoff
+from entente.releases.index import PublicIndex
 from entente.releases.negotiation import get_release, propose_release, read_release, release_public, respond_release
 from entente.releases.publication import LogIdentity, get_aligned_pdf, public_relations, publication_bundle
 from entente.releases.scheduling import (
@@ -97,6 +104,8 @@ __all__ = [
     "get_aligned_pdf",
     "public_relations",
     "LogIdentity",
+    "PublicIndex",
+    "PublicPage",
     "PublicRecords",
     "cancel_release",
     "find_open_release",
@@ -108,6 +117,7 @@ __all__ = [
     "is_public",
     "lift_release",
     "list_public_releases",
+    "parse_cursor",
     "propose_release",
     "public_instants",
     "publication_bundle",
