@@ -2,7 +2,7 @@
 released communiqués (and the PDF re-rendered with them)
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 
 from alembic import op
