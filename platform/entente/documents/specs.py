@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from entente import canonical, signing
+from entente.clock import parse_instant
 from entente.disclosure import Marking
 from entente.documents.spec import (
     AUDIENCE_PUBLIC,
@@ -39,7 +40,7 @@ EVIDENCE_KIND = "designation_evidence"
 
 
 def _instant(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    return parse_instant(value)
 
 
 def _when(iat: Any) -> str:

@@ -15,11 +15,10 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import AwareDatetime
 from pydantic import Field as InputField
 from sqlmodel import Column, Field, SQLModel
 
-from entente.models.base import ApiModel, instant_column, json_column
+from entente.models.base import ApiModel, Instant, instant_column, json_column
 from entente.models.ladder import MAX_METRICS, LadderAssessmentPublic
 
 __all__ = [
@@ -270,7 +269,7 @@ class LegalReviewCreate(ApiModel):
     outcome: LegalReviewOutcome
     reviewer: str = InputField(min_length=1, max_length=200)
     conclusion: str = InputField(min_length=1, max_length=TEXT_MAX)
-    reviewed_at: AwareDatetime | None = None
+    reviewed_at: Instant | None = None
     party: str | None = InputField(default=None, max_length=16)
 
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from pydantic import Field as InputField
 from sqlmodel import Column, Field, SQLModel
 
-from entente.models.base import ApiModel, instant_column
+from entente.models.base import ApiModel, Instant, instant_column
 
 __all__ = [
     "Release",
@@ -128,7 +128,7 @@ class ReleaseResponse(SQLModel, table=True):
 class ReleaseCreate(ApiModel):
     """Propose an embargo instant: RFC 3339 with an offset (``2026-12-01T09:00:00Z``)."""
 
-    at: datetime
+    at: Instant
 
 
 class ReleaseResponseCreate(ApiModel):
@@ -136,7 +136,7 @@ class ReleaseResponseCreate(ApiModel):
 
     party: str = InputField(min_length=1, max_length=16)
     decision: ReleaseDecision
-    at: datetime
+    at: Instant
 
 
 class ReleaseReason(ApiModel):

@@ -20,8 +20,7 @@ from sqlmodel import select
 from entente import audit, auth
 from entente.errors import ConfigError, InvalidInputError, NotFoundError
 from entente.models import Party, PartyKind, PartyStatus, Role
-
-PARTY_CODE_LENGTH = (2, 16)
+from entente.models.base import check_party_code
 
 
 @dataclass(frozen=True)
@@ -38,17 +37,6 @@ class SeedParty:
     kind: PartyKind
     timezone: str
     users: tuple[SeedUser, ...] = field(default_factory=tuple)
-
-
-def check_party_code(code: str) -> str:
-    if (
-        not (PARTY_CODE_LENGTH[0] <= len(code) <= PARTY_CODE_LENGTH[1])
-        or not code.isascii()
-        or not code.isupper()
-        or not code.replace("-", "").isalnum()
-    ):
-        raise InvalidInputError(f"party code {code!r}: 2 to 16 upper-case letters or digits", field="code")
-    return code
 
 
 def check_timezone(name: str) -> str:

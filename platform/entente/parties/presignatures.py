@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from entente import audit, auth, canonical, crisis, quorum, signing
-from entente.clock import as_utc, isoformat
+from entente.clock import as_utc, isoformat, parse_instant
 from entente.crisis import CrisisTemplate
 from entente.errors import ConflictError, EntenteError, InvalidInputError, NotFoundError, SignatureError
 from entente.models import (
@@ -154,8 +154,8 @@ async def add_presignature(
         kid=accepted.kid,
         fingerprint=accepted.fingerprint,
         iat=accepted.iat,
-        not_before=datetime.fromisoformat(obj["not_before"]),
-        not_after=datetime.fromisoformat(obj["not_after"]),
+        not_before=parse_instant(obj["not_before"]),
+        not_after=parse_instant(obj["not_after"]),
         created_by=caller.username,
         created_at=now,
     )

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from entente import auth, parties
 from entente.appkeys import caller_key, clock_key, sessionmaker_key, templates_key
+from entente.clock import parse_instant
 from entente.errors import InvalidInputError, NotFoundError
 from entente.models import PresignatureCreate, PresignaturePublic, TemplateDetail, TemplatePublic
 from entente.parties import presignatures
@@ -54,14 +55,7 @@ async def show_template(request: web.Request) -> web.Response:
 
 
 def _instant(request: web.Request, name: str) -> datetime:
-    text = request.query.get(name, "")
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInputError("an RFC 3339 instant with an offset is expected", field=f"/query/{name}") from None
-    if value.tzinfo is None:
-        raise InvalidInputError("the instant needs a UTC offset", field=f"/query/{name}")
-    return value
+    return parse_instant(request.query.get(name, ""), field=f"/query/{name}")
 
 
 def _tiers(request: web.Request) -> list[int]:

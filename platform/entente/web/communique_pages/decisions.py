@@ -13,6 +13,7 @@ from aiohttp import web
 
 from entente import drafting, releases, signoffs
 from entente.appkeys import clock_key, publisher_key, sessionmaker_key, templates_key
+from entente.clock import parse_instant
 from entente.errors import ConflictError, EntenteError, InvalidInputError, NotFoundError, PermissionDeniedError
 from entente.models import ReleaseDecision, Role
 from entente.web import forms
@@ -99,17 +100,11 @@ _RELEASE_ACTIONS = ("propose", "accept", "counter", "schedule", "cancel", "lift"
 
 def _form_instant(form: dict[str, str]) -> datetime:
     """``at`` from the panel: RFC 3339 with an offset, or a local date and time read in ``zone``."""
-    text = form.get("at", "").strip()
     try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInputError("a date and time, e.g. 2026-12-01T09:00", code="instant_invalid", field="at") from None
-    if at.tzinfo is None:
-        try:
-            at = at.replace(tzinfo=ZoneInfo(form.get("zone") or "UTC"))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidInputError("an unknown time zone", code="zone_unknown", field="zone") from None
-    return at
+        zone = ZoneInfo(form.get("zone") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInputError("an unknown time zone", code="zone_unknown", field="zone") from None
+    return parse_instant(form.get("at", "").strip(), field="at", zone=zone)
 
 
 async def release_submit(request: web.Request) -> web.StreamResponse:

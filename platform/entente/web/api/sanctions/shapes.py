@@ -8,8 +8,9 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from entente import clock
 from entente.appkeys import clock_key, ladder_key, settings_key
-from entente.errors import InvalidInputError, NotFoundError
+from entente.errors import NotFoundError
 from entente.models import (
     DesignationPublic,
     MarkingPublic,
@@ -41,13 +42,7 @@ def package_id_of(request: web.Request) -> int:
 
 
 def parse_instant(text: str, field: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInputError("an instant like 2026-11-27T09:00:00Z", code="invalid_instant", field=field) from None
-    if value.tzinfo is None:
-        raise InvalidInputError("an instant carries its UTC offset", code="invalid_instant", field=field)
-    return value
+    return clock.parse_instant(text, field=field)
 
 
 def standing_public(standing: Designation | None, now: datetime) -> StandingPublic | None:
