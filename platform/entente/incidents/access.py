@@ -38,9 +38,9 @@ from entente.ladder import Assessment, Ladder, score
 from entente.models import (
     Incident,
     IncidentChange,
-    IncidentMarkingIn,
     IncidentParticipant,
     IncidentState,
+    MarkingInput,
     Party,
     PartyStatus,
     Role,
@@ -191,7 +191,7 @@ async def check_parties(session: AsyncSession, codes: Sequence[str], *, field: s
 # --- markings -----------------------------------------------------------------------------------
 
 
-def read_marking(value: IncidentMarkingIn, *, author: str, participants: Sequence[str], field: str) -> Marking:
+def read_marking(value: MarkingInput, *, author: str, participants: Sequence[str], field: str) -> Marking:
     """A marking from input: public, or releasable to participating parties (``author`` always among them)."""
     marking = Marking.from_dict(value.model_dump(exclude={"tlp"}), author=author, field=field)
     for index, code in enumerate(value.releasable_to):

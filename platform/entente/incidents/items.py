@@ -24,7 +24,7 @@ from entente.models import (
     IncidentAttributionUpdate,
     IncidentEvidence,
     IncidentEvidenceCreate,
-    IncidentMarkingIn,
+    MarkingInput,
 )
 
 from . import access
@@ -142,7 +142,7 @@ async def change_evidence_marking(
     incident_id: int,
     evidence_id: int,
     caller: Caller,
-    marking: IncidentMarkingIn,
+    marking: MarkingInput,
     expected_version: int | None,
     now: datetime,
 ) -> IncidentEvidence:

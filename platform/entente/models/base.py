@@ -1,8 +1,9 @@
 """Column types, base classes and the value types every model module shares.
 
-Two cross-cutting rules live here, so that models, forms, the command line and the configuration
-read them alike: :data:`PartyCode` (:func:`check_party_code`) and :data:`Instant` (the rules of
-:mod:`entente.clock`, for pydantic fields).
+Cross-cutting rules live here, so that models, forms, the command line and the configuration read
+them alike: :data:`PartyCode` (:func:`check_party_code`), :data:`Instant` (the rules of
+:mod:`entente.clock`, for pydantic fields), and the one input and one public shape of a marking
+(:class:`MarkingInput`, :class:`MarkingPublic`; ``entente.disclosure.Marking`` is the rule itself).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from pydantic import AfterValidator, BaseModel, ConfigDict, PlainValidator, WithJsonSchema
-from sqlmodel import Column, Field
+from pydantic import Field as InputField
+from sqlmodel import Column, Field, SQLModel
 
 from entente.clock import check_instant, parse_instant
 from entente.errors import InvalidInputError
@@ -92,3 +94,26 @@ class ApiModel(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+
+#: The most parties a marking names.
+MAX_MARKING_PARTIES = 64
+
+
+class MarkingInput(ApiModel):
+    """The one input shape of a marking (sections, annex items, incident items, designations, evidence):
+    ``{"public": true}`` or ``{"releasable_to": ["EE", "FR"]}``. ``tlp`` is ignored, so a marking read
+    from the API (:class:`MarkingPublic`) can be sent back as it is."""
+
+    public: bool = False
+    releasable_to: list[PartyCode] = InputField(default_factory=list, max_length=MAX_MARKING_PARTIES)
+    tlp: str | None = InputField(default=None, max_length=16)
+
+
+class MarkingPublic(SQLModel):
+    """The one public shape of a marking: ``releasable_to`` is empty when public; otherwise it lists the
+    parties (the author's among them), and ``tlp`` is the TLP 2.0 label."""
+
+    public: bool
+    releasable_to: list[str] = Field(default_factory=list)
+    tlp: str

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, JsonValue, field_validator
 from pydantic import Field as InputField
 from sqlmodel import Column, Field, SQLModel
 
-from entente.models.base import ApiModel, PartyCode, instant_column, json_column
+from entente.models.base import ApiModel, MarkingInput, MarkingPublic, PartyCode, instant_column, json_column
 
 __all__ = [
     "ITEM_ID_PATTERN",
@@ -215,14 +215,6 @@ def _item_id(value: str) -> str:
 ItemId = Annotated[str, AfterValidator(_item_id)]
 
 
-class MarkingInput(ApiModel):
-    """``{"public": true}`` or ``{"releasable_to": ["EE", "FR"]}``; a ``tlp`` member is ignored."""
-
-    public: bool = False
-    releasable_to: list[PartyCode] = InputField(default_factory=list, max_length=64)
-    tlp: str | None = InputField(default=None, max_length=16)
-
-
 class SectionInput(ApiModel):
     """A section as the editor sends it; a new section has no ``id`` (the server names it)."""
 
@@ -284,12 +276,6 @@ class CommentCreate(ApiModel):
 
 
 # --- data models: output ------------------------------------------------------------------------
-
-
-class MarkingPublic(SQLModel):
-    public: bool
-    releasable_to: list[str] = Field(default_factory=list)
-    tlp: str
 
 
 class ParticipantPublic(SQLModel):

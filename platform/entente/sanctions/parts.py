@@ -14,12 +14,12 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, ValidationError
 from pydantic import model_validator as _model_validator
 
 from ..disclosure import Marking
 from ..errors import EntenteError
-from ..models.base import Instant, PartyCode, check_party_code
+from ..models.base import Instant, MarkingInput, PartyCode
 from .countries import COUNTRIES
 from .dates import PartialDate, parse_date, parse_normalised
 from .names import is_latin, transliterate
@@ -141,16 +141,18 @@ def _read_marking(value: Any) -> Marking:
         return value
     if not isinstance(value, dict):
         raise ValueError('a marking is {"public": true} or {"public": false, "releasable_to": ["EE", ...]}')
-    parties = value.get("releasable_to")
-    if value.get("public") is not True and not (isinstance(parties, list) and parties):
+    try:
+        given = MarkingInput.model_validate(value)  # the one input shape of a marking
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = "/".join(str(part) for part in first["loc"])
+        raise ValueError(f"{where}: {first['msg']}" if where else first["msg"]) from None
+    if not given.public and not given.releasable_to:
         raise ValueError("a marking that is not public names at least one party in releasable_to")
     try:
-        marking = Marking.from_dict(value, author=parties[0] if parties else "")
+        return Marking.from_dict(given.model_dump(exclude={"tlp"}), author=(given.releasable_to or [""])[0])
     except EntenteError as exc:
         raise ValueError(exc.detail) from None
-    for party in marking.parties:
-        check_party_code(party, field=None)
-    return marking
 
 
 MarkingField = Annotated[Marking, PlainValidator(_read_marking), PlainSerializer(lambda m: m.to_dict())]

@@ -18,7 +18,7 @@ from entente.errors import (
 )
 from entente.incidents.access import NO_INCIDENT
 from entente.ladder import Ladder, MetricKind
-from entente.models import IncidentMarkingIn
+from entente.models import MarkingInput
 from entente.web.paths import parse_id
 
 _NUMBER = re.compile(r"\d+(\.\d+)?")
@@ -77,10 +77,10 @@ def metric_values(metrics: dict[str, Any]) -> dict[str, str]:
     return values
 
 
-def marking_from_form(form: dict[str, str], participants: tuple[str, ...]) -> IncidentMarkingIn:
+def marking_from_form(form: dict[str, str], participants: tuple[str, ...]) -> MarkingInput:
     if form.get("marking", "restricted") == "public":
-        return IncidentMarkingIn(public=True)
-    return IncidentMarkingIn(releasable_to=[p for p in participants if form.get(f"releasable_to.{p}")])
+        return MarkingInput(public=True)
+    return MarkingInput(releasable_to=[p for p in participants if form.get(f"releasable_to.{p}")])
 
 
 def marking_fields(participants: tuple[str, ...]) -> set[str]:

@@ -19,9 +19,9 @@ from entente.models import (
     IncidentEvidence,
     IncidentEvidencePublic,
     IncidentLegalReview,
-    IncidentMarkingPublic,
     IncidentPublic,
     LegalReviewPublic,
+    MarkingPublic,
     TierDecisionPublic,
 )
 from entente.web.bodies import json_response
@@ -67,8 +67,8 @@ def etag(version: int) -> dict[str, str]:
 # --- answers ------------------------------------------------------------------------------------
 
 
-def marking_public(value: dict, author: str) -> IncidentMarkingPublic:
-    return IncidentMarkingPublic.model_validate(stored_marking(value, author).to_dict())
+def marking_public(value: dict, author: str) -> MarkingPublic:
+    return MarkingPublic.model_validate(stored_marking(value, author).to_dict())
 
 
 def evidence_public(evidence: IncidentEvidence) -> IncidentEvidencePublic:
