@@ -32,6 +32,7 @@ from entente.auth import CallerCache
 from entente.clock import Clock, system_clock
 from entente.crisis import load_templates
 from entente.documents.pool import DocumentRenderer
+from entente.drafting.markdown import render_markdown
 from entente.ladder import load_ladder
 from entente.platformkeys import LazyPlatformKeys, require_platform_keys
 from entente.publisher import Publisher
@@ -98,12 +99,13 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     app[ladder_key] = ladder = load_ladder(settings.paths.ladder)
     app[templates_key] = load_templates(settings.paths.templates / "crisis", ladder=ladder)
     pages_dir = settings.paths.templates / "pages"
-    aiohttp_jinja2.setup(
+    env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(str(pages_dir)),
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )
+    env.globals["markdown"] = render_markdown  # the one Markdown renderer, for every page
     app[aiohttp_jinja2.static_root_key] = "/static"
     app.cleanup_ctx.append(platform_keys_ctx)
     app.cleanup_ctx.append(database_ctx)

@@ -23,7 +23,6 @@ from entente.errors import InvalidInputError
 #: A party code: 2 to 16 upper-case ASCII letters, digits or ``-``, starting with a letter or digit and
 #: holding at least one letter (``EE``, ``NATO``, ``EU-EEAS``; not ``12``, ``ee``, ``-EE``).
 PARTY_CODE_PATTERN = re.compile(r"(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{1,15}")
-PARTY_CODE_LENGTH = (2, 16)
 
 
 class PartyCodeError(InvalidInputError, ValueError):

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
         verify_roster_chain,
     )
     from entente.parties.coalition import (
-        PARTY_CODE_LENGTH,
         SeedParty,
         SeedUser,
         check_party_code,
@@ -76,7 +75,6 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "CoveringPresignature": "presignatures",
-    "PARTY_CODE_LENGTH": "coalition",
     "PRESIGNATURE_JWS_TYPE": "presignatures",
     "ROSTER_JWS_TYPE": "chain",
     "ROSTER_TYPE": "chain",
@@ -135,7 +133,6 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "PARTY_CODE_LENGTH",
     "PRESIGNATURE_JWS_TYPE",
     "ROSTER_JWS_TYPE",
     "ROSTER_TYPE",

@@ -6,7 +6,6 @@ audited as ``parties:<subject>:<action>``.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +20,7 @@ from entente import audit, auth
 from entente.errors import ConfigError, InvalidInputError, NotFoundError
 from entente.models import Party, PartyKind, PartyStatus, Role
 from entente.models.base import check_party_code
+from entente.settings import read_toml
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,7 @@ def check_timezone(name: str) -> str:
 
 def load_coalition(path: Path) -> list[SeedParty]:
     """Parse the coalition file; every fault is a one-line ``ConfigError`` naming the file and the entry."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: coalition file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    _, raw = read_toml(path, missing="coalition file not found")
     unknown = set(raw) - {"parties"}
     if unknown:
         raise ConfigError(f"{path}: unknown key {sorted(unknown)[0]!r} (expected [[parties]])")

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from entente import __version__, canonical, db, drafting, feeds, parties, releases, signing
+from entente import __version__, canonical, db, feeds, parties, releases, signing
 from entente.appkeys import (
     clock_key,
     engine_key,
@@ -79,7 +79,6 @@ async def release_page(request: web.Request) -> web.Response:
         has_pdf = bool(await releases.public_pdf_lengths(session, [cid], now))
     context = {
         "r": artefact,
-        "markdown": drafting.render_markdown,
         "names": names,
         "has_pdf": has_pdf,
         "page_url": f"{request.app[settings_key].server.public_url.rstrip('/')}/releases/{cid}",

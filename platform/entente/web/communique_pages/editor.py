@@ -40,10 +40,6 @@ def back_to(request: web.Request, name: str, **parts: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(location=str(request.app.router[name].url_for(**parts)))
 
 
-def markdown(text: str) -> Any:
-    return drafting.render_markdown(text)
-
-
 def _entry(item_id: str | None, heading: str, body: str, marking: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": item_id,
@@ -134,7 +130,6 @@ async def editor_context(request: web.Request, caller: Caller, cid: int) -> dict
         "title": access.communique.title,
         "conflicts": [],
         "error": None,
-        "markdown": markdown,
         "release": release,
         "release_error": None,
         "is_comms": access.joined and caller.has_role(Role.COMMS),

@@ -15,8 +15,6 @@ from entente.web.html import render
 from entente.web.pages import require_page_caller
 from entente.web.paths import parse_id
 
-from .editor import markdown
-
 
 async def history_page(request: web.Request) -> web.Response:
     caller = require_page_caller(request)
@@ -45,7 +43,6 @@ async def version_page(request: web.Request) -> web.Response:
             "comments": by_section,
             "is_head": view.version.number == access.communique.head_number,
             "can_comment": caller.has_role(*drafting.COMMENT_ROLES),
-            "markdown": markdown,
             "pdf": request.app[settings_key].documents.pdf,
         },
     )
