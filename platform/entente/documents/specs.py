@@ -77,7 +77,8 @@ def signature_rows(
             for header in signing.protected_headers(envelope):
                 if header is None:
                     continue
-                kid = header.get("kid") if isinstance(header.get("kid"), str) else ""
+                kid = header.get("kid")
+                kid = kid if isinstance(kid, str) else ""
                 party = party_of_kid.get(kid) or _payload_party(envelope) or ""
                 rows.append(SignatureRow(party_names.get(party, party), kid, _when(header.get("iat")), how))
     return tuple(sorted(rows, key=lambda r: (r.how != "explicit", r.party, r.kid)))

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import audit, crisis
 from entente.auth import Caller, require_party_role, require_role
@@ -56,7 +56,11 @@ def require_editable(communique: Communique) -> None:
 
 
 async def _active_parties(session: AsyncSession) -> dict[str, str]:
-    rows = (await session.execute(sa.select(Party.code, Party.name).where(Party.status == PartyStatus.ACTIVE))).all()
+    rows = (
+        await session.execute(
+            sa.select(col(Party.code), col(Party.name)).where(col(Party.status) == PartyStatus.ACTIVE)
+        )
+    ).all()
     return {code: name for code, name in rows}
 
 
@@ -99,6 +103,9 @@ async def create_communique(
         if code != lead and code not in invited:
             invited.append(code)
     roster = {lead, *invited}
+    template: crisis.CrisisTemplate | None
+    params: dict[str, Any] | None
+    tier: int | None
     if data.incident is not None and data.template is not None:
         template, params, sections, tier = await _from_incident(session, data, caller, active, templates, ladder)
     else:
@@ -261,7 +268,7 @@ async def list_communiques(session: AsyncSession, caller: Caller, *, limit: int 
             await session.execute(
                 select(Communique)
                 .where(Communique.id.in_(mine))  # type: ignore[union-attr]
-                .order_by(Communique.updated_at.desc(), Communique.id.desc())  # type: ignore[union-attr]
+                .order_by(col(Communique.updated_at).desc(), col(Communique.id).desc())
                 .limit(limit)
             )
         )
@@ -276,7 +283,7 @@ async def list_communiques(session: AsyncSession, caller: Caller, *, limit: int 
             await session.execute(
                 select(CommuniqueParticipant)
                 .where(CommuniqueParticipant.communique_id.in_(ids))  # type: ignore[attr-defined]
-                .order_by(CommuniqueParticipant.invited_at, CommuniqueParticipant.party)
+                .order_by(col(CommuniqueParticipant.invited_at), col(CommuniqueParticipant.party))
             )
         )
         .scalars()

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import audit
 from entente.auth import Caller, require_role
@@ -92,7 +92,7 @@ async def participants_of(session: AsyncSession, incident_id: int) -> tuple[str,
         await session.execute(
             select(IncidentParticipant.party)
             .where(IncidentParticipant.incident_id == incident_id)
-            .order_by(IncidentParticipant.joined_at, IncidentParticipant.party)
+            .order_by(col(IncidentParticipant.joined_at), col(IncidentParticipant.party))
         )
     ).scalars()
     return tuple(rows)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import audit, auth, canonical, crisis, quorum, signing
 from entente.clock import as_utc, isoformat, parse_instant
@@ -209,7 +209,7 @@ async def withdraw_presignature(
 async def list_presignatures(
     session: AsyncSession, template_ids: Iterable[str] | None = None
 ) -> list[TemplatePresignature]:
-    query = select(TemplatePresignature).order_by(TemplatePresignature.template_id, TemplatePresignature.id)
+    query = select(TemplatePresignature).order_by(TemplatePresignature.template_id, col(TemplatePresignature.id))
     if template_ids is not None:
         query = query.where(TemplatePresignature.template_id.in_(sorted(set(template_ids))))  # type: ignore[attr-defined]
     return list((await session.execute(query)).scalars().all())

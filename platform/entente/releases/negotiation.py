@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from entente import drafting
 from entente.auth import Caller
@@ -62,8 +63,9 @@ def _upsert_response(
 ) -> ReleaseResponse:
     mine = next((r for r in responses if r.party == party), None)
     if mine is None:
-        mine = ReleaseResponse(release_id=release.id or 0, party=party, decision=decision, instant=release.embargo_at,
-                               by=by, at=now)
+        mine = ReleaseResponse(
+            release_id=release.id or 0, party=party, decision=decision, instant=release.embargo_at, by=by, at=now
+        )
         responses.append(mine)
     else:
         mine.decision, mine.instant, mine.by, mine.at = decision, release.embargo_at, by, now
@@ -180,18 +182,15 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-async def release_public(
-    session: AsyncSession, access: Access, release: Release, now: datetime
-) -> ReleasePublic:
+async def release_public(session: AsyncSession, access: Access, release: Release, now: datetime) -> ReleasePublic:
     """The release as its parties see it: each accepted party's zone, the instant there, its answer."""
     responses = await load_responses(session, release.id or 0)
     parties = access.accepted_parties
     state = ReleaseState(release.state)
     if state in (ReleaseState.PROPOSED, ReleaseState.AGREED):
         state = ReleaseState.PROPOSED if waiting_for(release, responses, parties) else ReleaseState.AGREED
-    zones = dict(
-        (await session.execute(sa.select(Party.code, Party.timezone).where(Party.code.in_(parties)))).all()  # type: ignore[attr-defined]
-    )
+    query = sa.select(col(Party.code), col(Party.timezone)).where(col(Party.code).in_(parties))
+    zones: dict[str, str] = {code: zone for code, zone in (await session.execute(query)).all()}
     by_party = {r.party: r for r in responses}
     rows = []
     for party in parties:

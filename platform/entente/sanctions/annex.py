@@ -123,7 +123,7 @@ def _parts(
     """The evidence items of ``designation`` and, when ``links`` gives their markings, its link items."""
     out = []
     for e in designation.evidence:
-        content = {"designation": designation.id, "id": e.id, "text": e.text}
+        content: dict[str, Any] = {"designation": designation.id, "id": e.id, "text": e.text}
         out.append(_input(evidence_ids.get(e.id), EVIDENCE_KIND, content, e.marking))
     if links is None:
         return out

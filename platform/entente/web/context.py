@@ -19,11 +19,11 @@ their routes send a visitor who is not signed in to the sign-in page instead of 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import pydantic
 from aiohttp import web
@@ -89,7 +89,7 @@ class Context:
         return self.request.app[ladder_key]
 
     @property
-    def templates(self) -> dict[str, CrisisTemplate]:
+    def templates(self) -> Mapping[str, CrisisTemplate]:
         return self.request.app[templates_key]
 
     def read(self) -> AbstractAsyncContextManager[AsyncSession]:
@@ -116,7 +116,7 @@ ContextHandler = Callable[[Context], Awaitable[web.StreamResponse]]
 
 
 def context_handler(
-    handler: ContextHandler,
+    handler: ContextHandler | Callable[[web.Request], Awaitable[web.StreamResponse]],
     *,
     signed_in: bool,
     model: type[pydantic.BaseModel] | None = None,
@@ -124,7 +124,7 @@ def context_handler(
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """The aiohttp handler that builds the context (caller checked, body read) and calls ``handler``."""
     if _takes_request(handler):  # not yet converted: the handler derives what it needs itself
-        return handler  # type: ignore[return-value]
+        return cast(Callable[[web.Request], Awaitable[web.StreamResponse]], handler)
 
     async def endpoint(request: web.Request) -> web.StreamResponse:
         caller = request[caller_key]
@@ -134,7 +134,7 @@ def context_handler(
                 raise web.HTTPSeeOther(location=str(login))
             require_caller(caller)
         body = await read_json(request, model) if model is not None else None
-        return await handler(Context(request, request.app[clock_key](), body, caller))
+        return await cast(ContextHandler, handler)(Context(request, request.app[clock_key](), body, caller))
 
     endpoint.__name__ = handler.__name__
     endpoint.__qualname__ = handler.__qualname__

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pydantic
 from aiohttp import web
@@ -19,6 +19,8 @@ from entente import __version__
 from entente.web.context import ContextHandler, context_handler
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: A handler as declared: one taking a Context, or (until converted) one taking the request.
+H = TypeVar("H", ContextHandler, Handler)
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class ApiRoutes:
         content_type: str | tuple[str, ...] = "application/json",
         errors: tuple[int, ...] = (),
         read_body: bool = True,
-    ) -> Callable[[ContextHandler], ContextHandler]:
+    ) -> Callable[[H], H]:
         """Declare an operation; its handler receives a :class:`~entente.web.context.Context`.
 
         A signed-in caller is required unless ``authenticated=False``; the JSON body is read into
@@ -70,7 +72,7 @@ class ApiRoutes:
         handler that reads it itself after checks of its own).
         """
 
-        def register(handler: ContextHandler) -> ContextHandler:
+        def register(handler: H) -> H:
             endpoint = context_handler(
                 handler, signed_in=authenticated, model=request if read_body else None, page=False
             )

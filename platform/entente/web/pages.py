@@ -84,11 +84,9 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
             _set_cookie(request, response, SESSION_COOKIE, cookie, max_age=settings.session_minutes * 60)
             response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
             raise response
-    response = render(
-        request, "login.html", {"error": error, "username": username, "next": next_url or ""}, status=status
-    )
-    response.headers.update(headers)
-    return response
+    page = render(request, "login.html", {"error": error, "username": username, "next": next_url or ""}, status=status)
+    page.headers.update(headers)
+    return page
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
@@ -96,8 +94,8 @@ async def logout(request: web.Request) -> web.StreamResponse:
     if cookie:
         async with request.app[sessionmaker_key].begin() as session:
             await auth.logout(session, cookie, now=request.app[clock_key]())
-        if request[caller_key] is not None:
-            request.app[caller_cache_key].forget_user(request[caller_key].user_id)
+        if (caller := request[caller_key]) is not None:
+            request.app[caller_cache_key].forget_user(caller.user_id)
     response = web.HTTPSeeOther(location=str(request.app.router["public-index"].url_for()))
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

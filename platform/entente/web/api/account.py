@@ -9,6 +9,7 @@ from entente.appkeys import caller_cache_key, caller_key, clock_key, sessionmake
 from entente.errors import NotFoundError
 from entente.models import (
     MePublic,
+    PartyKind,
     PartyPublic,
     PartyStatus,
     Role,
@@ -34,7 +35,7 @@ async def me(request: web.Request) -> web.Response:
     party = PartyPublic(
         code=caller.party,
         name=caller.party_name,
-        kind=caller.party_kind,
+        kind=PartyKind(caller.party_kind),
         timezone=caller.party_timezone,
         status=PartyStatus.ACTIVE,
     )

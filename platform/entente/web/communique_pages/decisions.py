@@ -63,7 +63,7 @@ async def signoff_submit(request: web.Request) -> web.StreamResponse:
     cid = communique_id(request)
     form = await forms.read_form(request, {"csrf_token", "jws", "action"})
     action = form.get("action", "sign")
-    kwargs = {
+    kwargs: dict[str, Any] = {
         "communique_id": cid,
         "caller": caller,
         "version": "head",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -29,7 +30,9 @@ from .reading import (
 from .views import render_view
 
 
-async def _act(request: web.Request, form_name: str, fields: set[str], action: Any) -> web.StreamResponse:
+async def _act(
+    request: web.Request, form_name: str, fields: set[str] | Callable[[Any], set[str]], action: Any
+) -> web.StreamResponse:
     """Read the form, run ``action(session, caller, incident_id, form)``, then back to the incident;
     a refusal re-renders the incident page with the reason beside the form."""
     caller = require_page_caller(request)

@@ -34,7 +34,7 @@ markdown = render_markdown  # one Markdown renderer for every page (raw HTML dis
 
 
 def metric_fields(ladder: Ladder) -> set[str]:
-    names = set()
+    names: set[str] = set()
     for metric in ladder.metrics.values():
         if metric.kind is MetricKind.SET:
             assert metric.scale is not None
