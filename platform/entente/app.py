@@ -63,7 +63,11 @@ async def platform_keys_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def documents_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The PDF rendering pool (its processes start on the first render); stopped after the scheduler."""
+    """The PDF rendering pool (its processes start on the first render); stopped after the scheduler.
+    A pool handed to ``create_app`` belongs to the caller, who stops it."""
+    if document_renderer_key in app:
+        yield
+        return
     settings = app[settings_key]
     renderer = DocumentRenderer(settings.paths.templates, workers=settings.documents.workers)
     app[document_renderer_key] = renderer
@@ -85,7 +89,11 @@ async def publisher_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
-def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Application:
+def create_app(
+    settings: Settings, *, clock: Clock = system_clock, renderer: DocumentRenderer | None = None
+) -> web.Application:
+    """The application. ``renderer``: a PDF pool to use instead of starting one (several apps in one
+    process, as the tests run them, then share its warm worker)."""
     app = web.Application(
         middlewares=[middlewares.error_middleware, middlewares.caller_middleware],
         client_max_size=settings.limits.max_body_bytes,
@@ -109,6 +117,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     app[aiohttp_jinja2.static_root_key] = "/static"
     app.cleanup_ctx.append(platform_keys_ctx)
     app.cleanup_ctx.append(database_ctx)
+    if renderer is not None:
+        app[document_renderer_key] = renderer
     app.cleanup_ctx.append(documents_ctx)
     app.cleanup_ctx.append(publisher_ctx)
     app.cleanup_ctx.append(scheduler.scheduler_ctx)  # after the database: stops before it is disposed

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainValidator, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from pydantic import Field as InputField
 from sqlmodel import Column, Field, SQLModel
 
@@ -52,9 +52,7 @@ def _instant(value: object) -> datetime:
 PartyCode = Annotated[str, AfterValidator(_party_code)]
 #: An instant in a data model: RFC 3339 with its UTC offset, years 1970 to 9998, read as UTC; a refusal
 #: keeps the code ``instant_invalid`` (see ``web.bodies.validation_error``).
-Instant = Annotated[
-    datetime, PlainValidator(_instant), WithJsonSchema({"type": "string", "format": "date-time"})
-]
+Instant = Annotated[datetime, BeforeValidator(_instant)]
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
