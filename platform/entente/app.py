@@ -39,7 +39,16 @@ from entente.publisher import Publisher
 from entente.releases import PublicRecords
 from entente.settings import Settings
 from entente.transparency.log import TreeCache
-from entente.web import api, communique_pages, incident_pages, middlewares, pages, public, sanctions_pages
+from entente.web import (
+    api,
+    communique_pages,
+    incident_pages,
+    middlewares,
+    pages,
+    public,
+    sanctions_pages,
+    signing_pages,
+)
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -129,5 +138,6 @@ def create_app(
     incident_pages.add_routes(app)
     communique_pages.add_routes(app)
     sanctions_pages.add_routes(app)
+    signing_pages.add_routes(app)
     app.router.add_static("/static/", pages_dir / "static", name="static", append_version=True)
     return app
