@@ -22,7 +22,7 @@ from entente.web.html import render
 from entente.web.pages import require_page_caller
 from entente.web.signing_pages import pasted_envelope, signer_context
 
-from .editor import back_to, editor_context, markdown
+from .editor import back_to, editor_context
 
 
 async def signoff_page(request: web.Request, *, error: str | None = None, status: int = 200) -> web.Response:
@@ -56,7 +56,6 @@ async def signoff_page(request: web.Request, *, error: str | None = None, status
             "mine": next((s for s in result.signatories if s.party == caller.party), None),
             "error": error,
             "signer": signer,
-            "markdown": markdown,
         },
         status=status,
     )
