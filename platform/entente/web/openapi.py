@@ -10,17 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import pydantic
 from aiohttp import web
 
 from entente import __version__
-from entente.web.context import ContextHandler, context_handler
+from entente.web.context import H, context_handler
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-#: A handler as declared: one taking a Context, or (until converted) one taking the request.
-H = TypeVar("H", ContextHandler, Handler)
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,9 @@ class Operation:
 
 @dataclass
 class ApiRoutes:
+    """The operations of one module of the API; ``tag`` groups them in the document unless one says otherwise."""
+
+    tag: str = "meta"
     operations: list[Operation] = field(default_factory=list)
 
     def route(
@@ -55,7 +56,7 @@ class ApiRoutes:
         *,
         name: str,
         summary: str,
-        tag: str,
+        tag: str | None = None,
         request: type[pydantic.BaseModel] | None = None,
         response: type[pydantic.BaseModel] | None = None,
         response_list: bool = False,
@@ -69,13 +70,11 @@ class ApiRoutes:
 
         A signed-in caller is required unless ``authenticated=False``; the JSON body is read into
         ``request`` (as ``ctx.body``) before the handler runs unless ``read_body=False`` (for a
-        handler that reads it itself after checks of its own).
+        handler that checks its path or headers first, then reads it with ``await ctx.load_body()``).
         """
 
         def register(handler: H) -> H:
-            endpoint = context_handler(
-                handler, signed_in=authenticated, model=request if read_body else None, page=False
-            )
+            endpoint = context_handler(handler, signed_in=authenticated, model=request, read_body=read_body)
             self.operations.append(
                 Operation(
                     method.upper(),
@@ -83,7 +82,7 @@ class ApiRoutes:
                     name,
                     summary,
                     endpoint,
-                    tag,
+                    tag or self.tag,
                     request,
                     response,
                     response_list,
