@@ -34,6 +34,7 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check platform tests
+	$(BIN)/mypy
 
 install: $(VENV)/.installed
 

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
+from argon2 import PasswordHasher
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
@@ -27,6 +28,7 @@ from entente import db, parties, platformkeys
 from entente.app import create_app
 from entente.appkeys import sessionmaker_key
 from entente.clock import FixedClock
+from entente.documents.pool import DocumentRenderer
 from entente.settings import Settings, load_settings
 from tests.support.browser import base_url  # noqa: F401 (a fixture, shared by the browser tests)
 from tests.support.cli import entente  # noqa: F401 (a fixture: the command run in this process)
@@ -149,9 +151,19 @@ def settings(
     return load_settings(REPO / "config" / "entente.toml", env=env)
 
 
+@pytest.fixture(scope="session")
+def document_renderer() -> Iterator[DocumentRenderer]:
+    """One PDF pool per run (per worker) for every app of a `pdf` test: a fresh pool spawns a process
+    that imports WeasyPrint and loads its fonts, seconds of CPU before the first page."""
+    renderer = DocumentRenderer(REPO / "templates")
+    yield renderer
+    run_in_thread(renderer.close())
+
+
 @pytest.fixture
-def app(settings: Settings, clock: FixedClock) -> Any:
-    return create_app(settings, clock=clock)
+def app(request: pytest.FixtureRequest, settings: Settings, clock: FixedClock) -> Any:
+    pdf = request.node.get_closest_marker("pdf") is not None
+    return create_app(settings, clock=clock, renderer=request.getfixturevalue("document_renderer") if pdf else None)
 
 
 @pytest.fixture
@@ -161,10 +173,11 @@ async def client(aiohttp_client: Callable[..., Awaitable[TestClient]], app: Any)
 
 @pytest.fixture(scope="session")
 def password_hash() -> str:
-    """PASSWORD hashed once per run: argon2id is slow on purpose, and every world needs it."""
-    from entente import auth
-
-    return run_in_thread(auth.hash_password(PASSWORD))
+    """PASSWORD hashed once per run, as argon2id at its lowest cost. A sign-in is checked with the
+    parameters written in the stored hash, and the suite signs in hundreds of times: at the library's
+    recommended cost (a quarter of a second of CPU each) that was minutes. Hashing at the real cost is
+    tested where it matters (test_auth, `entente init`)."""
+    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
 
 
 @pytest.fixture

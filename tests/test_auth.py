@@ -281,3 +281,17 @@ async def test_next_after_sign_in_keeps_a_same_site_path(world) -> None:
         allow_redirects=False,
     )
     assert response.headers["Location"] == "/account/tokens?x=1"
+
+
+async def test_passwords_are_hashed_with_argon2id_at_the_recommended_cost() -> None:
+    """The suite's shared test password is hashed cheaply (tests/conftest.py); real ones are not."""
+    import argon2
+
+    parameters = argon2.extract_parameters(await auth.hash_password("a long passphrase"))
+    recommended = argon2.PasswordHasher()
+    assert parameters.type is argon2.Type.ID
+    assert (parameters.time_cost, parameters.memory_cost, parameters.parallelism) == (
+        recommended.time_cost,
+        recommended.memory_cost,
+        recommended.parallelism,
+    )

@@ -128,7 +128,7 @@ async def test_not_after_must_follow_not_before(world, clock) -> None:
 
 async def test_instants_without_an_offset_are_refused(world) -> None:
     _, response = await register(world, "EE", not_before="2026-11-27T09:00:00")
-    await assert_problem(response, 422, "invalid_input")
+    assert (await assert_problem(response, 422, "instant_invalid"))["field"] == "/not_before"
 
 
 async def test_unknown_party_is_a_404_problem_everywhere(world) -> None:

@@ -113,16 +113,24 @@ async def test_the_payload_is_the_canonical_presignature_object(world, keys) -> 
     assert data == canonical.canonical_bytes(expected)
     assert response.headers["Template-Digest"] == template(world).digest
     headers = await world.token("ee.signatory")
-    for params, field in (
-        ({"tiers": "9", **{k: body[k] for k in ("not_before", "not_after")}}, "/tiers"),
-        ({"tiers": "x", **{k: body[k] for k in ("not_before", "not_after")}}, "/query/tiers"),
-        ({"tiers": "2", "not_before": "2026-11-27T09:00:00", "not_after": body["not_after"]}, "/query/not_before"),
-        ({"tiers": "2", "not_before": body["not_after"], "not_after": body["not_before"]}, "/not_after"),
+    for params, field, code in (
+        ({"tiers": "9", **{k: body[k] for k in ("not_before", "not_after")}}, "/tiers", "invalid_input"),
+        ({"tiers": "x", **{k: body[k] for k in ("not_before", "not_after")}}, "/query/tiers", "invalid_input"),
+        (
+            {"tiers": "2", "not_before": "2026-11-27T09:00:00", "not_after": body["not_after"]},
+            "/query/not_before",
+            "instant_invalid",
+        ),
+        (
+            {"tiers": "2", "not_before": body["not_after"], "not_after": body["not_before"]},
+            "/not_after",
+            "invalid_input",
+        ),
     ):
         refused = await world.client.get(
             f"/api/v1/templates/{TEMPLATE}/presignature-payload", params=params, headers=headers
         )
-        assert (await assert_problem(refused, 422, "invalid_input"))["field"] == field
+        assert (await assert_problem(refused, 422, code))["field"] == field
 
 
 async def test_a_valid_presignature_is_recorded_audited_and_listed(world, keys) -> None:

@@ -141,13 +141,13 @@ async def test_a_second_proposal_is_refused_counter_propose_instead(world) -> No
 
 async def test_instants_need_an_offset_and_must_lie_ahead(world) -> None:
     cid = await three_party(world)
-    body = await problem(await propose(world, cid, "2026-11-28T09:00:00"), 422, "instant_without_offset")
+    body = await problem(await propose(world, cid, "2026-11-28T09:00:00"), 422, "instant_invalid")
     assert body["field"] == "/at"
     await problem(await propose(world, cid, later(world, minutes=-1)), 409, "instant_not_in_future")
     await problem(await propose(world, cid, world.clock().isoformat()), 409, "instant_not_in_future")
-    await problem(await propose(world, cid, "tomorrow"), 422, "invalid_input")
+    await problem(await propose(world, cid, "tomorrow"), 422, "instant_invalid")
     await propose(world, cid, later(world, hours=1))
-    await problem(await respond(world, cid, "FR", "counter", "2026-11-28T09:00:00"), 422, "instant_without_offset")
+    await problem(await respond(world, cid, "FR", "counter", "2026-11-28T09:00:00"), 422, "instant_invalid")
     await problem(await respond(world, cid, "FR", "counter", later(world, hours=-1)), 409, "instant_not_in_future")
     await problem(await respond(world, cid, "FR", "maybe", later(world, hours=2)), 422, "invalid_input")
 
@@ -565,7 +565,7 @@ async def test_the_openapi_document_describes_the_release_routes(client) -> None
 @pytest.mark.parametrize("at", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00", "1969-12-31T23:59:59Z"])
 async def test_instants_at_the_edges_of_time_are_refused_with_a_clear_code(world, at) -> None:
     cid = await three_party(world)
-    await problem(await propose(world, cid, at), 422, "instant_out_of_range")
+    await problem(await propose(world, cid, at), 422, "instant_invalid")
 
 
 SOURCE_ROOT = Path(entente.__file__).resolve().parents[1]

@@ -129,7 +129,7 @@ def test_floats_are_refused_before_validation() -> None:
         ({"id": "has space"}, "/id", "pattern"),
         ({"proposed_by": "ee"}, "/proposed_by", "party code"),
         ({"colour": "red"}, "/colour", "unknown member"),
-        ({"review_at": "2026-12-01T00:00:00"}, "/review_at", "timezone"),
+        ({"review_at": "2026-12-01T00:00:00"}, "/review_at", "UTC offset"),
         ({"review_at": "2026-12-01T00:00:00Z"}, "/review_at", "after the effective instant"),
         (
             {"evidence": [{"id": "E1", "text": "x", "marking": {"public": False, "releasable_to": []}}]},

@@ -54,7 +54,7 @@ def test_environment_overrides_every_kind_of_value(tmp_path: Path) -> None:
         (MINIMAL.replace('ladder = "l.toml"\n', ""), {}, "paths.ladder: required setting is missing"),
         (MINIMAL, {"ENTENTE_SERVER_PORT": "eighty"}, "server.port: ENTENTE_SERVER_PORT='eighty' is not an integer"),
         (MINIMAL, {"ENTENTE_SERVER_PROT": "1"}, "ENTENTE_SERVER_PROT names no setting"),
-        ("[server\n", {}, "not valid TOML"),
+        ("[server\n", {}, "invalid TOML"),
     ],
 )
 def test_broken_configuration_is_refused_in_one_line_naming_key_and_file(

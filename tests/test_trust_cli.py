@@ -185,7 +185,14 @@ def test_init_demo_keys_then_a_rotation_through_the_roster_commands(
     cli: Run, database_url: str, tmp_path: Path
 ) -> None:
     keys_dir = tmp_path / "keys"
-    env = {"ENTENTE_DATABASE_URL": database_url, "ENTENTE_PATHS_KEYS": str(keys_dir), **KEY_ENV}
+    # No PDF for the demo statement (as in tests/test_cli.py): rendering starts a WeasyPrint process, and
+    # tests/test_public_pdf.py checks the public PDF of a release end to end.
+    env = {
+        "ENTENTE_DATABASE_URL": database_url,
+        "ENTENTE_PATHS_KEYS": str(keys_dir),
+        "ENTENTE_DOCUMENTS_PDF": "false",
+        **KEY_ENV,
+    }
     code, out, err = cli("init", "--demo", env=env)
     assert code == 0, err
     assert "demo keys: 14 parties (14 generated, 14 registered)" in out and f"passphrase: {PASSPHRASE}" in out

@@ -34,6 +34,7 @@ from entente.auth import CallerCache
 from entente.clock import Clock, system_clock
 from entente.crisis import load_templates
 from entente.documents.pool import DocumentRenderer
+from entente.drafting.markdown import render_markdown
 from entente.ladder import load_ladder
 from entente.platformkeys import LazyPlatformKeys, require_platform_keys
 from entente.publisher import Publisher
@@ -91,7 +92,11 @@ async def platform_keys_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def documents_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The PDF rendering pool (its processes start on the first render); stopped after the scheduler."""
+    """The PDF rendering pool (its processes start on the first render); stopped after the scheduler.
+    A pool handed to ``create_app`` belongs to the caller, who stops it."""
+    if document_renderer_key in app:
+        yield
+        return
     settings = app[settings_key]
     renderer = DocumentRenderer(settings.paths.templates, workers=settings.documents.workers)
     app[document_renderer_key] = renderer
@@ -114,7 +119,11 @@ async def publisher_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
-def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Application:
+def create_app(
+    settings: Settings, *, clock: Clock = system_clock, renderer: DocumentRenderer | None = None
+) -> web.Application:
+    """The application. ``renderer``: a PDF pool to use instead of starting one (several apps in one
+    process, as the tests run them, then share its warm worker)."""
     app = web.Application(
         middlewares=[middlewares.error_middleware, middlewares.caller_middleware, inbox_pages.waiting_middleware],
         client_max_size=settings.limits.max_body_bytes,
@@ -129,16 +138,19 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     app[ladder_key] = ladder = load_ladder(settings.paths.ladder)
     app[templates_key] = load_templates(settings.paths.templates / "crisis", ladder=ladder)
     pages_dir = settings.paths.templates / "pages"
-    aiohttp_jinja2.setup(
+    env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(str(pages_dir)),
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )
     html.setup_environment(aiohttp_jinja2.get_env(app))
+    env.globals["markdown"] = render_markdown  # the one Markdown renderer, for every page
     app[aiohttp_jinja2.static_root_key] = "/static"
     app.cleanup_ctx.append(platform_keys_ctx)
     app.cleanup_ctx.append(database_ctx)
+    if renderer is not None:
+        app[document_renderer_key] = renderer
     app.cleanup_ctx.append(documents_ctx)
     app.cleanup_ctx.append(publisher_ctx)
     app.cleanup_ctx.append(scheduler.scheduler_ctx)  # after the database: stops before it is disposed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -26,7 +28,7 @@ sessionmaker_key = web.AppKey[async_sessionmaker[AsyncSession]]("sessionmaker_ke
 read_sessionmaker_key = web.AppKey[async_sessionmaker[AsyncSession]]("read_sessionmaker_key")
 caller_cache_key = web.AppKey("caller_cache_key", CallerCache)
 ladder_key = web.AppKey("ladder_key", Ladder)
-templates_key = web.AppKey[dict[str, CrisisTemplate]]("templates_key")
+templates_key = web.AppKey[Mapping[str, CrisisTemplate]]("templates_key")
 public_records_key = web.AppKey("public_records_key", PublicRecords)
 public_index_key = web.AppKey("public_index_key", PublicIndex)
 platform_keys_key = web.AppKey("platform_keys_key", LazyPlatformKeys)

@@ -22,7 +22,7 @@ from typing import Any
 import rfc8785
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente.clock import isoformat
 from entente.models import AuditEntry
@@ -123,7 +123,7 @@ def entry_hash(
     details: dict[str, Any],
     prev_hash: str,
 ) -> str:
-    body = {
+    body: dict[str, Any] = {
         "seq": seq,
         "at": isoformat(at),
         "actor": actor,
@@ -153,7 +153,9 @@ async def record(
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         await session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
     last = (
-        await session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1))
+        await session.execute(
+            select(col(AuditEntry.seq), col(AuditEntry.hash)).order_by(col(AuditEntry.seq).desc()).limit(1)
+        )
     ).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     entry = AuditEntry(
@@ -186,7 +188,7 @@ async def _entries(session: AsyncSession, batch: int = 1000) -> AsyncIterator[Au
         rows = (
             (
                 await session.execute(
-                    select(AuditEntry).where(AuditEntry.seq > after).order_by(AuditEntry.seq).limit(batch)
+                    select(AuditEntry).where(col(AuditEntry.seq) > after).order_by(col(AuditEntry.seq)).limit(batch)
                 )
             )
             .scalars()
@@ -223,7 +225,7 @@ async def verify_chain(session: AsyncSession) -> ChainReport:
 
 
 async def list_entries(session: AsyncSession, *, party: str | None = None, limit: int = 100) -> list[AuditEntry]:
-    query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+    query = select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(limit)
     if party is not None:
         query = query.where(AuditEntry.party == party)
     return list((await session.execute(query)).scalars().all())

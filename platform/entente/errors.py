@@ -55,6 +55,7 @@ class Code(StrEnum):
     HTTP_ERROR = "http_error", None, "any other HTTP error aiohttp raises, with its own status"
 
     # --- input and HTTP ---------------------------------------------------------------------------
+    INSTANT_INVALID = "instant_invalid", 422, "an instant not in RFC 3339, without a UTC offset, or outside 1970-9998"
     NUL_CHARACTER = "nul_character", 422, "text (JSON, form, query, CSV) contains NUL (U+0000)"
     STRING_TOO_LONG = "string_too_long", 422, "a string is longer than `limits.max_string_length`"
     IF_MATCH_INVALID = (
@@ -161,10 +162,7 @@ class Code(StrEnum):
     RELEASED = "released", 409, "the instant has come: sign-offs can no longer be withdrawn"
 
     # --- releases ---------------------------------------------------------------------------------
-    INSTANT_WITHOUT_OFFSET = "instant_without_offset", 422, "an instant without a UTC offset"
-    INSTANT_OUT_OF_RANGE = "instant_out_of_range", 422, "an instant outside the years 1970 to 9998"
     INSTANT_NOT_IN_FUTURE = "instant_not_in_future", 409, "the instant is not in the future"
-    INSTANT_INVALID = "instant_invalid", 422, "the release panel's date and time cannot be read"
     ZONE_UNKNOWN = "zone_unknown", 422, "the release panel names an unknown time zone"
     NO_RELEASE = "no_release", 404, "the communiqué has no release in negotiation"
     RELEASE_EXISTS = "release_exists", 409, "a release is open already: a second proposal is refused"
@@ -230,7 +228,6 @@ class Code(StrEnum):
     PACKAGE_NOT_RELEASED = "package_not_released", 409, "reviews go into a successor of a released package only"
     INVALID_ACTION = "invalid_action", 422, "no such review action (renew, lift, keep, amend)"
     INVALID_STATE = "invalid_state", 422, "the adoption form names no state"
-    INVALID_INSTANT = "invalid_instant", 422, "`as_of` or another sanctions instant cannot be read, or has no offset"
     INVALID_DAYS = "invalid_days", 422, "`days` is not a whole number from 0 to 3650"
     INVALID_FORMAT = "invalid_format", 422, "the export format is not eu-xml, ofac-xml or csv"
     INVALID_VIEW = "invalid_view", 422, "the export view is not party or public"

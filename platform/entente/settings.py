@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import typing
 from collections.abc import Mapping
@@ -163,18 +164,40 @@ def config_path(explicit: str | os.PathLike[str] | None = None, env: Mapping[str
     return DEFAULT_CONFIG
 
 
+_TOML_ERROR_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
+
+
+def read_toml(path: Path, *, missing: str = "file not found") -> tuple[str, dict[str, Any]]:
+    """The one TOML reader (settings, the coalition, the ladder, crisis templates): the text of
+    ``path`` and its tables. Every fault is one :class:`ConfigError` line, ``path:line: reason``;
+    ``missing`` is the reason given when the file does not exist."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}:1: cannot read: {missing}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"{path}:1: cannot read: {reason}") from None
+    return text, parse_toml(text, str(path))
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """TOML ``text`` read from ``source`` (a path, or "standard input"), with :func:`read_toml`'s errors."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        position = _TOML_ERROR_POSITION.search(message)
+        line = int(position.group(1)) if position else 1
+        reason = _TOML_ERROR_POSITION.sub("", message).strip() or "invalid TOML"
+        raise ConfigError(f"{source}:{line}: invalid TOML: {reason}") from None
+
+
 def load_settings(path: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None) -> Settings:
     """Read the config file and the environment into ``Settings``; raise ``ConfigError`` on any fault."""
     env = os.environ if env is None else env
     source = config_path(path, env)
-    try:
-        raw = tomllib.loads(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{source}: configuration file not found (set {CONFIG_ENV} or pass --config)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{source}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    _, raw = read_toml(source, missing=f"configuration file not found (set {CONFIG_ENV} or pass --config)")
 
     for table in raw:
         if table not in TABLES:

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from entente.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from entente.models import Party, PartyStatus, Role, User
@@ -121,16 +122,16 @@ def credential_hash(secret: str) -> str:
 
 
 CALLER_COLUMNS = (
-    User.id,
-    User.username,
-    User.display_name,
-    User.roles,
-    User.active,
-    Party.code,
-    Party.name,
-    Party.kind,
-    Party.timezone,
-    Party.status,
+    col(User.id),
+    col(User.username),
+    col(User.display_name),
+    col(User.roles),
+    col(User.active),
+    col(Party.code),
+    col(Party.name),
+    col(Party.kind),
+    col(Party.timezone),
+    col(Party.status),
 )
 
 
@@ -159,7 +160,9 @@ async def caller_for(session: AsyncSession, username: str, *, via: str, until: d
     for an unknown username, PermissionDeniedError for a disabled user or party."""
     row = (
         await session.execute(
-            sa.select(*CALLER_COLUMNS).join(Party, Party.code == User.party_code).where(User.username == username)
+            sa.select(*CALLER_COLUMNS)
+            .join(Party, col(Party.code) == col(User.party_code))
+            .where(col(User.username) == username)
         )
     ).first()
     if row is None:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from entente import audit
 from entente.auth import users
@@ -43,19 +44,19 @@ async def count_attempt(
     per window. Call it *before* checking the secret, and commit at once (it must not wait for
     argon2). Returns the count.
     """
-    table = LoginAttempt.__table__
+    table: sa.Table = LoginAttempt.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
     dialect = (await session.connection()).dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(table).values(subject=subject, window_start=now, attempts=1)
     expired = table.c.window_start <= now - timedelta(seconds=window_seconds)
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=[table.c.subject],
         set_={
             "attempts": sa.case((expired, 1), else_=table.c.attempts + 1),
             "window_start": sa.case((expired, statement.excluded.window_start), else_=table.c.window_start),
         },
     ).returning(table.c.attempts, table.c.window_start)
-    attempts, window_start = (await session.execute(statement)).one()
+    attempts, window_start = (await session.execute(upsert)).one()
     if attempts > max_attempts:
         retry_after = (window_start + timedelta(seconds=window_seconds) - now).total_seconds()
         raise RateLimitedError("too many failed sign-ins; wait before trying again", retry_after=int(retry_after) + 1)
@@ -63,7 +64,7 @@ async def count_attempt(
 
 
 async def clear_attempts(session: AsyncSession, subject: str) -> None:
-    await session.execute(sa.delete(LoginAttempt).where(LoginAttempt.subject == subject))
+    await session.execute(sa.delete(LoginAttempt).where(col(LoginAttempt.subject) == subject))
 
 
 def login_subject(username: str, client: str) -> str:
@@ -137,10 +138,10 @@ async def caller_from_session(session: AsyncSession, token: str, *, now: datetim
         return None
     row = (
         await session.execute(
-            sa.select(BrowserSession.expires_at, BrowserSession.csrf_token, *CALLER_COLUMNS)
-            .join(User, User.id == BrowserSession.user_id)
-            .join(Party, Party.code == User.party_code)
-            .where(BrowserSession.id_hash == credential_hash(token))
+            sa.select(col(BrowserSession.expires_at), col(BrowserSession.csrf_token), *CALLER_COLUMNS)
+            .join(User, col(User.id) == col(BrowserSession.user_id))
+            .join(Party, col(Party.code) == col(User.party_code))
+            .where(col(BrowserSession.id_hash) == credential_hash(token))
         )
     ).first()
     if row is None or row[0] <= now:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import audit
 from entente.auth.callers import CALLER_COLUMNS, Caller, caller_from_row, credential_hash
@@ -49,7 +49,7 @@ async def create_token(
 
 async def list_tokens(session: AsyncSession, user_id: int) -> list[ApiToken]:
     return list(
-        (await session.execute(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)))
+        (await session.execute(select(ApiToken).where(col(ApiToken.user_id) == user_id).order_by(col(ApiToken.id))))
         .scalars()
         .all()
     )
@@ -79,10 +79,10 @@ async def caller_from_token(session: AsyncSession, secret: str, *, now: datetime
         raise AuthenticationError("this is not an Entente API token", code="token_invalid")
     row = (
         await session.execute(
-            sa.select(ApiToken.expires_at, ApiToken.revoked_at, *CALLER_COLUMNS)
-            .join(User, User.id == ApiToken.user_id)
-            .join(Party, Party.code == User.party_code)
-            .where(ApiToken.token_hash == credential_hash(secret))
+            sa.select(col(ApiToken.expires_at), col(ApiToken.revoked_at), *CALLER_COLUMNS)
+            .join(User, col(User.id) == col(ApiToken.user_id))
+            .join(Party, col(Party.code) == col(User.party_code))
+            .where(col(ApiToken.token_hash) == credential_hash(secret))
         )
     ).first()
     if row is None:

@@ -5,6 +5,7 @@ deliberately slow).
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -21,8 +22,13 @@ __all__ = ["check_password", "create_user", "find_user", "get_user", "hash_passw
 
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# A real hash to verify against when the account does not exist, so timing does not reveal it.
-_DUMMY_HASH = _hasher.hash("entente-no-such-user")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A real hash to verify against when the account does not exist, so timing does not reveal it;
+    made on first use rather than at import (a quarter of a second of CPU every process would pay)."""
+    return _hasher.hash("entente-no-such-user")
 
 
 async def hash_password(password: str) -> str:
@@ -32,7 +38,7 @@ async def hash_password(password: str) -> str:
 async def check_password(password_hash: str | None, password: str) -> bool:
     def verify() -> bool:
         try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+            return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

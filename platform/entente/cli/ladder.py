@@ -12,15 +12,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, settings
-from entente.errors import InvalidInputError
+from entente.errors import ConfigError, InvalidInputError
 from entente.incidents import describe_ladder, score_metrics
 from entente.ladder import Ladder, load_ladder
 from entente.models import LadderAssessmentPublic, LadderPublic
+from entente.settings import parse_toml
 
 
 def register(commands: Any) -> None:
@@ -97,12 +97,15 @@ def _read(path_text: str) -> Any:
     else:
         path = Path(path_text)
         text, name, as_toml = path.read_text(encoding="utf-8"), str(path), path.suffix.lower() == ".toml"
+    if as_toml:
+        try:
+            return parse_toml(text, name)
+        except ConfigError as exc:
+            raise InvalidInputError(exc.detail) from None
     try:
-        if as_toml:
-            return tomllib.loads(text)
         return json.loads(text, object_pairs_hook=_no_duplicates)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError, ValueError) as exc:
-        raise InvalidInputError(f"{name}: not valid {'TOML' if as_toml else 'JSON'}: {exc}") from None
+    except (json.JSONDecodeError, ValueError) as exc:
+        raise InvalidInputError(f"{name}: not valid JSON: {exc}") from None
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from ..clock import isoformat, require_aware
+from ..clock import check_instant, isoformat, parse_instant
 from ..errors import InvalidInputError
 from .template import CrisisTemplate
 
@@ -34,11 +34,8 @@ class PresignatureRefusal(StrEnum):
 
 def _aware(value: datetime, name: str) -> datetime:
     if not isinstance(value, datetime):
-        raise InvalidInputError("must be a datetime", field=name)
-    try:
-        return require_aware(value)
-    except ValueError:
-        raise InvalidInputError("must have a UTC offset", field=name) from None
+        raise InvalidInputError("must be a datetime", code="instant_invalid", field=name)
+    return check_instant(value, field=name)
 
 
 def presignature_object(
@@ -81,10 +78,10 @@ def presignature_covers(obj: Any, template: CrisisTemplate, tier: int, at: datet
     try:
         if obj["type"] != PRESIGNATURE_TYPE:
             return PresignatureRefusal.MALFORMED
-        start = datetime.fromisoformat(obj["not_before"])
-        end = datetime.fromisoformat(obj["not_after"])
+        start = parse_instant(obj["not_before"])
+        end = parse_instant(obj["not_after"])
         signed_template, schema, tiers = obj["template"], obj["parameters"], obj["tiers"]
-        if start.tzinfo is None or end.tzinfo is None or not isinstance(tiers, list):
+        if not isinstance(tiers, list):
             return PresignatureRefusal.MALFORMED
         reference = (signed_template["id"], signed_template["version"], signed_template["digest"])
     except (KeyError, TypeError, ValueError):

@@ -29,7 +29,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, NoReturn
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, nodes
@@ -38,6 +38,7 @@ from jinja2.runtime import Context, LoopContext, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.tests import TESTS
 
+from ..clock import InstantError, parse_instant
 from ..ladder import Confidence
 from ..ladder.scales import parse_member
 from .schema import Parameter
@@ -177,14 +178,10 @@ def _parse_day(value: Any) -> date:
 
 
 def _parse_instant(value: Any) -> datetime:
-    if isinstance(value, str):
-        try:
-            instant = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            if instant.tzinfo is not None:
-                return instant.astimezone(UTC)
+    try:
+        return parse_instant(value)
+    except InstantError:
+        pass
     raise ValueError(f"format_instant expects an instant with an offset, not {value!r}")
 
 

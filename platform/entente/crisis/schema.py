@@ -13,11 +13,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from ..clock import isoformat
+from ..clock import InstantError, isoformat, parse_instant
 from ..ladder import Confidence
 from ..ladder.problems import Problems
 from ..ladder.scales import parse_member
@@ -33,7 +33,6 @@ MAX_ITEMS = 100
 MAX_ENUM_VALUES = 50
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})")
 #: Bidirectional controls can make text display differently from what was signed ("Trojan Source").
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
@@ -156,10 +155,8 @@ def _date(raw: str) -> str:
 
 def _instant(raw: str) -> str:
     try:
-        if not _INSTANT.fullmatch(raw):
-            raise ValueError
-        return isoformat(datetime.fromisoformat(raw.upper()))
-    except ValueError:
+        return isoformat(parse_instant(raw))
+    except InstantError:
         raise ValueError("must be an RFC 3339 instant with an offset, e.g. 2024-03-12T14:00:00Z") from None
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from entente import canonical, signing
+from entente.clock import parse_instant
 from entente.disclosure import Marking
 from entente.documents.spec import (
     AUDIENCE_PUBLIC,
@@ -41,7 +42,7 @@ EVIDENCE_KIND = "designation_evidence"
 
 
 def _instant(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    return parse_instant(value)
 
 
 def _when(iat: Any) -> str:
@@ -78,7 +79,8 @@ def signature_rows(
             for header in signing.protected_headers(envelope):
                 if header is None:
                     continue
-                kid = header.get("kid") if isinstance(header.get("kid"), str) else ""
+                kid = header.get("kid")
+                kid = kid if isinstance(kid, str) else ""
                 party = party_of_kid.get(kid) or _payload_party(envelope) or ""
                 rows.append(SignatureRow(party_names.get(party, party), kid, _when(header.get("iat")), how))
     return tuple(sorted(rows, key=lambda r: (r.how != "explicit", r.party, r.kid)))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import disclosure
 from entente.auth import Caller
@@ -99,12 +99,12 @@ async def get_access(session: AsyncSession, communique_id: int, caller: Caller, 
         raise not_found(communique_id)
     query = (
         select(Communique, CommuniqueParticipant)
-        .join(CommuniqueParticipant, CommuniqueParticipant.communique_id == Communique.id)
+        .join(CommuniqueParticipant, col(CommuniqueParticipant.communique_id) == col(Communique.id))
         .where(Communique.id == communique_id)
-        .order_by(CommuniqueParticipant.invited_at, CommuniqueParticipant.party)
+        .order_by(col(CommuniqueParticipant.invited_at), col(CommuniqueParticipant.party))
     )
     if lock:
-        query = query.with_for_update(of=Communique).execution_options(populate_existing=True)  # type: ignore[arg-type]
+        query = query.with_for_update(of=Communique).execution_options(populate_existing=True)
     rows = (await session.execute(query)).all()
     if not rows:
         raise not_found(communique_id)
@@ -149,13 +149,13 @@ async def get_version(session: AsyncSession, access: Access, ref: int | str) -> 
 
 
 _ITEM_COLUMNS = (
-    VersionItem.part,
-    VersionItem.item_id,
-    VersionItem.disclosure,
-    VersionItem.marking,
-    VersionItem.origin,
-    VersionItem.content_hash,
-    VersionItem.digest,
+    col(VersionItem.part),
+    col(VersionItem.item_id),
+    col(VersionItem.disclosure),
+    col(VersionItem.marking),
+    col(VersionItem.origin),
+    col(VersionItem.content_hash),
+    col(VersionItem.digest),
 )
 
 
@@ -171,9 +171,9 @@ async def load_items_of(
     found: dict[int, tuple[list[StoredItem], list[StoredItem]]] = {vid: ([], []) for vid in version_ids}
     rows = (
         await session.execute(
-            sa.select(VersionItem.version_id, *_ITEM_COLUMNS)
+            sa.select(col(VersionItem.version_id), *_ITEM_COLUMNS)
             .where(VersionItem.version_id.in_(sorted(set(version_ids))))  # type: ignore[attr-defined]
-            .order_by(VersionItem.version_id, VersionItem.part, VersionItem.position)
+            .order_by(col(VersionItem.version_id), col(VersionItem.part), col(VersionItem.position))
         )
     ).all()
     for row in rows:
@@ -186,7 +186,7 @@ async def find_versions(session: AsyncSession, communique_id: int, digest: str, 
     """The version with ``digest`` and the one numbered ``number`` (one or two rows, one query)."""
     query = select(CommuniqueVersion).where(
         CommuniqueVersion.communique_id == communique_id,
-        sa.or_(CommuniqueVersion.digest == digest, CommuniqueVersion.number == number),
+        sa.or_(col(CommuniqueVersion.digest) == digest, col(CommuniqueVersion.number) == number),
     )
     return list((await session.execute(query)).scalars().all())
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import audit
 from entente.auth import Caller, require_role
@@ -35,11 +35,11 @@ async def section_markings(session: AsyncSession, communique_id: int, section_id
         return {}
     rows = (
         await session.execute(
-            sa.select(VersionItem.item_id, VersionItem.marking, VersionItem.origin)
-            .join(CommuniqueVersion, CommuniqueVersion.id == VersionItem.version_id)
+            sa.select(col(VersionItem.item_id), col(VersionItem.marking), col(VersionItem.origin))
+            .join(CommuniqueVersion, col(CommuniqueVersion.id) == col(VersionItem.version_id))
             .where(
-                VersionItem.communique_id == communique_id,
-                VersionItem.part == SECTION,
+                col(VersionItem.communique_id) == communique_id,
+                col(VersionItem.part) == SECTION,
                 VersionItem.item_id.in_(ids),  # type: ignore[attr-defined]
             )
             .order_by(CommuniqueVersion.number.desc())  # type: ignore[attr-defined]
@@ -54,13 +54,13 @@ async def section_markings(session: AsyncSession, communique_id: int, section_id
 async def _head_section_marking(session: AsyncSession, access: Access, section_id: str) -> Marking:
     row = (
         await session.execute(
-            sa.select(VersionItem.marking, VersionItem.origin)
-            .join(CommuniqueVersion, CommuniqueVersion.id == VersionItem.version_id)
+            sa.select(col(VersionItem.marking), col(VersionItem.origin))
+            .join(CommuniqueVersion, col(CommuniqueVersion.id) == col(VersionItem.version_id))
             .where(
-                CommuniqueVersion.communique_id == access.id,
-                CommuniqueVersion.number == access.communique.head_number,
-                VersionItem.part == SECTION,
-                VersionItem.item_id == section_id,
+                col(CommuniqueVersion.communique_id) == access.id,
+                col(CommuniqueVersion.number) == access.communique.head_number,
+                col(VersionItem.part) == SECTION,
+                col(VersionItem.item_id) == section_id,
             )
         )
     ).first()
@@ -140,7 +140,7 @@ async def list_comments(
     query = select(SectionComment).where(SectionComment.communique_id == access.id)
     if section_id is not None:
         query = query.where(SectionComment.section_id == section_id)
-    comments = list((await session.execute(query.order_by(SectionComment.id))).scalars().all())
+    comments = list((await session.execute(query.order_by(col(SectionComment.id)))).scalars().all())
     markings = await section_markings(session, access.id, (c.section_id for c in comments))
     return [c for c in comments if c.section_id in markings and access.may_see(markings[c.section_id])]
 

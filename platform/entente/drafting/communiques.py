@@ -11,7 +11,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import audit, crisis
 from entente.auth import Caller, require_party_role, require_role
@@ -56,7 +56,11 @@ def require_editable(communique: Communique) -> None:
 
 
 async def _active_parties(session: AsyncSession) -> dict[str, str]:
-    rows = (await session.execute(sa.select(Party.code, Party.name).where(Party.status == PartyStatus.ACTIVE))).all()
+    rows = (
+        await session.execute(
+            sa.select(col(Party.code), col(Party.name)).where(col(Party.status) == PartyStatus.ACTIVE)
+        )
+    ).all()
     return {code: name for code, name in rows}
 
 
@@ -99,6 +103,9 @@ async def create_communique(
         if code != lead and code not in invited:
             invited.append(code)
     roster = {lead, *invited}
+    template: crisis.CrisisTemplate | None
+    params: dict[str, Any] | None
+    tier: int | None
     if data.incident is not None and data.template is not None:
         template, params, sections, tier = await _from_incident(session, data, caller, active, templates, ladder)
     else:

@@ -20,7 +20,9 @@ from entente.drafting.diffs import ItemDiff, diff_items, word_diff
 from entente.drafting.versions import StoredItem
 from entente.models import (
     AnnexItemPublic,
+    CommuniqueKind,
     CommuniquePublic,
+    CommuniqueState,
     CommuniqueVersion,
     DiffPublic,
     ItemDiffPublic,
@@ -62,10 +64,10 @@ def communique_public(access: Access) -> CommuniquePublic:
     assert c.id is not None
     return CommuniquePublic(
         id=c.id,
-        kind=c.kind,
+        kind=CommuniqueKind(c.kind),
         title=c.title,
         lead=c.lead,
-        state=c.state,
+        state=CommuniqueState(c.state),
         incident=c.incident_id,
         template=_template(access),
         participants=[

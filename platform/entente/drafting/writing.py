@@ -65,7 +65,7 @@ def _new_id(part: str, taken: set[str]) -> str:
 
 def input_items(
     part: str,
-    given: Sequence[SectionInput] | Sequence[AnnexItemInput],
+    given: Sequence[SectionInput | AnnexItemInput],
     *,
     editable: Mapping[str, Item],
     taken: set[str],

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import audit
 from entente.auth import Caller, require_role
@@ -38,9 +38,9 @@ from entente.ladder import Assessment, Ladder, score
 from entente.models import (
     Incident,
     IncidentChange,
-    IncidentMarkingIn,
     IncidentParticipant,
     IncidentState,
+    MarkingInput,
     Party,
     PartyStatus,
     Role,
@@ -99,7 +99,7 @@ async def participants_of(session: AsyncSession, incident_id: int) -> tuple[str,
         await session.execute(
             select(IncidentParticipant.party)
             .where(IncidentParticipant.incident_id == incident_id)
-            .order_by(IncidentParticipant.joined_at, IncidentParticipant.party)
+            .order_by(col(IncidentParticipant.joined_at), col(IncidentParticipant.party))
         )
     ).scalars()
     return tuple(rows)
@@ -198,7 +198,7 @@ async def check_parties(session: AsyncSession, codes: Sequence[str], *, field: s
 # --- markings -----------------------------------------------------------------------------------
 
 
-def read_marking(value: IncidentMarkingIn, *, author: str, participants: Sequence[str], field: str) -> Marking:
+def read_marking(value: MarkingInput, *, author: str, participants: Sequence[str], field: str) -> Marking:
     """A marking from input: public, or releasable to participating parties (``author`` always among them)."""
     marking = Marking.from_dict(value.model_dump(exclude={"tlp"}), author=author, field=field)
     for index, code in enumerate(value.releasable_to):

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente.auth import Caller, require_party_role
 from entente.clock import require_aware
@@ -123,7 +123,7 @@ async def list_decisions(session: AsyncSession, incident_id: int) -> list[Incide
             await session.execute(
                 select(IncidentDecision)
                 .where(IncidentDecision.incident_id == incident_id)
-                .order_by(IncidentDecision.id)
+                .order_by(col(IncidentDecision.id))
             )
         ).scalars()
     )
@@ -199,7 +199,7 @@ async def list_legal_reviews(session: AsyncSession, incident_id: int) -> list[In
             await session.execute(
                 select(IncidentLegalReview)
                 .where(IncidentLegalReview.incident_id == incident_id)
-                .order_by(IncidentLegalReview.reviewed_at, IncidentLegalReview.id)
+                .order_by(col(IncidentLegalReview.reviewed_at), col(IncidentLegalReview.id))
             )
         ).scalars()
     )
@@ -215,7 +215,7 @@ async def has_legal_clearance(session: AsyncSession, incident_id: int, *, party:
                 IncidentLegalReview.party == party,
                 IncidentLegalReview.tier == tier,
             )
-            .order_by(IncidentLegalReview.reviewed_at.desc(), IncidentLegalReview.id.desc())
+            .order_by(col(IncidentLegalReview.reviewed_at).desc(), col(IncidentLegalReview.id).desc())
             .limit(1)
         )
     ).scalar_one_or_none()

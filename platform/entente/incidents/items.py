@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente.auth import Caller
 from entente.disclosure import Marking, may_see, require_visible, visible
@@ -24,7 +24,7 @@ from entente.models import (
     IncidentAttributionUpdate,
     IncidentEvidence,
     IncidentEvidenceCreate,
-    IncidentMarkingIn,
+    MarkingInput,
 )
 
 from . import access
@@ -107,7 +107,7 @@ async def list_evidence_of(session: AsyncSession, loaded: Loaded, caller: Caller
         await session.execute(
             select(IncidentEvidence)
             .where(IncidentEvidence.incident_id == loaded.id)
-            .order_by(IncidentEvidence.added_at, IncidentEvidence.id)
+            .order_by(col(IncidentEvidence.added_at), col(IncidentEvidence.id))
         )
     ).scalars()
     return visible(rows, access.viewer_of(caller), _evidence_marking, admitted=True)
@@ -142,7 +142,7 @@ async def change_evidence_marking(
     incident_id: int,
     evidence_id: int,
     caller: Caller,
-    marking: IncidentMarkingIn,
+    marking: MarkingInput,
     expected_version: int | None,
     now: datetime,
 ) -> IncidentEvidence:
@@ -232,7 +232,15 @@ async def set_attribution(
         required=existing is not None,
         what=f"{caller.party} attribution assessment",
     )
-    attribution = existing or IncidentAttribution(incident_id=loaded.id, party=caller.party, version=0)
+    attribution = existing or IncidentAttribution(
+        incident_id=loaded.id,
+        party=caller.party,
+        version=0,
+        suspected_actor="",
+        confidence="",
+        reasoning="",
+        updated_by=caller.username,
+    )
     attribution.suspected_actor = access.text(data.suspected_actor.strip())
     attribution.confidence = str(confidence)
     attribution.state_backing = str(backing) if backing else None

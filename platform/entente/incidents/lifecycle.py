@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente.auth import Caller, require_role
 from entente.disclosure import Marking, may_see
@@ -126,10 +126,10 @@ async def list_incidents(
     """The incidents the caller's party takes part in (the secretariat: all), latest change first."""
     if not caller.has_role(*access.READ_ROLES):
         return []
-    query = select(Incident).order_by(Incident.updated_at.desc(), Incident.id).limit(limit)
+    query = select(Incident).order_by(col(Incident.updated_at).desc(), col(Incident.id)).limit(limit)
     if not caller.has_role(Role.SECRETARIAT):
         mine = select(IncidentParticipant.incident_id).where(IncidentParticipant.party == caller.party)
-        query = query.where(Incident.id.in_(mine))
+        query = query.where(col(Incident.id).in_(mine))
     if state is not None:
         query = query.where(Incident.state == state)
     incidents = list((await session.execute(query)).scalars())
@@ -139,15 +139,15 @@ async def list_incidents(
     if ids:
         rows = await session.execute(
             select(IncidentParticipant.incident_id, IncidentParticipant.party)
-            .where(IncidentParticipant.incident_id.in_(ids))
-            .order_by(IncidentParticipant.joined_at, IncidentParticipant.party)
+            .where(col(IncidentParticipant.incident_id).in_(ids))
+            .order_by(col(IncidentParticipant.joined_at), col(IncidentParticipant.party))
         )
         for incident_id, party in rows:
             participants[incident_id].append(party)
         rows = await session.execute(
             select(IncidentDecision.incident_id, IncidentDecision.tier)
-            .where(IncidentDecision.incident_id.in_(ids), IncidentDecision.party == caller.party)
-            .order_by(IncidentDecision.id)
+            .where(col(IncidentDecision.incident_id).in_(ids), col(IncidentDecision.party) == caller.party)
+            .order_by(col(IncidentDecision.id))
         )
         for incident_id, tier in rows:
             decided[incident_id] = tier
@@ -301,7 +301,9 @@ async def list_history(session: AsyncSession, *, incident_id: int, caller: Calle
     changes = list(
         (
             await session.execute(
-                select(IncidentChange).where(IncidentChange.incident_id == loaded.id).order_by(IncidentChange.id)
+                select(IncidentChange)
+                .where(col(IncidentChange.incident_id) == loaded.id)
+                .order_by(col(IncidentChange.id))
             )
         ).scalars()
     )

@@ -41,11 +41,11 @@ def condition_text(condition: Condition) -> str:
     if op is Comparator.COUNT_AT_LEAST:
         return f"{metric.label}: at least {threshold}"
     if op is Comparator.CONTAINS_ANY:
-        return f"{metric.label} include {metric.show(threshold)}"  # type: ignore[arg-type]
+        return f"{metric.label} include {metric.show(threshold)}"
     if op is Comparator.IN:
-        return f"{metric.label}: one of {metric.show(threshold)}"  # type: ignore[arg-type]
+        return f"{metric.label}: one of {metric.show(threshold)}"
     words = {Comparator.AT_LEAST: "at least", Comparator.ABOVE: "above", Comparator.EQUALS: "exactly"}[op]
-    return f"{metric.label} {words} {metric.show(threshold)}"  # type: ignore[arg-type]
+    return f"{metric.label} {words} {metric.show(threshold)}"
 
 
 def _metric(metric: Metric) -> LadderMetricPublic:

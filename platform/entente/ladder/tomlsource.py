@@ -22,6 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
+from .. import settings
 from ..errors import ConfigError
 from .scales import parse_member
 
@@ -33,7 +34,6 @@ T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_TOML_ERROR_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
 _SCALAR_END = frozenset(",]}\n#")
 
 
@@ -63,21 +63,9 @@ class TomlSource:
 
 
 def read_toml(path: Path | str) -> tuple[TomlSource, dict[str, Any]]:
-    """Read and parse ``path``; unreadable or invalid TOML becomes a one-line ConfigError."""
+    """Read and parse ``path`` with the one TOML reader (:func:`entente.settings.read_toml`)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError(f"{path}:1: cannot read: {reason}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        position = _TOML_ERROR_POSITION.search(message)
-        line = int(position.group(1)) if position else 1
-        reason = _TOML_ERROR_POSITION.sub("", message).strip() or "invalid TOML"
-        raise ConfigError(f"{path}:{line}: invalid TOML: {reason}") from None
+    text, data = settings.read_toml(path)
     return TomlSource(path, text), data
 
 

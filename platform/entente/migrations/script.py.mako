@@ -7,6 +7,7 @@ Revises: ${down_revision | comma,n}
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+import sqlmodel.sql.sqltypes
 
 import entente.models
 ${imports if imports else ""}

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, JsonValue, field_validator
 from pydantic import Field as InputField
 from sqlmodel import Column, Field, SQLModel
 
-from entente.models.base import ApiModel, instant_column, json_column
+from entente.models.base import ApiModel, MarkingInput, MarkingPublic, PartyCode, instant_column, json_column
 
 __all__ = [
     "ITEM_ID_PATTERN",
@@ -59,7 +59,6 @@ __all__ = [
 
 ITEM_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 ANNEX_KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
-PARTY_CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{1,15}")
 
 
 class CommuniqueKind(StrEnum):
@@ -210,28 +209,13 @@ class Signoff(SQLModel, table=True):
 # --- data models: input -------------------------------------------------------------------------
 
 
-def _party_code(value: str) -> str:
-    if not PARTY_CODE_PATTERN.fullmatch(value):
-        raise ValueError(f"{value!r} is not a party code")
-    return value
-
-
 def _item_id(value: str) -> str:
     if not ITEM_ID_PATTERN.fullmatch(value):
         raise ValueError("lower-case letters, digits, '_' and '-', at most 64, starting with a letter or digit")
     return value
 
 
-PartyCode = Annotated[str, AfterValidator(_party_code)]
 ItemId = Annotated[str, AfterValidator(_item_id)]
-
-
-class MarkingInput(ApiModel):
-    """``{"public": true}`` or ``{"releasable_to": ["EE", "FR"]}``; a ``tlp`` member is ignored."""
-
-    public: bool = False
-    releasable_to: list[PartyCode] = InputField(default_factory=list, max_length=64)
-    tlp: str | None = InputField(default=None, max_length=16)
 
 
 class SectionInput(ApiModel):
@@ -295,12 +279,6 @@ class CommentCreate(ApiModel):
 
 
 # --- data models: output ------------------------------------------------------------------------
-
-
-class MarkingPublic(SQLModel):
-    public: bool
-    releasable_to: list[str] = Field(default_factory=list)
-    tlp: str
 
 
 class ParticipantPublic(SQLModel):

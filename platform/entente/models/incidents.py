@@ -15,11 +15,10 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import AwareDatetime
 from pydantic import Field as InputField
 from sqlmodel import Column, Field, SQLModel
 
-from entente.models.base import ApiModel, instant_column, json_column
+from entente.models.base import ApiModel, Instant, MarkingInput, MarkingPublic, instant_column, json_column
 from entente.models.ladder import MAX_METRICS, LadderAssessmentPublic
 
 __all__ = [
@@ -42,8 +41,6 @@ __all__ = [
     "IncidentEvidencePublic",
     "IncidentInvite",
     "IncidentLegalReview",
-    "IncidentMarkingIn",
-    "IncidentMarkingPublic",
     "IncidentMarkingUpdate",
     "IncidentParticipant",
     "IncidentPublic",
@@ -202,15 +199,6 @@ class IncidentChange(SQLModel, table=True):
 # --- input bodies -------------------------------------------------------------------------------
 
 
-class IncidentMarkingIn(ApiModel):
-    """``{"public": true}`` or ``{"releasable_to": ["FR"]}``; the author's party is always added.
-    ``tlp`` is ignored, so a marking read from the API can be sent back as it is."""
-
-    public: bool = False
-    releasable_to: list[str] = InputField(default_factory=list, max_length=MAX_PARTICIPANTS)
-    tlp: str | None = InputField(default=None, max_length=16)
-
-
 class IncidentCreate(ApiModel):
     title: str = InputField(min_length=1, max_length=TITLE_MAX)
     description: str = InputField(default="", max_length=TEXT_MAX)
@@ -242,11 +230,11 @@ class IncidentEvidenceCreate(ApiModel):
     title: str = InputField(min_length=1, max_length=TITLE_MAX)
     body: str = InputField(min_length=1, max_length=TEXT_MAX)
     source: str = InputField(min_length=1, max_length=500)
-    marking: IncidentMarkingIn
+    marking: MarkingInput
 
 
 class IncidentMarkingUpdate(ApiModel):
-    marking: IncidentMarkingIn
+    marking: MarkingInput
     version: int | None = InputField(default=None, ge=1)
 
 
@@ -255,7 +243,7 @@ class IncidentAttributionUpdate(ApiModel):
     confidence: str = InputField(min_length=1, max_length=32)
     state_backing: str | None = InputField(default=None, max_length=40)
     reasoning: str = InputField(min_length=1, max_length=TEXT_MAX)
-    marking: IncidentMarkingIn
+    marking: MarkingInput
     version: int | None = InputField(default=None, ge=1)
 
 
@@ -270,7 +258,7 @@ class LegalReviewCreate(ApiModel):
     outcome: LegalReviewOutcome
     reviewer: str = InputField(min_length=1, max_length=200)
     conclusion: str = InputField(min_length=1, max_length=TEXT_MAX)
-    reviewed_at: AwareDatetime | None = None
+    reviewed_at: Instant | None = None
     party: str | None = InputField(default=None, max_length=16)
 
 
@@ -281,14 +269,6 @@ class DraftStartCreate(ApiModel):
 
 
 # --- output shapes ------------------------------------------------------------------------------
-
-
-class IncidentMarkingPublic(SQLModel):
-    """``releasable_to`` is empty when public; the author's party is always listed otherwise."""
-
-    public: bool
-    releasable_to: list[str] = []
-    tlp: str
 
 
 class TierDecisionPublic(SQLModel):
@@ -318,7 +298,7 @@ class IncidentEvidencePublic(SQLModel):
     title: str
     body: str
     source: str
-    marking: IncidentMarkingPublic
+    marking: MarkingPublic
     author_party: str
     author: str
     version: int
@@ -331,7 +311,7 @@ class IncidentAttributionPublic(SQLModel):
     confidence: str
     state_backing: str | None = None
     reasoning: str
-    marking: IncidentMarkingPublic
+    marking: MarkingPublic
     version: int
     updated_by: str
     updated_at: datetime
@@ -392,7 +372,7 @@ class DraftStartSectionPublic(SQLModel):
     id: str
     heading: str
     body: str
-    marking: IncidentMarkingPublic
+    marking: MarkingPublic
 
 
 class DraftStartPublic(SQLModel):

@@ -16,7 +16,7 @@ from pydantic import Field as InputField
 from pydantic import JsonValue
 from sqlmodel import Column, Field, SQLModel
 
-from entente.models.base import ApiModel, instant_column
+from entente.models.base import ApiModel, Instant, instant_column
 
 __all__ = [
     "AlignedPdf",
@@ -149,7 +149,7 @@ class ReleaseResponse(SQLModel, table=True):
 class ReleaseCreate(ApiModel):
     """Propose an embargo instant: RFC 3339 with an offset (``2026-12-01T09:00:00Z``)."""
 
-    at: datetime
+    at: Instant
 
 
 class ReleaseResponseCreate(ApiModel):
@@ -157,7 +157,7 @@ class ReleaseResponseCreate(ApiModel):
 
     party: str = InputField(min_length=1, max_length=16)
     decision: ReleaseDecision
-    at: datetime
+    at: Instant
 
 
 class ReleaseReason(ApiModel):

@@ -8,8 +8,8 @@ from pydantic import Field as InputField
 from pydantic import JsonValue
 from sqlmodel import Field, SQLModel
 
-from entente.models.base import ApiModel
-from entente.models.drafting import MarkingInput, MarkingPublic, PartyCode, VersionRef
+from entente.models.base import ApiModel, MarkingInput, MarkingPublic, PartyCode
+from entente.models.drafting import VersionRef
 
 __all__ = [
     "AdoptionCreate",

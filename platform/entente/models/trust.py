@@ -11,11 +11,10 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import AwareDatetime
 from pydantic import Field as InputField
 from sqlmodel import Column, Field, SQLModel
 
-from entente.models.base import ApiModel, instant_column, json_column
+from entente.models.base import ApiModel, Instant, instant_column, json_column
 
 __all__ = [
     "JwksPublic",
@@ -150,13 +149,13 @@ class KeyCreate(ApiModel):
 
     jwk: dict[str, Any]
     alg: str | None = InputField(default=None, max_length=16)
-    not_before: AwareDatetime | None = None
-    not_after: AwareDatetime | None = None
+    not_before: Instant | None = None
+    not_after: Instant | None = None
 
 
 class KeyRevoke(ApiModel):
     reason: str = InputField(min_length=1, max_length=500)
-    at: AwareDatetime | None = None
+    at: Instant | None = None
 
 
 class KeyPublic(SQLModel):
@@ -187,7 +186,7 @@ class RosterProposalCreate(ApiModel):
     """Build roster N+1 from the database (optionally overriding its policies and expiry), or take
     a complete roster object in ``roster``."""
 
-    expires: AwareDatetime | None = None
+    expires: Instant | None = None
     threshold: int | None = InputField(default=None, ge=1, le=1000)
     default_policy: dict[str, Any] | None = None
     policies: dict[str, dict[str, Any]] | None = None
@@ -268,8 +267,8 @@ class PresignatureCreate(ApiModel):
 
     party: str | None = InputField(default=None, min_length=2, max_length=16)
     tiers: list[int] = InputField(min_length=1, max_length=20)
-    not_before: AwareDatetime
-    not_after: AwareDatetime
+    not_before: Instant
+    not_after: Instant
     template_digest: str | None = InputField(default=None, max_length=71)
     jws: dict[str, Any]
 

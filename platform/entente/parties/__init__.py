@@ -29,7 +29,6 @@ if TYPE_CHECKING:
         verify_roster_chain,
     )
     from entente.parties.coalition import (
-        PARTY_CODE_LENGTH,
         SeedParty,
         SeedUser,
         apply_demo_password,
@@ -77,7 +76,6 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "CoveringPresignature": "presignatures",
-    "PARTY_CODE_LENGTH": "coalition",
     "PRESIGNATURE_JWS_TYPE": "presignatures",
     "ROSTER_JWS_TYPE": "chain",
     "ROSTER_TYPE": "chain",
@@ -137,7 +135,6 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "PARTY_CODE_LENGTH",
     "PRESIGNATURE_JWS_TYPE",
     "ROSTER_JWS_TYPE",
     "ROSTER_TYPE",

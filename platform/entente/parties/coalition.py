@@ -6,7 +6,6 @@ audited as ``parties:<subject>:<action>``.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,8 +19,8 @@ from sqlmodel import select
 from entente import audit, auth
 from entente.errors import ConfigError, InvalidInputError, NotFoundError
 from entente.models import Party, PartyKind, PartyStatus, Role
-
-PARTY_CODE_LENGTH = (2, 16)
+from entente.models.base import check_party_code
+from entente.settings import read_toml
 
 
 @dataclass(frozen=True)
@@ -40,17 +39,6 @@ class SeedParty:
     users: tuple[SeedUser, ...] = field(default_factory=tuple)
 
 
-def check_party_code(code: str) -> str:
-    if (
-        not (PARTY_CODE_LENGTH[0] <= len(code) <= PARTY_CODE_LENGTH[1])
-        or not code.isascii()
-        or not code.isupper()
-        or not code.replace("-", "").isalnum()
-    ):
-        raise InvalidInputError(f"party code {code!r}: 2 to 16 upper-case letters or digits", field="code")
-    return code
-
-
 def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
@@ -61,12 +49,7 @@ def check_timezone(name: str) -> str:
 
 def load_coalition(path: Path) -> list[SeedParty]:
     """Parse the coalition file; every fault is a one-line ``ConfigError`` naming the file and the entry."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: coalition file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    _, raw = read_toml(path, missing="coalition file not found")
     unknown = set(raw) - {"parties"}
     if unknown:
         raise ConfigError(f"{path}: unknown key {sorted(unknown)[0]!r} (expected [[parties]])")

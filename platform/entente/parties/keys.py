@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import audit, auth, canonical, quorum, signing
 from entente.clock import as_utc, isoformat
@@ -74,12 +74,12 @@ def key_record(row: PartyKey) -> quorum.KeyRecord:
 
 
 _RECORD_COLUMNS = (
-    PartyKey.party_code,
-    PartyKey.jwk,
-    PartyKey.not_before,
-    PartyKey.not_after,
-    PartyKey.revoked_at,
-    PartyKey.revocation_reason,
+    col(PartyKey.party_code),
+    col(PartyKey.jwk),
+    col(PartyKey.not_before),
+    col(PartyKey.not_after),
+    col(PartyKey.revoked_at),
+    col(PartyKey.revocation_reason),
 )
 
 
@@ -89,7 +89,7 @@ async def key_records(session: AsyncSession, parties: Iterable[str] | None = Non
     Revoked and expired keys are included: a signature made before the revocation, inside the
     window, still counts (``quorum.evaluate`` decides with the signature's ``iat``).
     """
-    query = select(*_RECORD_COLUMNS).order_by(PartyKey.party_code, PartyKey.id)
+    query = sa.select(*_RECORD_COLUMNS).order_by(col(PartyKey.party_code), col(PartyKey.id))
     if parties is not None:
         codes = sorted(set(parties))
         if not codes:
@@ -104,7 +104,7 @@ async def key_records(session: AsyncSession, parties: Iterable[str] | None = Non
 async def list_keys(session: AsyncSession, party: str) -> list[PartyKey]:
     """The keys of ``party`` (which must exist), oldest first."""
     await get_party(session, party)
-    query = select(PartyKey).where(PartyKey.party_code == party).order_by(PartyKey.id)
+    query = select(PartyKey).where(col(PartyKey.party_code) == party).order_by(col(PartyKey.id))
     return list((await session.execute(query)).scalars().all())
 
 

@@ -15,10 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import audit, auth, canonical, crisis, quorum, signing
-from entente.clock import as_utc, isoformat
+from entente.clock import as_utc, isoformat, parse_instant
 from entente.crisis import CrisisTemplate
 from entente.errors import ConflictError, EntenteError, InvalidInputError, NotFoundError, SignatureError
 from entente.models import (
@@ -154,8 +154,8 @@ async def add_presignature(
         kid=accepted.kid,
         fingerprint=accepted.fingerprint,
         iat=accepted.iat,
-        not_before=datetime.fromisoformat(obj["not_before"]),
-        not_after=datetime.fromisoformat(obj["not_after"]),
+        not_before=parse_instant(obj["not_before"]),
+        not_after=parse_instant(obj["not_after"]),
         created_by=caller.username,
         created_at=now,
     )
@@ -209,7 +209,7 @@ async def withdraw_presignature(
 async def list_presignatures(
     session: AsyncSession, template_ids: Iterable[str] | None = None
 ) -> list[TemplatePresignature]:
-    query = select(TemplatePresignature).order_by(TemplatePresignature.template_id, TemplatePresignature.id)
+    query = select(TemplatePresignature).order_by(TemplatePresignature.template_id, col(TemplatePresignature.id))
     if template_ids is not None:
         query = query.where(TemplatePresignature.template_id.in_(sorted(set(template_ids))))  # type: ignore[attr-defined]
     return list((await session.execute(query)).scalars().all())

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import audit, auth, canonical, quorum, signing
 from entente.clock import isoformat
@@ -62,7 +62,7 @@ async def build_roster(
     )
     if not parties:
         raise InvalidInputError("the coalition has no active party", code="roster_empty")
-    keys = (await session.execute(select(PartyKey).order_by(PartyKey.id))).scalars().all()
+    keys = (await session.execute(select(PartyKey).order_by(col(PartyKey.id)))).scalars().all()
     by_party: dict[str, list[dict[str, Any]]] = {}
     for key in keys:
         by_party.setdefault(key.party_code, []).append(jwk_with_validity(key))

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import audit, auth, canonical
 from entente.errors import ConflictError, NotFoundError, SignatureError
@@ -88,7 +88,9 @@ async def get_proposal(session: AsyncSession, proposal_id: int, *, for_update: b
 
 
 async def _signatures(session: AsyncSession, proposal_id: int) -> list[RosterSignature]:
-    query = select(RosterSignature).where(RosterSignature.proposal_id == proposal_id).order_by(RosterSignature.id)
+    query = (
+        select(RosterSignature).where(col(RosterSignature.proposal_id) == proposal_id).order_by(col(RosterSignature.id))
+    )
     return list((await session.execute(query)).scalars().all())
 
 

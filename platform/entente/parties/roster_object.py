@@ -28,7 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from entente import canonical, quorum, signing
-from entente.clock import as_utc
+from entente.clock import InstantError, as_utc, parse_instant
 from entente.errors import EntenteError, InvalidInputError
 
 __all__ = [
@@ -130,15 +130,10 @@ def _malformed(detail: str, pointer: str) -> RosterError:
 def _instant(value: Any, pointer: str, *, optional: bool = False) -> datetime | None:
     if value is None and optional:
         return None
-    if not isinstance(value, str):
-        raise _malformed("an RFC 3339 instant is expected", pointer)
     try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise _malformed("an RFC 3339 instant is expected", pointer) from None
-    if instant.tzinfo is None:
-        raise _malformed("the instant needs a UTC offset", pointer)
-    return as_utc(instant)
+        return parse_instant(value)
+    except InstantError as exc:
+        raise _malformed(exc.detail, pointer) from None
 
 
 def _members(obj: Any, required: set[str], optional: set[str], pointer: str) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import canonical, disclosure, drafting, signing
 from entente.clock import isoformat
@@ -138,7 +138,7 @@ def with_embargo(body: bytes, embargo_at: datetime) -> bytes:
 
 
 def _public(now: datetime) -> Any:
-    return sa.and_(Release.state.in_(PUBLIC_STATES), Release.embargo_at <= now)  # type: ignore[attr-defined]
+    return sa.and_(Release.state.in_(PUBLIC_STATES), col(Release.embargo_at) <= now)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from entente import audit, drafting
 from entente.auth import Caller, require_role
-from entente.clock import isoformat
+from entente.clock import check_instant, isoformat
 from entente.drafting.access import Access
-from entente.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from entente.errors import ConflictError, NotFoundError, PermissionDeniedError
 from entente.models import Release, ReleaseBundleMember, ReleaseResponse, ReleaseState, Role
 
 __all__ = [
@@ -39,20 +39,8 @@ def is_public(release: Release, now: datetime) -> bool:
 
 
 def require_instant(at: datetime, *, field: str = "/at") -> datetime:
-    """An instant with an offset, in UTC; a time without one is ambiguous and refused (422)."""
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise InvalidInputError(
-            "an instant needs a UTC offset, e.g. 2026-12-01T09:00:00Z or 2026-12-01T11:00:00+02:00",
-            code="instant_without_offset",
-            field=field,
-        )
-    try:
-        at = at.astimezone(UTC)
-    except OverflowError:
-        at = datetime.max.replace(tzinfo=UTC)
-    if not 1970 <= at.year <= 9998:  # leaves room for every party's zone when the instant is shown
-        raise InvalidInputError("an instant between the years 1970 and 9998", code="instant_out_of_range", field=field)
-    return at
+    """An instant with an offset, in UTC (the one rule, :func:`entente.clock.check_instant`)."""
+    return check_instant(at, field=field)
 
 
 def require_future(at: datetime, now: datetime, *, field: str = "/at") -> datetime:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from entente import drafting
 from entente.auth import Caller
@@ -207,9 +208,8 @@ async def release_public(session: AsyncSession, access: Access, release: Release
     state = ReleaseState(release.state)
     if state in (ReleaseState.PROPOSED, ReleaseState.AGREED):
         state = ReleaseState.PROPOSED if waiting_for(release, responses, parties) else ReleaseState.AGREED
-    zones = dict(
-        (await session.execute(sa.select(Party.code, Party.timezone).where(Party.code.in_(parties)))).all()  # type: ignore[attr-defined]
-    )
+    query = sa.select(col(Party.code), col(Party.timezone)).where(col(Party.code).in_(parties))
+    zones: dict[str, str] = {code: zone for code, zone in (await session.execute(query)).all()}
     by_party = {r.party: r for r in responses}
     rows = []
     for party in parties:

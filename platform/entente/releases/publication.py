@@ -26,7 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import canonical
 from entente.clock import isoformat
@@ -177,7 +177,7 @@ async def pdf_work(
             Release.public_body.is_not(None),  # type: ignore[union-attr]
             Release.commitment_index.is_not(None),  # type: ignore[union-attr]  # the PDF carries its proof
         )
-        .order_by(Release.embargo_at)
+        .order_by(col(Release.embargo_at))
     )
     if release_id is not None:
         query = query.where(Release.id == release_id)

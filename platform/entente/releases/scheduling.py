@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import drafting
 from entente.auth import Caller
@@ -331,7 +331,7 @@ async def find_scheduled(
             CommuniqueParticipant.party == party,
             CommuniqueParticipant.accepted.is_(True),  # type: ignore[attr-defined]
         )
-        .order_by(Communique.id)
+        .order_by(col(Communique.id))
         .with_for_update(of=Communique)
     )
     out = []
@@ -339,7 +339,7 @@ async def find_scheduled(
         participants = await session.execute(
             select(CommuniqueParticipant)
             .where(CommuniqueParticipant.communique_id == communique.id)
-            .order_by(CommuniqueParticipant.invited_at, CommuniqueParticipant.party)
+            .order_by(col(CommuniqueParticipant.invited_at), col(CommuniqueParticipant.party))
         )
         out.append((communique, list(participants.scalars().all())))
     return out

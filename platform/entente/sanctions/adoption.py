@@ -76,7 +76,7 @@ def _move(
             field="/parties",
             extra={"party": party, "state": current.state.value, "requested": to.value},
         )
-    keep = {"party": party, "legal_basis": current.legal_basis, "state": to}
+    keep: dict[str, Any] = {"party": party, "legal_basis": current.legal_basis, "state": to}
     if to is AdoptionState.LIFTED:
         keep |= {"legal_act": current.legal_act, "adopted_on": current.adopted_on}
     return _replace_position(designation, _position(designation, keep | fields), at=at)

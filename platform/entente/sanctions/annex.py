@@ -106,7 +106,8 @@ def _with_reasons(content: dict[str, Any], reasons: Mapping[str, StoredItem]) ->
         return
     out = []
     for position in positions:
-        stored = reasons.get(position.get("party")) if isinstance(position, dict) else None
+        party = position.get("party") if isinstance(position, dict) else None
+        stored = reasons.get(party) if isinstance(party, str) else None
         if stored is not None and position.get("state") == "declined" and "reason" not in position:
             marking = stored.item.marking.to_dict()
             marking.pop("tlp", None)
@@ -182,7 +183,7 @@ def _parts(
     link items."""
     out = []
     for e in designation.evidence:
-        content = {"designation": designation.id, "id": e.id, "text": e.text}
+        content: dict[str, Any] = {"designation": designation.id, "id": e.id, "text": e.text}
         out.append(_input(evidence_ids.get(e.id), EVIDENCE_KIND, content, e.marking))
     for p in designation.parties:
         if p.reason is None or p.state.value != "declined":

@@ -21,6 +21,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from datetime import datetime
+from enum import StrEnum
 from itertools import count
 
 from ..clock import isoformat
@@ -36,7 +37,7 @@ __all__ = ["EU_NAMESPACE", "IDENTIFICATION_TYPES", "export_eu_xml"]
 EU_NAMESPACE = "http://eu.europa.ec/fpi/fsd/export"
 
 #: Our document and registration types as the EU file codes them: (identificationTypeCode, description).
-IDENTIFICATION_TYPES: dict[DocumentType | RegistrationType, tuple[str, str]] = {
+IDENTIFICATION_TYPES: dict[StrEnum, tuple[str, str]] = {
     DocumentType.PASSPORT: ("passport", "National passport"),
     DocumentType.DIPLOMATIC_PASSPORT: ("passport", "Diplomatic passport"),
     DocumentType.NATIONAL_ID: ("id", "National identification card"),

@@ -22,10 +22,10 @@ package is released. :func:`release_record` folds a chain of released packages i
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from ..clock import isoformat
+from ..clock import check_instant, isoformat
 from ..errors import ConflictError, InvalidInputError
 from ..ladder import Measure, Tier
 from .model import STATE, Designation
@@ -59,9 +59,9 @@ _LIFECYCLE_FIELDS = frozenset({"id", "subject_type", "proposed_by", *STATE})
 
 def _aware(instant: datetime, field: str = "at") -> datetime:
     """``instant`` in UTC; InvalidInputError for a naive datetime or anything else."""
-    if not isinstance(instant, datetime) or instant.tzinfo is None or instant.utcoffset() is None:
-        raise InvalidInputError("an instant carries its UTC offset", field=field)
-    return instant.astimezone(UTC)
+    if not isinstance(instant, datetime):
+        raise InvalidInputError("an instant carries its UTC offset", code="instant_invalid", field=field)
+    return check_instant(instant, field=field)
 
 
 def check_measures(designation: Designation, allowed: Tier | Iterable[Measure], *, tier: int | None = None) -> None:

@@ -93,7 +93,9 @@ def _entry(root: ET.Element, d: Designation, *, uid: int, ids: count, programme:
     sub(entry, "remarks", "\n".join(remarks))
     sub(sub(entry, "programList"), "program", programme)
 
-    identifiers = [(ID_TYPES[doc.type], doc.number, doc.country) for doc in d.documents]
+    identifiers: list[tuple[str, str, str | None]] = [
+        (ID_TYPES[doc.type], doc.number, doc.country) for doc in d.documents
+    ]
     identifiers += [(ID_TYPES[reg.type], reg.number, reg.country) for reg in d.registrations]
     if d.gender is not None:
         identifiers.append(("Gender", d.gender.value.capitalize(), None))

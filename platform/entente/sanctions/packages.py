@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -99,7 +100,7 @@ async def list_package_ids(session: AsyncSession, caller: Caller) -> list[int]:
 
 async def package_designations(session: AsyncSession, caller: Caller) -> list[tuple[Package, PlacedDesignation]]:
     """Every designation the caller may see, across its packages."""
-    out = []
+    out: list[tuple[Package, PlacedDesignation]] = []
     for package_id in await list_package_ids(session, caller):
         package = await get_package(session, package_id, caller)
         out.extend((package, placed) for placed in package.designations)
@@ -262,7 +263,7 @@ def check_designation(
         linked.add((link.package, link.designation))
     if confirm:
         return
-    candidates = [
+    candidates: list[dict[str, Any]] = [
         {"package": package.id, "designation": m.existing_id, "score": m.score, "reasons": list(m.reasons)}
         for m in find_matches(designation, here, threshold=MATCH_THRESHOLD)
     ]

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, ValidationError
 from pydantic import model_validator as _model_validator
 
 from ..disclosure import Marking
 from ..errors import EntenteError
+from ..models.base import Instant, MarkingInput, PartyCode
 from .countries import COUNTRIES
 from .dates import PartialDate, parse_date, parse_normalised
 from .names import is_latin, transliterate
@@ -96,26 +97,15 @@ def _country(code: str) -> str:
     return code
 
 
-def _party(code: str) -> str:
-    if not (2 <= len(code) <= 16 and code.isascii() and code.isupper() and code.replace("-", "").isalnum()):
-        raise ValueError(f"party code {code!r}: 2 to 16 upper-case letters or digits")
-    return code
-
-
-def _utc(instant: datetime) -> datetime:
-    return instant.astimezone(UTC)
-
-
 #: One line of text (names, numbers, cities).
 Line = Annotated[str, Field(max_length=MAX_LINE), AfterValidator(_line)]
 #: Paragraphs (reasons, evidence, legal bases): newlines and tabs allowed.
 Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_text)]
 Country = Annotated[str, AfterValidator(_country)]
-PartyCode = Annotated[str, AfterValidator(_party)]
 #: Identifiers of designations and evidence items: letters, digits, ``.``, ``_``, ``-``.
 ItemId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
-Utc = Annotated[AwareDatetime, AfterValidator(_utc)]
+Utc = Instant
 
 
 def _read_date(value: Any) -> PartialDate:
@@ -151,16 +141,18 @@ def _read_marking(value: Any) -> Marking:
         return value
     if not isinstance(value, dict):
         raise ValueError('a marking is {"public": true} or {"public": false, "releasable_to": ["EE", ...]}')
-    parties = value.get("releasable_to")
-    if value.get("public") is not True and not (isinstance(parties, list) and parties):
+    try:
+        given = MarkingInput.model_validate(value)  # the one input shape of a marking
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = "/".join(str(part) for part in first["loc"])
+        raise ValueError(f"{where}: {first['msg']}" if where else first["msg"]) from None
+    if not given.public and not given.releasable_to:
         raise ValueError("a marking that is not public names at least one party in releasable_to")
     try:
-        marking = Marking.from_dict(value, author=parties[0] if parties else "")
+        return Marking.from_dict(given.model_dump(exclude={"tlp"}), author=(given.releasable_to or [""])[0])
     except EntenteError as exc:
         raise ValueError(exc.detail) from None
-    for party in marking.parties:
-        _party(party)
-    return marking
 
 
 MarkingField = Annotated[Marking, PlainValidator(_read_marking), PlainSerializer(lambda m: m.to_dict())]

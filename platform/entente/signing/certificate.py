@@ -58,7 +58,7 @@ def self_signed_certificate(key: PrivateKey, common_name: str, *, not_before: An
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
     )
-    certificate = builder.sign(key._key, hashes.SHA256())  # type: ignore[arg-type]
+    certificate = builder.sign(key._key, hashes.SHA256())
     return certificate.public_bytes(serialization.Encoding.PEM)
 
 

@@ -86,6 +86,8 @@ def _is_large_order_edwards_point(raw: bytes) -> bool:
 
 def _jwk_bytes(jwk: Mapping[str, Any], name: str, size: int) -> bytes:
     value = jwk.get(name)
+    if not isinstance(value, str):
+        raise InvalidInputError(f"JWK member {name!r} is not base64url", field=name)
     try:
         raw = canonical.b64url_decode(value)
     except MalformedInputError:

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import canonical, crisis, drafting, parties, quorum
 from entente.auth import Caller
@@ -128,7 +128,7 @@ async def _context(session: AsyncSession, access: Access, version: CommuniqueVer
     obj = canonical.parse_strict(version.content)
     markings = [("section", e["marking"]) for e in obj["sections"]] + [("annex", e["marking"]) for e in obj["annex"]]
     rows = (
-        (await session.execute(select(Signoff).where(Signoff.version_id == version.id).order_by(Signoff.id)))
+        (await session.execute(select(Signoff).where(col(Signoff.version_id) == version.id).order_by(col(Signoff.id))))
         .scalars()
         .all()
     )
@@ -148,7 +148,8 @@ async def _covering(
     if template is None or template.digest != c.template_digest or params is None or c.tier is None:
         return False, {}
     sections, annex = await drafting.load_items(session, ctx.version.id or 0)
-    names = dict((await session.execute(sa.select(Party.code, Party.name))).all())
+    rows = (await session.execute(sa.select(col(Party.code), col(Party.name)))).all()
+    names: dict[str, str] = {code: name for code, name in rows}
     if not is_unedited_rendering(template, params, lead=c.lead, sections=sections, annex=annex, names=names):
         return False, {}
     recorded = {row.party for row in ctx.rows}

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import audit, crisis, drafting, parties, signing
 from entente.auth import Caller, require_role
@@ -288,7 +288,7 @@ async def signoff_envelopes(session: AsyncSession, version: CommuniqueVersion) -
             await session.execute(
                 select(Signoff)
                 .where(Signoff.version_id == version.id, Signoff.withdrawn_at.is_(None))  # type: ignore[union-attr]
-                .order_by(Signoff.party, Signoff.id)
+                .order_by(Signoff.party, col(Signoff.id))
             )
         )
         .scalars()

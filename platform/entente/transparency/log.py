@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import audit, canonical, quorum, signing
 from entente.clock import as_utc
@@ -134,7 +134,7 @@ async def _tree(session: AsyncSession, size: int, cache: TreeCache | None) -> me
     if tree.size >= size:
         return tree
     query = select(LogEntry.idx, LogEntry.leaf_hash).where(LogEntry.idx >= tree.size, LogEntry.idx < size)
-    rows: Sequence[tuple[int, bytes]] = (await session.execute(query.order_by(LogEntry.idx))).tuples().all()
+    rows: Sequence[tuple[int, bytes]] = (await session.execute(query.order_by(col(LogEntry.idx)))).tuples().all()
     own = session.info.get(_FIRST_APPENDED)
     for index, hash_ in rows:  # another task may have topped the cache up meanwhile: skip what it holds
         if own is not None and index >= own and cache is not None:

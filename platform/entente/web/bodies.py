@@ -15,7 +15,13 @@ from aiohttp import web
 
 from entente import canonical
 from entente.appkeys import settings_key
-from entente.errors import InvalidInputError, MalformedInputError, PayloadTooLargeError, UnsupportedMediaTypeError
+from entente.errors import (
+    EntenteError,
+    InvalidInputError,
+    MalformedInputError,
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+)
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 JSON_TYPES = {"application/json"}
@@ -64,7 +70,11 @@ def validation_error(exc: pydantic.ValidationError) -> InvalidInputError:
         for error in exc.errors(include_url=False, include_input=False)
     ]
     first = problems[0]
-    return InvalidInputError(f"{first['field']}: {first['reason']}", field=first["field"], extra={"errors": problems})
+    error = InvalidInputError(f"{first['field']}: {first['reason']}", field=first["field"], extra={"errors": problems})
+    cause = (exc.errors(include_url=False)[0].get("ctx") or {}).get("error")
+    if isinstance(cause, EntenteError):  # a validator refused it with a declared error: keep its code
+        error.code = cause.code
+    return error
 
 
 def _reason(error: Any) -> str:

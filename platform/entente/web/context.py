@@ -22,7 +22,7 @@ their routes send a visitor who is not signed in to the sign-in page instead of 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -115,7 +115,7 @@ class Context:
         return self.request.app[ladder_key]
 
     @property
-    def templates(self) -> dict[str, CrisisTemplate]:
+    def templates(self) -> Mapping[str, CrisisTemplate]:
         return self.request.app[templates_key]
 
     async def load_body(self) -> Any:

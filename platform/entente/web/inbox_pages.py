@@ -13,7 +13,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from entente import drafting, inbox, parties, releases
+from entente import inbox, parties, releases
 from entente.appkeys import caller_key, clock_key, ladder_key, read_sessionmaker_key, waiting_count_key
 from entente.errors import ConflictError, EntenteError
 from entente.models import Role
@@ -160,7 +160,7 @@ async def briefing_page(ctx: Context) -> web.StreamResponse:
     return render(
         ctx.request,
         "inbox/briefing.html",
-        {"b": briefing, "names": names, "markdown": drafting.render_markdown, **annex_view(briefing.annex)},
+        {"b": briefing, "names": names, **annex_view(briefing.annex)},
     )
 
 

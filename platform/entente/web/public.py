@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from entente import __version__, canonical, db, drafting, feeds, parties, releases, signing
+from entente import __version__, canonical, db, feeds, parties, releases, signing
 from entente.appkeys import (
     public_index_key,
     public_records_key,
@@ -205,7 +205,6 @@ async def release_page(ctx: Context) -> web.Response:
         return {
             **relations,
             "r": artefact,
-            "markdown": drafting.render_markdown,
             "names": names,
             "has_pdf": has_pdf,
             "page_url": f"{ctx.settings.server.public_url.rstrip('/')}/releases/{cid}",

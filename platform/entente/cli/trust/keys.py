@@ -11,7 +11,7 @@ from typing import Any
 from entente import parties, signing
 from entente.cli.common import EXIT_OK, database, run, settings
 from entente.cli.trust import files
-from entente.clock import isoformat, system_clock
+from entente.clock import InstantError, isoformat, parse_instant, system_clock
 from entente.errors import ConfigError
 
 DEFAULT_TYP = "entente-signoff+jws"
@@ -73,12 +73,9 @@ def register(commands: Any) -> None:
 
 def _instant(text: str) -> datetime:
     try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an RFC 3339 instant") from None
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset")
-    return value
+        return parse_instant(text)
+    except InstantError as exc:
+        raise argparse.ArgumentTypeError(exc.detail) from None
 
 
 def cmd_keys_generate(args: argparse.Namespace) -> int:

@@ -187,7 +187,8 @@ def _jwks_records(path: str) -> list[quorum.KeyRecord]:
     if not isinstance(value, dict):
         raise InvalidInputError(f"{path}: not a JWK Set or JWK")
     entries = value.get("keys") if "keys" in value else [value]
-    party = value.get("party") if isinstance(value.get("party"), str) else UNKNOWN_PARTY
+    party = value.get("party")
+    party = party if isinstance(party, str) else UNKNOWN_PARTY
     if not isinstance(entries, list):
         raise InvalidInputError(f"{path}: 'keys' must be an array")
     try:

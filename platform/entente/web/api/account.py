@@ -8,6 +8,7 @@ from entente import auth, parties
 from entente.appkeys import caller_cache_key
 from entente.models import (
     MePublic,
+    PartyKind,
     PartyPublic,
     PartyStatus,
     Role,
@@ -31,7 +32,7 @@ async def me(ctx: Context) -> web.Response:
     party = PartyPublic(
         code=caller.party,
         name=caller.party_name,
-        kind=caller.party_kind,
+        kind=PartyKind(caller.party_kind),
         timezone=caller.party_timezone,
         status=PartyStatus.ACTIVE,
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 from aiohttp import web
 
 from entente import parties
+from entente.clock import parse_instant
 from entente.errors import InvalidInputError
 from entente.models import PresignatureCreate, PresignaturePublic, TemplateDetail, TemplatePublic
 from entente.parties import presignatures
@@ -46,14 +47,7 @@ async def show_template(ctx: Context) -> web.Response:
 
 
 def _instant(ctx: Context, name: str) -> datetime:
-    text = ctx.query.get(name, "")
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInputError("an RFC 3339 instant with an offset is expected", field=f"/query/{name}") from None
-    if value.tzinfo is None:
-        raise InvalidInputError("the instant needs a UTC offset", field=f"/query/{name}")
-    return value
+    return parse_instant(ctx.query.get(name, ""), field=f"/query/{name}")
 
 
 def _tiers(ctx: Context) -> list[int]:

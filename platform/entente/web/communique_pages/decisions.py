@@ -5,7 +5,7 @@ schedule, cancel, lift).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,12 +13,13 @@ from aiohttp import web
 
 from entente import drafting, inbox, releases, signoffs
 from entente.appkeys import publisher_key
+from entente.clock import parse_instant
 from entente.errors import ConflictError, EntenteError, InvalidInputError, NotFoundError, PermissionDeniedError
 from entente.models import ReleaseDecision, Role
 from entente.web.context import Context, PageRoutes
 from entente.web.signing_pages import pasted_envelope, signer_context
 
-from .editor import editor_context, markdown
+from .editor import editor_context
 
 routes = PageRoutes()
 
@@ -51,7 +52,6 @@ async def signoff_page(ctx: Context, *, error: str | None = None, status: int = 
             "mine": next((s for s in result.signatories if s.party == caller.party), None),
             "error": error,
             "signer": signer,
-            "markdown": markdown,
         },
         status=status,
     )
@@ -88,24 +88,11 @@ _RELEASE_ACTIONS = ("propose", "accept", "counter", "schedule", "cancel", "lift"
 
 def _form_instant(form: dict[str, str]) -> datetime:
     """``at`` from the panel: RFC 3339 with an offset, or a local date and time read in ``zone``."""
-    text = form.get("at", "").strip()
     try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInputError("a date and time, e.g. 2026-12-01T09:00", code="instant_invalid", field="at") from None
-    if at.tzinfo is None:
-        try:
-            zone = ZoneInfo(form.get("zone") or "UTC")
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidInputError("an unknown time zone", code="zone_unknown", field="zone") from None
-        local, at = at, at.replace(tzinfo=zone)
-        if at.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:  # skipped by a clock change
-            raise InvalidInputError(
-                f"{local:%Y-%m-%d %H:%M} does not exist in {zone.key} (the clocks change then)",
-                code="instant_invalid",
-                field="at",
-            )
-    return at
+        zone = ZoneInfo(form.get("zone") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInputError("an unknown time zone", code="zone_unknown", field="zone") from None
+    return parse_instant(form.get("at", "").strip(), field="at", zone=zone)
 
 
 @routes.post("/communiques/{communique}/release", name="communique-release")

@@ -36,10 +36,6 @@ async def _read(ctx: Context, fixed: set[str], *patterns: re.Pattern[str]) -> di
     return await ctx.form(allowed)
 
 
-def markdown(text: str) -> Any:
-    return drafting.render_markdown(text)
-
-
 def _entry(item_id: str | None, heading: str, body: str, marking: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": item_id,
@@ -65,7 +61,7 @@ def _editor_input(form: dict[str, str], roster: list[str]) -> tuple[dict[str, An
         if form.get(f"{prefix}.delete"):
             continue
         order = forms.integer(form, f"{prefix}.order", minimum=0, maximum=10_000, default=index + 1)
-        body = form.get(f"{prefix}.body", "").replace("\r\n", "\n")
+        text = form.get(f"{prefix}.body", "").replace("\r\n", "\n")
         ordered.append(
             (
                 order,
@@ -73,16 +69,16 @@ def _editor_input(form: dict[str, str], roster: list[str]) -> tuple[dict[str, An
                 {
                     "id": form.get(f"{prefix}.id") or None,
                     "heading": form.get(f"{prefix}.heading", ""),
-                    "body": body,
+                    "body": text,
                     "marking": _marking(form, prefix, roster),
                 },
             )
         )
     if form.get("new.heading", "").strip():
         order = forms.integer(form, "new.order", minimum=0, maximum=10_000, default=10_000)
-        body = form.get("new.body", "").replace("\r\n", "\n")
+        text = form.get("new.body", "").replace("\r\n", "\n")
         ordered.append(
-            (order, 10**6, {"heading": form["new.heading"], "body": body, "marking": _marking(form, "new", roster)})
+            (order, 10**6, {"heading": form["new.heading"], "body": text, "marking": _marking(form, "new", roster)})
         )
     sections = [entry for _, _, entry in sorted(ordered, key=lambda e: (e[0], e[1]))]
     body: dict[str, Any] = {"sections": sections}
@@ -135,7 +131,6 @@ async def editor_context(ctx: Context, cid: int) -> dict[str, Any]:
         "title": access.communique.title,
         "conflicts": [],
         "error": None,
-        "markdown": markdown,
         "release": release,
         "release_error": None,
         "preview": None,

@@ -11,8 +11,6 @@ from entente.web import forms
 from entente.web.api.communiques import resolve_ref
 from entente.web.context import Context, PageRoutes
 
-from .editor import markdown
-
 routes = PageRoutes()
 
 
@@ -41,7 +39,6 @@ async def version_page(ctx: Context) -> web.Response:
             "comments": by_section,
             "is_head": view.version.number == access.communique.head_number,
             "can_comment": ctx.caller.has_role(*drafting.COMMENT_ROLES),
-            "markdown": markdown,
             "pdf": ctx.settings.documents.pdf,
         },
     )

@@ -14,7 +14,7 @@ from entente.errors import (
     PreconditionRequiredError,
 )
 from entente.ladder import Ladder, MetricKind
-from entente.models import IncidentMarkingIn
+from entente.models import MarkingInput
 
 _NUMBER = re.compile(r"\d+(\.\d+)?")
 METRIC_PREFIX = "metric."
@@ -29,7 +29,7 @@ markdown = render_markdown  # one Markdown renderer for every page (raw HTML dis
 
 
 def metric_fields(ladder: Ladder) -> set[str]:
-    names = set()
+    names: set[str] = set()
     for metric in ladder.metrics.values():
         if metric.kind is MetricKind.SET:
             assert metric.scale is not None
@@ -72,10 +72,10 @@ def metric_values(metrics: dict[str, Any]) -> dict[str, str]:
     return values
 
 
-def marking_from_form(form: dict[str, str], participants: tuple[str, ...]) -> IncidentMarkingIn:
+def marking_from_form(form: dict[str, str], participants: tuple[str, ...]) -> MarkingInput:
     if form.get("marking", "restricted") == "public":
-        return IncidentMarkingIn(public=True)
-    return IncidentMarkingIn(releasable_to=[p for p in participants if form.get(f"releasable_to.{p}")])
+        return MarkingInput(public=True)
+    return MarkingInput(releasable_to=[p for p in participants if form.get(f"releasable_to.{p}")])
 
 
 def marking_fields(participants: tuple[str, ...]) -> set[str]:

@@ -16,9 +16,9 @@ from entente.models import (
     IncidentEvidence,
     IncidentEvidencePublic,
     IncidentLegalReview,
-    IncidentMarkingPublic,
     IncidentPublic,
     LegalReviewPublic,
+    MarkingPublic,
     TierDecisionPublic,
 )
 from entente.web.bodies import json_response
@@ -29,8 +29,8 @@ API = "/api/v1"
 ONE = f"{API}/incidents/{{incident_id}}"
 
 
-def marking_public(value: dict, author: str) -> IncidentMarkingPublic:
-    return IncidentMarkingPublic.model_validate(stored_marking(value, author).to_dict())
+def marking_public(value: dict, author: str) -> MarkingPublic:
+    return MarkingPublic.model_validate(stored_marking(value, author).to_dict())
 
 
 def evidence_public(evidence: IncidentEvidence) -> IncidentEvidencePublic:

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entente.errors import InvalidInputError
+from entente import clock
 from entente.models import (
     DesignationPublic,
     MarkingPublic,
@@ -33,13 +33,7 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 def parse_instant(text: str, field: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInputError("an instant like 2026-11-27T09:00:00Z", code="invalid_instant", field=field) from None
-    if value.tzinfo is None:
-        raise InvalidInputError("an instant carries its UTC offset", code="invalid_instant", field=field)
-    return value
+    return clock.parse_instant(text, field=field)
 
 
 def standing_public(standing: Designation | None, now: datetime) -> StandingPublic | None:
