@@ -156,6 +156,7 @@ _ITEM_COLUMNS = (
     VersionItem.origin,
     VersionItem.content_hash,
     VersionItem.digest,
+    VersionItem.marking_disclosure,
 )
 
 

@@ -132,7 +132,7 @@ async def list_public_releases(session: AsyncSession, now: datetime, *, limit: i
             select(Release, Communique)
             .join(Communique, Communique.id == Release.communique_id)  # type: ignore[arg-type]
             .where(_public(now))
-            .order_by(Release.embargo_at.desc(), Release.communique_id.desc())  # type: ignore[attr-defined]
+            .order_by(Release.embargo_at.desc(), Communique.created_at.desc(), Release.communique_id.desc())  # type: ignore[attr-defined]
             .limit(limit)
         )
     ).all()

@@ -4,7 +4,6 @@ schedule, cancel, lift).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,9 +38,7 @@ async def signoff_page(request: web.Request, *, error: str | None = None, status
             now=request.app[clock_key](),
         )
         signer = await signer_context(session, caller, request.app[clock_key]())
-    obj = json.loads(view.version.content)
-    visible = {s.digest for s in view.sections} | {s.digest for s in view.annex}
-    withheld = [e["marking"] for e in obj["sections"] + obj["annex"] if e["digest"] not in visible]
+    withheld = [s.item.marking.to_dict() for _, _, s in view.withheld_items]
     return render(
         request,
         "communiques/signoff.html",
