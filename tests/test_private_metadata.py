@@ -9,14 +9,19 @@ the clear) are replayed with the old builder and must still verify.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
+import io
 import itertools
 import json
 import re
+import shutil
+import subprocess
 from datetime import timedelta
 from typing import Any
 
+import pypdf
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -26,7 +31,7 @@ from entente.appkeys import publisher_key
 from entente.drafting import versions as drafting_versions
 from entente.drafting import writing as drafting_writing
 from entente.models import Party, PartyKind, Role
-from entente.verification import VerifyOptions, verify_bundle
+from entente.verification import VerifyOptions, verify_bundle, verify_pdf
 from tests.support.drafting import BASE, accept, create, head, section
 from tests.support.releasing import PUBLIC, RESTRICTED_MARKER, bundle_of, release_communique, sign_head, three_party
 from tests.support.world import PASSWORD
@@ -217,7 +222,9 @@ async def test_participants_still_see_every_marking_and_can_check_it(world) -> N
         opened = canonical.decode_disclosure(shown["marking_disclosure"])
         assert opened.digest == entry["marking"] and {"releasable_to": [], **opened.value} == shown["marking"]
     # The sign-off status still counts what each party cannot see.
-    status = await (await world.client.get(f"{BASE}/{cid}/versions/head/signoffs", headers=await world.token("ee.drafter"))).json()
+    status = await (
+        await world.client.get(f"{BASE}/{cid}/versions/head/signoffs", headers=await world.token("ee.drafter"))
+    ).json()
     hidden_counts = {s["party"]: s["hidden_sections"] for s in status["signatories"]}
     assert hidden_counts == {"EE": 0, "FR": 0, "EU": 1}
     # Two versions never share marking digests (fresh salts), so comparing objects tells nothing.
@@ -278,7 +285,9 @@ item_markings = st.lists(
 counter = itertools.count()
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(markings=item_markings)
 @example(markings=[None, {"LV"}])
 @example(markings=[{"EE", "LV"}, {"FR"}, None])
@@ -310,7 +319,9 @@ async def test_no_public_view_names_a_party_only_a_withheld_marking_names(world,
     for where, texts in views.items():
         for code in only_in_markings:
             assert not names(code, texts), f"the public {where} names {code}"
-        assert not any("releasable" in text.lower() or "TLP:AMBER" in text or "TLP:RED" in text for text in texts), where
+        assert not any("releasable" in text.lower() or "TLP:AMBER" in text or "TLP:RED" in text for text in texts), (
+            where
+        )
     record = json.loads(await (await world.client.get(f"{PUBLIC}/{cid}")).read())
     assert record["withheld"]["sections"] == len(withheld)
     for part in record_texts(record):
@@ -321,3 +332,30 @@ async def test_no_public_view_names_a_party_only_a_withheld_marking_names(world,
 def _no_leftover_patch() -> None:
     """The format 1 builder is only ever patched in for one test."""
     assert drafting_writing.build_version is drafting_versions.build_version
+
+
+@pytest.mark.pdf
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+async def test_the_public_pdf_counts_withheld_items_and_attaches_no_marking(world, rostered, tmp_path) -> None:
+    cid = await three_party(world)  # one section releasable to EE and FR only
+    await sign_head(world, rostered, cid)
+    await release_now(world, cid)
+    response = await world.client.get(f"/releases/{cid}.pdf")
+    assert response.status == 200
+    pdf = await response.read()
+    attachments = {name: b"".join(data) for name, data in pypdf.PdfReader(io.BytesIO(pdf)).attachments.items()}
+    version = canonical.parse_strict(attachments["version.json"])
+    assert version["format"] == 2 and not has_marking(version)
+    for name in ("disclosures.json", "signoffs.json", "log-proof.json"):
+        assert not has_marking(canonical.parse_strict(attachments[name])), name
+    path = tmp_path / "release.pdf"
+    path.write_bytes(pdf)
+    extracted = await asyncio.to_thread(
+        subprocess.run, ["pdftotext", str(path), "-"], capture_output=True, text=True, timeout=60
+    )
+    text = " ".join(extracted.stdout.split())
+    assert "1 item was withheld from the public" in text
+    assert "TLP:AMBER" not in text and "releasable" not in text.lower() and RESTRICTED_MARKER not in text
+    report = await asyncio.to_thread(verify_pdf, pdf, VerifyOptions())  # pyHanko runs its own event loop
+    assert report.verdict == "valid", report.to_dict()
+    assert "markings too" in next(c for c in report.checks if c.name == "disclosures").detail

@@ -275,7 +275,7 @@ async def list_communiques(session: AsyncSession, caller: Caller, *, limit: int 
             await session.execute(
                 select(Communique)
                 .where(Communique.id.in_(mine))  # type: ignore[union-attr]
-                .order_by(Communique.updated_at.desc(), Communique.created_at.desc(), Communique.id.desc())  # type: ignore[union-attr]
+                .order_by(Communique.updated_at.desc(), Communique.created_at.desc(), Communique.id.desc())  # type: ignore[union-attr,attr-defined]
                 .limit(limit)
             )
         )

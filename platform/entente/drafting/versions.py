@@ -188,7 +188,9 @@ def object_format(obj: Mapping[str, Any]) -> int:
     return int(obj.get("format", 1))
 
 
-def entry_marking(obj: Mapping[str, Any], entry: Mapping[str, Any], marking_disclosure: str | None) -> Mapping[str, Any]:
+def entry_marking(
+    obj: Mapping[str, Any], entry: Mapping[str, Any], marking_disclosure: str | None
+) -> Mapping[str, Any]:
     """The marking of one object entry, checked: in the clear (format 1), or from its disclosure,
     which must hash to the digest the entry lists (format 2)."""
     if object_format(obj) == 1:
