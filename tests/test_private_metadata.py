@@ -215,6 +215,10 @@ async def test_participants_still_see_every_marking_and_can_check_it(world) -> N
     opened = canonical.decode_disclosure(hidden["marking_disclosure"])
     assert opened.digest == obj_entries[1]["marking"] and hidden["digest"] == obj_entries[1]["digest"]
     assert opened.name == "marking" and opened.value == hidden["marking"]
+    obj = (await head(world.client, await world.token("ee.drafter"), cid))["object"]
+    assert drafting_versions.entry_marking(obj, obj_entries[1], hidden["marking_disclosure"]) == hidden["marking"]
+    with pytest.raises(ValueError, match="does not match"):  # another item's marking disclosure is refused
+        drafting_versions.entry_marking(obj, obj_entries[0], hidden["marking_disclosure"])
     # FR reads both sections; each marking it is shown matches the digest the object lists.
     fr = await head(world.client, await world.token("fr.drafter"), cid)
     assert fr["withheld_markings"] == []
