@@ -41,12 +41,14 @@ from entente.transparency.log import TreeCache
 from entente.web import (
     api,
     communique_pages,
+    designation_pages,
     incident_pages,
     middlewares,
     pages,
     public,
     sanctions_pages,
     signing_pages,
+    template_pages,
 )
 
 
@@ -127,5 +129,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     communique_pages.add_routes(app)
     sanctions_pages.add_routes(app)
     signing_pages.add_routes(app)
+    designation_pages.routes.add_to(app)
+    template_pages.routes.add_to(app)
     app.router.add_static("/static/", pages_dir / "static", name="static", append_version=True)
     return app

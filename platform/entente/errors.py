@@ -57,7 +57,11 @@ class Code(StrEnum):
     # --- input and HTTP ---------------------------------------------------------------------------
     NUL_CHARACTER = "nul_character", 422, "text (JSON, form, query, CSV) contains NUL (U+0000)"
     STRING_TOO_LONG = "string_too_long", 422, "a string is longer than `limits.max_string_length`"
-    IF_MATCH_INVALID = "if_match_invalid", 422, "`If-Match` is not a version number in quotes"
+    IF_MATCH_INVALID = (
+        "if_match_invalid",
+        412,
+        "`If-Match` is not one strong version tag of the resource (a communiqué's digest, an incident's number)",
+    )
     VERSION_MISMATCH = "version_mismatch", 422, "`If-Match` and `version` name different versions"
     VERSION_REQUIRED = "version_required", 428, "a write to an incident names no version (`If-Match` or `version`)"
     STALE_VERSION = "stale_version", 409, "the incident or item changed since the version named (the answer shows it)"
@@ -207,7 +211,6 @@ class Code(StrEnum):
     PACKAGE_NOT_RELEASED = "package_not_released", 409, "reviews go into a successor of a released package only"
     INVALID_ACTION = "invalid_action", 422, "no such review action (renew, lift, keep, amend)"
     INVALID_STATE = "invalid_state", 422, "the adoption form names no state"
-    INVALID_JSON = "invalid_json", 422, "the designation editor's text is not JSON"
     INVALID_INSTANT = "invalid_instant", 422, "`as_of` or another sanctions instant cannot be read, or has no offset"
     INVALID_DAYS = "invalid_days", 422, "`days` is not a whole number from 0 to 3650"
     INVALID_FORMAT = "invalid_format", 422, "the export format is not eu-xml, ofac-xml or csv"

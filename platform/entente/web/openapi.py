@@ -16,7 +16,7 @@ import pydantic
 from aiohttp import web
 
 from entente import __version__
-from entente.web.context import ContextHandler, context_handler
+from entente.web.context import H, context_handler
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -44,6 +44,9 @@ class Operation:
 
 @dataclass
 class ApiRoutes:
+    """The operations of one module of the API; ``tag`` groups them in the document unless one says otherwise."""
+
+    tag: str = "meta"
     operations: list[Operation] = field(default_factory=list)
 
     def route(
@@ -53,7 +56,7 @@ class ApiRoutes:
         *,
         name: str,
         summary: str,
-        tag: str,
+        tag: str | None = None,
         request: type[pydantic.BaseModel] | None = None,
         response: type[pydantic.BaseModel] | None = None,
         response_list: bool = False,
@@ -62,18 +65,16 @@ class ApiRoutes:
         content_type: str | tuple[str, ...] = "application/json",
         errors: tuple[int, ...] = (),
         read_body: bool = True,
-    ) -> Callable[[ContextHandler], ContextHandler]:
+    ) -> Callable[[H], H]:
         """Declare an operation; its handler receives a :class:`~entente.web.context.Context`.
 
         A signed-in caller is required unless ``authenticated=False``; the JSON body is read into
         ``request`` (as ``ctx.body``) before the handler runs unless ``read_body=False`` (for a
-        handler that reads it itself after checks of its own).
+        handler that checks its path or headers first, then reads it with ``await ctx.load_body()``).
         """
 
-        def register(handler: ContextHandler) -> ContextHandler:
-            endpoint = context_handler(
-                handler, signed_in=authenticated, model=request if read_body else None, page=False
-            )
+        def register(handler: H) -> H:
+            endpoint = context_handler(handler, signed_in=authenticated, model=request, read_body=read_body)
             self.operations.append(
                 Operation(
                     method.upper(),
@@ -81,7 +82,7 @@ class ApiRoutes:
                     name,
                     summary,
                     endpoint,
-                    tag,
+                    tag or self.tag,
                     request,
                     response,
                     response_list,

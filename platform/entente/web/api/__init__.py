@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from entente.appkeys import settings_key
 from entente.web.api import (
     account,
     communiques,
@@ -18,6 +17,7 @@ from entente.web.api import (
     trust,
 )
 from entente.web.bodies import json_response
+from entente.web.context import Context
 from entente.web.openapi import ApiRoutes, document
 
 API = "/api/v1"
@@ -49,8 +49,8 @@ def routes() -> ApiRoutes:
         tag="meta",
         authenticated=False,
     )
-    async def openapi(request: web.Request) -> web.Response:
-        doc = document(collected.operations + meta.operations, server_url=request.app[settings_key].server.public_url)
+    async def openapi(ctx: Context) -> web.Response:
+        doc = document(collected.operations + meta.operations, server_url=ctx.settings.server.public_url)
         return json_response(doc)
 
     collected.extend(meta)
