@@ -254,12 +254,6 @@ def test_the_graph_sees_function_level_imports() -> None:
 
 # --- the web edge: every route is declared with its request context -------------------------------
 
-# The public site's pages (web/public.py) are being rebuilt on the context by the public read path's
-# owner (issue 15); until that lands they may still take the bare request. The allowance must stay
-# needed: once nothing there is old-style, the test asks for it to be removed.
-NOT_YET_CONTEXT_MODULES = {"entente.web.public"}
-
-
 def test_every_route_is_declared_with_a_request_context(app) -> None:
     """Every handler on the router was declared with ``ApiRoutes.route`` or ``PageRoutes``, so it takes
     one :class:`~entente.web.context.Context` (caller checked, body read, ``now`` read once) and
@@ -269,7 +263,7 @@ def test_every_route_is_declared_with_a_request_context(app) -> None:
     from entente.web.context import context_handler
 
     endpoint_code = context_handler(_probe, signed_in=False).__code__
-    wrong, allowed = [], []
+    wrong = []
     for route in app.router.routes():
         if isinstance(route.resource, web.StaticResource):
             continue
@@ -280,11 +274,10 @@ def test_every_route_is_declared_with_a_request_context(app) -> None:
             if parameters[:1] == ["ctx"]:
                 continue
         where = f"{route.method} {route.resource.canonical} -> {handler.__module__}.{handler.__qualname__}"
-        (allowed if handler.__module__ in NOT_YET_CONTEXT_MODULES else wrong).append(where)
+        wrong.append(where)
     assert not wrong, "routes not declared with a request context (use ApiRoutes.route or PageRoutes):\n" + "\n".join(
         wrong
     )
-    assert allowed, f"nothing in {NOT_YET_CONTEXT_MODULES} takes the bare request any more: drop the allowance"
 
 
 async def _probe(ctx):  # a handler to learn what the context's endpoint looks like

@@ -91,6 +91,9 @@ class Communique(SQLModel, table=True):
     ``id`` is random (like an incident's): a public id reveals neither how many communiqués exist nor
     that unreleased ones do. Communiqués made before migration 0016 keep their sequential ids."""
 
+    # The lists (newest first) walk this index instead of sorting every communiqué of a party.
+    __table_args__ = (sa.Index("ix_communique_updated", "updated_at", "id"),)
+
     id: int | None = Field(default=None, primary_key=True, sa_column_kwargs={"autoincrement": False})
     kind: str = Field(max_length=40)
     title: str = Field(max_length=300)

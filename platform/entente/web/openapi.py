@@ -36,6 +36,7 @@ class Operation:
     authenticated: bool = True
     content_type: str | tuple[str, ...] = "application/json"
     errors: tuple[int, ...] = ()
+    query: tuple[tuple[str, str], ...] = ()  # optional query parameters: (name, description)
 
     @property
     def content_types(self) -> tuple[str, ...]:
@@ -65,6 +66,7 @@ class ApiRoutes:
         content_type: str | tuple[str, ...] = "application/json",
         errors: tuple[int, ...] = (),
         read_body: bool = True,
+        query: tuple[tuple[str, str], ...] = (),
     ) -> Callable[[H], H]:
         """Declare an operation; its handler receives a :class:`~entente.web.context.Context`.
 
@@ -90,6 +92,7 @@ class ApiRoutes:
                     authenticated,
                     content_type,
                     errors,
+                    query,
                 )
             )
             return handler
@@ -110,13 +113,18 @@ def document(operations: list[Operation], *, server_url: str) -> dict[str, Any]:
     for op in operations:
         item = paths.setdefault(_templated(op.path), {})
         parameters = [_path_parameter(part[1:-1]) for part in op.path.split("/") if part.startswith("{")]
+        has_path_parameters = bool(parameters)
+        parameters += [
+            {"name": name, "in": "query", "required": False, "description": text, "schema": {"type": "string"}}
+            for name, text in op.query
+        ]
         entry: dict[str, Any] = {
             "operationId": op.name,
             "summary": op.summary,
             "tags": [op.tag],
             "responses": {str(op.status): _response(op, schemas)},
         }
-        for status in sorted(_problem_statuses(op, bool(parameters))):
+        for status in sorted(_problem_statuses(op, has_path_parameters)):
             entry["responses"][str(status)] = {"$ref": "#/components/responses/Problem"}
         if parameters:
             entry["parameters"] = parameters

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from entente.web.api import (
     account,
+    aftercare,
     communiques,
     incidents,
     ladder,
@@ -33,6 +34,7 @@ def routes() -> ApiRoutes:
         communiques,
         signoffs,
         releases,
+        aftercare,
         ladder,
         incidents,
         sanctions,

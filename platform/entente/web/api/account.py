@@ -120,6 +120,8 @@ async def list_parties(ctx: Context) -> web.Response:
 async def create_user(ctx: Context) -> web.Response:
     caller = auth.require_role(ctx.caller, Role.SECRETARIAT)
     data = ctx.body
+    # argon2 before the transaction: a write transaction never waits for a password hash.
+    password_hash = await auth.hash_password(data.password) if data.password else None
     async with ctx.write() as session:
         user = await auth.create_user(
             session,
@@ -128,6 +130,7 @@ async def create_user(ctx: Context) -> web.Response:
             party=data.party,
             roles=data.roles,
             password=data.password,
+            password_hash=password_hash,
             now=ctx.now,
             actor=caller.username,
         )

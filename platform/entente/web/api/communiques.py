@@ -173,8 +173,7 @@ async def save_version(ctx: Context) -> web.Response:
             now=ctx.now,
             max_sections=ctx.settings.limits.max_sections,
         )
-        view = await drafting.read_version(session, outcome.access, outcome.version.number)
-    return json_response(view.public(), status=201, headers=etag(outcome.version.digest))
+    return json_response(outcome.view().public(), status=201, headers=etag(outcome.version.digest))
 
 
 @routes.route(

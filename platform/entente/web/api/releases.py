@@ -8,7 +8,13 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entente import canonical, drafting, releases
-from entente.appkeys import platform_keys_key, public_records_key, publisher_key, sessionmaker_key
+from entente.appkeys import (
+    platform_keys_key,
+    public_index_key,
+    public_records_key,
+    publisher_key,
+    read_sessionmaker_key,
+)
 from entente.models import (
     PublicReleaseSummary,
     Release,
@@ -17,7 +23,7 @@ from entente.models import (
     ReleaseReason,
     ReleaseResponseCreate,
 )
-from entente.web.bodies import json_response
+from entente.web.bodies import json_bytes, json_response
 from entente.web.context import Context
 from entente.web.etags import IMMUTABLE, REVALIDATE, public_bytes
 from entente.web.openapi import ApiRoutes
@@ -30,6 +36,7 @@ TAG = "releases"
 PUBLIC_TAG = "public"
 # Once public a release record never changes (nothing can cancel, hold or lift it any more).
 PUBLIC_CACHE = IMMUTABLE
+PUBLIC_PAGE = 100  # releases per page of the public list
 routes = ApiRoutes(tag=TAG)
 
 
@@ -163,16 +170,39 @@ def public_id(request: web.Request) -> int:
     "GET",
     PUBLIC,
     name="api-public-communiques",
-    summary="Released communiqués, newest first (no sign-in)",
+    summary="Released communiqués, newest first, a page at a time: the next page is the `Link` header's "
+    'rel="next" (`?after=` an opaque cursor); no sign-in',
     tag=PUBLIC_TAG,
     response=PublicReleaseSummary,
     response_list=True,
     authenticated=False,
+    errors=(422,),
+    query=(("after", "the opaque cursor of the next page, from the `Link` header's rel=\"next\" URL"),),
 )
 async def list_public(ctx: Context) -> web.Response:
-    async with ctx.read() as session:
-        found = await releases.list_public_releases(session, ctx.now)
-    return json_response(found)
+    after = ctx.request.query.get("after") or None
+    if after is not None:
+        releases.parse_cursor(after)  # a bad cursor is refused before anything is cached
+    index = ctx.app[public_index_key]
+    await index.ensure(ctx.app[read_sessionmaker_key])
+    key = ("api-list", after)
+    found = index.page(key, ctx.now)
+    if found is None:
+        generation = index.generation
+        async with ctx.read() as session:
+            page = await releases.list_public_releases(session, ctx.now, limit=PUBLIC_PAGE, after=after)
+        body = json_bytes(page.releases)
+        link = None
+        if page.next is not None:
+            url = ctx.app.router["api-public-communiques"].url_for().with_query(after=page.next)
+            link = f'<{url}>; rel="next"'
+        found = (body, canonical.digest(body).removeprefix("sha256:"), link)
+        index.keep_page(key, found, ctx.now, generation=generation)
+    body, etag, link = found
+    response = public_bytes(ctx.request, body, cache_control=REVALIDATE, etag=etag)
+    if link is not None:
+        response.headers["Link"] = link
+    return response
 
 
 @routes.route(
@@ -187,9 +217,8 @@ async def list_public(ctx: Context) -> web.Response:
 async def get_public(ctx: Context) -> web.Response:
     cid = public_id(ctx.request)
     records = ctx.app[public_records_key]
-    body, digest = await records.get(ctx.app[sessionmaker_key], cid, ctx.now)
-    headers = {"Cache-Control": PUBLIC_CACHE, "ETag": f'"{digest}"'}
-    return web.Response(body=body, content_type="application/json", headers=headers)
+    body, digest = await records.get(ctx.app[read_sessionmaker_key], cid, ctx.now)
+    return public_bytes(ctx.request, body, cache_control=PUBLIC_CACHE, etag=digest)
 
 
 @routes.route(
