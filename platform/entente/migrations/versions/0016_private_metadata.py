@@ -6,7 +6,7 @@ salted disclosure of an item's marking that a format 2 version object commits to
 of format 1 versions, whose markings are in the clear in the object).
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0013
 """
 
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0016'
-down_revision = '0011'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
