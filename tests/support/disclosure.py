@@ -44,20 +44,30 @@ async def ground_truth(world, cid: int) -> tuple[dict[str, set[str]], set[str], 
         )
         items = (
             await session.execute(
-                sa.select(VersionItem.version_id, VersionItem.disclosure).where(VersionItem.communique_id == cid)
+                sa.select(VersionItem.version_id, VersionItem.disclosure, VersionItem.marking_disclosure).where(
+                    VersionItem.communique_id == cid
+                )
             )
         ).all()
         query = sa.select(SectionComment).where(SectionComment.communique_id == cid)
         comments = (await session.execute(query)).scalars().all()
     by_version: dict[int, list[str]] = {}
-    for version_id, disclosure in items:
+    marking_of: dict[str, Any] = {}  # format 2: marking disclosure digest -> the marking it discloses
+    for version_id, disclosure, marking_disclosure in items:
         by_version.setdefault(version_id, []).append(disclosure)
+        if marking_disclosure is not None:
+            opened = canonical.decode_disclosure(marking_disclosure)
+            marking_of[opened.digest] = opened.value
     allowed: dict[str, set[str]] = {party: set() for party in VIEWERS}
     everything: set[str] = set()
     latest: dict[str, dict[str, Any]] = {}
     for version in versions:
         obj = json.loads(version.content)
-        marks = {entry["digest"]: entry["marking"] for entry in obj["sections"] + obj["annex"]}
+        # Format 1 objects hold each marking; format 2 objects its disclosure's digest.
+        marks = {
+            entry["digest"]: entry["marking"] if isinstance(entry["marking"], dict) else marking_of[entry["marking"]]
+            for entry in obj["sections"] + obj["annex"]
+        }
         for encoded in by_version.get(version.id, []):
             disclosure = canonical.decode_disclosure(encoded)
             mark = marks[disclosure.digest]

@@ -176,7 +176,7 @@ def public_check_steps(base_url: str = "") -> tuple[str, ...]:
         "Each JSON Web Signature in signoffs.json verifies over those bytes (detached payload) with the "
         "party keys listed in roster.json, the coalition's signed roster.",
         "Each entry of disclosures.json hashes to a digest the version lists: the text above is the text "
-        "that was signed. Withheld items are listed only by digest.",
+        "that was signed. Withheld items, and who may read them, are listed only by digest.",
         "log-proof.json proves this publication is in the public transparency log. "
         "`entente verify <this file>` runs every check at once.",
     )

@@ -156,6 +156,7 @@ _ITEM_COLUMNS = (
     col(VersionItem.origin),
     col(VersionItem.content_hash),
     col(VersionItem.digest),
+    col(VersionItem.marking_disclosure),
 )
 
 

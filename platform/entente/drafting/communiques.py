@@ -5,6 +5,7 @@ Every change here is audited as ``drafting:<subject>:<action>`` in the same tran
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -37,14 +38,19 @@ from entente.models import (
 )
 
 __all__ = [
+    "MAX_COMMUNIQUE_ID",
     "accept_invitation",
     "create_communique",
     "add_with_participants",
     "invite_party",
     "list_communiques",
+    "new_communique_id",
     "require_editable",
     "template_items",
 ]
+
+
+MAX_COMMUNIQUE_ID = 2**31 - 1
 
 
 def require_editable(communique: Communique) -> None:
@@ -162,10 +168,18 @@ async def create_communique(
     return communique, version
 
 
+def new_communique_id() -> int:
+    """A random id in 1..2^31-1: public ids reveal neither how many communiqués exist nor unreleased ones."""
+    return secrets.randbelow(MAX_COMMUNIQUE_ID) + 1
+
+
 async def add_with_participants(
     session: AsyncSession, communique: Communique, *, invited: Sequence[str], by: str, now: datetime
 ) -> None:
-    """Store a new communiqué with its lead (accepted) and the parties it invites."""
+    """Store a new communiqué, under a fresh random id, with its lead (accepted) and the parties it invites."""
+    communique.id = new_communique_id()
+    while await session.get(Communique, communique.id) is not None:
+        communique.id = new_communique_id()
     session.add(communique)
     await session.flush()
     assert communique.id is not None

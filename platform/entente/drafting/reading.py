@@ -1,8 +1,9 @@
 """Reading communiqués: their public shape, versions, history and diffs, each filtered per reader.
 
 Every item that leaves this module went through :func:`entente.drafting.access.visible_items`
-(``disclosure.visible``); a reader gets the version object (digests and markings only) plus the
-disclosures it may see, and a count of what was withheld.
+(``disclosure.visible``); a reader gets the version object (digests only; format 1 objects show
+markings too) plus the disclosures it may see, and a count of what was withheld; a participant also
+gets the marking (and its disclosure) of each item it may not read, to sign knowingly.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from entente.models import (
     VersionPublic,
     VersionRef,
     VersionSummary,
+    WithheldMarkingPublic,
     WithheldPublic,
 )
 
@@ -151,6 +153,19 @@ class VersionView:
         self.all_annex = len(annex)
         self.sections = visible_items(access, sections)
         self.annex = visible_items(access, annex)
+        shown = {s.digest for s in self.sections} | {s.digest for s in self.annex}
+        #: The items this participant may not read, with their markings: a signatory signs knowing who
+        #: may read what (the viewer is admitted, or ``visible_items`` above would have shown nothing).
+        self.withheld_items = (
+            [
+                (part, position, stored)
+                for part, group in (("section", sections), ("annex", annex))
+                for position, stored in enumerate(group)
+                if stored.digest not in shown
+            ]
+            if access.admitted
+            else []
+        )
 
     @property
     def withheld(self) -> WithheldPublic:
@@ -175,6 +190,7 @@ class VersionView:
                     origin=s.item.origin,
                     digest=s.digest,
                     disclosure=s.disclosure,
+                    marking_disclosure=s.marking_disclosure,
                 )
                 for s in self.sections
             ],
@@ -187,10 +203,21 @@ class VersionView:
                     origin=s.item.origin,
                     digest=s.digest,
                     disclosure=s.disclosure,
+                    marking_disclosure=s.marking_disclosure,
                 )
                 for s in self.annex
             ],
             withheld=self.withheld,
+            withheld_markings=[
+                WithheldMarkingPublic(
+                    part=part,
+                    position=position,
+                    digest=s.digest,
+                    marking=marking_public(s.item.marking),
+                    marking_disclosure=s.marking_disclosure,
+                )
+                for part, position, s in self.withheld_items
+            ],
         )
 
 

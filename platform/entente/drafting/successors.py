@@ -46,7 +46,7 @@ async def find_successor(session: AsyncSession, communique_id: int) -> Communiqu
             await session.execute(
                 select(Communique)
                 .where(Communique.supersedes_id == communique_id, Communique.state != CommuniqueState.WITHDRAWN)
-                .order_by(Communique.id.desc())  # type: ignore[union-attr]
+                .order_by(Communique.created_at.desc(), Communique.id.desc())  # type: ignore[union-attr,attr-defined]
                 .limit(1)
             )
         )

@@ -1,16 +1,25 @@
 """Items (sections and annex items) and the canonical version object built from them (pure).
 
-A version object lists each item only as the digest of its disclosure (RFC 9901 style) with its
-marking in the clear, so anyone holding the object learns that material was withheld and from whom,
-never what it was:
+A version object lists each item only as the digest of its disclosure (RFC 9901 style) and the
+digest of its marking's disclosure, so anyone holding the object learns how many items there are,
+never what they say nor who they are releasable to (format 2):
 
-    {"type": "entente-communique-version", "communique": 7, "version": 3, "prev": "sha256:...",
-     "kind": "joint_statement", "title": "...", "lead": "EE", "parties": ["EE", "FR"],
-     "template": null, "sections": [{"digest": "...", "marking": {...}}], "annex": [...], "salt": "..."}
+    {"type": "entente-communique-version", "format": 2, "communique": 7, "version": 3,
+     "prev": "sha256:...", "kind": "joint_statement", "title": "...", "lead": "EE",
+     "parties": ["EE", "FR"], "template": null,
+     "sections": [{"digest": "...", "marking": "<digest of the marking disclosure>"}],
+     "annex": [...], "salt": "..."}
 
 A section's disclosure is ``[salt, id, {"heading", "body", "origin"}]``; an annex item's is
-``[salt, id, {"kind", "content", "origin"}]``. Every version draws fresh salts for every item, so
-two versions' objects never reveal whether a withheld item changed between them.
+``[salt, id, {"kind", "content", "origin"}]``; a marking's is ``[salt, "marking", {"public", "tlp"}]``
+or ``[salt, "marking", {"public": false, "releasable_to": [...], "tlp"}]``. Participants receive the
+marking disclosures of every item (they sign knowing who may read what); the public receives none.
+Every version draws fresh salts for every item and marking, so two versions' objects never reveal
+whether a withheld item (or its marking) changed between them.
+
+Format 1 (versions written before format 2, no ``format`` member) listed each marking in the clear
+(``"marking": {"public": false, "releasable_to": [...], "tlp": ...}``); those versions keep their
+bytes, and so their signatures: readers accept both.
 """
 
 from __future__ import annotations
@@ -27,6 +36,8 @@ from entente.disclosure import Marking
 
 __all__ = [
     "ANNEX",
+    "FORMAT",
+    "MARKING_NAME",
     "SECTION",
     "VERSION_TYPE",
     "BuiltVersion",
@@ -34,11 +45,18 @@ __all__ = [
     "StoredItem",
     "build_version",
     "decode_item",
+    "entry_marking",
+    "marking_digest",
+    "object_format",
     "make_item",
     "stored_marking",
 ]
 
 VERSION_TYPE = "entente-communique-version"
+#: The version object format written now (format 1 objects, with markings in the clear, have no member).
+FORMAT = 2
+#: The name of every marking disclosure.
+MARKING_NAME = "marking"
 SECTION = "section"
 ANNEX = "annex"
 _VALUE_KEYS = {SECTION: ("heading", "body"), ANNEX: ("kind", "content")}
@@ -81,11 +99,13 @@ def make_item(part: str, item_id: str, value: Mapping[str, Any], marking: Markin
 
 @dataclass(frozen=True)
 class StoredItem:
-    """An item as one version holds it: the encoded disclosure and its digest."""
+    """An item as one version holds it: the encoded disclosure and its digest, and (format 2) the
+    encoded disclosure of its marking (None in a format 1 version, whose object shows the marking)."""
 
     item: Item
     digest: str
     disclosure: str
+    marking_disclosure: str | None = None
 
 
 class _DecodedMemo:
@@ -130,18 +150,57 @@ def stored_marking(marking: Mapping[str, Any], origin: str) -> Marking:
 
 
 def decode_item(
-    part: str, item_id: str, disclosure: str, marking: Mapping[str, Any], origin: str, content_hash: str, digest: str
+    part: str,
+    item_id: str,
+    disclosure: str,
+    marking: Mapping[str, Any],
+    origin: str,
+    content_hash: str,
+    digest: str,
+    marking_disclosure: str | None = None,
 ) -> StoredItem:
     """Rebuild a stored item from its row (the disclosure is the source of the text)."""
     value = _decoded.get(digest, disclosure, part)
     item = Item(part, item_id, value, stored_marking(marking, origin), origin, content_hash)
-    return StoredItem(item, digest, disclosure)
+    return StoredItem(item, digest, disclosure, marking_disclosure)
 
 
 def _disclose(item: Item) -> StoredItem:
     made = canonical.make_disclosure(item.id, {**item.value, "origin": item.origin})
     _decoded.put(made.digest, item.value)
-    return StoredItem(item, made.digest, made.encoded)
+    marking = canonical.make_disclosure(MARKING_NAME, item.marking.to_dict())
+    return StoredItem(item, made.digest, made.encoded, marking.encoded)
+
+
+def marking_digest(stored: StoredItem) -> str | None:
+    """The digest a format 2 version object lists for ``stored``'s marking (None in format 1)."""
+    if stored.marking_disclosure is None:
+        return None
+    return canonical.decode_disclosure(stored.marking_disclosure).digest
+
+
+def _entry(stored: StoredItem) -> dict[str, Any]:
+    return {"digest": stored.digest, "marking": marking_digest(stored)}
+
+
+def object_format(obj: Mapping[str, Any]) -> int:
+    """The format of a version object: 2 when it says so, 1 when it has no ``format`` member."""
+    return int(obj.get("format", 1))
+
+
+def entry_marking(
+    obj: Mapping[str, Any], entry: Mapping[str, Any], marking_disclosure: str | None
+) -> Mapping[str, Any]:
+    """The marking of one object entry, checked: in the clear (format 1), or from its disclosure,
+    which must hash to the digest the entry lists (format 2)."""
+    if object_format(obj) == 1:
+        return entry["marking"]
+    if marking_disclosure is None:
+        raise ValueError("a format 2 item needs its marking disclosure")
+    decoded = canonical.decode_disclosure(marking_disclosure)
+    if decoded.digest != entry["marking"] or decoded.name != MARKING_NAME:
+        raise ValueError("a marking disclosure does not match the digest the version lists")
+    return decoded.value
 
 
 @dataclass(frozen=True)
@@ -171,6 +230,7 @@ def build_version(
     stored_annex = [_disclose(item) for item in annex]
     obj = {
         "type": VERSION_TYPE,
+        "format": FORMAT,
         "communique": communique,
         "version": number,
         "prev": prev,
@@ -179,8 +239,8 @@ def build_version(
         "lead": lead,
         "parties": sorted(set(parties)),
         "template": dict(template) if template is not None else None,
-        "sections": [{"digest": s.digest, "marking": s.item.marking.to_dict()} for s in stored_sections],
-        "annex": [{"digest": s.digest, "marking": s.item.marking.to_dict()} for s in stored_annex],
+        "sections": [_entry(s) for s in stored_sections],
+        "annex": [_entry(s) for s in stored_annex],
         "salt": canonical.random_salt(),
     }
     content = canonical.canonical_bytes(obj)

@@ -208,6 +208,7 @@ async def write_version(
             "digest": stored.digest,
             "disclosure": stored.disclosure,
             "marking": stored.item.marking.to_dict(),
+            "marking_disclosure": stored.marking_disclosure,
             "origin": stored.item.origin,
             "content_hash": stored.item.content_hash,
         }

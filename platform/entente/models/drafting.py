@@ -54,6 +54,7 @@ __all__ = [
     "VersionRef",
     "VersionSave",
     "VersionSummary",
+    "WithheldMarkingPublic",
     "WithheldPublic",
 ]
 
@@ -84,12 +85,15 @@ class CommuniqueState(StrEnum):
 
 
 class Communique(SQLModel, table=True):
-    """A communiqué: its lead, state, template and incident links, and a pointer to its head version."""
+    """A communiqué: its lead, state, template and incident links, and a pointer to its head version.
+
+    ``id`` is random (like an incident's): a public id reveals neither how many communiqués exist nor
+    that unreleased ones do. Communiqués made before migration 0016 keep their sequential ids."""
 
     # The lists (newest first) walk this index instead of sorting every communiqué of a party.
     __table_args__ = (sa.Index("ix_communique_updated", "updated_at", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_column_kwargs={"autoincrement": False})
     kind: str = Field(max_length=40)
     title: str = Field(max_length=300)
     lead: str = Field(foreign_key="party.code", max_length=16)
@@ -158,6 +162,9 @@ class VersionItem(SQLModel, table=True):
     digest: str = Field(max_length=64)
     disclosure: str = Field(sa_column=Column(sa.Text(), nullable=False))
     marking: dict[str, Any] = json_column()
+    #: The salted disclosure ``[salt, "marking", marking]`` a format 2 version object lists the digest of
+    #: (None in format 1 versions, whose object holds the marking in the clear).
+    marking_disclosure: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))
     origin: str = Field(max_length=16)
     content_hash: str = Field(max_length=64)
 
@@ -342,6 +349,7 @@ class SectionPublic(SQLModel):
     origin: str
     digest: str
     disclosure: str
+    marking_disclosure: str | None = None  # format 2: the disclosure of ``marking`` the object lists
 
 
 class AnnexItemPublic(SQLModel):
@@ -352,11 +360,24 @@ class AnnexItemPublic(SQLModel):
     origin: str
     digest: str
     disclosure: str
+    marking_disclosure: str | None = None  # format 2: the disclosure of ``marking`` the object lists
 
 
 class WithheldPublic(SQLModel):
     sections: int
     annex: int
+
+
+class WithheldMarkingPublic(SQLModel):
+    """An item this participant may not read: where it is, its digest and who may read it (so a
+    signatory signs knowingly); in format 2 versions with the marking disclosure to check that against
+    the object. Only participants get these; the public learns the counts alone."""
+
+    part: str
+    position: int
+    digest: str
+    marking: MarkingPublic
+    marking_disclosure: str | None = None
 
 
 class VersionPublic(VersionSummary):
@@ -369,6 +390,7 @@ class VersionPublic(VersionSummary):
     sections: list[SectionPublic]
     annex: list[AnnexItemPublic]
     withheld: WithheldPublic
+    withheld_markings: list[WithheldMarkingPublic] = Field(default_factory=list)
 
 
 class ItemDiffPublic(SQLModel):

@@ -126,7 +126,11 @@ async def version_context(session: AsyncSession, access: Access, number: int) ->
 
 async def _context(session: AsyncSession, access: Access, version: CommuniqueVersion) -> Context:
     obj = canonical.parse_strict(version.content)
-    markings = [("section", e["marking"]) for e in obj["sections"]] + [("annex", e["marking"]) for e in obj["annex"]]
+    # Markings from the stored items: a format 2 object holds only their digests.
+    sections, annex = await drafting.load_items(session, version.id or 0)
+    markings = [("section", s.item.marking.to_dict()) for s in sections] + [
+        ("annex", s.item.marking.to_dict()) for s in annex
+    ]
     rows = (
         (await session.execute(select(Signoff).where(col(Signoff.version_id) == version.id).order_by(col(Signoff.id))))
         .scalars()
@@ -206,8 +210,8 @@ async def evaluate(
 
 
 def _hidden(ctx: Context) -> dict[str, tuple[int, int]]:
-    """Per party of the version: how many sections and annex items it cannot see (from the markings
-    in the clear in the version object)."""
+    """Per party of the version: how many sections and annex items it cannot see (from the items'
+    markings, which every participant may check against the version object)."""
     counts = {party: [0, 0] for party in ctx.parties}
     for part, marking in ctx.markings:
         if marking.get("public"):

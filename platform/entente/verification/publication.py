@@ -26,6 +26,8 @@ __all__ = ["VerifyOptions", "verify_bundle", "verify_pdf"]
 SIGNOFF_TYP = "entente-signoff+jws"
 ALIGNMENT_TYP = "entente-alignment+jws"
 VERSION_TYPE = "entente-communique-version"
+#: Version object formats: 1 lists each item's marking in the clear, 2 only the digest of its disclosure.
+FORMATS = (1, 2)
 ATTACHMENTS = ("version.json", "disclosures.json", "signoffs.json", "roster.json", "log-proof.json")
 MAX_PROOF = 64  # an RFC 9162 proof of any tree below 2^64 leaves is shorter
 
@@ -85,6 +87,9 @@ def _check_version(report: Report, parts: _Parts) -> None:
     if not isinstance(obj, dict) or obj.get("type") != VERSION_TYPE:
         report.fail("version", f"not an {VERSION_TYPE} object")
         return
+    if obj.get("format", 1) not in FORMATS:
+        report.fail("version", f"version object format {obj.get('format')!r} is not one this verifier knows (1, 2)")
+        return
     digest = canonical.digest(parts.version)
     parts.facts.update(obj=obj, digest=digest)
     if parts.record is not None and parts.record.get("version_digest") != digest:
@@ -99,9 +104,14 @@ def _check_disclosures(report: Report, parts: _Parts) -> None:
     if not isinstance(shown, Mapping):
         raise ValueError("disclosures must be an object {sections, annex}")
     counts = {}
+    markings_hidden = obj.get("format", 1) == 2
     for part in ("sections", "annex"):
         encoded = shown.get(part, [])
-        listed = [entry["digest"] for entry in obj[part]]
+        entries = obj[part]
+        if not isinstance(entries, list) or not all(_entry_ok(entry, markings_hidden) for entry in entries):
+            report.fail("disclosures", f"the version object's {part} are not well-formed digest entries")
+            return
+        listed = [entry["digest"] for entry in entries]
         if not isinstance(encoded, list) or not all(isinstance(e, str) for e in encoded):
             raise ValueError(f"disclosures.{part} must be a list of strings")
         result = canonical.check_disclosures(encoded, listed)
@@ -120,8 +130,21 @@ def _check_disclosures(report: Report, parts: _Parts) -> None:
     report.ok(
         "disclosures",
         f"{counts['sections'][0]} section(s) and {counts['annex'][0]} annex item(s) shown match their signed digests; "
-        f"{counts['sections'][1]} section(s) and {counts['annex'][1]} annex item(s) withheld from the public",
+        f"{counts['sections'][1]} section(s) and {counts['annex'][1]} annex item(s) withheld from the public"
+        + (
+            " (their markings too: the signatures cover them as digests)"
+            if markings_hidden
+            else " (format 1: the version object lists every item's marking in the clear)"
+        ),
     )
+
+
+def _entry_ok(entry: Any, markings_hidden: bool) -> bool:
+    """A version object's item entry: ``{"digest", "marking"}``, the marking a digest (format 2) or an
+    object (format 1)."""
+    if not isinstance(entry, Mapping) or set(entry) != {"digest", "marking"} or not isinstance(entry["digest"], str):
+        return False
+    return isinstance(entry["marking"], str) if markings_hidden else isinstance(entry["marking"], Mapping)
 
 
 def _signing_instant(envelopes: list[Any]) -> datetime | None:

@@ -390,6 +390,9 @@
     await check("Version bytes are RFC 8785 canonical JSON", async function () {
       s.version = readCanonical(input.versionBytes, "the version");
       need(s.version.type === "entente-communique-version", "the version object's type is not entente-communique-version");
+      // Format 1 lists each item's marking in the clear; format 2 only the digest of its marking's disclosure.
+      s.format = s.version.format === undefined ? 1 : s.version.format;
+      need(s.format === 1 || s.format === 2, "version object format " + JSON.stringify(s.version.format) + " is not one this verifier knows (1, 2)");
       s.digest = await digestOf(input.versionBytes);
       if (input.record) {
         need(input.record.version_digest === s.digest, "SHA-256 of the version bytes is " + s.digest + ", the record says " + input.record.version_digest);
@@ -401,6 +404,10 @@
     await check("Disclosures match the version's digests (SD-JWT, RFC 9901 section 7.1)", async function () {
       var parts = [], withheld = [];
       for (var part of ["sections", "annex"]) {
+        need(Array.isArray(s.version[part]) && s.version[part].every(function (item) {
+          return item && typeof item === "object" && Object.keys(item).sort().join() === "digest,marking" && typeof item.digest === "string" &&
+            (s.format === 2 ? typeof item.marking === "string" : item.marking !== null && typeof item.marking === "object");
+        }), "the version object's " + part + " are not well-formed digest entries");
         var listed = s.version[part].map(function (item) { return item.digest; }), seen = new Set();
         for (var encoded of (input.disclosures[part] || [])) {
           var digest = b64url(await sha256(utf8(encoded)));  // section 4.2.3: over the base64url text as written
@@ -416,7 +423,8 @@
       if (input.record && input.record.withheld) {
         need(input.record.withheld.sections === withheld[0] && input.record.withheld.annex === withheld[1], "the record's withheld counts do not match");
       }
-      return parts.join(", ") + " disclosed; the rest withheld (counted, not shown)";
+      return parts.join(", ") + " disclosed; the rest withheld (counted, not shown" +
+        (s.format === 2 ? ", nor who may read them: the signatures cover their markings as digests)" : "; format 1 lists their markings)");
     }, ok ? null : "needs the version");
     await check("Roster chain from the first roster (TUF root rule)", async function () {
       var walked = await walkRosters(input.rosters, pin, trust);

@@ -4,7 +4,6 @@ schedule, cancel, lift).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,9 +36,7 @@ async def signoff_page(ctx: Context, *, error: str | None = None, status: int = 
         view = await drafting.read_version(session, access, access.communique.head_number)
         result = await signoffs.signoff_status(session, **_head(ctx, cid))
         signer = await signer_context(session, caller, ctx.now)
-    obj = json.loads(view.version.content)
-    visible = {s.digest for s in view.sections} | {s.digest for s in view.annex}
-    withheld = [e["marking"] for e in obj["sections"] + obj["annex"] if e["digest"] not in visible]
+    withheld = [s.item.marking.to_dict() for _, _, s in view.withheld_items]
     return ctx.render(
         "communiques/signoff.html",
         {
