@@ -6,7 +6,9 @@ through ``UTCDateTime`` so SQLite and PostgreSQL read back the same aware UTC va
 """
 
 from entente.models.base import ApiModel, UTCDateTime, instant_column, json_column  # noqa: F401
+from entente.models.aftermath import *  # noqa: F403
 from entente.models.coalition import *  # noqa: F403
+from entente.models.deescalation import *  # noqa: F403
 from entente.models.drafting import *  # noqa: F403
 from entente.models.incidents import *  # noqa: F403
 from entente.models.ladder import *  # noqa: F403

@@ -7,9 +7,12 @@ from aiohttp import web
 from entente.appkeys import settings_key
 from entente.web.api import (
     account,
+    aftermath,
     communiques,
+    deescalation,
     incidents,
     ladder,
+    oversight,
     releases,
     sanctions,
     signoffs,
@@ -35,6 +38,9 @@ def routes() -> ApiRoutes:
         releases,
         ladder,
         incidents,
+        deescalation,
+        aftermath,
+        oversight,
         sanctions,
         transparency,
     ):
