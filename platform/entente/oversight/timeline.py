@@ -26,6 +26,7 @@ from sqlmodel import select
 from entente import drafting, incidents
 from entente.audit import Event
 from entente.auth import Caller
+from entente.clock import isoformat
 from entente.disclosure import Marking, may_see
 from entente.errors import ConflictError, NotFoundError
 from entente.incidents import access as incident_access
@@ -202,10 +203,10 @@ def _party_timings(
     entries: Sequence[AuditEntry], participants: Sequence[str], decided: dict[str, IncidentDecision], opened: datetime
 ) -> tuple[PartyTiming, ...]:
     version_at: dict[tuple[str, int], datetime] = {}
-    for e in entries:
-        if e.event in ("drafting:version:add", "drafting:communique:add", "drafting:communique:supersede"):
-            number = (e.details or {}).get("version", 1)
-            version_at.setdefault((e.object, number if isinstance(number, int) else 1), e.at)
+    for e in entries:  # a version is made by the drafting step that first names it
+        number = (e.details or {}).get("version")
+        if e.event.startswith("drafting:") and isinstance(number, int):
+            version_at.setdefault((e.object, number), e.at)
     timings = []
     for party in participants:
         first = next((e for e in entries if e.event == "incidents:tier:decide" and e.party == party), None)
@@ -223,7 +224,7 @@ def _party_timings(
             signoffs.append({
                 "communique": int(e.object.split(":", 1)[1]),
                 "version": number,
-                "at": e.at.isoformat(),
+                "at": isoformat(e.at),
                 "how": "pre-signed" if e.event == "signoffs:presigned:add" else "explicit",
                 "after_open": seconds(e.at, opened),
                 "after_version": seconds(e.at, drafted) if drafted is not None else None,
