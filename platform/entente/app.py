@@ -38,7 +38,16 @@ from entente.publisher import Publisher
 from entente.releases import PublicRecords
 from entente.settings import Settings
 from entente.transparency.log import TreeCache
-from entente.web import api, communique_pages, incident_pages, middlewares, pages, public, sanctions_pages
+from entente.web import (
+    api,
+    communique_pages,
+    incident_pages,
+    middlewares,
+    oversight_pages,
+    pages,
+    public,
+    sanctions_pages,
+)
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -117,5 +126,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     incident_pages.add_routes(app)
     communique_pages.add_routes(app)
     sanctions_pages.add_routes(app)
+    oversight_pages.routes.add_to(app)
     app.router.add_static("/static/", pages_dir / "static", name="static", append_version=True)
     return app
