@@ -565,7 +565,8 @@ def test_ladder_listing_a_template_at_a_tier_it_does_not_declare_is_refused(tmp_
 def test_template_response_must_be_allowed_at_its_tiers(tmp_path: Path) -> None:
     ladder_text = LADDER_PATH.read_text().replace(
         'templates = ["joint-advisory", "warning-declaration", "de-escalation", "measures-lifting"]',
-        'templates = ["joint-advisory", "warning-declaration", "de-escalation", "measures-lifting", "sanctions-announcement"]',
+        'templates = ["joint-advisory", "warning-declaration", "de-escalation", "measures-lifting", '
+        '"sanctions-announcement"]',
     )
     ladder = L.load_ladder(_write(tmp_path, ladder_text, "ladder.toml"))
     path = _write(tmp_path, (TEMPLATES / "sanctions-announcement.toml").read_text().replace(

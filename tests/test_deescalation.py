@@ -68,7 +68,7 @@ async def test_an_incident_steps_down_a_tier_through_an_exit_ramp(desk) -> None:
 
     _, met = await desk.call("ee.drafter", "POST", f"{base}/exit-ramps",
                              {"ramp": "sanctions-cooperation",
-                              "showing": "Examplia answered the joint request for assistance and arrested two operators."},
+                              "showing": "Examplia answered the request for assistance and arrested two operators."},
                              status=201)
     assert met["tier"] == 3 and met["kind"] == "cooperation_on_investigation" and met["party"] == "EE"
 

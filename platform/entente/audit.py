@@ -71,10 +71,16 @@ class Event(StrEnum):
     INCIDENTS_INCIDENT_CLOSE = "incidents:incident:close", "an incident was closed"
     INCIDENTS_EXIT_RAMP_MEET = "incidents:exit_ramp:meet", "a party recorded that an exit ramp of the ladder is met"
     INCIDENTS_STEP_DOWN_PROPOSE = "incidents:step_down:propose", "a party proposed stepping the incident down a tier"
-    INCIDENTS_STEP_DOWN_AGREE = "incidents:step_down:agree", "every party decided the lower tier: the step-down is agreed"
-    INCIDENTS_STEP_DOWN_SUPERSEDE = "incidents:step_down:supersede", "a party decided a higher tier: the step-down lapsed"
+    INCIDENTS_STEP_DOWN_AGREE = (
+        "incidents:step_down:agree", "every party decided the lower tier: the step-down is agreed"
+    )
+    INCIDENTS_STEP_DOWN_SUPERSEDE = (
+        "incidents:step_down:supersede", "a party decided a higher tier: the step-down lapsed"
+    )
     INCIDENTS_LESSON_ADD = "incidents:lesson:add", "a participant added a lesson to a closed incident's review"
-    INCIDENTS_LADDER_CHANGE_PROPOSE = "incidents:ladder_change:propose", "a change to the ladder was proposed from a review"
+    INCIDENTS_LADDER_CHANGE_PROPOSE = (
+        "incidents:ladder_change:propose", "a change to the ladder was proposed from a review"
+    )
     DRAFTING_COMMUNIQUE_ADD = "drafting:communique:add", "a communiqué was started (version 1)"
     DRAFTING_COMMUNIQUE_SUPERSEDE = "drafting:communique:supersede", "a successor of a released communiqué was started"
     DRAFTING_PARTICIPANT_INVITE = "drafting:participant:invite", "a party was invited to a communiqué"

@@ -131,7 +131,9 @@ class Code(StrEnum):
     LEGAL_REVIEW_REQUIRED = "legal_review_required", 409, "the tier needs the party's cleared legal review of it"
     UNKNOWN_EXIT_RAMP = "unknown_exit_ramp", 422, "the ladder (or the tier stepped down from) has no such exit ramp"
     EXIT_RAMP_NOT_IN_PLAY = "exit_ramp_not_in_play", 409, "no party decided the tier this exit ramp leads down from"
-    EXIT_RAMP_NOT_MET = "exit_ramp_not_met", 409, "the exit ramp is not met (yet): not recorded, or its quiet period runs"
+    EXIT_RAMP_NOT_MET = (
+        "exit_ramp_not_met", 409, "the exit ramp is not met (yet): not recorded, or its quiet period runs"
+    )
     NO_LOWER_TIER = "no_lower_tier", 409, "the party's decided tier is the floor of the ladder"
     STEP_DOWN_PENDING = "step_down_pending", 409, "a step-down from this tier is already proposed: decide on it"
     STEP_DOWN_SETTLED = "step_down_settled", 409, "the step-down was agreed or superseded: nothing more to decide"

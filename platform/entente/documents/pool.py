@@ -24,7 +24,9 @@ __all__ = ["DocumentRenderer", "render_and_sign"]
 WORKER_NICENESS = 10
 
 
-def render_and_sign(spec: DocumentSpec | ReportSpec, templates_dir: Path, key_der: bytes, certificate_pem: bytes) -> bytes:
+def render_and_sign(
+    spec: DocumentSpec | ReportSpec, templates_dir: Path, key_der: bytes, certificate_pem: bytes
+) -> bytes:
     """In a worker: the PDF/A-3b of ``spec``, signed with the platform's PDF key (PAdES B-B)."""
     from entente.documents.rendering import render_pdf
     from entente.documents.signature import sign_pdf

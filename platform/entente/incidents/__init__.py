@@ -24,14 +24,6 @@ Audit events: ``incidents:incident:open``, ``incidents:incident:update``,
 """
 
 from .access import MAX_ID, is_admitted, new_id
-from .decisions import (
-    current_decisions,
-    decide_tier,
-    has_legal_clearance,
-    list_decisions,
-    list_legal_reviews,
-    record_legal_review,
-)
 from .aftermath import (
     LESSON_ROLES,
     add_lesson,
@@ -40,6 +32,14 @@ from .aftermath import (
     list_lessons,
     list_lessons_of,
     propose_ladder_change,
+)
+from .decisions import (
+    current_decisions,
+    decide_tier,
+    has_legal_clearance,
+    list_decisions,
+    list_legal_reviews,
+    record_legal_review,
 )
 from .deescalation import (
     Deescalation,

@@ -25,9 +25,9 @@ from entente.models import (
     IncidentLegalReview,
     IncidentState,
     IncidentStepDown,
-    StepDownState,
     LegalReviewCreate,
     LegalReviewOutcome,
+    StepDownState,
 )
 
 from . import access
@@ -144,25 +144,17 @@ async def settle_step_downs(session: AsyncSession, loaded: Loaded, *, caller: Ca
     decided = await current_decisions(session, loaded.id)
     for step_down in proposed:
         tiers = [decided[p].tier if p in decided else None for p in loaded.participants]
+        details = {"step_down": step_down.id, "from_tier": step_down.from_tier, "to_tier": step_down.to_tier,
+                   "decided_tiers": {p: decided[p].tier for p in loaded.participants if p in decided}}
         if any(t is not None and t > step_down.from_tier for t in tiers):
-            state, action = StepDownState.SUPERSEDED, "step_down:supersede"
+            step_down.state, step_down.settled_at = StepDownState.SUPERSEDED, now
+            await access.record_change(session, loaded.incident, caller=caller, action="step_down:supersede",
+                                       subject="incident", now=now, details=details)
         elif all(t is not None and t <= step_down.to_tier for t in tiers):
-            state, action = StepDownState.AGREED, "step_down:agree"
-        else:
-            continue
-        step_down.state = state
-        step_down.settled_at = now
+            step_down.state, step_down.settled_at = StepDownState.AGREED, now
+            await access.record_change(session, loaded.incident, caller=caller, action="step_down:agree",
+                                       subject="incident", now=now, details=details)
         session.add(step_down)
-        await access.record_change(
-            session,
-            loaded.incident,
-            caller=caller,
-            action=action,
-            subject="incident",
-            now=now,
-            details={"step_down": step_down.id, "from_tier": step_down.from_tier, "to_tier": step_down.to_tier,
-                     "decided_tiers": {p: decided[p].tier for p in loaded.participants if p in decided}},
-        )
 
 
 async def list_decisions(session: AsyncSession, incident_id: int) -> list[IncidentDecision]:

@@ -39,7 +39,7 @@ from entente.models import (
 
 from . import access
 from .access import Loaded
-from .decisions import current_decisions, decide_tier, party_for, settle_step_downs
+from .decisions import current_decisions, decide_tier, party_for
 
 __all__ = [
     "Deescalation",

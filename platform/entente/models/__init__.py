@@ -5,8 +5,8 @@ like going in and out. Data models never inherit from tables. Instants are store
 through ``UTCDateTime`` so SQLite and PostgreSQL read back the same aware UTC values.
 """
 
-from entente.models.base import ApiModel, UTCDateTime, instant_column, json_column  # noqa: F401
 from entente.models.aftermath import *  # noqa: F403
+from entente.models.base import ApiModel, UTCDateTime, instant_column, json_column  # noqa: F401
 from entente.models.coalition import *  # noqa: F403
 from entente.models.deescalation import *  # noqa: F403
 from entente.models.drafting import *  # noqa: F403

@@ -34,6 +34,7 @@ __all__ = ["REPORT_ROLES", "Report", "build_report", "report_spec"]
 #: Who may read an oversight report (each sees what its party may see): everyone but press.
 REPORT_ROLES = (Role.OVERSIGHT, Role.SECRETARIAT, Role.DRAFTER, Role.SIGNATORY, Role.COMMS)
 MAX_INCIDENTS = 10_000
+RULE = "| --- | --- | --- | --- | --- |"  # a Markdown table's header rule, five columns
 
 
 @dataclass(frozen=True)
@@ -226,11 +227,11 @@ def report_spec(report: Report, *, party_name: str, party_names: dict[str, str])
             f"closed {_duration(row['timings']['closed'])}.",
         ]
         if row["decisions"]:
-            lines += ["", "| Decided (UTC) | Party | Tier | Rubric | Justification |", "| --- | --- | --- | --- | --- |"]
+            lines += ["", "| Decided (UTC) | Party | Tier | Rubric | Justification |", RULE]
             lines += [f"| {d['decided_at'][:16]} | {d['party']} | {d['tier']} | {d['recommended_tier']} | "
                       f"{_cell(d['justification'])} |" for d in row["decisions"]]
         if row["legal_reviews"]:
-            lines += ["", "| Reviewed (UTC) | Party | Tier | Outcome | Reviewer |", "| --- | --- | --- | --- | --- |"]
+            lines += ["", "| Reviewed (UTC) | Party | Tier | Outcome | Reviewer |", RULE]
             lines += [f"| {r['reviewed_at'][:16]} | {r['party']} | {r['tier']} | {r['outcome']} | "
                       f"{_cell(r['reviewer'])} |" for r in row["legal_reviews"]]
         for sd in row["step_downs"]:
@@ -240,7 +241,7 @@ def report_spec(report: Report, *, party_name: str, party_names: dict[str, str])
             lines += ["", f"Released: “{_cell(rel['title'])}” at {rel['released_at'][:16]} UTC "
                       f"({_duration(rel['after_open'])} after opening)."]
         if row["signoffs"]:
-            lines += ["", "| Signed (UTC) | Party | Communiqué | Version | How |", "| --- | --- | --- | --- | --- |"]
+            lines += ["", "| Signed (UTC) | Party | Communiqué | Version | How |", RULE]
             lines += [f"| {x['signed_at'][:16]} | {x['party']} | {x['communique']} | {x['version']} | {x['how']} |"
                       for x in row["signoffs"]]
         for lesson in row["lessons"]:

@@ -38,9 +38,9 @@ from entente.web.incident_pages.reading import (
     SHOWN_ERRORS,
     errors_of,
     incident_id_of,
+    markdown,
     marking_fields,
     marking_from_form,
-    markdown,
 )
 from entente.web.problems import status_for
 

@@ -17,7 +17,6 @@ from entente.web.context import Context, PageRoutes
 from entente.web.html import render
 from entente.web.middlewares import LOGIN_CSRF_COOKIE, SESSION_COOKIE, client_address, is_tls
 
-
 routes = PageRoutes()
 
 

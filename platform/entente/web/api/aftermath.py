@@ -84,7 +84,9 @@ def after_action_public(review: oversight.AfterAction) -> AfterActionPublic:
 )
 async def get_after_action(ctx: Context) -> web.Response:
     async with ctx.read() as session:
-        review = await oversight.after_action_review(session, incident_id=incident_id_of(ctx.request), caller=ctx.caller)
+        review = await oversight.after_action_review(
+            session, incident_id=incident_id_of(ctx.request), caller=ctx.caller
+        )
     return json_response(after_action_public(review))
 
 

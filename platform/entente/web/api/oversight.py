@@ -124,6 +124,7 @@ async def get_report_pdf(ctx: Context) -> web.Response:
     spec = oversight.report_spec(report, party_name=names.get(ctx.caller.party, ctx.caller.party), party_names=names)
     keys = await ctx.app[platform_keys_key].get()
     pdf = await ctx.app[document_renderer_key].render(spec, keys)
-    name = f"oversight-report-{ctx.caller.party.lower()}-{report.body['period_from'][:10]}-{report.body['period_to'][:10]}.pdf"
+    period = f"{report.body['period_from'][:10]}-{report.body['period_to'][:10]}"
+    name = f"oversight-report-{ctx.caller.party.lower()}-{period}.pdf"
     headers = {"Cache-Control": "no-store", "Content-Disposition": f'inline; filename="{name}"'}
     return web.Response(body=pdf, content_type="application/pdf", headers=headers)
