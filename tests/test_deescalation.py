@@ -11,6 +11,7 @@ from sqlmodel import select
 from entente.clock import isoformat
 from entente.models import AuditEntry
 from tests.support.incidents import TIER_3, Desk
+from tests.support.pages import browser
 
 
 @pytest.fixture
@@ -163,3 +164,29 @@ async def test_exit_ramps_refuse_what_is_not_in_play_and_outsiders(desk) -> None
                     status=404)
     await desk.call("ee.comms", "POST", f"{base}/exit-ramps", {"ramp": "sanctions-restraint", "showing": "x"},
                     status=403)
+
+
+async def test_reviews_of_measures_surface_the_exit_ramps_that_apply(world) -> None:
+    from tests.support.sanctions import Desk as SanctionsDesk
+
+    sanctions = SanctionsDesk(world)
+    pid = await sanctions.package()
+    await sanctions.add(pid, "D-002")
+    await sanctions.release(pid)
+    _, package = await sanctions.call("fr.drafter", "GET", f"/api/v1/communiques/{pid}", status=200)
+    incident_id = package["incident"]
+    _, due = await sanctions.call("fr.drafter", "GET", "/api/v1/sanctions/reviews?days=90", status=200)
+    assert [r["designation"] for r in due] == ["D-002"]
+    ramps = {r["id"]: r for r in due[0]["exit_ramps"]}
+    assert set(ramps) == {"sanctions-restraint", "sanctions-cooperation", "sanctions-quiet-period"}
+    assert not any(r["met"] for r in ramps.values()) and all(r["tier"] == 3 for r in ramps.values())
+    await sanctions.call("ee.signatory", "POST", f"/api/v1/incidents/{incident_id}/exit-ramps",
+                         {"ramp": "sanctions-restraint", "showing": "The operators' infrastructure went dark."},
+                         status=201)
+    _, due = await sanctions.call("fr.drafter", "GET", "/api/v1/sanctions/reviews?days=90", status=200)
+    assert {r["id"]: r["met"] for r in due[0]["exit_ramps"]}["sanctions-restraint"] is True
+    world.clock.advance(timedelta(days=31))  # the page lists what is due within 30 days
+    page = await world.client.get("/sanctions/reviews", headers=(await browser(world, "fr.drafter")).headers)
+    text = await page.text()
+    assert "sanctions-restraint</span>: <strong>met</strong>" in text
+    assert f"/incidents/{incident_id}/de-escalation" in text

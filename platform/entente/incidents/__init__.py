@@ -50,6 +50,7 @@ from .deescalation import (
     last_recurrence_at,
     list_step_downs,
     propose_step_down,
+    ramps_for_measures,
     record_ramp_met,
 )
 from .drafts import DraftSection, DraftStart, TemplateRef, find_template, party_names, resolve_marking, start_draft
@@ -93,6 +94,7 @@ __all__ = [
     "last_recurrence_at",
     "list_step_downs",
     "propose_step_down",
+    "ramps_for_measures",
     "record_ramp_met",
     "DraftSection",
     "DraftStart",

@@ -50,6 +50,7 @@ __all__ = [
     "last_recurrence_at",
     "list_step_downs",
     "propose_step_down",
+    "ramps_for_measures",
     "record_ramp_met",
 ]
 
@@ -165,6 +166,27 @@ async def _view(session: AsyncSession, loaded: Loaded, ladder: Ladder) -> Deesca
         ramps=tuple(ramps),
         met=tuple(met),
         step_downs=tuple(step_downs),
+    )
+
+
+async def ramps_for_measures(
+    session: AsyncSession, *, incident_id: int, caller: Caller, ladder: Ladder, tier: int
+) -> tuple[RampStatus, ...]:
+    """The exit ramps that apply to measures taken at ``tier`` on the incident, with whether each is met
+    (what a review of those measures weighs); empty when the caller may not see the incident."""
+    if tier not in ladder.numbers:
+        return ()
+    try:
+        loaded = await access.load(session, incident_id, caller)
+    except NotFoundError:
+        return ()
+    recurrence = await last_recurrence_at(session, loaded.incident)
+    met = {m.ramp for m in await _met(session, loaded.id) if m.tier == tier}
+    return tuple(
+        RampStatus(tier, ramp, ramp.id in met,
+                   recurrence + timedelta(days=ramp.days) if ramp.kind is ExitRampKind.TIME_WITHOUT_RECURRENCE
+                   else None)
+        for ramp in ladder.tier(tier).exit_ramps
     )
 
 
