@@ -10,9 +10,9 @@ from entente.appkeys import caller_key, clock_key, ladder_key, sessionmaker_key
 from entente.auth import require_caller
 from entente.errors import InvalidInputError, UnsupportedMediaTypeError
 from entente.models import (
-    ExitRampPublic,
     CoordinationPublic,
     CoordinationRowPublic,
+    ExitRampPublic,
     PackagePublic,
     ReviewPublic,
 )
