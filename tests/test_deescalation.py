@@ -41,6 +41,8 @@ async def test_the_ladder_names_exit_ramps_for_every_tier_above_the_floor(desk) 
     assert {"cooperation_on_investigation"} <= {r["kind"] for r in ramps[3]}
     quiet = next(r for r in ramps[3] if r["kind"] == "time_without_recurrence")
     assert quiet["days"] == 180
+    page = await (await browser(desk.world, "ee.drafter")).get("/ladder")
+    assert "<code>sanctions-quiet-period</code> (time without recurrence, 180 days)" in page
 
 
 async def test_an_incident_steps_down_a_tier_through_an_exit_ramp(desk) -> None:
