@@ -47,6 +47,7 @@ from entente.web import (
     pages,
     public,
     sanctions_pages,
+    signing_pages,
 )
 
 
@@ -126,6 +127,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     incident_pages.add_routes(app)
     communique_pages.add_routes(app)
     sanctions_pages.add_routes(app)
+    signing_pages.add_routes(app)
     oversight_pages.routes.add_to(app)
     app.router.add_static("/static/", pages_dir / "static", name="static", append_version=True)
     return app

@@ -30,6 +30,7 @@ __all__ = [
     "Reason",
     "SignatureCheck",
     "envelope_bytes",
+    "envelope_from_compact",
     "parse_envelope",
     "prepare_payload",
     "protected_headers",
@@ -162,6 +163,25 @@ def _as_general(envelope: Mapping[str, Any]) -> Mapping[str, Any]:
     if "payload" in envelope:
         general["payload"] = envelope["payload"]
     return general
+
+
+_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def envelope_from_compact(text: str) -> dict[str, Any]:
+    """The general JSON form of a compact JWS (RFC 7515 section 7.1): ``protected.payload.signature``.
+
+    A detached payload leaves the middle part empty (``protected..signature``, appendix F), as
+    WebCrypto snippets and most JOSE libraries write it; an attached one is kept as ``payload`` for
+    :func:`verify_detached` to compare with the detached bytes.
+    """
+    parts = text.strip().split(".")
+    if len(parts) != 3 or not parts[0] or not parts[2] or not all(set(p) <= _B64URL for p in parts):
+        raise SignatureError("a compact JWS is three base64url parts joined by '.'", field="")
+    envelope: dict[str, Any] = {"signatures": [{"protected": parts[0], "signature": parts[2]}]}
+    if parts[1]:
+        envelope["payload"] = parts[1]
+    return envelope
 
 
 def parse_envelope(data: bytes | str | Mapping[str, Any]) -> dict[str, Any]:

@@ -19,8 +19,9 @@ from entente.web import forms
 from entente.web.api.communiques import communique_id
 from entente.web.html import render
 from entente.web.pages import require_page_caller
+from entente.web.signing_pages import pasted_envelope, signer_context
 
-from .editor import back_to, editor_context
+from .editor import back_to, editor_context, markdown
 
 
 async def signoff_page(request: web.Request, *, error: str | None = None, status: int = 200) -> web.Response:
@@ -37,6 +38,7 @@ async def signoff_page(request: web.Request, *, error: str | None = None, status
             templates=request.app[templates_key],
             now=request.app[clock_key](),
         )
+        signer = await signer_context(session, caller, request.app[clock_key]())
     obj = json.loads(view.version.content)
     visible = {s.digest for s in view.sections} | {s.digest for s in view.annex}
     withheld = [e["marking"] for e in obj["sections"] + obj["annex"] if e["digest"] not in visible]
@@ -52,6 +54,8 @@ async def signoff_page(request: web.Request, *, error: str | None = None, status
             "is_signatory": caller.has_role(Role.SIGNATORY),
             "mine": next((s for s in result.signatories if s.party == caller.party), None),
             "error": error,
+            "signer": signer,
+            "markdown": markdown,
         },
         status=status,
     )
@@ -76,12 +80,7 @@ async def signoff_submit(request: web.Request) -> web.StreamResponse:
             elif action == "presigned":
                 await signoffs.record_presigned(session, **kwargs)
             else:
-                try:
-                    envelope = json.loads(form.get("jws", ""))
-                except ValueError:
-                    raise InvalidInputError("paste the JWS as JSON", code="malformed_input", field="jws") from None
-                if not isinstance(envelope, dict):
-                    raise InvalidInputError("a JWS in General JSON Serialization is an object", field="jws")
+                envelope = pasted_envelope(form.get("jws", ""))
                 await signoffs.add_signoff(session, envelope=envelope, **kwargs)
     except NotFoundError:
         raise
