@@ -166,7 +166,24 @@ async def test_save_needs_if_match_and_a_known_digest(world) -> None:
     await problem(
         await world.client.post(f"{BASE}/{cid}/versions", json=body, headers=ee | {"If-Match": "*"}),
         412,
-        "version_unknown",
+        "if_match_invalid",
+    )
+    for odd in ['W/"' + unknown + '"', f'"{unknown}", "{unknown}"', '"3"']:  # weak, a list, not a digest
+        await problem(
+            await world.client.post(f"{BASE}/{cid}/versions", json=body, headers=ee | {"If-Match": odd}),
+            412,
+            "if_match_invalid",
+        )
+    # The path and If-Match are checked before the body is read: a bad body does not hide them.
+    await problem(
+        await world.client.post(f"{BASE}/{cid}/versions", json={"sections": 1}, headers=ee | {"If-Match": "*"}),
+        412,
+        "if_match_invalid",
+    )
+    await problem(
+        await world.client.post(f"{BASE}/0/versions", json={"sections": 1}, headers=ee | if_match(unknown)),
+        404,
+        "not_found",
     )
     assert await version_count(world, cid) == 2
 

@@ -134,6 +134,9 @@ async def test_updating_metrics_names_the_version_and_recomputes_the_recommendat
     _, same = await desk.call("ee.drafter", "PATCH", path, {"metrics": TIER_4, "version": 2}, status=200)
     assert same["version"] == 2  # nothing changed: no new version
     await desk.call("ee.drafter", "PATCH", path, {"title": "x", "version": 2}, headers={"If-Match": '"3"'}, status=422)
+    for odd in ['"sha256:00"', "*", 'W/"2"', '"2", "3"']:  # the same reader as a communiqué save: one number
+        _, refused = await desk.call("ee.drafter", "PATCH", path, {"title": "x"}, headers={"If-Match": odd}, status=412)
+        assert refused["code"] == "if_match_invalid"
     await desk.call("ee.comms", "PATCH", path, {"title": "x", "version": 2}, status=403)
     _, history = await desk.call("ee.drafter", "GET", f"{path}/history", status=200)
     assert [c["action"] for c in history] == ["incident:open", "incident:update"]

@@ -18,6 +18,7 @@ A *package* is a first-level name under ``entente``: ``entente.releases`` (with 
 from __future__ import annotations
 
 import ast
+import inspect
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -249,3 +250,35 @@ def test_the_graph_sees_function_level_imports() -> None:
     assert any(i.source == "entente.cli" and i.target == "entente.cli" for i in imports)  # import_module
     sources = {i.source for i in imports if i.target.startswith("cryptography.x509")}
     assert sources and all(_package(s) == SIGNING for s in sources)  # imported inside a function
+
+
+# --- the web edge: every route is declared with its request context -------------------------------
+
+def test_every_route_is_declared_with_a_request_context(app) -> None:
+    """Every handler on the router was declared with ``ApiRoutes.route`` or ``PageRoutes``, so it takes
+    one :class:`~entente.web.context.Context` (caller checked, body read, ``now`` read once) and
+    derives none of it from the request by hand. Static files are the one exception."""
+    from aiohttp import web
+
+    from entente.web.context import context_handler
+
+    endpoint_code = context_handler(_probe, signed_in=False).__code__
+    wrong = []
+    for route in app.router.routes():
+        if isinstance(route.resource, web.StaticResource):
+            continue
+        handler = route.handler
+        wrapped = getattr(handler, "__wrapped__", None)
+        if getattr(handler, "__code__", None) is endpoint_code and wrapped is not None:
+            parameters = list(inspect.signature(wrapped).parameters)
+            if parameters[:1] == ["ctx"]:
+                continue
+        where = f"{route.method} {route.resource.canonical} -> {handler.__module__}.{handler.__qualname__}"
+        wrong.append(where)
+    assert not wrong, "routes not declared with a request context (use ApiRoutes.route or PageRoutes):\n" + "\n".join(
+        wrong
+    )
+
+
+async def _probe(ctx):  # a handler to learn what the context's endpoint looks like
+    raise AssertionError("never called")

@@ -82,7 +82,11 @@ async def test_the_public_pages_show_only_released_public_text(world, keys) -> N
     world.clock.advance(timedelta(hours=1))
     page = await client.get(f"/releases/{cid}")
     text = await page.text()
-    assert page.status == 200 and page.headers["Cache-Control"] == "no-store"
+    assert page.status == 200 and page.headers["Cache-Control"] == "public, max-age=60"
+    etag = page.headers["ETag"]
+    assert etag.startswith('"') and not etag.startswith("W/")
+    again = await client.get(f"/releases/{cid}", headers={"If-None-Match": etag})
+    assert again.status == 304 and again.headers["ETag"] == etag
     assert "<strong>condemn</strong>" in text and "2026-11-27 10:00 UTC" in text
     assert RESTRICTED_MARKER not in text and "1 section(s)" in text and TITLE in text
     assert "Signed off by Republic of Estonia, European Union, French Republic" in text

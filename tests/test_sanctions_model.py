@@ -141,7 +141,25 @@ def test_floats_are_refused_before_validation() -> None:
             "/parties/0",
             "needs legal_act",
         ),
-        ({"parties": [{"party": "FR", "state": "declined", "declined_on": "2026-11-01"}]}, "/parties/0", "reason"),
+        # A declined position may come without its reason (withheld from this reader), never a marking alone.
+        (
+            {"parties": [{"party": "FR", "state": "declined", "declined_on": "2026-11-01",
+                          "reason_marking": {"public": True}}]},
+            "/parties/0",
+            "goes with a reason",
+        ),
+        (
+            {"parties": [{"party": "FR", "state": "declined", "declined_on": "2026-11-01", "reason": "Ours.",
+                          "reason_marking": {"public": False, "releasable_to": ["EE"]}}]},
+            "/parties/0",
+            "always releasable to FR",
+        ),
+        (
+            {"parties": [{"party": "FR", "state": "adopted", "legal_act": "Decree 1", "adopted_on": "2026-11-01",
+                          "reason": "Because."}]},
+            "/parties/0",
+            "not part of the adopted state",
+        ),
         (
             {"parties": [{"party": "FR", "state": "lifted", "lifted_on": "2026-11-01"}]},
             "/parties/0",

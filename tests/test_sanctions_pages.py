@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
 
+from entente.web.designation_forms import rows_of
+from tests.support.pages import browser, form_values
 from tests.support.sanctions import DESIGNATIONS, SANCTIONS, Desk
 from tests.support.world import sign_in
 
@@ -72,28 +73,116 @@ async def test_the_review_list_page_leads_to_a_successor_where_each_designation_
     assert again.status == 409 and "already superseded" in await again.text()
 
 
-async def test_designations_are_added_and_edited_from_the_page_with_duplicate_warnings(desk) -> None:
+def form_of(content: dict, **extra: str) -> dict[str, str]:
+    """The designation form filled in with ``content``, as a person would type it."""
+    values = {k: v for k, v in rows_of(content).items() if not k.endswith(".src")}
+    return values | {"marking": "public", "action": "save"} | extra
+
+
+async def _head(desk, pid: int) -> str:
+    _, package = await desk.call("ee.drafter", "GET", f"{SANCTIONS}/{pid}", status=200)
+    return package["head"]["digest"]
+
+
+async def test_designations_are_added_and_edited_with_forms_and_duplicate_warnings(desk) -> None:
     pid = await desk.package()
     await desk.add(pid, "D-001")
-    client = desk.world.client
-    csrf = await sign_in(client, "ee.drafter")
+    ee = await browser(desk.world, "ee.drafter")
+    form = await ee.get(f"/sanctions/packages/{pid}/designations/new")
+    assert 'name="name.orig"' in form and 'name="alias.0.type"' in form and 'name="dob.0.text"' in form
+    assert 'name="doc.0.number"' in form and 'name="measure.asset_freeze"' in form and 'name="ev.0.text"' in form
+    assert 'name="designation"' not in form  # no JSON anywhere
     path = f"/sanctions/packages/{pid}/designations"
-    text = json.dumps(DESIGNATIONS["D-010"], ensure_ascii=False)
-    warned = await client.post(path, data={"csrf_token": csrf, "designation": text}, allow_redirects=False)
-    body = await warned.text()
-    assert warned.status == 409 and "D-001" in body and "score" in body
-    bad = await client.post(path, data={"csrf_token": csrf, "designation": "{not json"}, allow_redirects=False)
-    assert bad.status == 422 and "not JSON" in await bad.text()
-    added = await client.post(
-        path, data={"csrf_token": csrf, "designation": text, "confirm": "1"}, allow_redirects=False
-    )
-    assert added.status == 303
-    changed = dict(DESIGNATIONS["D-010"]) | {"reasons": "Edited on the page."}
-    edited = await client.post(
-        f"{path}/D-010",
-        data={"csrf_token": csrf, "designation": json.dumps(changed), "confirm": "1"},
-        allow_redirects=False,
-    )
-    assert edited.status == 303
+    head = await _head(desk, pid)
+    fields = form_of(DESIGNATIONS["D-010"])
+    _, text = await ee.post(path, fields, status=409)
+    # The candidate side by side with what was entered, and the two ways on.
+    assert "Probable duplicate" in text and "What you entered" in text and "D-001" in text
+    assert "Александр Сергеевич Петров" in text and "None is the same subject: add anyway" in text
+    assert await _head(desk, pid) == head
+    await ee.post(path, fields | {"confirm": "1"})
+    # Edit: the form shows the designation; parts it does not show are kept as they were.
+    edit = await ee.get(f"/sanctions/packages/{pid}/designations/D-010/edit")
+    assert 'value="D-010"' in edit and "readonly" in edit
+    changed = form_values(edit, "designation-form")
+    assert changed["name.orig"] == DESIGNATIONS["D-010"]["primary_name"]["original"]["whole_name"]
+    del changed["csrf_token"]
+    changed |= {"reasons": "Edited on the page.", "action": "save", "confirm": "1"}
+    await ee.post(f"{path}/D-010", changed)
     _, package = await desk.call("ee.drafter", "GET", f"{SANCTIONS}/{pid}", status=200)
-    assert package["designations"][1]["designation"]["reasons"] == "Edited on the page."
+    saved = package["designations"][1]["designation"]
+    assert saved["reasons"] == "Edited on the page."
+    skip = ("reasons", "parties", "evidence", "proposed_by", "dates_of_birth")
+    expected = {k: v for k, v in DESIGNATIONS["D-010"].items() if k not in skip}
+    assert {k: saved[k] for k in expected} == expected
+    assert [d["text"] for d in saved["dates_of_birth"]] == [d["text"] for d in DESIGNATIONS["D-010"]["dates_of_birth"]]
+
+
+async def test_a_refused_designation_form_shows_each_problem_beside_its_row_and_changes_nothing(desk) -> None:
+    pid = await desk.package()
+    ee = await browser(desk.world, "ee.drafter")
+    path = f"/sanctions/packages/{pid}/designations"
+    head = await _head(desk, pid)
+    fields = {
+        "id": "D-100",
+        "subject_type": "person",
+        "marking": "public",
+        "name.orig": "Иван Иванович Иванов",
+        "dob.0.text": "the thirty-second of Smarch",
+        "doc.0.type": "passport",
+        "doc.0.number": "12 3456789",
+        "doc.0.country": "XX",
+        "reasons": "Directed the intrusion.",
+        "action": "save",
+    }
+    _, text = await ee.post(path, fields, status=422)
+    assert "Date of birth 1" in text and "Document 1" in text and "ISO 3166-1" in text
+    assert "Measures: choose at least one" in text
+    assert 'value="Иван Иванович Иванов"' in text and 'value="the thirty-second of Smarch"' in text
+    assert await _head(desk, pid) == head
+    # Transliteration offered, filled in only when asked, and not saved by asking.
+    _, text = await ee.post(path, fields | {"action": "suggest"}, status=200)
+    assert 'name="name.latin" maxlength="1000" value="Ivan Ivanovich Ivanov"' in text
+    assert await _head(desk, pid) == head
+    # An unknown field is refused as such.
+    await ee.post(path, {"designation": "{}"}, status=422)
+    assert await _head(desk, pid) == head
+
+
+async def test_a_party_records_its_position_and_its_reason_stays_its_own(desk) -> None:
+    pid = await desk.package()
+    await desk.add(pid, "D-002")
+    fr = await browser(desk.world, "fr.signatory")
+    page = await fr.get(f"/sanctions/packages/{pid}")
+    assert "never published unless you choose" in page and 'value="participants" checked' in page
+    path = f"/sanctions/packages/{pid}/designations/D-002/adoption"
+    await fr.post(path, {"state": "declined", "reason": "Ours alone.", "reason_marking": "nobody"}, status=422)
+    await fr.post(path, {"state": "declined", "reason": "Ours alone.", "reason_marking": "party", "on": "2026-11-20"})
+    page = await fr.get(f"/sanctions/packages/{pid}")
+    assert "Ours alone." in page and "TLP:RED" in page and 'value="party" checked' in page
+    assert '<option value="declined" selected>' in page and 'value="2026-11-20"' in page
+    ee = await browser(desk.world, "ee.drafter")
+    page = await ee.get(f"/sanctions/packages/{pid}")
+    assert "Ours alone." not in page and "reason not releasable to you" in page
+    eu = await browser(desk.world, "eu.signatory")
+    adopted = {"state": "adopted", "legal_act": "Council Decision 2026/1"}
+    await eu.post(path, adopted | {"party": "EU"}, status=422)  # the party is the caller's, never a field
+    await eu.post(path, {"state": "adopted", "legal_act": "Council Decision 2026/1"})
+    grid = await ee.get(f"/sanctions/packages/{pid}")
+    assert "Council Decision 2026/1" in grid and "basis: Council Decision (CFSP) 2019/797" in grid
+
+
+async def test_duplicates_across_packages_are_linked_from_the_warning(desk) -> None:
+    first = await desk.package()
+    await desk.add(first, "D-002")
+    second = await desk.package()
+    ee = await browser(desk.world, "ee.drafter")
+    path = f"/sanctions/packages/{second}/designations"
+    fields = form_of(DESIGNATIONS["D-002"], id="D-200")
+    _, text = await ee.post(path, fields, status=409)
+    assert f'name="link" value="{first}:D-002"' in text
+    await ee.post(path, fields | {"link": f"{first}:D-002"})
+    _, package = await desk.call("ee.drafter", "GET", f"{SANCTIONS}/{second}", status=200)
+    assert package["designations"][0]["designation"]["same_as"] == [{"package": first, "designation": "D-002"}]
+    page = await ee.get(f"/sanctions/packages/{second}")
+    assert f"package {first}" in page and "Same subject as" in page

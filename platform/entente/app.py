@@ -21,8 +21,10 @@ from entente.appkeys import (
     ladder_key,
     log_tree_key,
     platform_keys_key,
+    public_index_key,
     public_records_key,
     publisher_key,
+    read_engine_key,
     read_sessionmaker_key,
     sessionmaker_key,
     settings_key,
@@ -35,33 +37,49 @@ from entente.documents.pool import DocumentRenderer
 from entente.ladder import load_ladder
 from entente.platformkeys import LazyPlatformKeys, require_platform_keys
 from entente.publisher import Publisher
-from entente.releases import PublicRecords
+from entente.releases import PublicIndex, PublicRecords
 from entente.settings import Settings
 from entente.transparency.log import TreeCache
 from entente.web import (
     api,
     communique_pages,
+    designation_pages,
     incident_pages,
     middlewares,
     oversight_pages,
     pages,
     public,
+    release_pages,
     sanctions_pages,
     signing_pages,
+    template_pages,
 )
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
-    engine = db.create_engine(settings.database_url, echo=settings.database.echo, pool_size=settings.database.pool_size)
+    engine = db.create_engine(
+        settings.database_url,
+        echo=settings.database.echo,
+        pool_size=settings.database.pool_size,
+        busy_timeout_ms=settings.database.busy_timeout_ms,
+    )
     try:
         await db.require_current_schema(engine)
     except BaseException:
         await engine.dispose()
         raise
-    app[engine_key] = engine
-    app[sessionmaker_key] = app[read_sessionmaker_key] = db.sessionmaker(engine)
+    # On SQLite reads get their own query-only connections with deferred transactions (WAL snapshots
+    # beside the writer); on PostgreSQL the same engine.
+    read_engine = db.create_read_engine(
+        settings.database_url, engine, echo=settings.database.echo, busy_timeout_ms=settings.database.busy_timeout_ms
+    )
+    app[engine_key], app[read_engine_key] = engine, read_engine
+    app[sessionmaker_key] = db.sessionmaker(engine)
+    app[read_sessionmaker_key] = db.sessionmaker(read_engine)
     yield
+    if read_engine is not engine:
+        await read_engine.dispose()
     await engine.dispose()
 
 
@@ -90,6 +108,7 @@ async def publisher_ctx(app: web.Application) -> AsyncIterator[None]:
         tree=app[log_tree_key],
         settings=settings,
         clock=app[clock_key],
+        index=app[public_index_key],
     )
     yield
 
@@ -102,7 +121,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     app[settings_key] = settings
     app[clock_key] = clock
     app[caller_cache_key] = CallerCache(settings.auth.cache_seconds)
-    app[public_records_key] = PublicRecords()
+    app[public_index_key] = index = PublicIndex(settings.release.public_refresh_seconds)
+    app[public_records_key] = PublicRecords(index=index)
     app[platform_keys_key] = LazyPlatformKeys(settings.platform_keys_dir)
     app[log_tree_key] = TreeCache()
     app[ladder_key] = ladder = load_ladder(settings.paths.ladder)
@@ -127,7 +147,10 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     incident_pages.add_routes(app)
     communique_pages.add_routes(app)
     sanctions_pages.add_routes(app)
+    release_pages.add_routes(app)
     signing_pages.add_routes(app)
     oversight_pages.routes.add_to(app)
+    designation_pages.routes.add_to(app)
+    template_pages.routes.add_to(app)
     app.router.add_static("/static/", pages_dir / "static", name="static", append_version=True)
     return app

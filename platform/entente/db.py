@@ -1,9 +1,12 @@
 """The database: async engine lifetime, sessions, and alembic migrations.
 
 SQLite (aiosqlite) in WAL mode with foreign keys on is the default; PostgreSQL (asyncpg) when the
-URL says so. On SQLite every transaction begins ``IMMEDIATE``: a read-then-write transaction then
+URL says so. On SQLite a write transaction begins ``IMMEDIATE``: a read-then-write transaction then
 waits for the writer before it instead of failing on commit, which keeps merges and chained
-writes (the audit trail) correct without retry loops.
+writes (the audit trail) correct without retry loops. Reads go through a second engine
+(:func:`create_read_engine`) whose connections are ``PRAGMA query_only`` and whose transactions
+begin ``DEFERRED``: each reads one WAL snapshot and never waits for a writer. On PostgreSQL reads
+and writes share the engine (MVCC readers never wait for writers anyway).
 """
 
 from __future__ import annotations
@@ -34,8 +37,14 @@ def is_postgresql(url: str) -> bool:
     return make_url(url).get_backend_name() == "postgresql"
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> AsyncEngine:
-    """An engine for ``url``; refuses drivers other than aiosqlite and asyncpg."""
+def create_engine(
+    url: str, *, echo: bool = False, pool_size: int = 5, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> AsyncEngine:
+    """An engine for ``url``; refuses drivers other than aiosqlite and asyncpg.
+
+    On SQLite a write waits up to ``busy_timeout_ms`` for another writer's lock, then fails with
+    "database is locked", which :func:`domain_error` answers as 503 with ``Retry-After``.
+    """
     try:
         parsed = make_url(url)
     except sa.exc.ArgumentError:
@@ -45,8 +54,8 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> AsyncE
     if (backend, driver) == ("sqlite", "aiosqlite"):
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        _configure_sqlite(engine)
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000})
+        _configure_sqlite(engine, busy_timeout_ms=busy_timeout_ms, read_only=False)
         return engine
     if (backend, driver) == ("postgresql", "asyncpg"):
         return create_async_engine(url, echo=echo, pool_size=pool_size, pool_pre_ping=True)
@@ -55,21 +64,39 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> AsyncE
     )
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def create_read_engine(
+    url: str, write_engine: AsyncEngine, *, echo: bool = False, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> AsyncEngine:
+    """The engine for reads: on SQLite its own pool of ``query_only`` connections whose transactions
+    begin ``DEFERRED`` (a WAL snapshot taken at the first read, never the writer's lock); on
+    PostgreSQL ``write_engine`` itself."""
+    if not is_sqlite(url):
+        return write_engine
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000})
+    _configure_sqlite(engine, busy_timeout_ms=busy_timeout_ms, read_only=True)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int, read_only: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own BEGIN is DEFERRED).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if not read_only:  # the writer sets the journal mode once; it is persistent in the file
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
+
+    begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -57,10 +57,15 @@ class Code(StrEnum):
     # --- input and HTTP ---------------------------------------------------------------------------
     NUL_CHARACTER = "nul_character", 422, "text (JSON, form, query, CSV) contains NUL (U+0000)"
     STRING_TOO_LONG = "string_too_long", 422, "a string is longer than `limits.max_string_length`"
-    IF_MATCH_INVALID = "if_match_invalid", 422, "`If-Match` is not a version number in quotes"
+    IF_MATCH_INVALID = (
+        "if_match_invalid",
+        412,
+        "`If-Match` is not one strong version tag of the resource (a communiqué's digest, an incident's number)",
+    )
     VERSION_MISMATCH = "version_mismatch", 422, "`If-Match` and `version` name different versions"
     VERSION_REQUIRED = "version_required", 428, "a write to an incident names no version (`If-Match` or `version`)"
     STALE_VERSION = "stale_version", 409, "the incident or item changed since the version named (the answer shows it)"
+    CURSOR_INVALID = "cursor_invalid", 422, "the `after` cursor of a paginated list is not one this server gave"
     DATABASE_BUSY = "database_busy", 503, "the database is busy (lock, deadlock, serialization, no free connection)"
     CONCURRENT_CHANGE = "concurrent_change", 409, "a concurrent writer took the same unique key first; reload and retry"
 
@@ -185,6 +190,18 @@ class Code(StrEnum):
     RELEASE_HELD = "release_held", 409, "the release is held: this step does not apply"
     RELEASE_CANCELLED = "release_cancelled", 409, "the release is cancelled: this step does not apply"
     COMMUNIQUE_RELEASED = "communique_released", 409, "the communiqué is released: it cannot be released again"
+    RELEASE_IN_BUNDLE = "release_in_bundle", 409, "the communiqué is released with a bundle: act on it (`bundle`)"
+    COMMUNIQUE_IN_BUNDLE = "communique_in_bundle", 409, "the communiqué is in a release bundle already (`bundle`)"
+    BUNDLE_EMPTY = "bundle_empty", 409, "the bundle has no members: nothing to release"
+    BUNDLE_FULL = "bundle_full", 409, "the bundle holds as many communiqués as it may"
+    BUNDLE_SCHEDULED = "bundle_scheduled", 409, "the bundle is scheduled: this step does not apply"
+    BUNDLE_RELEASED = "bundle_released", 409, "the bundle is released: this step does not apply"
+    BUNDLE_HELD = "bundle_held", 409, "the bundle is held: schedule it again once every quorum is restored"
+    ALREADY_ALIGNED = "already_aligned", 409, "the party is aligned already (`alignment`)"
+    ALIGNMENT_WITHDRAWN = "alignment_withdrawn", 409, "the alignment was withdrawn already"
+    STATEMENT_MISMATCH = "statement_mismatch", 422, "the alignment JWS lacks the statement's `statement_digest`"
+    COMMUNIQUE_NOT_RELEASED = "communique_not_released", 409, "only a released communiqué takes a correction"
+    PACKAGE_SUCCESSOR = "package_successor", 409, "a sanctions package is corrected through its own successor step"
     COMMUNIQUE_WITHDRAWN = "communique_withdrawn", 409, "the communiqué is withdrawn: it cannot be released"
     QUORUM_INCOMPLETE = "quorum_incomplete", 409, "the head version's quorum is not complete"
     REASON_REQUIRED = "reason_required", 422, "a release step, or declining a designation, needs a reason"
@@ -220,7 +237,6 @@ class Code(StrEnum):
     PACKAGE_NOT_RELEASED = "package_not_released", 409, "reviews go into a successor of a released package only"
     INVALID_ACTION = "invalid_action", 422, "no such review action (renew, lift, keep, amend)"
     INVALID_STATE = "invalid_state", 422, "the adoption form names no state"
-    INVALID_JSON = "invalid_json", 422, "the designation editor's text is not JSON"
     INVALID_INSTANT = "invalid_instant", 422, "`as_of` or another sanctions instant cannot be read, or has no offset"
     INVALID_DAYS = "invalid_days", 422, "`days` is not a whole number from 0 to 3650"
     INVALID_FORMAT = "invalid_format", 422, "the export format is not eu-xml, ofac-xml or csv"

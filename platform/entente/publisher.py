@@ -15,6 +15,7 @@ Each step can run any number of times and on several instances: what was done is
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,9 +26,9 @@ from entente import releases
 from entente.clock import Clock, system_clock
 from entente.documents.pool import DocumentRenderer
 from entente.documents.spec import DocumentAttachment
-from entente.documents.specs import public_spec
+from entente.documents.specs import alignment_rows, public_spec
 from entente.platformkeys import LazyPlatformKeys
-from entente.releases.publication import LogIdentity, pdf_work, store_pdf
+from entente.releases.publication import LogIdentity, aligned_pdf_work, pdf_work, store_aligned_pdf, store_pdf
 from entente.settings import Settings
 from entente.transparency import log as tlog
 
@@ -42,6 +43,7 @@ ATTACHED = {
     "signoffs.json": ("The parties' sign-offs: JWS over version.json (detached payload)", "Data"),
     "roster.json": ("The coalition's signed roster chain: the parties' keys", "Data"),
     "log-proof.json": ("The transparency log's commitment to this version, its inclusion proof and checkpoint", "Data"),
+    "alignments.json": ("Parties that aligned later: JWS over version.json and their log entries", "Data"),
 }
 
 
@@ -55,8 +57,10 @@ class Publisher:
         tree: tlog.TreeCache | None,
         settings: Settings,
         clock: Clock,
+        index: releases.PublicIndex | None = None,
     ) -> None:
         self.sessions, self.keys, self.renderer, self.tree, self.clock = sessions, keys, renderer, tree, clock
+        self.index = index  # told at once of what changes public reads on this instance
         self.origin = tlog.log_origin(settings.server.public_url)
         self.base_url = settings.server.public_url
 
@@ -91,11 +95,49 @@ class Publisher:
                 stored += await store_pdf(
                     session, release_id=item.release_id, embargo_at=item.embargo_at, pdf=pdf, now=self.clock()
                 )
+            if self.index is not None:
+                self.index.invalidate()
         return stored
+
+    async def render_aligned_pdfs(self, *, communique_id: int | None = None) -> int:
+        """Render and store each PDF with alignments that is due (the original PDF stays as it was)."""
+        if self.renderer is None:
+            return 0
+        identity = await self.identity()
+        async with self.sessions() as session:
+            work = await aligned_pdf_work(session, identity, communique_id=communique_id, tree=self.tree)
+        stored = 0
+        keys = await self.keys.get()
+        for item in work:
+            files = [
+                DocumentAttachment(name, data, "application/json", *ATTACHED[name])
+                for name, data in item.attachments.items()
+            ]
+            spec = public_spec(item.record, item.party_names, files, base_url=self.base_url)
+            spec = dataclasses.replace(spec, alignments=alignment_rows(item.alignments, item.party_names))
+            pdf = await self.renderer.render(spec, keys)
+            async with self.sessions.begin() as session:
+                stored += await store_aligned_pdf(
+                    session, release_id=item.release_id, through=item.through, pdf=pdf, now=self.clock()
+                )
+        return stored
+
+    async def after_alignment(self, communique_id: int) -> None:
+        """After an alignment or its withdrawal: the checkpoint covering its log entry, then the PDF with
+        alignments. A failure here is logged and the scheduler's next tick does it again."""
+        if self.index is not None:  # the release's page, the list and the feed show alignments
+            self.index.invalidate()
+        try:
+            await self.sign_checkpoint()
+            await self.render_aligned_pdfs(communique_id=communique_id)
+        except Exception:
+            log.exception("the PDF with alignments of communiqué %s will be rendered at the next tick", communique_id)
 
     async def after_release_change(self, release_id: int) -> None:
         """After scheduling or lifting: the checkpoint covering the commitment, then the PDF. The release
         is committed already; a failure here is logged and the scheduler's next tick does it again."""
+        if self.index is not None:  # the public index and list pages of this instance see it at once
+            self.index.invalidate()
         try:
             await self.sign_checkpoint()
             await self.render_pdfs(release_id=release_id)
@@ -106,6 +148,7 @@ class Publisher:
         """One scheduler run: render what is due, publish what is due, sign the checkpoint."""
         try:
             await self.render_pdfs()
+            await self.render_aligned_pdfs()
         except Exception:
             log.exception("rendering the due public PDFs failed; publishing goes on")
         async with self.sessions.begin() as session:

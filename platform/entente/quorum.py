@@ -243,17 +243,22 @@ def evaluate(
     participants: Iterable[str],
     policy: Policy,
     typ: str | None = None,
+    recorded: bool = False,
 ) -> QuorumResult:
     """Verify every signature of every envelope over ``payload`` and apply ``policy``.
 
     A sign-off may arrive as one envelope or as several (one per party); all are pooled. Pass
     ``typ`` to count only signatures made for that purpose. Envelopes of the wrong shape raise
-    :class:`~entente.errors.SignatureError`.
+    :class:`~entente.errors.SignatureError`. ``recorded=True``: every envelope was verified over
+    ``payload`` when it was recorded, so its signatures are not verified again (the quorum is
+    recomputed from those results); each key's party, revocation and validity window still are.
     """
     participating = _participating(participants)
     index = _KeyIndex(keys)
     prepared = signing.prepare_payload(payload)
-    checks = [signing.verify_detached(prepared, env, index.candidates, typ=typ) for env in envelopes]
+    checks = [
+        signing.verify_detached(prepared, env, index.candidates, typ=typ, recorded=recorded) for env in envelopes
+    ]
     signers: dict[str, set[str]] = {}
     invalid: list[InvalidSignature] = []
     for envelope_number, envelope_checks in enumerate(checks):

@@ -40,6 +40,7 @@ class DatabaseSettings:
     url: str = ""
     echo: bool = False
     pool_size: int = 5
+    busy_timeout_ms: int = 10_000  # SQLite: how long a write waits for another writer, then 503
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class AuthSettings:
 @dataclass(frozen=True)
 class ReleaseSettings:
     tick_seconds: int = 5  # how often the scheduler calls publish_due; 0 turns the loop off
+    public_refresh_seconds: int = 2  # how long the in-memory index of public releases is trusted
 
 
 @dataclass(frozen=True)

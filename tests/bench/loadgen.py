@@ -47,6 +47,21 @@ def _serve(factory: Callable[[], web.Application], port: int) -> None:
 @contextmanager
 def served(factory: Callable[[], web.Application]):
     """Run ``factory()``'s app in a child process; yield its base URL; stop it afterwards."""
+    with serving(factory) as (url, _pid):
+        yield url
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far (from /proc)."""
+    import os
+
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def serving(factory: Callable[[], web.Application]):
+    """Run ``factory()``'s app in a child process; yield its base URL and its process id."""
     port = free_port()
     # Not a daemon: the server starts its own PDF rendering processes, which a daemon may not.
     process = multiprocessing.get_context("fork").Process(target=_serve, args=(factory, port))
@@ -62,7 +77,7 @@ def served(factory: Callable[[], web.Application]):
         process.terminate()
         raise RuntimeError("server did not start")
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
         process.join(10)
@@ -71,7 +86,9 @@ def served(factory: Callable[[], web.Application]):
             process.join()
 
 
-async def _load(url: str, headers: dict[str, str], requests: int, concurrency: int, expect: bytes | None) -> float:
+async def _load(
+    url: str, headers: dict[str, str], requests: int, concurrency: int, expect: bytes | None, status: int = 200
+) -> float:
     connector = aiohttp.TCPConnector(limit=concurrency)
     remaining = requests
     async with aiohttp.ClientSession(connector=connector) as client:
@@ -82,7 +99,7 @@ async def _load(url: str, headers: dict[str, str], requests: int, concurrency: i
                 remaining -= 1
                 async with client.get(url, headers=headers) as response:
                     body = await response.read()
-                    if response.status != 200 or (expect is not None and body != expect):
+                    if response.status != status or (expect is not None and body != expect):
                         raise RuntimeError(f"unexpected answer {response.status}: {body[:200]!r}")
 
         started = time.perf_counter()

@@ -40,3 +40,59 @@ async def browser(world, username: str) -> Browser:
             window_seconds=300,
         )
     return Browser(world, cookie, row.csrf_token)
+
+
+def form_values(page: str, form_id: str) -> dict[str, str]:
+    """What a browser would submit from the form ``form_id`` of ``page`` as it stands (no button pressed):
+    text and hidden inputs, ticked checkboxes and radios, text areas, and each select's chosen option."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.inside = False
+            self.values: dict[str, str] = {}
+            self.textarea: str | None = None
+            self.select: str | None = None
+            self.first_option: str | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = {k: v or "" for k, v in attrs}
+            if tag == "form":
+                self.inside = a.get("id") == form_id
+            if not self.inside or a.get("disabled") is not None and "disabled" in a:
+                return
+            name = a.get("name")
+            if tag == "input" and name and a.get("type", "text") not in ("submit", "button"):
+                if a.get("type") in ("checkbox", "radio"):
+                    if "checked" in a:
+                        self.values[name] = a.get("value") or "on"
+                else:
+                    self.values[name] = a.get("value", "")
+            elif tag == "textarea" and name:
+                self.textarea = name
+                self.values[name] = ""
+            elif tag == "select" and name:
+                self.select, self.first_option = name, None
+            elif tag == "option" and self.select:
+                if self.first_option is None:
+                    self.first_option = a.get("value", "")
+                    self.values.setdefault(self.select, self.first_option)
+                if "selected" in a:
+                    self.values[self.select] = a.get("value", "")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "form":
+                self.inside = False
+            elif tag == "textarea":
+                self.textarea = None
+            elif tag == "select":
+                self.select = None
+
+        def handle_data(self, data: str) -> None:
+            if self.inside and self.textarea:
+                self.values[self.textarea] += data
+
+    reader = Reader()
+    reader.feed(page)
+    return reader.values

@@ -150,6 +150,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     password = None if args.no_password else _read_password()
 
     async def add() -> None:
+        password_hash = await auth.hash_password(password) if password else None  # outside the transaction
         async with database(config) as maker, maker.begin() as session:
             await auth.create_user(
                 session,
@@ -158,6 +159,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
                 party=args.party,
                 roles=[Role(r) for r in args.role],
                 password=password,
+                password_hash=password_hash,
                 now=system_clock(),
                 actor="cli",
             )

@@ -11,6 +11,7 @@ from datetime import datetime
 
 __all__ = [
     "AUDIENCE_PUBLIC",
+    "AlignmentRow",
     "DesignationRow",
     "DocumentAttachment",
     "DocumentSpec",
@@ -66,6 +67,17 @@ class SignatureRow:
 
 
 @dataclass(frozen=True)
+class AlignmentRow:
+    """A party that aligned with the released version later: its own date and signature."""
+
+    party: str  # full name
+    kid: str
+    aligned_at: str  # "2026-12-04 09:00 UTC"
+    statement: str | None
+    withdrawn: str | None = None  # "2026-12-06 09:00 UTC: reason", once withdrawn
+
+
+@dataclass(frozen=True)
 class DocumentAttachment:
     name: str
     data: bytes
@@ -96,6 +108,7 @@ class DocumentSpec:
     embargoed_until: datetime | None = None  # an EMBARGOED UNTIL watermark on every page
     releasable_to: str | None = None  # a per-party PDF's header: what this view may be shown to
     signatures: tuple[SignatureRow, ...] = ()
+    alignments: tuple[AlignmentRow, ...] = ()
     how_to_check: tuple[str, ...] = ()
     attachments: tuple[DocumentAttachment, ...] = field(default=(), repr=False)
 

@@ -17,6 +17,7 @@ from entente import canonical, signing
 from entente.disclosure import Marking
 from entente.documents.spec import (
     AUDIENCE_PUBLIC,
+    AlignmentRow,
     DesignationRow,
     DocumentAttachment,
     DocumentSpec,
@@ -27,6 +28,7 @@ from entente.documents.spec import (
 
 __all__ = [
     "DESIGNATION_KIND",
+    "alignment_rows",
     "designation_row",
     "party_spec",
     "public_check_steps",
@@ -224,6 +226,32 @@ def public_spec(
         audience=AUDIENCE_PUBLIC,
         attachments=tuple(attachments),
     )
+
+
+def alignment_rows(alignments: Iterable[Mapping[str, Any]], party_names: Mapping[str, str]) -> tuple[AlignmentRow, ...]:
+    """One row per later alignment of a publication bundle's ``alignments`` part."""
+    rows = []
+    for item in alignments:
+        kids = [
+            header.get("kid", "")
+            for header in signing.protected_headers(item["envelope"])
+            if header is not None
+        ]
+        withdrawn = item.get("withdrawn")
+        rows.append(
+            AlignmentRow(
+                party=party_names.get(item["party"], item["party"]),
+                kid=", ".join(str(k) for k in kids),
+                aligned_at=_instant(item["aligned_at"]).strftime("%Y-%m-%d %H:%M UTC"),
+                statement=item.get("statement"),
+                withdrawn=(
+                    f"{_instant(withdrawn['at']).strftime('%Y-%m-%d %H:%M UTC')}: {withdrawn['reason']}"
+                    if withdrawn
+                    else None
+                ),
+            )
+        )
+    return tuple(rows)
 
 
 def _names(codes: Iterable[str], party_names: Mapping[str, str]) -> tuple[str, ...]:

@@ -22,7 +22,8 @@ from entente.auth import Caller
 from entente.drafting.access import Access, find_versions, get_access, items_of, load_items_of, require_editor
 from entente.drafting.communiques import require_editable
 from entente.drafting.merge import Conflict, MergeResult, merge_items, place_missing, proposal
-from entente.drafting.versions import ANNEX, SECTION, Item
+from entente.drafting.reading import VersionView
+from entente.drafting.versions import ANNEX, SECTION, BuiltVersion, Item
 from entente.drafting.writing import check_counts, input_items, write_version
 from entente.errors import ConflictError, PreconditionFailedError, PreconditionRequiredError
 from entente.models import CommuniqueVersion, VersionSave
@@ -35,6 +36,12 @@ class SaveOutcome:
     access: Access
     version: CommuniqueVersion
     merged_head: str | None
+    built: BuiltVersion | None = None
+
+    def view(self) -> VersionView:
+        """The saved version as its author sees it, from what was written (no read back)."""
+        assert self.built is not None
+        return VersionView(self.access, self.version, self.built.sections, self.built.annex)
 
 
 def _yours(
@@ -155,6 +162,7 @@ async def save_version(
         suggested = _proposal(access, items_of(base_sections), items_of(head_sections), yours_sections)
         _raise_conflicts(access, base, head, sections, annex, title_conflict, data.title, suggested)
     check_counts(sections.items, annex.items, max_sections=max_sections)
+    written: list[BuiltVersion] = []
     version = await write_version(
         session,
         communique,
@@ -167,6 +175,7 @@ async def save_version(
         now=now,
         merged_head=head.digest if moved_on else None,
         template_params=head.template_params,
+        written=written,
     )
     await audit.record(
         session,
@@ -177,7 +186,7 @@ async def save_version(
         object=f"communique:{access.id}",
         details={"version": version.number, "digest": version.digest, "base": base.digest, "merged": moved_on},
     )
-    return SaveOutcome(access, version, head.digest if moved_on else None)
+    return SaveOutcome(access, version, head.digest if moved_on else None, written[0])
 
 
 def _raise_conflicts(

@@ -15,14 +15,28 @@ from sqlmodel import select
 
 from entente import audit
 from entente.auth import Caller
+from entente.disclosure import Marking
 from entente.drafting.access import Access, find_version, items_of, load_items, require_editor
 from entente.drafting.communiques import add_with_participants
-from entente.drafting.versions import Item
+from entente.drafting.versions import SECTION, Item, make_item
 from entente.drafting.writing import write_version
 from entente.errors import ConflictError, InvalidInputError
 from entente.models import Communique, CommuniqueState, CommuniqueVersion
 
-__all__ = ["create_successor", "find_successor"]
+__all__ = ["CHANGES_SECTION", "changes_section", "create_successor", "find_successor"]
+
+CHANGES_SECTION = "changes"
+"""The id of the section in which a correction states what changed (public, first)."""
+
+
+def changes_section(*, predecessor: int, digest: str, changes: str, lead: str) -> Item:
+    """The first section of a correction: which released version it supersedes and what changed, in the
+    text the parties sign (so the statement of changes is as verifiable as the rest)."""
+    text = changes.strip()
+    if not text:
+        raise InvalidInputError("say what changed", code="invalid_text", field="/changes")
+    body = f"This statement supersedes communiqué {predecessor} (version {digest}).\n\n{text}"
+    return make_item(SECTION, CHANGES_SECTION, {"heading": "What changed", "body": body}, Marking.everyone(), lead)
 
 
 async def find_successor(session: AsyncSession, communique_id: int) -> Communique | None:
@@ -48,13 +62,16 @@ async def create_successor(
     caller: Caller,
     title: str,
     annex: Sequence[Item] | None = None,
+    changes: str | None = None,
     now: datetime,
 ) -> tuple[Communique, CommuniqueVersion]:
     """A communiqué superseding ``predecessor`` (whose release the caller checked), led by the caller's
     party: same kind, incident, template and tier; the predecessor's accepted parties invited again;
     version 1 carries every section and annex item of the predecessor's head as stored (each keeps its
     marking and originating party, including items the caller may not see), or ``annex`` in place of
-    the annex (items of the same kind: the caller built them from the stored ones)."""
+    the annex (items of the same kind: the caller built them from the stored ones). With ``changes`` (a
+    correction) a first public section states what changed (:func:`changes_section`); the predecessor's
+    own statement of changes is not carried."""
     require_editor(predecessor)
     old = predecessor.communique
     assert old.id is not None
@@ -73,6 +90,10 @@ async def create_successor(
     assert version is not None and version.id is not None
     sections, stored_annex = await load_items(session, version.id)
     lead = caller.party
+    carried = items_of(sections)
+    if changes is not None:
+        first = changes_section(predecessor=old.id, digest=version.digest, changes=changes, lead=lead)
+        carried = [first, *(item for item in carried if item.id != CHANGES_SECTION)]
     communique = Communique(
         kind=old.kind,
         title=title,
@@ -95,7 +116,7 @@ async def create_successor(
         communique,
         parties=[lead],
         title=title,
-        sections=items_of(sections),
+        sections=carried,
         annex=list(annex) if annex is not None else items_of(stored_annex),
         author=caller.username,
         author_party=lead,
@@ -109,6 +130,12 @@ async def create_successor(
         party=lead,
         event="drafting:communique:supersede",
         object=f"communique:{communique.id}",
-        details={"supersedes": old.id, "from": version.digest, "invited": invited, "digest": written.digest},
+        details={
+            "supersedes": old.id,
+            "from": version.digest,
+            "invited": invited,
+            "digest": written.digest,
+            "correction": changes is not None,
+        },
     )
     return communique, written

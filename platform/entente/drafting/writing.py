@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from entente import canonical
 from entente.disclosure import Marking
 from entente.drafting.markdown import check_markdown, check_plain_text
-from entente.drafting.versions import ANNEX, SECTION, Item, build_version, make_item
+from entente.drafting.versions import ANNEX, SECTION, BuiltVersion, Item, build_version, make_item
 from entente.errors import InvalidInputError, PermissionDeniedError
 from entente.models import AnnexItemInput, Communique, CommuniqueVersion, MarkingInput, SectionInput, VersionItem
 
@@ -164,8 +164,11 @@ async def write_version(
     now: datetime,
     merged_head: str | None = None,
     template_params: dict[str, Any] | None = None,
+    written: list[BuiltVersion] | None = None,
 ) -> CommuniqueVersion:
-    """Append version ``head + 1`` and move the head to it (the caller holds the communiqué lock)."""
+    """Append version ``head + 1`` and move the head to it (the caller holds the communiqué lock).
+    ``written``, when given, receives the version as built (its stored items), so the caller can
+    answer with it without reading back what it just wrote."""
     assert communique.id is not None
     number = communique.head_number + 1
     built = build_version(
@@ -220,4 +223,6 @@ async def write_version(
     communique.updated_at = now
     communique.ready_digest = None
     session.add(communique)
+    if written is not None:
+        written.append(built)
     return version

@@ -87,6 +87,9 @@ class CommuniqueState(StrEnum):
 class Communique(SQLModel, table=True):
     """A communiqué: its lead, state, template and incident links, and a pointer to its head version."""
 
+    # The lists (newest first) walk this index instead of sorting every communiqué of a party.
+    __table_args__ = (sa.Index("ix_communique_updated", "updated_at", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=40)
     title: str = Field(max_length=300)

@@ -13,11 +13,29 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from pydantic import Field as InputField
+from pydantic import JsonValue
 from sqlmodel import Column, Field, SQLModel
 
 from entente.models.base import ApiModel, instant_column
 
 __all__ = [
+    "AlignedPdf",
+    "Alignment",
+    "AlignmentCreate",
+    "AlignmentPublic",
+    "AlignmentWithdraw",
+    "BundleCreate",
+    "BundleMemberCreate",
+    "BundleMemberPublic",
+    "BundlePublic",
+    "BundleResponseCreate",
+    "BundleState",
+    "PublicBundle",
+    "PublicAlignmentRef",
+    "PublicBundleRef",
+    "ReleaseBundle",
+    "ReleaseBundleMember",
+    "CorrectionCreate",
     "Release",
     "ReleaseCreate",
     "ReleaseDecision",
@@ -71,6 +89,8 @@ class Release(SQLModel, table=True):
             sqlite_where=sa.text("state != 'cancelled'"),
             postgresql_where=sa.text("state != 'cancelled'"),
         ),
+        # The public list, newest instant first, a page at a time (keyset pagination).
+        sa.Index("ix_release_public_order", "embargo_at", "communique_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -93,6 +113,7 @@ class Release(SQLModel, table=True):
     cancelled_at: datetime | None = instant_column(nullable=True)
     lifted_at: datetime | None = instant_column(nullable=True)
     reason: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))
+    bundle_id: int | None = Field(default=None, foreign_key="release_bundle.id", index=True)
 
 
 class ReleasePdf(SQLModel, table=True):
@@ -184,6 +205,19 @@ class ReleasePublic(SQLModel):
     parties: list[ReleasePartyPublic]
 
 
+class PublicBundleRef(SQLModel):
+    id: int
+    title: str
+
+
+class PublicAlignmentRef(SQLModel):
+    """A later alignment as the public list and feed show it."""
+
+    party: str
+    aligned_at: datetime
+    withdrawn_at: datetime | None = None
+
+
 class PublicReleaseSummary(SQLModel):
     """A released communiqué as the public list shows it."""
 
@@ -194,3 +228,175 @@ class PublicReleaseSummary(SQLModel):
     embargo_at: datetime
     version_number: int
     version_digest: str
+    bundle: PublicBundleRef | None = None
+    supersedes: int | None = None
+    superseded_by: int | None = None
+    alignments: list[PublicAlignmentRef] = Field(default_factory=list)
+
+
+# --- release bundles -----------------------------------------------------------------------------
+
+
+class BundleState(StrEnum):
+    """A bundle's state, read from its members' releases (never stored on its own)."""
+
+    OPEN = "open"  # members gathered, no instant proposed yet
+    PROPOSED = "proposed"
+    AGREED = "agreed"
+    SCHEDULED = "scheduled"
+    RELEASED = "released"
+    HELD = "held"
+
+
+class ReleaseBundle(SQLModel, table=True):
+    """Several communiqués released as one: one instant, one schedule, one hold, one lift or cancel."""
+
+    __tablename__ = "release_bundle"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=300)
+    lead: str = Field(foreign_key="party.code", max_length=16)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = instant_column()
+
+
+class ReleaseBundleMember(SQLModel, table=True):
+    """A communiqué in a bundle (a communiqué is in at most one bundle that is not cancelled)."""
+
+    __tablename__ = "release_bundle_member"
+
+    bundle_id: int = Field(foreign_key="release_bundle.id", primary_key=True)
+    communique_id: int = Field(foreign_key="communique.id", primary_key=True, index=True)
+    position: int
+    added_by: str = Field(max_length=64)
+    added_party: str = Field(max_length=16)
+    added_at: datetime = instant_column()
+
+
+class BundleCreate(ApiModel):
+    """A new bundle of communiqués my party takes part in (at least one; others' parties add theirs)."""
+
+    title: str = InputField(min_length=1, max_length=300)
+    members: list[int] = InputField(min_length=1, max_length=32)
+
+
+class BundleMemberCreate(ApiModel):
+    communique: int = InputField(ge=1)
+
+
+class BundleResponseCreate(ApiModel):
+    """My party accepts the bundle's instant (``at`` names it) or counter-proposes ``at``."""
+
+    party: str = InputField(min_length=1, max_length=16)
+    decision: ReleaseDecision
+    at: datetime
+
+
+class BundleMemberPublic(SQLModel):
+    """A member as one viewer sees it: id and title only when the viewer's party takes part in it."""
+
+    communique: int | None = None
+    title: str | None = None
+    kind: str
+    lead: str
+    state: str
+    release_state: ReleaseState | None = None
+    ready_for_release: bool
+    waiting_for: list[str] = Field(default_factory=list)
+
+
+class BundlePublic(SQLModel):
+    id: int
+    title: str
+    lead: str
+    state: BundleState
+    embargo_at: datetime | None = None
+    public: bool
+    parties: list[str]
+    waiting_for: list[str]
+    created_by: str
+    created_at: datetime
+    reason: str | None = None
+    members: list[BundleMemberPublic]
+
+
+class PublicBundle(SQLModel):
+    """A released bundle as the public sees it: its members, each verifiable alone."""
+
+    id: int
+    title: str
+    embargo_at: datetime
+    members: list[int]
+
+
+# --- late alignment ------------------------------------------------------------------------------
+
+
+class Alignment(SQLModel, table=True):
+    """A party aligning with a released communiqué after its release: its JWS over the released version
+    bytes (``entente-alignment+jws``), an optional statement, both logged; withdrawn, never erased."""
+
+    __tablename__ = "communique_alignment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    communique_id: int = Field(foreign_key="communique.id", index=True)
+    release_id: int = Field(foreign_key="release.id")
+    version_digest: str = Field(max_length=71)
+    party: str = Field(foreign_key="party.code", max_length=16)
+    signer: str = Field(max_length=64)
+    envelope: bytes = Field(sa_column=Column(sa.LargeBinary(), nullable=False))
+    kids: list[str] = Field(sa_column=Column(sa.JSON(), nullable=False))
+    statement: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))
+    aligned_at: datetime = instant_column()
+    log_index: int | None = None
+    withdrawn_at: datetime | None = instant_column(nullable=True)
+    withdrawn_by: str | None = Field(default=None, max_length=64)
+    withdrawal_reason: str | None = Field(default=None, sa_column=Column(sa.Text(), nullable=True))
+    withdrawal_log_index: int | None = None
+
+
+class AlignedPdf(SQLModel, table=True):
+    """The public PDF re-rendered with the alignments as they stand (``through``: the digest of the
+    alignment list it shows); the original PDF of the release stays as it was."""
+
+    __tablename__ = "release_aligned_pdf"
+
+    release_id: int = Field(foreign_key="release.id", primary_key=True)
+    pdf: bytes = Field(sa_column=Column(sa.LargeBinary(), nullable=False))
+    digest: str = Field(max_length=71)
+    through: str = Field(max_length=71)
+    created_at: datetime = instant_column()
+
+
+class AlignmentCreate(ApiModel):
+    """My party's JWS over the released version bytes (typ ``entente-alignment+jws``); with a statement,
+    its protected header carries ``statement_digest`` (sha256 of the statement's UTF-8 bytes)."""
+
+    jws: dict[str, JsonValue]
+    statement: str | None = InputField(default=None, min_length=1, max_length=4000)
+
+
+class AlignmentWithdraw(ApiModel):
+    reason: str = InputField(min_length=1, max_length=2000)
+
+
+class AlignmentPublic(SQLModel):
+    id: int
+    communique: int
+    party: str
+    signer: str | None = None
+    version_digest: str
+    statement: str | None = None
+    kids: list[str]
+    aligned_at: datetime
+    log_index: int | None = None
+    withdrawn_at: datetime | None = None
+    withdrawal_reason: str | None = None
+    withdrawal_log_index: int | None = None
+
+
+class CorrectionCreate(ApiModel):
+    """A correction: the successor's title and what changed (stated in the successor's signed text)."""
+
+    title: str | None = InputField(default=None, min_length=1, max_length=300)
+    changes: str = InputField(min_length=1, max_length=4000)

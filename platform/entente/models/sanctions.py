@@ -46,13 +46,16 @@ class DesignationWrite(ApiModel):
 
 class AdoptionCreate(ApiModel):
     """A party's position: ``adopted`` (with ``legal_act``), ``declined`` (with ``reason``), ``lifted``,
-    or ``proposed`` (reconsider after declining). ``on`` defaults to today."""
+    or ``proposed`` (reconsider after declining). ``on`` defaults to today. A reason is the party's own
+    text: ``reason_marking`` says who may read it (default: the package's participants; never public
+    unless ``{"public": true}`` is sent; never wider than the designation's marking)."""
 
     party: PartyCode
     state: str = InputField(pattern="^(proposed|adopted|declined|lifted)$")
     legal_act: str | None = InputField(default=None, min_length=1, max_length=300)
     legal_basis: str | None = InputField(default=None, min_length=1, max_length=2000)
     reason: str | None = InputField(default=None, min_length=1, max_length=5000)
+    reason_marking: MarkingInput | None = None
     on: date | None = None
 
 

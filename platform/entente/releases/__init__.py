@@ -9,6 +9,13 @@
 - :mod:`.holds`: the steps that end in a hold: ``withdraw_signoff`` (a signatory withdraws) and
   ``revoke_key`` (a party revokes a key; ``hold_unsigned_releases``)
 - :mod:`.artefact`: the public artefact rendered at scheduling, and the public reads of it
+- :mod:`.bundles`: release bundles (several communiqués with one instant, schedule, hold, lift, cancel)
+- :mod:`.alignments`: late alignment with a released communiqué, and its withdrawal (both logged)
+- :mod:`.corrections`: a successor communiqué superseding a released one, for every kind
+- :mod:`.artefact`: the public artefact rendered at scheduling, and the public reads of it (the
+  list a page at a time, by cursor)
+- :mod:`.index`: ``PublicIndex``, what an instance keeps in memory to answer public reads (which
+  ids are not public, cached list pages) without the database
 
 Lifecycle: ``proposed -> agreed -> scheduled -> released``, with ``held`` (a signatory withdrew its
 sign-off of the scheduled version; schedule again once the quorum is restored) and ``cancelled``
@@ -17,19 +24,48 @@ sign-off of the scheduled version; schedule again once the quorum is restored) a
 ``is_public(release, now)``: scheduled or released, and ``now >= embargo_at``.
 """
 
+from entente.releases.alignments import (
+    ALIGNMENT_TYP,
+    add_alignment,
+    alignment_public,
+    list_alignments,
+    public_alignments,
+    statement_digest,
+    withdraw_alignment,
+)
 from entente.releases.artefact import (
     ARTEFACT_TYPE,
+    PublicPage,
     PublicRecords,
     get_public_artefact,
     list_public_releases,
+    parse_cursor,
     public_not_found,
     public_pdf_lengths,
+    public_successors,
     render_artefact,
 )
+from entente.releases.bundles import (
+    Bundle,
+    add_bundle_member,
+    bundle_public,
+    cancel_bundle,
+    create_bundle,
+    get_bundle,
+    get_public_bundle,
+    lift_bundle,
+    list_bundles,
+    propose_bundle,
+    remove_bundle_member,
+    respond_bundle,
+    schedule_bundle,
+)
 from entente.releases.common import find_open_release, is_public
+from entente.releases.corrections import supersede_communique
 from entente.releases.holds import hold_unsigned_releases, revoke_key, withdraw_signoff
+from entente.releases.index import PublicIndex
 from entente.releases.negotiation import get_release, propose_release, read_release, release_public, respond_release
-from entente.releases.publication import LogIdentity, publication_bundle
+from entente.releases.publication import LogIdentity, get_aligned_pdf, public_relations, publication_bundle
 from entente.releases.scheduling import (
     cancel_release,
     find_scheduled,
@@ -42,8 +78,34 @@ from entente.releases.scheduling import (
 )
 
 __all__ = [
+    "ALIGNMENT_TYP",
+    "Bundle",
+    "add_alignment",
+    "add_bundle_member",
+    "alignment_public",
+    "bundle_public",
+    "cancel_bundle",
+    "create_bundle",
+    "get_bundle",
+    "get_public_bundle",
+    "lift_bundle",
+    "list_alignments",
+    "list_bundles",
+    "propose_bundle",
+    "public_alignments",
+    "public_successors",
+    "remove_bundle_member",
+    "respond_bundle",
+    "schedule_bundle",
+    "statement_digest",
+    "supersede_communique",
+    "withdraw_alignment",
     "ARTEFACT_TYPE",
+    "get_aligned_pdf",
+    "public_relations",
     "LogIdentity",
+    "PublicIndex",
+    "PublicPage",
     "PublicRecords",
     "cancel_release",
     "find_open_release",
@@ -55,6 +117,7 @@ __all__ = [
     "is_public",
     "lift_release",
     "list_public_releases",
+    "parse_cursor",
     "propose_release",
     "public_instants",
     "publication_bundle",

@@ -24,8 +24,9 @@ a communiqué that does not exist.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,19 +35,34 @@ from sqlmodel import select
 
 from entente import canonical, disclosure, drafting, signing
 from entente.clock import isoformat
-from entente.errors import NotFoundError
-from entente.models import Communique, CommuniqueVersion, PartyKey, PublicReleaseSummary, Release, ReleasePdf
+from entente.errors import InvalidInputError, MalformedInputError, NotFoundError
+from entente.models import (
+    Alignment,
+    Communique,
+    CommuniqueVersion,
+    PartyKey,
+    PublicAlignmentRef,
+    PublicBundleRef,
+    PublicReleaseSummary,
+    Release,
+    ReleaseBundle,
+    ReleasePdf,
+)
 from entente.releases.common import PUBLIC_STATES
+from entente.releases.index import PublicIndex
 from entente.signoffs.recording import signoff_envelopes
 
 __all__ = [
     "ARTEFACT_TYPE",
+    "PublicPage",
     "PublicRecords",
     "get_public_artefact",
     "get_public_pdf",
     "list_public_releases",
+    "parse_cursor",
     "public_pdf_lengths",
     "public_not_found",
+    "public_successors",
     "render_artefact",
     "with_embargo",
 ]
@@ -125,29 +141,122 @@ def _public(now: datetime) -> Any:
     return sa.and_(Release.state.in_(PUBLIC_STATES), Release.embargo_at <= now)  # type: ignore[attr-defined]
 
 
-async def list_public_releases(session: AsyncSession, now: datetime, *, limit: int = 200) -> list[PublicReleaseSummary]:
-    """Every communiqué whose release predicate holds at ``now``, newest instant first."""
-    rows = (
-        await session.execute(
-            select(Release, Communique)
-            .join(Communique, Communique.id == Release.communique_id)  # type: ignore[arg-type]
-            .where(_public(now))
-            .order_by(Release.embargo_at.desc(), Release.communique_id.desc())  # type: ignore[attr-defined]
-            .limit(limit)
+@dataclass(frozen=True, slots=True)
+class PublicPage:
+    """One page of the public list, newest instant first; ``next`` is the cursor of the page after it."""
+
+    releases: list[PublicReleaseSummary]
+    next: str | None
+
+
+def _cursor(summary: PublicReleaseSummary) -> str:
+    """An opaque cursor naming a position in the list: after this release (its instant, then its id)."""
+    return canonical.b64url_encode(f"{isoformat(summary.embargo_at)}|{summary.id}".encode("ascii"))
+
+
+def parse_cursor(text: str) -> tuple[datetime, int]:
+    """The position a cursor of :func:`_cursor` names; ``InvalidInputError`` (422 ``cursor_invalid``) otherwise."""
+    try:
+        if len(text) > 64:
+            raise ValueError(text)
+        at_text, _, id_text = canonical.b64url_decode(text).decode("ascii").partition("|")
+        at = datetime.fromisoformat(at_text)
+        if at.tzinfo is None or not id_text.isascii() or not id_text.isdigit() or len(id_text) > 18:
+            raise ValueError(text)
+        return at.astimezone(UTC), int(id_text)
+    except (ValueError, UnicodeDecodeError, MalformedInputError):
+        raise InvalidInputError(
+            "this `after` cursor is not one this server gave: follow the `next` link",
+            code="cursor_invalid",
+            field="after",
+        ) from None
+
+
+async def list_public_releases(
+    session: AsyncSession, now: datetime, *, limit: int = 50, after: str | None = None
+) -> PublicPage:
+    """A page of the communiqués whose release predicate holds at ``now``, newest instant first,
+    after the position ``after`` names (a cursor from an earlier page's ``next``; None: the first page).
+
+    Keyset pagination: each page costs one indexed range scan, however deep, and a release that
+    becomes public meanwhile never shifts a page a reader is following. The members of a release
+    bundle share its instant, so they come together. Each entry carries its bundle, what it
+    supersedes, what supersedes it (once public) and the parties that aligned with it later
+    (withdrawn ones marked).
+    """
+    query = (
+        sa.select(
+            Communique.id,
+            Communique.kind,
+            Communique.title,
+            Communique.lead,
+            Release.embargo_at,
+            Release.version_number,
+            Release.version_digest,
+            Communique.supersedes_id,
+            ReleaseBundle.id,
+            ReleaseBundle.title,
         )
-    ).all()
-    return [
+        .join(Communique, Communique.id == Release.communique_id)  # type: ignore[arg-type]
+        .outerjoin(ReleaseBundle, ReleaseBundle.id == Release.bundle_id)  # type: ignore[arg-type]
+        .where(_public(now))
+        .order_by(Release.embargo_at.desc(), Release.communique_id.desc())  # type: ignore[attr-defined]
+        .limit(limit + 1)
+    )
+    if after is not None:
+        at, cid = parse_cursor(after)
+        query = query.where(
+            sa.or_(
+                Release.embargo_at < at,
+                sa.and_(Release.embargo_at == at, Release.communique_id < cid),  # type: ignore[arg-type]
+            )
+        )
+    rows = (await session.execute(query)).all()
+    ids = [row[0] for row in rows[:limit]]
+    successors = await public_successors(session, ids, now)
+    aligned: dict[int, list[PublicAlignmentRef]] = {}
+    if ids:
+        found_alignments = await session.execute(
+            select(Alignment.communique_id, Alignment.party, Alignment.aligned_at, Alignment.withdrawn_at)
+            .where(Alignment.communique_id.in_(ids))  # type: ignore[attr-defined]
+            .order_by(Alignment.id)
+        )
+        for aligned_id, party, aligned_at, withdrawn in found_alignments.all():
+            aligned.setdefault(aligned_id, []).append(
+                PublicAlignmentRef(party=party, aligned_at=aligned_at, withdrawn_at=withdrawn)
+            )
+    found = [
         PublicReleaseSummary(
-            id=c.id or 0,
-            kind=c.kind,
-            title=c.title,
-            lead=c.lead,
-            embargo_at=r.embargo_at,
-            version_number=r.version_number or 0,
-            version_digest=r.version_digest or "",
+            id=cid,
+            kind=kind,
+            title=title,
+            lead=lead,
+            embargo_at=at,
+            version_number=number or 0,
+            version_digest=digest or "",
+            bundle=PublicBundleRef(id=bundle_id, title=bundle_title) if bundle_id is not None else None,
+            supersedes=supersedes,
+            superseded_by=successors.get(cid),
+            alignments=aligned.get(cid, []),
         )
-        for r, c in rows
+        for cid, kind, title, lead, at, number, digest, supersedes, bundle_id, bundle_title in rows[:limit]
     ]
+    return PublicPage(found, _cursor(found[-1]) if len(rows) > limit else None)
+
+
+async def public_successors(session: AsyncSession, communique_ids: Iterable[int], now: datetime) -> dict[int, int]:
+    """For each of ``communique_ids``: the communiqué superseding it whose release is public at ``now``
+    (the latest, if several were released one after the other)."""
+    ids = sorted(set(communique_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Communique.supersedes_id, sa.func.max(Communique.id))
+        .join(Release, Release.communique_id == Communique.id)  # type: ignore[arg-type]
+        .where(Communique.supersedes_id.in_(ids), _public(now))  # type: ignore[union-attr]
+        .group_by(Communique.supersedes_id)
+    )
+    return {int(old): int(new) for old, new in rows.all()}
 
 
 async def get_public_artefact(session: AsyncSession, communique_id: int, now: datetime) -> bytes:
@@ -196,13 +305,15 @@ async def public_pdf_lengths(session: AsyncSession, communique_ids: Sequence[int
 
 
 class PublicRecords:
-    """Public release records and PDFs already served, kept in memory (at most ``size``, least recently
-    read first out). Once public they never change and never stop being public (nothing can cancel,
-    hold or lift the release any more), so a copy is always right; anything not public yet is read from
-    the database every time, so the embargo lifts at the instant on every server instance."""
+    """Public release records, PDFs and pages already served, kept in memory (at most ``size``, least
+    recently read first out). Once public they never change and never stop being public (nothing can
+    cancel, hold or lift the release any more), so a copy is always right; anything not public yet is
+    read from the database every time, so the embargo lifts at the instant on every server instance.
+    With an ``index``, an id the index knows is not public answers 404 without the database."""
 
-    def __init__(self, size: int = 1024) -> None:
+    def __init__(self, size: int = 1024, *, index: PublicIndex | None = None) -> None:
         self.size = size
+        self.index = index
         self._records: OrderedDict[tuple[str, int], tuple[bytes, str]] = OrderedDict()
 
     async def get(
@@ -217,6 +328,30 @@ class PublicRecords:
         """The signed PDF and its digest, or the NotFoundError of :func:`get_public_pdf`."""
         return await self._get(("pdf", communique_id), session_factory, get_public_pdf, now)
 
+    def recall(self, key: tuple[str, int]) -> tuple[bytes, str] | None:
+        """Bytes made from a public record and kept with :meth:`keep` (a rendered page), or None."""
+        found = self._records.get(key)
+        if found is not None:
+            self._records.move_to_end(key)
+        return found
+
+    def keep(self, key: tuple[str, int], body: bytes) -> tuple[bytes, str]:
+        """Keep bytes made from a record that is public (it never changes again); with their digest."""
+        found = self._records[key] = (body, canonical.digest(body))
+        if len(self._records) > self.size:
+            self._records.popitem(last=False)
+        return found
+
+    async def is_not_public(
+        self, session_factory: Callable[[], AsyncSession], communique_id: int, now: datetime
+    ) -> bool:
+        """True when the index says the communiqué is not public at ``now`` (no statement beyond the
+        index's own refresh); False when only the database can say."""
+        if self.index is None:
+            return False
+        await self.index.ensure(session_factory)
+        return not self.index.may_be_public(communique_id, now)
+
     async def _get(
         self,
         key: tuple[str, int],
@@ -224,13 +359,13 @@ class PublicRecords:
         read: Callable[[AsyncSession, int, datetime], Awaitable[bytes]],
         now: datetime,
     ) -> tuple[bytes, str]:
-        found = self._records.get(key)
+        found = self.recall(key)
         if found is not None:
-            self._records.move_to_end(key)
             return found
+        if await self.is_not_public(session_factory, key[1], now):
+            raise public_not_found(key[1])
+        if key[0] == "pdf" and self.index is not None and self.index.has_pdf(key[1]) is False:
+            raise public_not_found(key[1])
         async with session_factory() as session:
             body = await read(session, key[1], now)
-        found = self._records[key] = (body, canonical.digest(body))
-        if len(self._records) > self.size:
-            self._records.popitem(last=False)
-        return found
+        return self.keep(key, body)

@@ -13,10 +13,11 @@ from entente.auth import Caller, require_role
 from entente.clock import isoformat
 from entente.drafting.access import Access
 from entente.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
-from entente.models import Release, ReleaseResponse, ReleaseState, Role
+from entente.models import Release, ReleaseBundleMember, ReleaseResponse, ReleaseState, Role
 
 __all__ = [
     "PUBLIC_STATES",
+    "find_bundle_of",
     "comms_access",
     "find_open_release",
     "is_public",
@@ -99,6 +100,12 @@ async def find_open_release(session: AsyncSession, communique_id: int) -> Releas
         .limit(1)
     )
     return (await session.execute(query)).scalars().first()
+
+
+async def find_bundle_of(session: AsyncSession, communique_id: int) -> int | None:
+    """The bundle the communiqué is a member of, if any (at most one)."""
+    query = select(ReleaseBundleMember.bundle_id).where(ReleaseBundleMember.communique_id == communique_id).limit(1)
+    return (await session.execute(query)).scalar()
 
 
 async def require_open_release(session: AsyncSession, communique_id: int) -> Release:

@@ -35,6 +35,7 @@ from entente.models import (
 from entente.releases.common import (
     admit,
     comms_access,
+    find_bundle_of,
     find_open_release,
     is_public,
     load_responses,
@@ -45,11 +46,20 @@ from entente.releases.common import (
     settle,
     waiting_for,
 )
+from entente.releases.scheduling import require_unbundled
 
-__all__ = ["get_release", "propose_release", "read_release", "release_public", "respond_release"]
+__all__ = [
+    "require_open_communique",
+    "upsert_response",
+    "get_release",
+    "propose_release",
+    "read_release",
+    "release_public",
+    "respond_release",
+]
 
 
-def _require_open_communique(access: Access) -> None:
+def require_open_communique(access: Access) -> None:
     state = access.communique.state
     if state in (CommuniqueState.RELEASED, CommuniqueState.WITHDRAWN):
         raise ConflictError(
@@ -57,13 +67,14 @@ def _require_open_communique(access: Access) -> None:
         )
 
 
-def _upsert_response(
+def upsert_response(
     responses: list[ReleaseResponse], release: Release, party: str, decision: ResponseDecision, by: str, now: datetime
 ) -> ReleaseResponse:
     mine = next((r for r in responses if r.party == party), None)
     if mine is None:
-        mine = ReleaseResponse(release_id=release.id or 0, party=party, decision=decision, instant=release.embargo_at,
-                               by=by, at=now)
+        mine = ReleaseResponse(
+            release_id=release.id or 0, party=party, decision=decision, instant=release.embargo_at, by=by, at=now
+        )
         responses.append(mine)
     else:
         mine.decision, mine.instant, mine.by, mine.at = decision, release.embargo_at, by, now
@@ -76,7 +87,15 @@ async def propose_release(
     """A comms officer of a participating party proposes an embargo instant; its party accepts it."""
     access = await comms_access(session, communique_id, caller)
     at = require_instant(at)
-    _require_open_communique(access)
+    require_open_communique(access)
+    bundle = await find_bundle_of(session, access.id)
+    if bundle is not None:
+        raise ConflictError(
+            f"communiqué {access.id} is a member of bundle {bundle}: propose the bundle's instant "
+            f"(/api/v1/bundles/{bundle}/release)",
+            code="release_in_bundle",
+            extra={"bundle": bundle},
+        )
     existing = await find_open_release(session, access.id)
     if existing is not None:
         raise ConflictError(
@@ -97,7 +116,7 @@ async def propose_release(
     session.add(release)
     await session.flush()
     responses: list[ReleaseResponse] = []
-    session.add(_upsert_response(responses, release, caller.party, ResponseDecision.ACCEPTED, caller.username, now))
+    session.add(upsert_response(responses, release, caller.party, ResponseDecision.ACCEPTED, caller.username, now))
     agreed = settle(release, responses, access.accepted_parties, now)
     session.add(release)
     await session.flush()
@@ -124,6 +143,7 @@ async def respond_release(
         raise PermissionDeniedError(f"only a comms officer of {party} may answer for it", code="wrong_party")
     at = require_instant(at)
     release = await require_open_release(session, access.id)
+    require_unbundled(release)
     if release.state not in (ReleaseState.PROPOSED, ReleaseState.AGREED):
         raise ConflictError(
             f"the release is {release.state}: cancel it and propose again to change the instant",
@@ -145,7 +165,7 @@ async def respond_release(
                 code="instant_not_in_future",
                 field="/at",
             )
-        mine = _upsert_response(responses, release, party, ResponseDecision.ACCEPTED, caller.username, now)
+        mine = upsert_response(responses, release, party, ResponseDecision.ACCEPTED, caller.username, now)
         session.add(mine)
         action = "accept"
     else:
@@ -153,7 +173,7 @@ async def respond_release(
         for other in [r for r in responses if r.party != party]:
             await session.delete(other)
             responses.remove(other)
-        session.add(_upsert_response(responses, release, party, ResponseDecision.COUNTERED, caller.username, now))
+        session.add(upsert_response(responses, release, party, ResponseDecision.COUNTERED, caller.username, now))
         release.state, release.agreed_at = ReleaseState.PROPOSED, None
         action = "counter"
     admit(session, access, [party])  # it accepted an instant: the agreed one, or its own proposal
@@ -180,9 +200,7 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-async def release_public(
-    session: AsyncSession, access: Access, release: Release, now: datetime
-) -> ReleasePublic:
+async def release_public(session: AsyncSession, access: Access, release: Release, now: datetime) -> ReleasePublic:
     """The release as its parties see it: each accepted party's zone, the instant there, its answer."""
     responses = await load_responses(session, release.id or 0)
     parties = access.accepted_parties

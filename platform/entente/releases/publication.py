@@ -24,14 +24,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from entente import canonical
 from entente.clock import isoformat
-from entente.models import Release, ReleasePdf, RosterVersion
+from entente.models import AlignedPdf, Alignment, Communique, Release, ReleaseBundle, ReleasePdf, RosterVersion
 from entente.parties import roster as rosters
 from entente.parties.coalition import party_names
+from entente.releases.alignments import alignment_keys, alignments_digest, public_alignments
+from entente.releases.artefact import public_successors
 from entente.releases.common import PUBLIC_STATES, is_public
 from entente.transparency import log as tlog
 
@@ -41,6 +44,11 @@ __all__ = [
     "COMMITMENT",
     "PUBLICATION",
     "PdfWork",
+    "AlignedPdfWork",
+    "aligned_pdf_work",
+    "alignments_part",
+    "get_aligned_pdf",
+    "store_aligned_pdf",
     "attachments",
     "commitment_leaf",
     "commitment_of",
@@ -50,6 +58,7 @@ __all__ = [
     "log_publication",
     "pdf_work",
     "publication_bundle",
+    "public_relations",
     "publication_leaf",
     "roster_chain",
     "store_pdf",
@@ -208,6 +217,148 @@ async def store_pdf(session: AsyncSession, *, release_id: int, embargo_at: datet
     return True
 
 
+@dataclass(frozen=True)
+class AlignedPdfWork:
+    """A release whose PDF with alignments is due: the record, the alignments part, what it shows."""
+
+    release_id: int
+    through: str
+    record: dict[str, Any]
+    alignments: list[dict[str, Any]]
+    party_names: dict[str, str]
+    attachments: dict[str, bytes]
+
+
+async def aligned_pdf_work(
+    session: AsyncSession, log: LogIdentity, *, communique_id: int | None = None, tree: tlog.TreeCache | None = None
+) -> list[AlignedPdfWork]:
+    """Released communiqués with alignments whose PDF with alignments is missing or shows an older state."""
+    query = select(Alignment.communique_id).distinct()
+    if communique_id is not None:
+        query = query.where(Alignment.communique_id == communique_id)
+    ids = list((await session.execute(query)).scalars().all())
+    if not ids:
+        return []
+    by_communique = await public_alignments(session, ids)
+    names = await party_names(session)
+    chain: list[dict[str, Any]] | None = None
+    work = []
+    for cid in sorted(by_communique):
+        rows = by_communique[cid]
+        release = await session.get(Release, rows[0].release_id)
+        if release is None or release.public_body is None or release.state not in PUBLIC_STATES:
+            continue
+        through = alignments_digest(rows)
+        stored = (await session.execute(select(AlignedPdf.through).where(AlignedPdf.release_id == release.id))).scalar()
+        if stored == through:
+            continue
+        record = canonical.parse_strict(release.public_body)
+        part = await alignments_part(session, rows, tree)
+        chain = chain if chain is not None else await roster_chain(session)
+        files = await attachments(session, release, record, chain, log, tree)
+        files["alignments.json"] = canonical.canonical_bytes(part)
+        codes = set(record["parties"]) | {row.party for row in rows}
+        work.append(
+            AlignedPdfWork(
+                release_id=release.id or 0,
+                through=through,
+                record=record,
+                alignments=part,
+                party_names={code: names.get(code, code) for code in codes},
+                attachments=files,
+            )
+        )
+    return work
+
+
+async def store_aligned_pdf(session: AsyncSession, *, release_id: int, through: str, pdf: bytes, now: datetime) -> bool:
+    """Keep the PDF with alignments rendered for state ``through``, unless alignments changed meanwhile."""
+    release = await session.get(Release, release_id, with_for_update=True)
+    if release is None:
+        return False
+    rows = (await public_alignments(session, [release.communique_id])).get(release.communique_id, [])
+    if alignments_digest(rows) != through:
+        return False
+    row = await session.get(AlignedPdf, release_id)
+    if row is None:
+        row = AlignedPdf(release_id=release_id, pdf=pdf, digest="", through=through, created_at=now)
+    row.pdf, row.digest, row.through, row.created_at = pdf, canonical.digest(pdf), through, now
+    session.add(row)
+    return True
+
+
+async def get_aligned_pdf(session: AsyncSession, communique_id: int, now: datetime) -> bytes | None:
+    """The PDF with alignments of a communiqué public at ``now``, once rendered."""
+    body = (
+        await session.execute(
+            select(AlignedPdf.pdf)
+            .join(Release, Release.id == AlignedPdf.release_id)  # type: ignore[arg-type]
+            .where(
+                Release.communique_id == communique_id,
+                Release.state.in_(PUBLIC_STATES),  # type: ignore[attr-defined]
+                Release.embargo_at <= now,
+            )
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    return bytes(body) if body is not None else None
+
+
+async def public_relations(session: AsyncSession, communique_id: int, now: datetime) -> dict[str, Any]:
+    """What the public page shows around a released communiqué (the caller read its record already):
+    the bundle it was released with (its other public members), what it supersedes and what supersedes
+    it (once public), the parties that aligned with it later, and whether a PDF with them exists."""
+    public = sa.and_(Release.state.in_(PUBLIC_STATES), Release.embargo_at <= now)  # type: ignore[attr-defined]
+    release = (
+        (await session.execute(select(Release).where(Release.communique_id == communique_id, public).limit(1)))
+        .scalars()
+        .first()
+    )
+    out: dict[str, Any] = {
+        "bundle": None,
+        "supersedes": None,
+        "superseded_by": None,
+        "alignments": [],
+        "has_aligned_pdf": False,
+    }
+    if release is None:
+        return out
+    if release.bundle_id is not None:
+        row = await session.get(ReleaseBundle, release.bundle_id)
+        members = (
+            await session.execute(
+                select(Communique.id, Communique.title)
+                .join(Release, Release.communique_id == Communique.id)  # type: ignore[arg-type]
+                .where(Release.bundle_id == release.bundle_id, public)
+                .order_by(Communique.id)
+            )
+        ).all()
+        out["bundle"] = {
+            "id": release.bundle_id,
+            "title": row.title if row else "",
+            "members": [{"id": cid, "title": title} for cid, title in members],
+        }
+    communique = await session.get(Communique, communique_id)
+    if communique is not None and communique.supersedes_id is not None:
+        old = (
+            await session.execute(
+                select(Communique.id, Communique.title)
+                .join(Release, Release.communique_id == Communique.id)  # type: ignore[arg-type]
+                .where(Communique.id == communique.supersedes_id, public)
+            )
+        ).first()
+        out["supersedes"] = {"id": old[0], "title": old[1]} if old else None
+    successor = (await public_successors(session, [communique_id], now)).get(communique_id)
+    if successor is not None:
+        title = (await session.execute(select(Communique.title).where(Communique.id == successor))).scalar()
+        out["superseded_by"] = {"id": successor, "title": title}
+    out["alignments"] = (await public_alignments(session, [communique_id])).get(communique_id, [])
+    out["has_aligned_pdf"] = (
+        await session.execute(select(AlignedPdf.release_id).where(AlignedPdf.release_id == release.id))
+    ).scalar() is not None
+    return out
+
+
 # --- what a verifier needs ---------------------------------------------------------------------------
 
 
@@ -295,7 +446,7 @@ async def publication_bundle(
         return None
     record = canonical.parse_strict(release.public_body)
     pdf = (await session.execute(select(ReleasePdf.digest).where(ReleasePdf.release_id == release.id))).scalar()
-    return {
+    bundle: dict[str, Any] = {
         "type": BUNDLE_TYPE,
         "communique": communique_id,
         "record": record,
@@ -303,3 +454,67 @@ async def publication_bundle(
         "log": await _log_part(session, release, log, tree),
         "pdf": {"url": pdf_url, "digest": pdf, "certificate": certificate} if pdf is not None else None,
     }
+    communique = await session.get(Communique, communique_id)
+    successors = await public_successors(session, [communique_id], now)
+    if communique is not None and communique.supersedes_id is not None:
+        bundle["supersedes"] = communique.supersedes_id
+    if communique_id in successors:
+        bundle["superseded_by"] = successors[communique_id]
+    if release.bundle_id is not None:
+        row = await session.get(ReleaseBundle, release.bundle_id)
+        members = (
+            (
+                await session.execute(
+                    select(Release.communique_id)
+                    .where(Release.bundle_id == release.bundle_id, Release.state.in_(PUBLIC_STATES))  # type: ignore[attr-defined]
+                    .order_by(Release.communique_id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        bundle["release_bundle"] = {
+            "id": release.bundle_id,
+            "title": row.title if row else "",
+            "members": list(members),
+        }
+    rows = (await public_alignments(session, [communique_id])).get(communique_id, [])
+    if rows:
+        bundle["alignments"] = await alignments_part(session, rows, tree)
+    return bundle
+
+
+async def alignments_part(
+    session: AsyncSession, rows: list[Alignment], tree: tlog.TreeCache | None
+) -> list[dict[str, Any]]:
+    """Each alignment as a verifier checks it: its envelope over the released version bytes, its
+    statement, its party's keys, and its log entries (and withdrawal's) with inclusion proofs against the
+    newest checkpoint (an entry the checkpoint does not cover yet is ``None`` until the next tick)."""
+    latest = await tlog.find_latest_checkpoint(session)
+    size = latest.size if latest is not None else 0
+    keys = await alignment_keys(session, rows)
+    out = []
+    for row in rows:
+        entry = (
+            await _entry(session, row.log_index, size, tree)
+            if row.log_index is not None and row.log_index < size
+            else None
+        )
+        item: dict[str, Any] = {
+            "party": row.party,
+            "aligned_at": isoformat(row.aligned_at),
+            "statement": row.statement,
+            "envelope": canonical.parse_strict(bytes(row.envelope)),
+            "keys": [k for k in keys if k["kid"] in row.kids],
+            "log": entry,
+            "withdrawn": None,
+        }
+        if row.withdrawn_at is not None:
+            idx = row.withdrawal_log_index
+            item["withdrawn"] = {
+                "at": isoformat(row.withdrawn_at),
+                "reason": row.withdrawal_reason,
+                "log": await _entry(session, idx, size, tree) if idx is not None and idx < size else None,
+            }
+        out.append(item)
+    return out

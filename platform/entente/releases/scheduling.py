@@ -19,6 +19,7 @@ from sqlmodel import select
 from entente import drafting
 from entente.auth import Caller
 from entente.clock import isoformat
+from entente.drafting.access import Access
 from entente.errors import ConflictError, InvalidInputError
 from entente.models import Communique, CommuniqueParticipant, CommuniqueState, Release, ReleaseState
 from entente.releases.artefact import render_artefact, with_embargo
@@ -37,6 +38,11 @@ from entente.releases.common import (
 from entente.releases.publication import has_current_pdf, log_commitment, log_publication
 
 __all__ = [
+    "cancel_member",
+    "lift_member",
+    "reason_text",
+    "require_unbundled",
+    "schedule_member",
     "cancel_release",
     "find_scheduled",
     "hold_release",
@@ -48,6 +54,25 @@ __all__ = [
 ]
 
 SCHEDULER = "scheduler"
+
+
+def _bundle(release: Release) -> dict[str, int]:
+    return {"bundle": release.bundle_id} if release.bundle_id is not None else {}
+
+
+def require_unbundled(release: Release) -> None:
+    """A bundle's member release is negotiated, scheduled, held, lifted and cancelled as the bundle only."""
+    if release.bundle_id is not None:
+        raise ConflictError(
+            f"communiqué {release.communique_id} is released with bundle {release.bundle_id}: "
+            f"act on the bundle (/api/v1/bundles/{release.bundle_id}/release)",
+            code="release_in_bundle",
+            extra={"bundle": release.bundle_id},
+        )
+
+
+def reason_text(reason: str) -> str:
+    return _reason(reason)
 
 
 def _reason(reason: str) -> str:
@@ -62,6 +87,15 @@ async def schedule_release(session: AsyncSession, *, communique_id: int, caller:
     artefact rendered now."""
     access = await comms_access(session, communique_id, caller)
     release = await require_open_release(session, access.id)
+    require_unbundled(release)
+    return await schedule_member(session, access, release, caller=caller, now=now)
+
+
+async def schedule_member(
+    session: AsyncSession, access: Access, release: Release, *, caller: Caller, now: datetime
+) -> Release:
+    """Schedule one agreed (or held) release: the step of :func:`schedule_release`, and of each member of
+    a bundle scheduled as one (``releases.schedule_bundle``)."""
     responses = await load_responses(session, release.id or 0)
     settle(release, responses, access.accepted_parties, now)
     resuming = release.state == ReleaseState.HELD
@@ -109,6 +143,7 @@ async def schedule_release(session: AsyncSession, *, communique_id: int, caller:
         version=version.number,
         digest=version.digest,
         resumed=resuming,
+        **_bundle(release),
     )
     return release
 
@@ -120,6 +155,14 @@ async def cancel_release(
     access = await comms_access(session, communique_id, caller)
     reason = _reason(reason)
     release = await require_open_release(session, access.id)
+    require_unbundled(release)
+    return await cancel_member(session, access, release, caller=caller, reason=reason, now=now)
+
+
+async def cancel_member(
+    session: AsyncSession, access: Access, release: Release, *, caller: Caller, reason: str, now: datetime
+) -> Release:
+    """Cancel one release that is not public yet (a lone one, or a bundle's member)."""
     if release.state == ReleaseState.RELEASED or is_public(release, now):
         raise ConflictError("the release is public already: it cannot be cancelled", code="release_public")
     previous = release.state
@@ -142,6 +185,7 @@ async def cancel_release(
         now=now,
         reason=reason,
         previous=previous,
+        **_bundle(release),
     )
     return release
 
@@ -153,6 +197,14 @@ async def lift_release(
     access = await comms_access(session, communique_id, caller)
     reason = _reason(reason)
     release = await require_open_release(session, access.id)
+    require_unbundled(release)
+    return await lift_member(session, release, caller=caller, reason=reason, now=now)
+
+
+async def lift_member(
+    session: AsyncSession, release: Release, *, caller: Caller, reason: str, now: datetime
+) -> Release:
+    """Lift the embargo of one scheduled release now (a lone one, or a bundle's member)."""
     if release.state != ReleaseState.SCHEDULED:
         raise ConflictError(
             f"the release is {release.state}: only a scheduled one can be lifted", code="release_not_scheduled"
@@ -174,6 +226,7 @@ async def lift_release(
         now=now,
         reason=reason,
         previous=isoformat(previous),
+        **_bundle(release),
     )
     return release
 
@@ -209,8 +262,40 @@ async def hold_release(
     release.reason = reason
     session.add(release)
     await session.flush()
-    await record(session, action="hold", release=release, actor=actor, party=party, now=now, reason=release.reason)
+    await record(
+        session, action="hold", release=release, actor=actor, party=party, now=now, reason=reason, **_bundle(release)
+    )
+    if release.bundle_id is not None:
+        await _hold_partners(session, release, actor=actor, party=party, now=now, reason=reason)
     return release
+
+
+async def _hold_partners(
+    session: AsyncSession, held: Release, *, actor: str, party: str, now: datetime, reason: str
+) -> None:
+    """One hold for the whole bundle: every other scheduled member is held with the one that lost its quorum."""
+    partners = (
+        await session.execute(
+            select(Release, Communique)
+            .join(Communique, Communique.id == Release.communique_id)  # type: ignore[arg-type]
+            .where(
+                Release.bundle_id == held.bundle_id,
+                Release.id != held.id,
+                Release.state == ReleaseState.SCHEDULED,
+            )
+            .order_by(Release.communique_id)
+            .with_for_update(of=Release)
+        )
+    ).all()
+    why = f"held with communiqué {held.communique_id} of its bundle: {reason}"
+    for release, communique in partners:
+        communique.state, communique.updated_at = CommuniqueState.HELD, now
+        release.state, release.held_at, release.reason = ReleaseState.HELD, now, why
+        session.add_all([release, communique])
+        await session.flush()
+        await record(
+            session, action="hold", release=release, actor=actor, party=party, now=now, reason=why, **_bundle(release)
+        )
 
 
 async def find_scheduled(

@@ -6,7 +6,8 @@
         \\                 ^
          --decline--> declined (a party may adopt later, or reconsider: back to proposed)
 
-Adopting needs the reference of the legal act and its date; declining a date and a reason;
+Adopting needs the reference of the legal act and its date; declining a date and a reason, which
+is the declining party's own text with its own marking (never public unless the party says so);
 lifting is possible only after adopting, and keeps the adoption's act and date beside the lifting
 date. Every step returns a new designation version (``version_at`` = the instant it was recorded);
 a step the current state does not allow raises :class:`~entente.errors.ConflictError` (code
@@ -143,16 +144,28 @@ def adopt(
 
 
 def decline(
-    designation: Designation, *, party: str, on: date, reason: str, at: datetime, marking: Marking | None = None
+    designation: Designation,
+    *,
+    party: str,
+    on: date,
+    reason: str,
+    at: datetime,
+    marking: Marking | None = None,
+    reason_marking: Marking | None = None,
 ) -> Designation:
-    """``party`` declined to adopt, on ``on``, for ``reason``."""
+    """``party`` declined to adopt, on ``on``, for ``reason``: its own text, releasable as
+    ``reason_marking`` says (the party itself always included; by default the party only, the
+    server's default being the package's participants, see ``operations.record_adoption``)."""
+    shown = reason_marking or Marking.releasable_to((), author=party)
+    if not shown.public:
+        shown = Marking.releasable_to(shown.parties, author=party)
     return _move(
         designation,
         party=party,
         to=AdoptionState.DECLINED,
         at=at,
         marking=marking,
-        fields={"declined_on": on, "reason": reason},
+        fields={"declined_on": on, "reason": reason, "reason_marking": shown},
     )
 
 

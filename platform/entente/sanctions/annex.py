@@ -7,6 +7,10 @@ Chosen so drafting's per-item disclosure decides who sees what:
   usually public);
 - each evidence item is an annex item of kind ``designation_evidence`` holding
   ``{"designation": <designation id>, "id", "text"}`` under the evidence item's own marking;
+- each party's reason for declining a designation is an annex item of kind ``designation_reason``
+  holding ``{"designation", "party", "text"}`` under the reason's own marking (the declining
+  party's choice; by default the package's participants; never wider than the designation's own
+  marking, so a reason never reveals a designation to someone who may not see it);
 - each link to the same subject in another package (``same_as``) is an annex item of kind
   ``designation_link`` holding ``{"designation", "package", "linked"}``, releasable only to the
   parties that may see the linked designation there: never public, so neither a reader outside
@@ -29,10 +33,12 @@ from entente.models import AnnexItemInput
 
 from .model import ANNEX_KIND, Designation
 
-__all__ = ["EVIDENCE_KIND", "LINK_KIND", "LinkKey", "PlacedDesignation", "assemble", "rewrite"]
+__all__ = ["EVIDENCE_KIND", "LINK_KIND", "REASON_KIND", "LinkKey", "PlacedDesignation", "assemble", "rewrite"]
 
 #: The annex item kind an evidence item of a designation is stored under.
 EVIDENCE_KIND = "designation_evidence"
+#: The annex item kind a party's reason for declining a designation is stored under.
+REASON_KIND = "designation_reason"
 #: The annex item kind a designation's link to the same subject in another package is stored under.
 LINK_KIND = "designation_link"
 
@@ -83,8 +89,38 @@ def _link_entries(annex: Sequence[StoredItem]) -> list[tuple[str, LinkKey, Store
     ]
 
 
+def _reason_entries(annex: Sequence[StoredItem]) -> list[tuple[str, str, StoredItem]]:
+    """``(designation id, party, item)`` for each visible reason item."""
+    return [
+        (c["designation"], c["party"], stored)
+        for stored in annex
+        if _kind(stored) == REASON_KIND
+        for c in [_content(stored)]
+    ]
+
+
+def _with_reasons(content: dict[str, Any], reasons: Mapping[str, StoredItem]) -> None:
+    """Put each visible reason into its party's declined position (new dicts: stored items are shared)."""
+    positions = content.get("parties")
+    if not isinstance(positions, list) or not reasons:
+        return
+    out = []
+    for position in positions:
+        stored = reasons.get(position.get("party")) if isinstance(position, dict) else None
+        if stored is not None and position.get("state") == "declined" and "reason" not in position:
+            marking = stored.item.marking.to_dict()
+            marking.pop("tlp", None)
+            position = {**position, "reason": _content(stored)["text"], "reason_marking": marking}
+        out.append(position)
+    content["parties"] = out
+
+
 def assemble(annex: Sequence[StoredItem]) -> list[PlacedDesignation]:
-    """Designations from visible annex items, each with the visible evidence and links that reference it."""
+    """Designations from visible annex items, each with the visible evidence, reasons and links that
+    reference it."""
+    reasons: dict[str, dict[str, StoredItem]] = {}
+    for designation_id, party, stored in _reason_entries(annex):
+        reasons.setdefault(designation_id, {})[party] = stored
     evidence: dict[str, list[dict[str, Any]]] = {}
     for designation_id, evidence_id, stored in _evidence_entries(annex):
         evidence.setdefault(designation_id, []).append(
@@ -99,6 +135,7 @@ def assemble(annex: Sequence[StoredItem]) -> list[PlacedDesignation]:
             continue
         content = _content(stored)
         content["evidence"] = evidence.get(content["id"], [])
+        _with_reasons(content, reasons.get(content["id"], {}))
         content["same_as"] = [{"package": p, "designation": d} for p, d in sorted(links.get(content["id"], ()))]
         out.append(PlacedDesignation(Designation.from_annex_content(content), stored.item.id, stored.item.marking))
     return out
@@ -111,7 +148,24 @@ def _input(item_id: str | None, kind: str, content: Any, marking: Marking) -> An
 
 
 def _stored_content(designation: Designation) -> dict[str, Any]:
-    return designation.evolve(evidence=(), same_as=(), bump=False).to_annex_content()
+    """The designation item's content: no evidence, no links, no party's reason (each is its own item)."""
+    positions = tuple(p.model_copy(update={"reason": None, "reason_marking": None}) for p in designation.parties)
+    return designation.evolve(evidence=(), same_as=(), parties=positions, bump=False).to_annex_content()
+
+
+def reason_marking(
+    position_marking: Marking | None, *, party: str, designation: Marking, participants: Sequence[str]
+) -> Marking:
+    """Who may read ``party``'s reason: its own marking (by default the participants), never wider than
+    the designation's marking, and always the party itself."""
+    chosen = position_marking or Marking.releasable_to(participants, author=party)
+    if chosen.public:
+        if designation.public:
+            return chosen
+        chosen = designation
+    elif not designation.public:
+        chosen = Marking(public=False, parties=chosen.parties & designation.parties)
+    return Marking.releasable_to(chosen.parties, author=party)
 
 
 def _parts(
@@ -119,12 +173,23 @@ def _parts(
     evidence_ids: Mapping[str, str],
     link_ids: Mapping[LinkKey, str],
     links: Mapping[LinkKey, Marking] | None,
+    *,
+    marking: Marking,
+    reason_ids: Mapping[str, str],
+    participants: Sequence[str],
 ) -> list[AnnexItemInput]:
-    """The evidence items of ``designation`` and, when ``links`` gives their markings, its link items."""
+    """The evidence and reason items of ``designation`` and, when ``links`` gives their markings, its
+    link items."""
     out = []
     for e in designation.evidence:
         content = {"designation": designation.id, "id": e.id, "text": e.text}
         out.append(_input(evidence_ids.get(e.id), EVIDENCE_KIND, content, e.marking))
+    for p in designation.parties:
+        if p.reason is None or p.state.value != "declined":
+            continue
+        content = {"designation": designation.id, "party": p.party, "text": p.reason}
+        shown = reason_marking(p.reason_marking, party=p.party, designation=marking, participants=participants)
+        out.append(_input(reason_ids.get(p.party), REASON_KIND, content, shown))
     if links is None:
         return out
     for index, link in enumerate(designation.same_as):
@@ -141,15 +206,21 @@ def rewrite(
     changed: Sequence[tuple[Designation, Marking | None]],
     *,
     links: Mapping[LinkKey, Marking] | None,
+    participants: Sequence[str] = (),
 ) -> list[AnnexItemInput]:
     """The annex the caller saves: each designation of ``changed`` replaces the one with its id (or is
-    added, under the given marking, public by default), its evidence items rewritten from its evidence
-    and, when ``links`` gives their markings, its link items from its ``same_as`` (otherwise the stored
-    link items stay as they are). Items the caller cannot see are kept by drafting, untouched."""
+    added, under the given marking, public by default), its evidence and reason items rewritten from
+    its evidence and its parties' positions (a reason without a marking of its own is releasable to
+    ``participants``) and, when ``links`` gives their markings, its link items from its ``same_as``
+    (otherwise the stored link items stay as they are). Items the caller cannot see are kept by
+    drafting, untouched."""
     by_id = {d.id: (d, m) for d, m in changed}
     evidence_ids: dict[str, dict[str, str]] = {}
     for designation_id, evidence_id, stored in _evidence_entries(annex):
         evidence_ids.setdefault(designation_id, {})[evidence_id] = stored.item.id
+    reason_ids: dict[str, dict[str, str]] = {}
+    for designation_id, party, stored in _reason_entries(annex):
+        reason_ids.setdefault(designation_id, {})[party] = stored.item.id
     link_ids: dict[str, dict[LinkKey, str]] = {}
     for designation_id, key, stored in _link_entries(annex):
         link_ids.setdefault(designation_id, {})[key] = stored.item.id
@@ -157,14 +228,23 @@ def rewrite(
     done: set[str] = set()
     for stored in annex:
         kind, content = _kind(stored), _content(stored)
-        if kind == EVIDENCE_KIND and content["designation"] in by_id:
+        if kind in (EVIDENCE_KIND, REASON_KIND) and content["designation"] in by_id:
             continue  # rewritten below, after its designation
         if kind == LINK_KIND and content["designation"] in by_id and links is not None:
             continue
         if kind == ANNEX_KIND and content["id"] in by_id:
             designation, marking = by_id[content["id"]]
-            out.append(_input(stored.item.id, ANNEX_KIND, _stored_content(designation), marking or stored.item.marking))
-            parts = _parts(designation, evidence_ids.get(designation.id, {}), link_ids.get(designation.id, {}), links)
+            chosen = marking or stored.item.marking
+            out.append(_input(stored.item.id, ANNEX_KIND, _stored_content(designation), chosen))
+            parts = _parts(
+                designation,
+                evidence_ids.get(designation.id, {}),
+                link_ids.get(designation.id, {}),
+                links,
+                marking=chosen,
+                reason_ids=reason_ids.get(designation.id, {}),
+                participants=participants,
+            )
             out.extend(parts)
             done.add(designation.id)
             continue
@@ -172,6 +252,17 @@ def rewrite(
     for designation, marking in changed:
         if designation.id in done:
             continue
-        out.append(_input(None, ANNEX_KIND, _stored_content(designation), marking or Marking.everyone()))
-        out.extend(_parts(designation, {}, {}, links if links is not None else {}))
+        chosen = marking or Marking.everyone()
+        out.append(_input(None, ANNEX_KIND, _stored_content(designation), chosen))
+        out.extend(
+            _parts(
+                designation,
+                {},
+                {},
+                links if links is not None else {},
+                marking=chosen,
+                reason_ids={},
+                participants=participants,
+            )
+        )
     return out

@@ -40,7 +40,7 @@ def select(
     """The designations to export, in the order given, with evidence as the flags say."""
     chosen = [d for d in designations if keep is None or keep(d)]
     if not include_evidence:
-        return [d.without_evidence() if d.evidence else d for d in chosen]
+        return [d.without_evidence() if d.evidence or any(p.reason for p in d.parties) else d for d in chosen]
     if viewer is None:
         return chosen
     out = []

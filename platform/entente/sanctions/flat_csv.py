@@ -168,8 +168,15 @@ def _row(d: Designation) -> dict[str, str]:
             _members([("id", e.id), ("marking", _marking(e.marking)), ("text", e.text)]) for e in d.evidence
         ),
     }
-    for column in ("places_of_birth", "documents", "addresses", "registrations", "affiliations", "parties"):
+    for column in ("places_of_birth", "documents", "addresses", "registrations", "affiliations"):
         row[column] = ";".join(_members(item.items()) for item in content[column])
+    row["parties"] = ";".join(
+        _members(
+            (key, _marking(p.reason_marking) if key == "reason_marking" and p.reason_marking else value)
+            for key, value in item.items()
+        )
+        for p, item in zip(d.parties, content["parties"], strict=True)
+    )
     for column in INSTANTS:
         value = getattr(d, column)
         row[column] = isoformat(value) if value is not None else ""

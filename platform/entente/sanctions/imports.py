@@ -142,6 +142,11 @@ def _content(cells: dict[str, str]) -> dict[str, Any]:
                 content[column] = names
             elif column == "evidence":
                 content[column] = [item | {"marking": _marking(item.get("marking", ""))} for item in _structured(cell)]
+            elif column == "parties":
+                content[column] = [
+                    item | {"reason_marking": _marking(item["reason_marking"])} if "reason_marking" in item else item
+                    for item in _structured(cell)
+                ]
             elif column in STRUCTURED:
                 content[column] = _structured(cell)
             elif cell != "" or column not in (*INSTANTS, "gender"):

@@ -188,8 +188,20 @@ class Designation(SanctionsModel):
         return designation
 
     def without_evidence(self) -> Designation:
-        """The same designation with no confidential evidence (what a public export carries)."""
-        return self.evolve(evidence=(), bump=False)
+        """The same designation with no confidential evidence and no party's reason for declining that
+        the party did not make public (what a public export carries)."""
+        parties = tuple(
+            p if p.reason_marking is None or p.reason_marking.public
+            else p.model_copy(update={"reason": None, "reason_marking": None})
+            for p in self.parties
+        )
+        # A reason without a marking of its own comes from content stored before reasons were marked:
+        # it is not known to be public, so it is left out too.
+        parties = tuple(
+            p.model_copy(update={"reason": None}) if p.reason is not None and p.reason_marking is None else p
+            for p in parties
+        )
+        return self.evolve(evidence=(), parties=parties, bump=False)
 
     def evolve(self, *, bump: bool = True, **changes: Any) -> Designation:
         """A validated copy with ``changes`` (and the next version number unless ``bump`` is false)."""

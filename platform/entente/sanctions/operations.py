@@ -212,10 +212,14 @@ async def record_adoption(
     on: date | None,
     now: datetime,
     max_sections: int,
+    reason_marking: Mapping[str, Any] | None = None,
 ) -> Package:
     """``party`` adopts (with ``legal_act``), declines (with ``reason``), lifts, or reconsiders (``proposed``).
 
-    A party that may not see the designation gets the NotFoundError a missing designation gets."""
+    A reason for declining is the party's own text under ``reason_marking`` (``{"public": true}`` only
+    when the party chooses; by default releasable to the package's participants; always to the party;
+    never wider than the designation). A party that may not see the designation gets the
+    NotFoundError a missing designation gets."""
     require_adopter(caller, party)
     package = await get_package(session, package_id, caller, lock=True)
     require_not_frozen(package)
@@ -231,7 +235,10 @@ async def record_adoption(
     elif state is AdoptionState.DECLINED:
         if not reason:
             raise InvalidInputError("declining gives a reason", code="reason_required", field="/reason")
-        changed = adoption.decline(d, party=party, on=day, reason=reason, at=now, marking=marking)
+        shown = _marking(reason_marking, party) or Marking.releasable_to(package.access.accepted_parties, author=party)
+        changed = adoption.decline(
+            d, party=party, on=day, reason=reason, at=now, marking=marking, reason_marking=shown
+        )
     elif state is AdoptionState.LIFTED:
         changed = adoption.lift_for_party(d, party=party, on=day, at=now, marking=marking)
     else:

@@ -192,7 +192,7 @@ async def save_designations(
     """Save a new version with ``changed`` (see :func:`.annex.rewrite`; ``links``: the markings of the
     changed designations' links, when they changed). ``caller`` edits as itself; a signatory recording
     its party's adoption edits with the drafting role for that one save."""
-    annex = rewrite(package.view.annex, changed, links=links)
+    annex = rewrite(package.view.annex, changed, links=links, participants=package.access.accepted_parties)
     editor = caller
     if not caller.has_role(*drafting.EDIT_ROLES):
         editor = dataclasses.replace(caller, roles=caller.roles | {Role.DRAFTER})

@@ -396,7 +396,13 @@ class PartyPosition(SanctionsModel):
     """One party's legal basis and adoption state, with the dates and references each state needs.
 
     proposed: nothing else; adopted: ``legal_act`` and ``adopted_on``; declined: ``declined_on``
-    and ``reason``; lifted: the adoption's act and date, and ``lifted_on``.
+    and, for a reader who may see it, ``reason`` with its own ``reason_marking``; lifted: the
+    adoption's act and date, and ``lifted_on``.
+
+    A party's reason for declining is its own text, not part of the designation: it is stored as a
+    separate annex item under ``reason_marking`` (by default releasable to the package's
+    participants only, never public unless the party chooses), so a reader it is not releasable to
+    sees a declined position without a reason. The marking always includes the party itself.
     """
 
     party: PartyCode
@@ -406,6 +412,7 @@ class PartyPosition(SanctionsModel):
     adopted_on: date | None = None
     declined_on: date | None = None
     reason: Text | None = None
+    reason_marking: MarkingField | None = None
     lifted_on: date | None = None
 
     @_model_validator(mode="after")
@@ -413,15 +420,21 @@ class PartyPosition(SanctionsModel):
         need = {
             AdoptionState.PROPOSED: set(),
             AdoptionState.ADOPTED: {"legal_act", "adopted_on"},
-            AdoptionState.DECLINED: {"declined_on", "reason"},
+            AdoptionState.DECLINED: {"declined_on"},
             AdoptionState.LIFTED: {"legal_act", "adopted_on", "lifted_on"},
         }[self.state]
+        may = {"reason", "reason_marking"} if self.state is AdoptionState.DECLINED else set()
         optional = {"legal_basis", "party", "state"}
         given = {name for name in type(self).model_fields if getattr(self, name) is not None} - optional
         if missing := sorted(need - given):
             raise ValueError(f"the {self.state.value} state needs {' and '.join(missing)}")
-        if extra := sorted(given - need):
+        if extra := sorted(given - need - may):
             raise ValueError(f"{' and '.join(extra)}: not part of the {self.state.value} state")
+        if self.reason_marking is not None:
+            if self.reason is None:
+                raise ValueError("reason_marking goes with a reason")
+            if not self.reason_marking.public and self.party not in self.reason_marking.parties:
+                raise ValueError(f"a reason of {self.party} is always releasable to {self.party}")
         if self.lifted_on and self.adopted_on and self.lifted_on < self.adopted_on:
             raise ValueError("lifted_on is before adopted_on")
         return self

@@ -288,7 +288,7 @@ def _decode_signature(text: str) -> bytes:
 
 
 def _verifying_key(
-    header: dict[str, Any], signing_input: bytes, signature: bytes, keys: Iterable[PublicKey]
+    header: dict[str, Any], signing_input: bytes, signature: bytes, keys: Iterable[PublicKey], *, recorded: bool = False
 ) -> PublicKey:
     keys = list(keys)
     if not keys:
@@ -296,6 +296,8 @@ def _verifying_key(
     usable = [key for key in keys if key.accepts(header["alg"])]
     if not usable:
         raise _Rejected(Reason.ALG_MISMATCH)
+    if recorded and len(usable) == 1:  # verified over these bytes by this key when it was recorded
+        return usable[0]
     for key in usable:
         if verify_bytes(key, signing_input, signature):
             return key
@@ -309,6 +311,7 @@ def _check_entry(
     attached_ok: bool,
     candidates: Callable[[dict[str, Any]], Iterable[PublicKey]],
     typ: str | None,
+    recorded: bool = False,
 ) -> SignatureCheck:
     header: dict[str, Any] = {}
     try:
@@ -316,7 +319,7 @@ def _check_entry(
         _check_header(header, payload, attached_ok, typ)
         signature = _decode_signature(entry["signature"])
         signing_input = _signing_input(entry["protected"], payload)
-        key = _verifying_key(header, signing_input, signature, candidates(header))
+        key = _verifying_key(header, signing_input, signature, candidates(header), recorded=recorded)
     except _Rejected as rejected:
         return SignatureCheck(
             index, _header_kid(header), header, None, False, str(rejected.reason), _header_iat(header)
@@ -330,6 +333,7 @@ def verify_detached(
     candidates: Callable[[dict[str, Any]], Iterable[PublicKey]],
     *,
     typ: str | None = None,
+    recorded: bool = False,
 ) -> list[SignatureCheck]:
     """Check every signature of ``envelope`` over the detached ``payload``.
 
@@ -338,6 +342,11 @@ def verify_detached(
     ``typ`` is given, a signature made for another purpose (another ``typ``) is not accepted.
     An envelope whose shape is wrong raises :class:`~entente.errors.SignatureError`; everything
     about a single signature is reported in its :class:`SignatureCheck`.
+
+    ``recorded=True`` is for an envelope whose signatures were verified over these very bytes when
+    it was recorded (a stored sign-off): the header checks run again and each signature's key is
+    resolved, but the signature itself is not verified again unless several keys could have made it.
+    What can change since (a key revoked, its window) is judged by the caller from the key's record.
     """
     prepared = prepare_payload(payload)
     parsed = parse_envelope(envelope)
@@ -345,6 +354,6 @@ def verify_detached(
     # An empty payload member is how several libraries mark "detached" (RFC 7515 Appendix F).
     attached_ok = not attached or attached.encode("utf-8") == prepared.segment
     return [
-        _check_entry(index, entry, prepared, attached_ok, candidates, typ)
+        _check_entry(index, entry, prepared, attached_ok, candidates, typ, recorded)
         for index, entry in enumerate(parsed["signatures"])
     ]

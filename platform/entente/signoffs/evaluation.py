@@ -171,14 +171,26 @@ async def evaluate(
     templates: Mapping[str, crisis.CrisisTemplate],
     now: datetime,
     keys: Sequence[quorum.KeyRecord] | None = None,
+    *,
+    recorded: bool = False,
 ) -> Evaluation:
+    """The quorum of the version in ``ctx`` from its sign-offs. ``recorded=True`` when every explicit
+    sign-off's signatures were verified when recorded (the one being added just now included): the
+    quorum is recomputed from those results, without verifying each signature again; keys revoked
+    or out of their window since still stop counting."""
     active = [row for row in ctx.rows if row.withdrawn_at is None]
     explicit = [row.envelope for row in active if row.kind == SignoffKind.EXPLICIT]
     policy = await policy_for(session, ctx.access.communique.kind)
     if keys is None:
         keys = await parties.key_records(session, ctx.parties) if explicit else []
     result = quorum.evaluate(
-        ctx.version.content, explicit, keys=keys, participants=ctx.parties, policy=policy, typ=SIGNOFF_TYP
+        ctx.version.content,
+        explicit,
+        keys=keys,
+        participants=ctx.parties,
+        policy=policy,
+        typ=SIGNOFF_TYP,
+        recorded=recorded,
     )
     unedited, covering = await _covering(session, ctx, templates, now)
     presigned = {row.party for row in active if row.kind == SignoffKind.PRESIGNED} | set(covering)

@@ -147,7 +147,9 @@ async def add_signoff(
     )
     session.add(row)
     ctx.rows.append(row)
-    ev = await evaluate(session, ctx, templates, now, keys=keys)
+    # Only the new signature was verified: earlier ones were when they were recorded (and a key
+    # revoked since is re-judged from its record), so the quorum comes from stored results.
+    ev = await evaluate(session, ctx, templates, now, keys=keys, recorded=True)
     presigned = _record_covering(session, ctx, ev.covering, now)
     if access.communique.state == CommuniqueState.DRAFTING:
         access.communique.state = CommuniqueState.SIGNING

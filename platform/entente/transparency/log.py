@@ -62,6 +62,10 @@ class LogEntryKind(StrEnum):
     """At scheduling: a salted commitment to the version digest, text fixed before the embargo."""
     PUBLICATION = "publication"
     """At release: the publication record (version, envelope and PDF digests, release instant)."""
+    ALIGNMENT = "alignment"
+    """After release: a party aligned with the released version (its envelope's and statement's digests)."""
+    ALIGNMENT_WITHDRAWAL = "alignment-withdrawal"
+    """After release: a party withdrew its alignment (the alignment entry's index, the reason's digest)."""
 
 
 class TreeCache:

@@ -24,6 +24,7 @@ from entente.verification.report import Report
 __all__ = ["VerifyOptions", "verify_bundle", "verify_pdf"]
 
 SIGNOFF_TYP = "entente-signoff+jws"
+ALIGNMENT_TYP = "entente-alignment+jws"
 VERSION_TYPE = "entente-communique-version"
 ATTACHMENTS = ("version.json", "disclosures.json", "signoffs.json", "roster.json", "log-proof.json")
 MAX_PROOF = 64  # an RFC 9162 proof of any tree below 2^64 leaves is shorter
@@ -46,6 +47,7 @@ class _Parts:
     log: Any
     record: dict[str, Any] | None = None
     pdf_digest: str | None = None
+    alignments: Any = None
     facts: dict[str, Any] = field(default_factory=dict)
 
 
@@ -181,6 +183,7 @@ def _check_signatures(report: Report, parts: _Parts) -> None:
             "signatures", f"{len(result.invalid)} signature(s) refused; first: {bad.party or bad.kid}: {bad.reason}"
         )
         return
+    parts.facts["signed_at_release"] = list(result.signed)
     count = sum(len(checks) for checks in result.checks)
     report.ok(
         "signatures",
@@ -239,6 +242,7 @@ def _check_log(report: Report, parts: _Parts, options: VerifyOptions) -> None:
         str(log.get("checkpoint") or ""), log_verifier, cosigners=cosigners, require=options.cosigners
     )
     checkpoint = opened.checkpoint
+    parts.facts["checkpoint"] = checkpoint
     report.ok("log checkpoint", f"{checkpoint.origin} size {checkpoint.size}, signed by the log key")
     if opened.cosigned or options.cosigners:
         names = ", ".join(name.rsplit("/", 1)[-1] for name in sorted(opened.cosigned))
@@ -295,6 +299,138 @@ def _check_log(report: Report, parts: _Parts, options: VerifyOptions) -> None:
     )
 
 
+# --- later alignments ---------------------------------------------------------------------------------
+
+
+def _statement_digest(statement: str) -> str:
+    import unicodedata
+
+    return "sha256:" + hashlib.sha256(unicodedata.normalize("NFC", statement.strip()).encode("utf-8")).hexdigest()
+
+
+def _included(parts: _Parts, entry: Mapping[str, Any]) -> bytes | None:
+    """The leaf of ``entry`` once its inclusion proof holds against the checked checkpoint (None: no checkpoint)."""
+    from entente.transparency import merkle
+
+    checkpoint = parts.facts.get("checkpoint")
+    if checkpoint is None:
+        return None
+    leaf = _b64(entry["leaf"])
+    proof = [_b64(h) for h in entry["proof"]]
+    if len(proof) > MAX_PROOF:
+        raise ValueError("the proof is too long")
+    merkle.verify_inclusion(merkle.leaf_hash(leaf), int(entry["index"]), checkpoint.size, proof, checkpoint.root)
+    return leaf
+
+
+def _check_alignment(report: Report, parts: _Parts, item: Mapping[str, Any], aligned: list[str]) -> None:
+    roster = parts.facts["roster"]
+    party, statement, envelope = item["party"], item.get("statement"), item["envelope"]
+    name = f"alignment {party}"
+    if party in parts.facts.get("signed_at_release", ()):
+        report.fail(name, f"{party} signed at release already: an alignment cannot be counted twice")
+        return
+    result = quorum.evaluate(
+        parts.version,
+        [envelope],
+        keys=roster.keys,
+        participants=[party],
+        policy=quorum.Policy(all_participants=False, threshold=1),
+        typ=ALIGNMENT_TYP,
+    )
+    if result.invalid or result.signed != [party]:
+        bad = result.invalid[0].reason if result.invalid else f"no signature by a key of {party} in the roster"
+        report.fail(name, f"the alignment signature is refused: {bad}")
+        return
+    expected = _statement_digest(statement) if statement is not None else None
+    for header in _headers(envelope):
+        if header.get("statement_digest") != expected:
+            report.fail(name, "the statement shown is not the one the party signed (statement_digest)")
+            return
+    entry = item.get("log")
+    if entry is None:
+        report.unsure(name, f"{party}'s signature verifies; its log entry is not covered by a checkpoint yet")
+        return
+    leaf_bytes = _included(parts, entry)
+    if leaf_bytes is None:
+        report.unsure(name, f"{party}'s signature verifies; no checkpoint to check its log entry against")
+        return
+    leaf = canonical.parse_strict(leaf_bytes)
+    record_id = parts.record.get("communique") if parts.record is not None else leaf.get("communique")
+    wrong = [
+        label
+        for label, ok in (
+            ("type", leaf.get("type") == "entente-alignment"),
+            ("communiqué", leaf.get("communique") == record_id),
+            ("version digest", leaf.get("version_digest") == parts.facts["digest"]),
+            ("party", leaf.get("party") == party),
+            ("envelope digest", leaf.get("envelope_digest") == canonical.digest(canonical.canonical_bytes(envelope))),
+            ("statement digest", leaf.get("statement_digest") == expected),
+            ("date", leaf.get("aligned_at") == item.get("aligned_at")),
+        )
+        if not ok
+    ]
+    if wrong:
+        report.fail(name, f"log entry {entry['index']} disagrees: {', '.join(wrong)}")
+        return
+    withdrawn = item.get("withdrawn")
+    if withdrawn:
+        if withdrawn.get("log") is None:
+            report.unsure(name, f"{party} withdrew its alignment; the withdrawal is not covered by a checkpoint yet")
+            return
+        w_bytes = _included(parts, withdrawn["log"])
+        w = canonical.parse_strict(w_bytes or b"{}")
+        if (
+            w.get("type") != "entente-alignment-withdrawal"
+            or w.get("alignment") != entry["index"]
+            or w.get("party") != party
+            or w.get("withdrawn_at") != withdrawn.get("at")
+            or w.get("reason_digest") != _statement_digest(str(withdrawn.get("reason", "")))
+        ):
+            report.fail(name, f"withdrawal log entry {withdrawn['log']['index']} disagrees with the bundle")
+            return
+        report.ok(
+            name,
+            f"aligned at {item['aligned_at']} (log entry {entry['index']}), withdrawn at {withdrawn['at']} "
+            f"(log entry {withdrawn['log']['index']}): {withdrawn.get('reason')}",
+        )
+        return
+    aligned.append(party)
+    report.ok(
+        name,
+        f"aligned at {item['aligned_at']}: JWS verifies over the released version bytes with {party}'s key; "
+        f"log entry {entry['index']}" + (" (with a signed statement)" if statement is not None else ""),
+    )
+
+
+def _headers(envelope: Any) -> list[dict[str, Any]]:
+    out = []
+    for signature in envelope.get("signatures", []) if isinstance(envelope, Mapping) else []:
+        header = canonical.parse_strict(canonical.b64url_decode(signature["protected"]))
+        out.append(header if isinstance(header, dict) else {})
+    return out
+
+
+def _check_alignments(report: Report, parts: _Parts) -> None:
+    items = parts.alignments
+    if not items:
+        return
+    if not isinstance(items, list):
+        raise ValueError("alignments must be a list")
+    aligned: list[str] = []
+    for item in items:
+        _guard(
+            report,
+            f"alignment {item.get('party') if isinstance(item, Mapping) else '?'}",
+            lambda item=item: _check_alignment(report, parts, item, aligned),
+        )
+    at_release = parts.facts.get("signed_at_release", [])
+    report.ok(
+        "alignments",
+        f"at release: {', '.join(at_release) or 'none'}; aligned later (not withdrawn): {', '.join(aligned) or 'none'}",
+    )
+
+
 def _run(report: Report, parts: _Parts, options: VerifyOptions) -> Report:
     if not _guard(report, "version", lambda: _check_version(report, parts)) or "obj" not in parts.facts:
         return report
@@ -302,6 +438,8 @@ def _run(report: Report, parts: _Parts, options: VerifyOptions) -> Report:
     if _guard(report, "roster", lambda: _check_roster(report, parts, options)) and "roster" in parts.facts:
         _guard(report, "signatures", lambda: _check_signatures(report, parts))
     _guard(report, "log", lambda: _check_log(report, parts, options))
+    if parts.alignments and "roster" in parts.facts:
+        _guard(report, "alignments", lambda: _check_alignments(report, parts))
     return report
 
 
@@ -324,6 +462,7 @@ def verify_bundle(bundle: Any, options: VerifyOptions, *, subject: str = "bundle
             log=bundle["log"],
             record=record,
             pdf_digest=canonical.digest(pdf) if pdf is not None else None,
+            alignments=bundle.get("alignments"),
         )
     except (EntenteError, ValueError, KeyError, TypeError) as exc:
         report.fail("bundle", str(exc).splitlines()[0][:200] or "malformed")
@@ -356,6 +495,7 @@ def verify_pdf(pdf: bytes, options: VerifyOptions, *, subject: str = "PDF", bund
             signoffs=canonical.parse_strict(files["signoffs.json"]),
             roster=canonical.parse_strict(files["roster.json"]),
             log=canonical.parse_strict(files["log-proof.json"]),
+            alignments=canonical.parse_strict(files["alignments.json"]) if "alignments.json" in files else None,
         )
     except EntenteError as exc:
         report.fail("attachments", f"an embedded file is not strict JSON: {exc}")

@@ -117,6 +117,11 @@ def dump(value: Any) -> Any:
     return value
 
 
+def json_bytes(value: Any) -> bytes:
+    """The UTF-8 JSON body :func:`json_response` sends for ``value``."""
+    return json.dumps(dump(value), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def json_response(value: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    body = json.dumps(dump(value), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = json_bytes(value)
     return web.Response(body=body, status=status, content_type="application/json", headers=headers)

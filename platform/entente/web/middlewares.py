@@ -15,7 +15,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from entente import auth, db
-from entente.appkeys import caller_cache_key, caller_key, clock_key, sessionmaker_key, settings_key
+from entente.appkeys import caller_cache_key, caller_key, clock_key, read_sessionmaker_key, settings_key
 from entente.errors import (
     AuthenticationError,
     CsrfError,
@@ -156,7 +156,7 @@ async def _resolve(request: web.Request, secret: str, lookup: Any) -> auth.Calle
     key = auth.credential_hash(secret)
     caller = cache.get(key, now)
     if caller is None:
-        async with request.app[sessionmaker_key]() as session:
+        async with request.app[read_sessionmaker_key]() as session:  # never waits for a writer
             caller = await lookup(session, secret, now=now)
         if caller is not None:
             cache.put(key, caller, now)

@@ -16,7 +16,7 @@ import pydantic
 from aiohttp import web
 
 from entente import __version__
-from entente.web.context import ContextHandler, context_handler
+from entente.web.context import H, context_handler
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -36,6 +36,7 @@ class Operation:
     authenticated: bool = True
     content_type: str | tuple[str, ...] = "application/json"
     errors: tuple[int, ...] = ()
+    query: tuple[tuple[str, str], ...] = ()  # optional query parameters: (name, description)
 
     @property
     def content_types(self) -> tuple[str, ...]:
@@ -44,6 +45,9 @@ class Operation:
 
 @dataclass
 class ApiRoutes:
+    """The operations of one module of the API; ``tag`` groups them in the document unless one says otherwise."""
+
+    tag: str = "meta"
     operations: list[Operation] = field(default_factory=list)
 
     def route(
@@ -53,7 +57,7 @@ class ApiRoutes:
         *,
         name: str,
         summary: str,
-        tag: str,
+        tag: str | None = None,
         request: type[pydantic.BaseModel] | None = None,
         response: type[pydantic.BaseModel] | None = None,
         response_list: bool = False,
@@ -62,18 +66,17 @@ class ApiRoutes:
         content_type: str | tuple[str, ...] = "application/json",
         errors: tuple[int, ...] = (),
         read_body: bool = True,
-    ) -> Callable[[ContextHandler], ContextHandler]:
+        query: tuple[tuple[str, str], ...] = (),
+    ) -> Callable[[H], H]:
         """Declare an operation; its handler receives a :class:`~entente.web.context.Context`.
 
         A signed-in caller is required unless ``authenticated=False``; the JSON body is read into
         ``request`` (as ``ctx.body``) before the handler runs unless ``read_body=False`` (for a
-        handler that reads it itself after checks of its own).
+        handler that checks its path or headers first, then reads it with ``await ctx.load_body()``).
         """
 
-        def register(handler: ContextHandler) -> ContextHandler:
-            endpoint = context_handler(
-                handler, signed_in=authenticated, model=request if read_body else None, page=False
-            )
+        def register(handler: H) -> H:
+            endpoint = context_handler(handler, signed_in=authenticated, model=request, read_body=read_body)
             self.operations.append(
                 Operation(
                     method.upper(),
@@ -81,7 +84,7 @@ class ApiRoutes:
                     name,
                     summary,
                     endpoint,
-                    tag,
+                    tag or self.tag,
                     request,
                     response,
                     response_list,
@@ -89,6 +92,7 @@ class ApiRoutes:
                     authenticated,
                     content_type,
                     errors,
+                    query,
                 )
             )
             return handler
@@ -109,13 +113,18 @@ def document(operations: list[Operation], *, server_url: str) -> dict[str, Any]:
     for op in operations:
         item = paths.setdefault(_templated(op.path), {})
         parameters = [_path_parameter(part[1:-1]) for part in op.path.split("/") if part.startswith("{")]
+        has_path_parameters = bool(parameters)
+        parameters += [
+            {"name": name, "in": "query", "required": False, "description": text, "schema": {"type": "string"}}
+            for name, text in op.query
+        ]
         entry: dict[str, Any] = {
             "operationId": op.name,
             "summary": op.summary,
             "tags": [op.tag],
             "responses": {str(op.status): _response(op, schemas)},
         }
-        for status in sorted(_problem_statuses(op, bool(parameters))):
+        for status in sorted(_problem_statuses(op, has_path_parameters)):
             entry["responses"][str(status)] = {"$ref": "#/components/responses/Problem"}
         if parameters:
             entry["parameters"] = parameters

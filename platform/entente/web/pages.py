@@ -8,23 +8,14 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from entente import audit, auth, parties
-from entente.appkeys import caller_cache_key, caller_key, clock_key, login_csrf_key, sessionmaker_key, settings_key
-from entente.auth import Caller
+from entente.appkeys import caller_cache_key, login_csrf_key
 from entente.errors import AuthenticationError, RateLimitedError
 from entente.models import Role
 from entente.web import forms
 from entente.web.context import Context, PageRoutes
-from entente.web.html import render
 from entente.web.middlewares import LOGIN_CSRF_COOKIE, SESSION_COOKIE, client_address, is_tls
 
 routes = PageRoutes()
-
-
-def require_page_caller(request: web.Request) -> Caller:
-    caller = request[caller_key]
-    if caller is None:
-        raise web.HTTPSeeOther(location=str(request.app.router["login"].url_for().with_query(next=request.path_qs)))
-    return caller
 
 
 def _login_csrf(request: web.Request) -> str:
@@ -41,36 +32,35 @@ def _set_cookie(
     )
 
 
-async def login_form(request: web.Request) -> web.StreamResponse:
-    if request[caller_key] is not None:
-        raise web.HTTPSeeOther(location=str(request.app.router["dashboard"].url_for()))
-    token = _login_csrf(request)
-    response = render(
-        request, "login.html", {"error": None, "username": "", "next": _safe_next(request.query.get("next"))}
-    )
-    _set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+@routes.get("/login", name="login", signed_in=False)
+async def login_form(ctx: Context) -> web.StreamResponse:
+    if ctx.maybe_caller is not None:
+        raise ctx.redirect("dashboard")
+    token = _login_csrf(ctx.request)
+    response = ctx.render("login.html", {"error": None, "username": "", "next": _safe_next(ctx.query.get("next"))})
+    _set_cookie(ctx.request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
     return response
 
 
-async def login_submit(request: web.Request) -> web.StreamResponse:
-    form = await forms.read_form(request, {"username", "password", "next", "csrf_token"})
+@routes.post("/login", name="login-submit", signed_in=False)
+async def login_submit(ctx: Context) -> web.StreamResponse:
+    form = await ctx.form({"username", "password", "next", "csrf_token"})
     username = form.get("username", "").strip().lower()
     password = form.get("password", "")
     next_url = _safe_next(form.get("next"))
-    settings = request.app[settings_key].auth
-    now = request.app[clock_key]()
-    _login_csrf(request)
+    settings = ctx.settings.auth
+    _login_csrf(ctx.request)
     error: str | None = None
     status = 200
     headers: dict[str, str] = {}
-    async with request.app[sessionmaker_key]() as session:
+    async with ctx.session() as session:
         try:
             cookie, browser_session, user = await auth.login(
                 session,
                 username=username,
                 password=password,
-                client=client_address(request),
-                now=now,
+                client=client_address(ctx.request),
+                now=ctx.now,
                 session_minutes=settings.session_minutes,
                 max_failures=settings.login_max_failures,
                 window_seconds=settings.login_window_seconds,
@@ -80,25 +70,24 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         except RateLimitedError as exc:
             error, status, headers = exc.detail, 429, {"Retry-After": str(exc.retry_after)}
         else:
-            response = web.HTTPSeeOther(location=next_url or str(request.app.router["dashboard"].url_for()))
-            _set_cookie(request, response, SESSION_COOKIE, cookie, max_age=settings.session_minutes * 60)
-            response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
-            raise response
-    response = render(
-        request, "login.html", {"error": error, "username": username, "next": next_url or ""}, status=status
-    )
+            signed_in = web.HTTPSeeOther(location=next_url or ctx.url("dashboard"))
+            _set_cookie(ctx.request, signed_in, SESSION_COOKIE, cookie, max_age=settings.session_minutes * 60)
+            signed_in.del_cookie(LOGIN_CSRF_COOKIE, path="/")
+            raise signed_in
+    response = ctx.render("login.html", {"error": error, "username": username, "next": next_url or ""}, status=status)
     response.headers.update(headers)
     return response
 
 
-async def logout(request: web.Request) -> web.StreamResponse:
-    cookie = request.cookies.get(SESSION_COOKIE)
+@routes.post("/logout", name="logout", signed_in=False)
+async def logout(ctx: Context) -> web.StreamResponse:
+    cookie = ctx.request.cookies.get(SESSION_COOKIE)
     if cookie:
-        async with request.app[sessionmaker_key].begin() as session:
-            await auth.logout(session, cookie, now=request.app[clock_key]())
-        if request[caller_key] is not None:
-            request.app[caller_cache_key].forget_user(request[caller_key].user_id)
-    response = web.HTTPSeeOther(location=str(request.app.router["public-index"].url_for()))
+        async with ctx.write() as session:
+            await auth.logout(session, cookie, now=ctx.now)
+        if ctx.maybe_caller is not None:
+            ctx.app[caller_cache_key].forget_user(ctx.maybe_caller.user_id)
+    response = ctx.redirect("public-index")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
 
@@ -112,20 +101,20 @@ async def dashboard(ctx: Context) -> web.Response:
         trail = await audit.list_entries(
             session, party=None if caller.has_role(Role.SECRETARIAT) else caller.party, limit=15
         )
-    return render(ctx.request, "dashboard.html", {"party": party, "coalition": coalition, "trail": trail})
+    return ctx.render("dashboard.html", {"party": party, "coalition": coalition, "trail": trail})
 
 
 @routes.get("/account/tokens", name="tokens")
 async def tokens_page(ctx: Context) -> web.Response:
     async with ctx.read() as session:
         tokens = await auth.list_tokens(session, ctx.caller.user_id)
-    return render(ctx.request, "tokens.html", {"tokens": tokens, "created": None, "now": ctx.now})
+    return ctx.render("tokens.html", {"tokens": tokens, "created": None, "now": ctx.now})
 
 
 @routes.post("/account/tokens", name="tokens-submit")
 async def tokens_submit(ctx: Context) -> web.StreamResponse:
     caller = ctx.caller
-    form = await forms.read_form(ctx.request, {"name", "days", "revoke", "csrf_token"})
+    form = await ctx.form({"name", "days", "revoke", "csrf_token"})
     created = None
     async with ctx.write() as session:
         if form.get("revoke"):
@@ -138,7 +127,7 @@ async def tokens_submit(ctx: Context) -> web.StreamResponse:
             user = await auth.get_user(session, caller.username)
             created, _ = await auth.create_token(session, user, name=name, days=days, now=ctx.now)
         tokens = await auth.list_tokens(session, caller.user_id)
-    return render(ctx.request, "tokens.html", {"tokens": tokens, "created": created, "now": ctx.now})
+    return ctx.render("tokens.html", {"tokens": tokens, "created": created, "now": ctx.now})
 
 
 def _safe_next(value: str | None) -> str | None:
@@ -160,7 +149,4 @@ def _safe_next(value: str | None) -> str | None:
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_get("/login", login_form, name="login")
-    app.router.add_post("/login", login_submit, name="login-submit")
-    app.router.add_post("/logout", logout, name="logout")
     routes.add_to(app)

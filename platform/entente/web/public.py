@@ -3,33 +3,48 @@
 Released communiqués are read from the artefact rendered when their release was scheduled, and only
 while the release predicate holds (``releases.is_public``): before the instant, while held, or once
 cancelled, a communiqué answers exactly like one that does not exist.
+
+Every public read is served from bytes made once: a release's page once it is public (it never
+changes again), each page of the list and of the feed until a release changes what it shows
+(``releases.PublicIndex``). Each answer carries a strong ETag and answers ``304 Not Modified`` to a
+matching ``If-None-Match``. Pages for a signed-in visitor carry the visitor's name, so they are
+rendered for them and never cached.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
+import aiohttp_jinja2
 from aiohttp import web
 
 from entente import __version__, canonical, db, drafting, feeds, parties, releases, signing
 from entente.appkeys import (
-    clock_key,
-    engine_key,
+    public_index_key,
     public_records_key,
-    sessionmaker_key,
-    settings_key,
+    read_engine_key,
+    read_sessionmaker_key,
 )
 from entente.models import HealthPublic
 from entente.web.api.releases import PUBLIC_CACHE, public_id
-from entente.web.api.trust import REVALIDATE, public_bytes
 from entente.web.bodies import json_response
-from entente.web.html import render
+from entente.web.context import Context, PageRoutes
+from entente.web.etags import REVALIDATE, public_bytes
+from entente.web.html import base_context
 
-FEED_ENTRIES = 100
+FEED_ENTRIES = 50
+LIST_ENTRIES = 50
+INDEX_ENTRIES = 10
+HTML = "text/html"
+
+routes = PageRoutes()
 
 
-async def healthz(request: web.Request) -> web.Response:
-    reachable = await db.ping(request.app[engine_key])
+@routes.get("/healthz", name="healthz", signed_in=False)
+async def healthz(ctx: Context) -> web.Response:
+    """Whether the database answers; a read-only connection, so a writer holding its lock never delays it."""
+    reachable = await db.ping(ctx.app[read_engine_key])
     body = HealthPublic(
         status="ok" if reachable else "degraded",
         database="reachable" if reachable else "unreachable",
@@ -38,16 +53,75 @@ async def healthz(request: web.Request) -> web.Response:
     return json_response(body, status=200 if reachable else 503)
 
 
-async def index(request: web.Request) -> web.Response:
-    async with request.app[sessionmaker_key]() as session:
-        found = await releases.list_public_releases(session, request.app[clock_key](), limit=10)
-    return render(request, "public/index.html", {"released": found})
+async def cached_bytes(ctx: Context, key: Hashable, make: Callable[[], Awaitable[bytes]]) -> tuple[bytes, str]:
+    """The bytes of a public list page (and their digest, a strong ETag), made by ``make`` at most once
+    while the releases it shows stay the same (``releases.PublicIndex``)."""
+    index = ctx.app[public_index_key]
+    await index.ensure(ctx.app[read_sessionmaker_key])
+    found = index.page(key, ctx.now)
+    if found is None:
+        generation = index.generation
+        body = await make()
+        found = (body, canonical.digest(body).removeprefix("sha256:"))
+        index.keep_page(key, found, ctx.now, generation=generation)
+    return found
 
 
-async def releases_page(request: web.Request) -> web.Response:
-    async with request.app[sessionmaker_key]() as session:
-        found = await releases.list_public_releases(session, request.app[clock_key]())
-    return render(request, "public/releases.html", {"released": found})
+async def release_page_of(ctx: Context, after: str | None, limit: int) -> releases.PublicPage:
+    async with ctx.read() as session:
+        return await releases.list_public_releases(session, ctx.now, limit=limit, after=after)
+
+
+def _after(ctx: Context) -> str | None:
+    return ctx.request.query.get("after") or None
+
+
+def next_link(ctx: Context, route: str, cursor: str | None) -> str | None:
+    return None if cursor is None else str(ctx.app.router[route].url_for().with_query(after=cursor))
+
+
+async def _html_page(
+    ctx: Context, key: Hashable, template: str, context: Callable[[], Awaitable[dict[str, Any]]]
+) -> web.Response:
+    """A public page: for visitors not signed in, the cached bytes (revalidated by ETag); for a
+    signed-in visitor, rendered for them (their name is in the masthead)."""
+    if ctx.maybe_caller is not None:
+        return aiohttp_jinja2.render_template(template, ctx.request, base_context(ctx.request) | await context())
+
+    async def make() -> bytes:
+        text = aiohttp_jinja2.render_string(template, ctx.request, base_context(ctx.request) | await context())
+        return text.encode("utf-8")
+
+    body, etag = await cached_bytes(ctx, key, make)
+    return _page_response(ctx, body, etag)
+
+
+def _page_response(ctx: Context, body: bytes, etag: str) -> web.Response:
+    response = public_bytes(ctx.request, body, cache_control=REVALIDATE, content_type=HTML, charset="utf-8", etag=etag)
+    response.headers["Vary"] = "Cookie"
+    return response
+
+
+@routes.get("/", name="public-index", signed_in=False)
+async def index(ctx: Context) -> web.Response:
+    async def context() -> dict[str, Any]:
+        return {"released": (await release_page_of(ctx, None, INDEX_ENTRIES)).releases}
+
+    return await _html_page(ctx, ("html", "index"), "public/index.html", context)
+
+
+@routes.get("/releases", name="public-releases", signed_in=False)
+async def releases_page(ctx: Context) -> web.Response:
+    """Released communiqués, newest first, a page at a time (``?after=`` the cursor of the next link)."""
+    after = _after(ctx)
+    if after is not None:
+        releases.parse_cursor(after)  # a bad cursor is refused before anything is cached
+
+    async def context() -> dict[str, Any]:
+        page = await release_page_of(ctx, after, LIST_ENTRIES)
+        return {"released": page.releases, "next_url": next_link(ctx, "public-releases", page.next), "after": after}
+
+    return await _html_page(ctx, ("html", "releases", after), "public/releases.html", context)
 
 
 def _shown(artefact: dict[str, Any]) -> dict[str, Any]:
@@ -69,63 +143,98 @@ def _shown(artefact: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def release_page(request: web.Request) -> web.Response:
-    cid = public_id(request)
-    sessions, now = request.app[sessionmaker_key], request.app[clock_key]()
-    body, _ = await request.app[public_records_key].get(sessions, cid, now)
-    artefact = canonical.parse_strict(body)
-    async with sessions() as session:
-        names = await parties.party_names(session, artefact["parties"])
-        has_pdf = bool(await releases.public_pdf_lengths(session, [cid], now))
-    context = {
-        "r": artefact,
-        "markdown": drafting.render_markdown,
-        "names": names,
-        "has_pdf": has_pdf,
-        "page_url": f"{request.app[settings_key].server.public_url.rstrip('/')}/releases/{cid}",
-        **_shown(artefact),
-    }
-    return render(request, "public/release.html", context)
-
-
-async def release_pdf(request: web.Request) -> web.Response:
+# Before the page's route, which would otherwise take "7.pdf" for an id.
+@routes.get(r"/releases/{communique:[^/]+}.pdf", name="public-release-pdf", signed_in=False)
+async def release_pdf(ctx: Context) -> web.Response:
     """The signed public PDF, once the release is public (rendered at scheduling, never here)."""
-    cid = public_id(request)
-    pdf, digest = await request.app[public_records_key].get_pdf(
-        request.app[sessionmaker_key], cid, request.app[clock_key]()
-    )
+    cid = public_id(ctx.request)
+    pdf, digest = await ctx.app[public_records_key].get_pdf(ctx.app[read_sessionmaker_key], cid, ctx.now)
     response = public_bytes(
-        request, pdf, cache_control=PUBLIC_CACHE, content_type="application/pdf", etag=digest.removeprefix("sha256:")
+        ctx.request,
+        pdf,
+        cache_control=PUBLIC_CACHE,
+        content_type="application/pdf",
+        etag=digest.removeprefix("sha256:"),
     )
     response.headers["Content-Disposition"] = f'inline; filename="entente-release-{cid}.pdf"'
     return response
 
 
-async def releases_feed(request: web.Request) -> web.Response:
-    """The Atom feed: released communiqués only, newest first, each with its PDF as an enclosure."""
-    now = request.app[clock_key]()
-    async with request.app[sessionmaker_key]() as session:
-        found = await releases.list_public_releases(session, now, limit=FEED_ENTRIES)
-        lengths = await releases.public_pdf_lengths(session, [r.id for r in found], now)
-        names = await parties.party_names(session, {r.lead for r in found})
-    settings = request.app[settings_key]
-    body = feeds.atom_feed(
-        [feeds.FeedEntry(r, lengths.get(r.id)) for r in found], base_url=settings.server.public_url, party_names=names
-    )
-    return public_bytes(request, body, cache_control=REVALIDATE, content_type=feeds.ATOM_TYPE)
+@routes.get("/releases/{communique}/aligned.pdf", name="public-release-aligned-pdf", signed_in=False)
+async def release_aligned_pdf(ctx: Context) -> web.Response:
+    """The public PDF re-rendered with the parties that aligned later (the original stays at ``{id}.pdf``).
+    It changes when a party aligns or withdraws, so it is revalidated; its ETag is its digest."""
+    cid = public_id(ctx.request)
+    if await ctx.app[public_records_key].is_not_public(ctx.app[read_sessionmaker_key], cid, ctx.now):
+        raise releases.public_not_found(cid)
+    async with ctx.read() as session:
+        pdf = await releases.get_aligned_pdf(session, cid, ctx.now)
+    if pdf is None:
+        raise releases.public_not_found(cid)
+    response = public_bytes(ctx.request, pdf, cache_control=REVALIDATE, content_type="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="entente-release-{cid}-aligned.pdf"'
+    return response
 
 
-async def verify_page(request: web.Request) -> web.Response:
+@routes.get("/releases/{communique}", name="public-release", signed_in=False)
+async def release_page(ctx: Context) -> web.Response:
+    """A released communiqué's page, with its bundle, corrections and later alignments: for visitors not
+    signed in, made once and served from those bytes until the public index changes (a release, a
+    stored PDF, an alignment); an id not public answers like an unknown one."""
+    cid = public_id(ctx.request)
+    body, _ = await ctx.app[public_records_key].get(ctx.app[read_sessionmaker_key], cid, ctx.now)
+
+    async def context() -> dict[str, Any]:
+        artefact = canonical.parse_strict(body)
+        async with ctx.read() as session:
+            relations = await releases.public_relations(session, cid, ctx.now)
+            aligned = {a.party for a in relations["alignments"]}
+            names = await parties.party_names(session, set(artefact["parties"]) | aligned)
+            has_pdf = bool(await releases.public_pdf_lengths(session, [cid], ctx.now))
+        return {
+            **relations,
+            "r": artefact,
+            "markdown": drafting.render_markdown,
+            "names": names,
+            "has_pdf": has_pdf,
+            "page_url": f"{ctx.settings.server.public_url.rstrip('/')}/releases/{cid}",
+            **_shown(artefact),
+        }
+
+    return await _html_page(ctx, ("release", cid), "public/release.html", context)
+
+
+@routes.get("/releases.atom", name="public-feed", signed_in=False)
+async def releases_feed(ctx: Context) -> web.Response:
+    """The Atom feed: released communiqués only, newest first, each with its PDF as an enclosure; a page
+    at a time (RFC 5005 paged feed: ``rel="next"`` names the older entries)."""
+    after = _after(ctx)
+    if after is not None:
+        releases.parse_cursor(after)
+
+    async def make() -> bytes:
+        async with ctx.read() as session:
+            page = await releases.list_public_releases(session, ctx.now, limit=FEED_ENTRIES, after=after)
+            lengths = await releases.public_pdf_lengths(session, [r.id for r in page.releases], ctx.now)
+            aligned = {a.party for r in page.releases for a in r.alignments}
+            names = await parties.party_names(session, {r.lead for r in page.releases} | aligned)
+        return feeds.atom_feed(
+            [feeds.FeedEntry(r, lengths.get(r.id)) for r in page.releases],
+            base_url=ctx.settings.server.public_url,
+            party_names=names,
+            next_path=next_link(ctx, "public-feed", page.next),
+            this_path=str(ctx.request.rel_url),
+        )
+
+    body, etag = await cached_bytes(ctx, ("feed", after), make)
+    return public_bytes(ctx.request, body, cache_control=REVALIDATE, content_type=feeds.ATOM_TYPE, etag=etag)
+
+
+@routes.get("/verify", name="public-verify", signed_in=False)
+async def verify_page(ctx: Context) -> web.Response:
     """The public verifier: everything runs in the reader's browser (static/verify.js); nothing is uploaded."""
-    return render(request, "public/verify.html", {})
+    return aiohttp_jinja2.render_template("public/verify.html", ctx.request, base_context(ctx.request))
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_get("/", index, name="public-index")
-    app.router.add_get("/healthz", healthz, name="healthz")
-    app.router.add_get("/releases", releases_page, name="public-releases")
-    app.router.add_get("/releases.atom", releases_feed, name="public-feed")
-    # Before the page's route, which would otherwise take "7.pdf" for an id.
-    app.router.add_get(r"/releases/{communique:[^/]+}.pdf", release_pdf, name="public-release-pdf")
-    app.router.add_get("/releases/{communique}", release_page, name="public-release")
-    app.router.add_get("/verify", verify_page, name="public-verify")
+    routes.add_to(app)

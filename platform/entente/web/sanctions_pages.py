@@ -3,89 +3,82 @@ and for a released package its successor (renew, amend, lift, keep each designat
 
 Both read through :mod:`entente.sanctions.packages` (drafting's disclosure filter); the adoption form
 calls the same domain function as ``POST /api/v1/sanctions/packages/{id}/designations/{did}/adoption``.
-Designations are added and edited as JSON (the API's annex content form) in a text area, with a
-marking (public, or the participating parties) and a ``confirm`` box for probable duplicates.
+Designations are added and edited with real forms in :mod:`entente.web.designation_pages`. A party's
+reason for declining is its own text: the position form says who may read it (by default the
+package's participants; public only when the party chooses).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entente.appkeys import clock_key, ladder_key, sessionmaker_key, settings_key
 from entente.auth import Caller
 from entente.errors import EntenteError, InvalidInputError, NotFoundError
 from entente.models import CommuniqueState, Role
 from entente.sanctions import AdoptionState, operations
 from entente.sanctions.chains import Chain, load_chain, supersede_package
 from entente.sanctions.lifecycle import is_in_force
-from entente.sanctions.model import STATE
 from entente.sanctions.packages import Package, get_package
 from entente.sanctions.views import coordination, reviews_due
 from entente.web import forms, problems
-from entente.web.html import render
-from entente.web.pages import require_page_caller
-from entente.web.paths import parse_id
+from entente.web.context import Context, PageRoutes
 
-_ADOPTION_FIELDS = {"csrf_token", "state", "legal_act", "reason", "on"}
-_DESIGNATION_FIELDS = {"csrf_token", "designation", "marking", "confirm"}
-_LIFECYCLE_MEMBERS = (*STATE, "parties")
+_ADOPTION_FIELDS = {"csrf_token", "state", "legal_act", "legal_basis", "reason", "reason_marking", "on"}
 _STEP_FIELDS = {"csrf_token", "reasons"}
 _SUCCESSOR_FIELDS = {"csrf_token", "title"}
+ONE = "/sanctions/packages/{package}"
+DESIGNATION = f"{ONE}/designations/{{designation}}"
+
+routes = PageRoutes()
+
+#: Who may read a party's reason for declining, as the position form offers it (default: participants).
+_REASON_MARKINGS: dict[str, dict[str, Any] | None] = {
+    "participants": None,  # the package's participants (the domain's default)
+    "party": {"public": False, "releasable_to": []},  # the party alone
+    "public": {"public": True},  # anyone, once the package is released
+}
 
 
-def _package_id(request: web.Request) -> int:
-    text = request.match_info["package"]
-    if (value := parse_id(text)) is None:
-        raise NotFoundError(f"no sanctions package {text[:20]}")
-    return value
+def _reason_marking(form: dict[str, str]) -> dict[str, Any] | None:
+    choice = form.get("reason_marking") or "participants"
+    if choice not in _REASON_MARKINGS:
+        raise InvalidInputError("choose who may read the reason", field="reason_marking")
+    return _REASON_MARKINGS[choice]
 
 
-def _editable_json(package: Package) -> dict[str, str]:
-    """Each designation's content as the edit form shows it (lifecycle members are kept by the server)."""
-    out = {}
-    for placed in package.designations:
-        content = placed.designation.to_annex_content()
-        for member in _LIFECYCLE_MEMBERS:
-            content.pop(member, None)
-        out[placed.designation.id] = json.dumps(content, ensure_ascii=False, indent=2)
-    return out
-
-
-def _neighbour(request: web.Request, chain: Chain, package_id: int | None) -> dict[str, Any] | None:
+def _neighbour(ctx: Context, chain: Chain, package_id: int | None) -> dict[str, Any] | None:
     """A package next in the chain: its page when the caller takes part in it, else its public release."""
     if package_id is None:
         return None
     reached = chain.packages.get(package_id)
     if reached is not None:
-        url = request.app.router["sanctions-package"].url_for(package=str(package_id))
-        return {"id": package_id, "title": reached.communique.title, "url": str(url)}
+        url = ctx.url("sanctions-package", package=str(package_id))
+        return {"id": package_id, "title": reached.communique.title, "url": url}
     return {"id": package_id, "title": f"released package {package_id}", "url": f"/releases/{package_id}"}
 
 
 def _context(
-    request: web.Request,
+    ctx: Context,
     package: Package,
     chain: Chain,
-    caller: Caller,
-    now: datetime,
     *,
     error: EntenteError | None = None,
     draft: str = "",
 ) -> dict[str, Any]:
+    caller, now = ctx.caller, ctx.now
     parties, rows = coordination(package)
     may_edit = caller.has_role(Role.DRAFTER, Role.SECRETARIAT)
     editable = CommuniqueState(package.communique.state).editable
     return {
         "now": now,
         "chain": chain,
-        "predecessor": _neighbour(request, chain, chain.predecessor_of(package.id)),
-        "successor": _neighbour(request, chain, chain.successor_of(package.id)),
+        "predecessor": _neighbour(ctx, chain, chain.predecessor_of(package.id)),
+        "successor": _neighbour(ctx, chain, chain.successor_of(package.id)),
         "released_at": chain.released.get(package.id),
         "standing": {p.designation.id: chain.standing(p.designation.id, now) for p in package.designations},
         "in_force": {
@@ -96,8 +89,6 @@ def _context(
         "may_edit_text": may_edit and editable,
         "may_review": may_edit and editable and package.communique.supersedes_id is not None,
         "may_supersede": may_edit and package.id in chain.released and chain.successor_of(package.id) is None,
-        "editable": _editable_json(package),
-        "draft": draft,
         "candidates": (error.extra.get("candidates") if error is not None else None) or [],
         "field_errors": (error.extra.get("errors") if error is not None else None) or [],
         "package": package,
@@ -109,28 +100,20 @@ def _context(
     }
 
 
-async def _render_package(
-    request: web.Request, caller: Caller, package_id: int, *, status: int = 200, **kwargs: Any
-) -> web.Response:
-    now = request.app[clock_key]()
-    async with request.app[sessionmaker_key]() as session:
-        package = await get_package(session, package_id, caller)
-        chain = await load_chain(session, package, now=now, ladder=request.app[ladder_key])
-    context = _context(request, package, chain, caller, now, **kwargs)
-    return render(request, "sanctions/package.html", context, status=status)
+async def _render_package(ctx: Context, package_id: int, *, status: int = 200, **kwargs: Any) -> web.Response:
+    async with ctx.read() as session:
+        package = await get_package(session, package_id, ctx.caller)
+        chain = await load_chain(session, package, now=ctx.now, ladder=ctx.ladder)
+    return ctx.render("sanctions/package.html", _context(ctx, package, chain, **kwargs), status=status)
 
 
-def _to_package(request: web.Request, package_id: int) -> web.HTTPSeeOther:
-    return web.HTTPSeeOther(location=str(request.app.router["sanctions-package"].url_for(package=str(package_id))))
-
-
-async def package_page(request: web.Request) -> web.Response:
-    caller = require_page_caller(request)
-    return await _render_package(request, caller, _package_id(request))
+@routes.get(ONE, name="sanctions-package")
+async def package_page(ctx: Context) -> web.Response:
+    return await _render_package(ctx, ctx.path_id("package"))
 
 
 async def _submit(
-    request: web.Request,
+    ctx: Context,
     fields: set[str],
     act: Callable[[AsyncSession, Caller, int, dict[str, str]], Awaitable[int | None]],
     *,
@@ -138,25 +121,25 @@ async def _submit(
 ) -> web.StreamResponse:
     """Read the form, run ``act`` in one transaction, and go to the package it names (else this one);
     a refusal re-renders this package's page with the error (and the form's ``keep`` text field)."""
-    caller = require_page_caller(request)
-    package_id = _package_id(request)
-    form = await forms.read_form(request, fields)
+    package_id = ctx.path_id("package")
+    form = await ctx.form(fields)
     try:
-        async with request.app[sessionmaker_key].begin() as session:
-            target = await act(session, caller, package_id, form)
+        async with ctx.write() as session:
+            target = await act(session, ctx.caller, package_id, form)
     except NotFoundError:
         raise
     except EntenteError as exc:
         kept = {"draft": form.get(keep, "")} if keep else {}
-        return await _render_package(request, caller, package_id, status=problems.status_for(exc), error=exc, **kept)
-    raise _to_package(request, target or package_id)
+        return await _render_package(ctx, package_id, status=problems.status_for(exc), error=exc, **kept)
+    raise ctx.redirect("sanctions-package", package=str(target or package_id))
 
 
-def _limits(request: web.Request) -> dict[str, Any]:
-    return {"now": request.app[clock_key](), "max_sections": request.app[settings_key].limits.max_sections}
+def _limits(ctx: Context) -> dict[str, Any]:
+    return {"now": ctx.now, "max_sections": ctx.settings.limits.max_sections}
 
 
-async def adoption_submit(request: web.Request) -> web.StreamResponse:
+@routes.post(f"{DESIGNATION}/adoption", name="sanctions-adoption")
+async def adoption_submit(ctx: Context) -> web.StreamResponse:
     """My party's position on one designation."""
 
     async def act(session: AsyncSession, caller: Caller, package_id: int, form: dict[str, str]) -> None:
@@ -172,71 +155,42 @@ async def adoption_submit(request: web.Request) -> web.StreamResponse:
         await operations.record_adoption(
             session,
             package_id=package_id,
-            designation_id=request.match_info["designation"],
+            designation_id=ctx.segment("designation"),
             caller=caller,
             party=caller.party,
             state=state,
             legal_act=forms.text(form, "legal_act", max_length=300, required=False) or None,
-            legal_basis=None,
+            legal_basis=forms.text(form, "legal_basis", max_length=2000, required=False) or None,
             reason=forms.text(form, "reason", max_length=5000, required=False) or None,
+            reason_marking=_reason_marking(form),
             on=on,
-            **_limits(request),
+            **_limits(ctx),
         )
 
-    return await _submit(request, _ADOPTION_FIELDS, act)
+    return await _submit(ctx, _ADOPTION_FIELDS, act)
 
 
-async def designation_submit(request: web.Request) -> web.StreamResponse:
-    """Add (no ``designation`` segment) or replace a designation from the JSON text area."""
-
-    async def act(session: AsyncSession, caller: Caller, package_id: int, form: dict[str, str]) -> None:
-        try:
-            content = json.loads(form.get("designation", ""))
-        except ValueError as exc:
-            raise InvalidInputError(f"not JSON: {exc}", code="invalid_json", field="designation") from None
-        if not isinstance(content, dict):
-            raise InvalidInputError("a designation is a JSON object", field="designation")
-        package = await get_package(session, package_id, caller)
-        marking: dict[str, Any] = {"public": True}
-        if form.get("marking") == "participants":
-            marking = {"public": False, "releasable_to": package.access.accepted_parties}
-        common: dict[str, Any] = {
-            "package_id": package_id,
-            "caller": caller,
-            "content": content,
-            "marking": marking,
-            "confirm": bool(form.get("confirm")),
-            "ladder": request.app[ladder_key],
-            **_limits(request),
-        }
-        designation_id = request.match_info.get("designation")
-        if designation_id is None:
-            await operations.add_designation(session, **common)
-        else:
-            await operations.update_designation(session, designation_id=designation_id, **common)
-
-    return await _submit(request, _DESIGNATION_FIELDS, act, keep="designation")
-
-
-async def step_submit(request: web.Request) -> web.StreamResponse:
+@routes.post(f"{DESIGNATION}/{{step:renew|lift|keep|amend}}", name="sanctions-step")
+async def step_submit(ctx: Context) -> web.StreamResponse:
     """In a successor package: renew, lift, keep (take back) or amend the reasons of a designation in effect."""
 
     async def act(session: AsyncSession, caller: Caller, package_id: int, form: dict[str, str]) -> None:
-        action = request.match_info["step"]
+        action = ctx.segment("step")
         await operations.review_designation(
             session,
             package_id=package_id,
-            designation_id=request.match_info["designation"],
+            designation_id=ctx.segment("designation"),
             caller=caller,
             action=action,
             reasons=forms.text(form, "reasons", max_length=20_000) if action == "amend" else None,
-            **_limits(request),
+            **_limits(ctx),
         )
 
-    return await _submit(request, _STEP_FIELDS, act)
+    return await _submit(ctx, _STEP_FIELDS, act)
 
 
-async def successor_submit(request: web.Request) -> web.StreamResponse:
+@routes.post(f"{ONE}/successor", name="sanctions-successor")
+async def successor_submit(ctx: Context) -> web.StreamResponse:
     """Start the package superseding a released one, and go to it."""
 
     async def act(session: AsyncSession, caller: Caller, package_id: int, form: dict[str, str]) -> int:
@@ -245,40 +199,20 @@ async def successor_submit(request: web.Request) -> web.StreamResponse:
             package_id=package_id,
             caller=caller,
             title=forms.text(form, "title", max_length=300, required=False) or None,
-            now=request.app[clock_key](),
-            ladder=request.app[ladder_key],
+            now=ctx.now,
+            ladder=ctx.ladder,
         )
         return successor.id
 
-    return await _submit(request, _SUCCESSOR_FIELDS, act)
+    return await _submit(ctx, _SUCCESSOR_FIELDS, act)
 
 
-async def reviews_page(request: web.Request) -> web.Response:
-    caller = require_page_caller(request)
-    async with request.app[sessionmaker_key]() as session:
-        due = await reviews_due(session, caller, request.app[clock_key](), ladder=request.app[ladder_key])
-    return render(request, "sanctions/reviews.html", {"due": due})
+@routes.get("/sanctions/reviews", name="sanctions-reviews")
+async def reviews_page(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        due = await reviews_due(session, ctx.caller, ctx.now, ladder=ctx.ladder)
+    return ctx.render("sanctions/reviews.html", {"due": due})
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_get("/sanctions/reviews", reviews_page, name="sanctions-reviews")
-    app.router.add_get("/sanctions/packages/{package}", package_page, name="sanctions-package")
-    app.router.add_post(
-        "/sanctions/packages/{package}/designations", designation_submit, name="sanctions-designation-add"
-    )
-    app.router.add_post(
-        "/sanctions/packages/{package}/designations/{designation}",
-        designation_submit,
-        name="sanctions-designation-edit",
-    )
-    app.router.add_post(
-        "/sanctions/packages/{package}/designations/{designation}/adoption",
-        adoption_submit,
-        name="sanctions-adoption",
-    )
-    app.router.add_post(
-        "/sanctions/packages/{package}/designations/{designation}/{step:renew|lift|keep|amend}",
-        step_submit,
-        name="sanctions-step",
-    )
-    app.router.add_post("/sanctions/packages/{package}/successor", successor_submit, name="sanctions-successor")
+    routes.add_to(app)

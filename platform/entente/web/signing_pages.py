@@ -111,8 +111,8 @@ async def _keys_response(ctx: Context, *, error: str | None = None, status: int 
 @routes.post("/keys/{kid}/revoke", name="party-key-revoke")
 async def revoke_submit(ctx: Context) -> web.StreamResponse:
     """Revoke one of my party's keys now, with a reason (a lost browser key, a stolen laptop)."""
-    form = await forms.read_form(ctx.request, {"csrf_token", "reason"})
-    kid = ctx.request.match_info["kid"][:100]
+    form = await ctx.form({"csrf_token", "reason"})
+    kid = ctx.segment("kid")[:100]
     try:
         reason = forms.text(form, "reason", max_length=500)
         async with ctx.write() as session:
@@ -137,7 +137,7 @@ async def revoke_submit(ctx: Context) -> web.StreamResponse:
 async def presign_page(ctx: Context) -> web.Response:
     """Pre-sign a crisis template in the browser: its text, the terms, the exact bytes, the signature."""
     caller = ctx.caller
-    template = presignatures.get_template(ctx.templates, ctx.request.match_info["template_id"])
+    template = presignatures.get_template(ctx.templates, ctx.segment("template_id"))
     async with ctx.read() as session:
         detail = await parties.template_detail(session, ctx.templates, template.id, now=ctx.now)
         signer = await signer_context(session, caller, ctx.now)

@@ -335,8 +335,14 @@
       var signer = await chosenSigner(panel), problem = keyProblem(panel, signer.kid);
       need(!problem, problem);
       show(status, "Signing with " + signer.alg + " key " + signer.kid + "…");
-      var jws = await signDetached(signer, payload.bytes, { typ: panel.dataset.typ, iat: iat(panel), digest: payload.digest });
+      var header = { typ: panel.dataset.typ, iat: iat(panel), digest: payload.digest };
+      var statement = panel.dataset.statementField ? document.getElementById(panel.dataset.statementField).value.trim().normalize("NFC") : "";
+      if (statement) {  // an alignment statement is bound to the signature by its digest
+        header.statement_digest = await digestOf(utf8(statement));
+      }
+      var jws = await signDetached(signer, payload.bytes, header);
       var body = Object.assign(JSON.parse(panel.dataset.submitExtra || "{}"), { jws: jws });
+      if (statement) { body.statement = statement; }
       if (panel.dataset.payloadForm) {  // a pre-signature repeats the terms it signed
         new FormData(document.getElementById(panel.dataset.payloadForm)).forEach(function (value, name) {
           body[name] = name === "tiers" ? (body.tiers || []).concat([Number(value)]) : value;

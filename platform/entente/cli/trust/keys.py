@@ -62,6 +62,12 @@ def register(commands: Any) -> None:
     p.add_argument("payload", metavar="PAYLOAD-FILE")
     p.add_argument("--typ", default=DEFAULT_TYP, help=f"the JWS typ header (default {DEFAULT_TYP})")
     p.add_argument("--out", metavar="JWS-FILE", help="write the JWS here (must not exist)")
+    p.add_argument(
+        "--statement",
+        metavar="TEXT-FILE",
+        help="an alignment statement (UTF-8 text) to bind to the signature: its digest goes into the protected "
+        "header as statement_digest (use with --typ entente-alignment+jws)",
+    )
     p.set_defaults(run=cmd_sign)
 
 
@@ -127,10 +133,22 @@ def cmd_keys_register(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def statement_digest(text: str) -> str:
+    """As the server computes it: ``sha256:`` + hex of SHA-256 over the UTF-8 of the statement, trimmed of
+    surrounding white space and NFC-normalised."""
+    import hashlib
+    import unicodedata
+
+    return "sha256:" + hashlib.sha256(unicodedata.normalize("NFC", text.strip()).encode("utf-8")).hexdigest()
+
+
 def cmd_sign(args: argparse.Namespace) -> int:
     payload = files.read_bytes(args.payload)
     key = files.load_private(args.key)
-    envelope = signing.sign_detached(payload, [key], typ=args.typ, iat=int(system_clock().timestamp()))
+    extra = None
+    if args.statement:
+        extra = {"statement_digest": statement_digest(files.read_bytes(args.statement).decode("utf-8"))}
+    envelope = signing.sign_detached(payload, [key], typ=args.typ, iat=int(system_clock().timestamp()), extra=extra)
     data = signing.envelope_bytes(envelope)
     if args.out:
         files.write_new(Path(args.out), data)

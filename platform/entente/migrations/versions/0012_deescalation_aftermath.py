@@ -1,7 +1,7 @@
 """exit ramps met, step-downs, after-action lessons and proposed ladder changes
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 """
 
 from alembic import op
@@ -12,7 +12,7 @@ import entente.models
 
 
 revision = '0012'
-down_revision = '0009'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from entente.appkeys import settings_key
 from entente.web.api import (
     account,
     aftermath,
+    aftercare,
     communiques,
     deescalation,
     incidents,
@@ -21,6 +21,7 @@ from entente.web.api import (
     trust,
 )
 from entente.web.bodies import json_response
+from entente.web.context import Context
 from entente.web.openapi import ApiRoutes, document
 
 API = "/api/v1"
@@ -36,6 +37,7 @@ def routes() -> ApiRoutes:
         communiques,
         signoffs,
         releases,
+        aftercare,
         ladder,
         incidents,
         deescalation,
@@ -55,8 +57,8 @@ def routes() -> ApiRoutes:
         tag="meta",
         authenticated=False,
     )
-    async def openapi(request: web.Request) -> web.Response:
-        doc = document(collected.operations + meta.operations, server_url=request.app[settings_key].server.public_url)
+    async def openapi(ctx: Context) -> web.Response:
+        doc = document(collected.operations + meta.operations, server_url=ctx.settings.server.public_url)
         return json_response(doc)
 
     collected.extend(meta)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from entente import auth, parties
-from entente.appkeys import caller_cache_key, caller_key, clock_key, sessionmaker_key, settings_key
-from entente.errors import NotFoundError
+from entente.appkeys import caller_cache_key
 from entente.models import (
     MePublic,
     PartyPublic,
@@ -18,19 +17,17 @@ from entente.models import (
     UserCreate,
     UserPublic,
 )
-from entente.web.bodies import json_response, read_json
+from entente.web.bodies import json_response
+from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
-from entente.web.paths import parse_id
 
 API = "/api/v1"
-routes = ApiRoutes()
+routes = ApiRoutes(tag="account")
 
 
-@routes.route(
-    "GET", f"{API}/me", name="api-me", summary="Who is calling: user, party and roles", tag="account", response=MePublic
-)
-async def me(request: web.Request) -> web.Response:
-    caller = auth.require_caller(request[caller_key])
+@routes.route("GET", f"{API}/me", name="api-me", summary="Who is calling: user, party and roles", response=MePublic)
+async def me(ctx: Context) -> web.Response:
+    caller = ctx.caller
     party = PartyPublic(
         code=caller.party,
         name=caller.party_name,
@@ -53,14 +50,12 @@ async def me(request: web.Request) -> web.Response:
     f"{API}/tokens",
     name="api-tokens",
     summary="My API tokens (never their secrets)",
-    tag="account",
     response=TokenPublic,
     response_list=True,
 )
-async def list_tokens(request: web.Request) -> web.Response:
-    caller = auth.require_caller(request[caller_key])
-    async with request.app[sessionmaker_key]() as session:
-        tokens = await auth.list_tokens(session, caller.user_id)
+async def list_tokens(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        tokens = await auth.list_tokens(session, ctx.caller.user_id)
     return json_response([TokenPublic.model_validate(t, from_attributes=True) for t in tokens])
 
 
@@ -69,18 +64,15 @@ async def list_tokens(request: web.Request) -> web.Response:
     f"{API}/tokens",
     name="api-token-create",
     summary="Create an API token; the secret is shown once",
-    tag="account",
     request=TokenCreate,
     response=TokenCreated,
     status=201,
 )
-async def create_token(request: web.Request) -> web.Response:
-    caller = auth.require_caller(request[caller_key])
-    data = await read_json(request, TokenCreate)
-    days = data.days or request.app[settings_key].auth.token_days
-    async with request.app[sessionmaker_key].begin() as session:
-        user = await auth.get_user(session, caller.username)
-        secret, token = await auth.create_token(session, user, name=data.name, days=days, now=request.app[clock_key]())
+async def create_token(ctx: Context) -> web.Response:
+    days = ctx.body.days or ctx.settings.auth.token_days
+    async with ctx.write() as session:
+        user = await auth.get_user(session, ctx.caller.username)
+        secret, token = await auth.create_token(session, user, name=ctx.body.name, days=days, now=ctx.now)
     body = TokenCreated(token=secret, **TokenPublic.model_validate(token, from_attributes=True).model_dump())
     return json_response(body, status=201)
 
@@ -90,16 +82,13 @@ async def create_token(request: web.Request) -> web.Response:
     f"{API}/tokens/{{token_id}}",
     name="api-token-revoke",
     summary="Revoke one of my API tokens",
-    tag="account",
     response=TokenPublic,
-    errors=(404,),
 )
-async def revoke_token(request: web.Request) -> web.Response:
-    caller = auth.require_caller(request[caller_key])
-    token_id = _int(request.match_info["token_id"])
-    async with request.app[sessionmaker_key].begin() as session:
-        token = await auth.revoke_token(session, caller, token_id, now=request.app[clock_key]())
-    request.app[caller_cache_key].forget_user(caller.user_id)
+async def revoke_token(ctx: Context) -> web.Response:
+    token_id = ctx.path_id("token_id")
+    async with ctx.write() as session:
+        token = await auth.revoke_token(session, ctx.caller, token_id, now=ctx.now)
+    ctx.app[caller_cache_key].forget_user(ctx.caller.user_id)
     return json_response(TokenPublic.model_validate(token, from_attributes=True))
 
 
@@ -112,9 +101,8 @@ async def revoke_token(request: web.Request) -> web.Response:
     response=PartyPublic,
     response_list=True,
 )
-async def list_parties(request: web.Request) -> web.Response:
-    auth.require_caller(request[caller_key])
-    async with request.app[sessionmaker_key]() as session:
+async def list_parties(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
         rows = await parties.list_parties(session)
     return json_response([PartyPublic.model_validate(p, from_attributes=True) for p in rows])
 
@@ -128,12 +116,13 @@ async def list_parties(request: web.Request) -> web.Response:
     request=UserCreate,
     response=UserPublic,
     status=201,
-    errors=(403,),
 )
-async def create_user(request: web.Request) -> web.Response:
-    caller = auth.require_role(request[caller_key], Role.SECRETARIAT)
-    data = await read_json(request, UserCreate)
-    async with request.app[sessionmaker_key].begin() as session:
+async def create_user(ctx: Context) -> web.Response:
+    caller = auth.require_role(ctx.caller, Role.SECRETARIAT)
+    data = ctx.body
+    # argon2 before the transaction: a write transaction never waits for a password hash.
+    password_hash = await auth.hash_password(data.password) if data.password else None
+    async with ctx.write() as session:
         user = await auth.create_user(
             session,
             username=data.username,
@@ -141,7 +130,8 @@ async def create_user(request: web.Request) -> web.Response:
             party=data.party,
             roles=data.roles,
             password=data.password,
-            now=request.app[clock_key](),
+            password_hash=password_hash,
+            now=ctx.now,
             actor=caller.username,
         )
     return json_response(
@@ -154,10 +144,3 @@ async def create_user(request: web.Request) -> web.Response:
         ),
         status=201,
     )
-
-
-def _int(text: str) -> int:
-    """A token id from the path; anything that cannot be one answers like a token that does not exist."""
-    if (value := parse_id(text)) is None:
-        raise NotFoundError("no such token")
-    return value

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from entente import auth
-from entente.appkeys import caller_key, ladder_key
 from entente.incidents import describe_ladder, score_metrics
 from entente.models import LadderAssessmentPublic, LadderPublic, LadderScoreRequest
-from entente.web.bodies import json_response, read_json
+from entente.web.bodies import json_response
+from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
 API = "/api/v1"
-routes = ApiRoutes()
+routes = ApiRoutes(tag="ladder")
 
 
 @routes.route(
@@ -20,12 +19,10 @@ routes = ApiRoutes()
     f"{API}/ladder",
     name="api-ladder",
     summary="The escalation ladder: tiers, what lifts an incident to each, what each permits; the metrics",
-    tag="ladder",
     response=LadderPublic,
 )
-async def get_ladder(request: web.Request) -> web.Response:
-    auth.require_caller(request[caller_key])
-    return json_response(describe_ladder(request.app[ladder_key]))
+async def get_ladder(ctx: Context) -> web.Response:
+    return json_response(describe_ladder(ctx.ladder))
 
 
 @routes.route(
@@ -33,11 +30,8 @@ async def get_ladder(request: web.Request) -> web.Response:
     f"{API}/ladder/score",
     name="api-ladder-score",
     summary="Score metrics with the rubric: recommended tier, reasons, what the next tier lacks",
-    tag="ladder",
     request=LadderScoreRequest,
     response=LadderAssessmentPublic,
 )
-async def score(request: web.Request) -> web.Response:
-    auth.require_caller(request[caller_key])
-    data = await read_json(request, LadderScoreRequest)
-    return json_response(score_metrics(request.app[ladder_key], data.metrics))
+async def score(ctx: Context) -> web.Response:
+    return json_response(score_metrics(ctx.ladder, ctx.body.metrics))

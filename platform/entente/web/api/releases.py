@@ -9,14 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from entente import canonical, drafting, releases
 from entente.appkeys import (
-    caller_key,
-    clock_key,
     platform_keys_key,
+    public_index_key,
     public_records_key,
     publisher_key,
-    sessionmaker_key,
+    read_sessionmaker_key,
 )
-from entente.auth import require_caller
 from entente.models import (
     PublicReleaseSummary,
     Release,
@@ -25,9 +23,9 @@ from entente.models import (
     ReleaseReason,
     ReleaseResponseCreate,
 )
-from entente.web.api.communiques import communique_id
-from entente.web.api.trust import REVALIDATE, public_bytes
-from entente.web.bodies import json_response, read_json
+from entente.web.bodies import json_bytes, json_response
+from entente.web.context import Context
+from entente.web.etags import IMMUTABLE, REVALIDATE, public_bytes
 from entente.web.openapi import ApiRoutes
 from entente.web.paths import parse_id
 
@@ -37,15 +35,15 @@ PUBLIC = f"{API}/public/communiques"
 TAG = "releases"
 PUBLIC_TAG = "public"
 # Once public a release record never changes (nothing can cancel, hold or lift it any more).
-PUBLIC_CACHE = "public, max-age=31536000, immutable"
-routes = ApiRoutes()
+PUBLIC_CACHE = IMMUTABLE
+PUBLIC_PAGE = 100  # releases per page of the public list
+routes = ApiRoutes(tag=TAG)
 
 
-async def _answer(request: web.Request, session: AsyncSession, release: Release, *, status: int = 200) -> web.Response:
+async def _answer(ctx: Context, session: AsyncSession, release: Release, *, status: int = 200) -> web.Response:
     """The release as the caller sees it, read in the transaction that changed it."""
-    caller = require_caller(request[caller_key])
-    access = await drafting.get_access(session, release.communique_id, caller)
-    view = await releases.release_public(session, access, release, request.app[clock_key]())
+    access = await drafting.get_access(session, release.communique_id, ctx.caller)
+    view = await releases.release_public(session, access, release, ctx.now)
     return json_response(view, status=status)
 
 
@@ -54,15 +52,12 @@ async def _answer(request: web.Request, session: AsyncSession, release: Release,
     BASE,
     name="api-release",
     summary="The communiqué's open release: state, instant in UTC and in each party's zone, each party's answer",
-    tag=TAG,
     response=ReleasePublic,
-    errors=(404,),
 )
-async def get_release(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    async with request.app[sessionmaker_key]() as session:
+async def get_release(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
         view = await releases.read_release(
-            session, communique_id=communique_id(request), caller=caller, now=request.app[clock_key]()
+            session, communique_id=ctx.path_id("communique"), caller=ctx.caller, now=ctx.now
         )
     return json_response(view)
 
@@ -72,21 +67,16 @@ async def get_release(request: web.Request) -> web.Response:
     BASE,
     name="api-release-propose",
     summary="Propose an embargo instant (comms officer; an instant with its UTC offset, in the future)",
-    tag=TAG,
     request=ReleaseCreate,
     response=ReleasePublic,
     status=201,
-    errors=(403, 404, 409),
 )
-async def propose(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    cid = communique_id(request)
-    data = await read_json(request, ReleaseCreate)
-    async with request.app[sessionmaker_key].begin() as session:
+async def propose(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
         release = await releases.propose_release(
-            session, communique_id=cid, caller=caller, at=data.at, now=request.app[clock_key]()
+            session, communique_id=ctx.path_id("communique"), caller=ctx.caller, at=ctx.body.at, now=ctx.now
         )
-        return await _answer(request, session, release, status=201)
+        return await _answer(ctx, session, release, status=201)
 
 
 @routes.route(
@@ -94,26 +84,22 @@ async def propose(request: web.Request) -> web.Response:
     f"{BASE}/responses",
     name="api-release-respond",
     summary="My party accepts the proposed instant (naming it) or counter-proposes another (comms officer)",
-    tag=TAG,
     request=ReleaseResponseCreate,
     response=ReleasePublic,
-    errors=(403, 404, 409),
 )
-async def respond(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    cid = communique_id(request)
-    data = await read_json(request, ReleaseResponseCreate)
-    async with request.app[sessionmaker_key].begin() as session:
+async def respond(ctx: Context) -> web.Response:
+    data = ctx.body
+    async with ctx.write() as session:
         release = await releases.respond_release(
             session,
-            communique_id=cid,
-            caller=caller,
+            communique_id=ctx.path_id("communique"),
+            caller=ctx.caller,
             party=data.party,
             decision=data.decision,
             at=data.at,
-            now=request.app[clock_key](),
+            now=ctx.now,
         )
-        return await _answer(request, session, release)
+        return await _answer(ctx, session, release)
 
 
 @routes.route(
@@ -122,19 +108,15 @@ async def respond(request: web.Request) -> web.Response:
     name="api-release-schedule",
     summary="Schedule the agreed release (or resume a held one): freezes the head version, whose quorum "
     "must be complete, logs a salted commitment to it, and renders the public record and signed PDF",
-    tag=TAG,
     response=ReleasePublic,
-    errors=(403, 404, 409),
 )
-async def schedule(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    cid = communique_id(request)
-    async with request.app[sessionmaker_key].begin() as session:
+async def schedule(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
         release = await releases.schedule_release(
-            session, communique_id=cid, caller=caller, now=request.app[clock_key]()
+            session, communique_id=ctx.path_id("communique"), caller=ctx.caller, now=ctx.now
         )
-        answer = await _answer(request, session, release)
-    await request.app[publisher_key].after_release_change(release.id or 0)
+        answer = await _answer(ctx, session, release)
+    await ctx.app[publisher_key].after_release_change(release.id or 0)
     return answer
 
 
@@ -143,13 +125,11 @@ async def schedule(request: web.Request) -> web.Response:
     f"{BASE}/cancel",
     name="api-release-cancel",
     summary="Cancel a release that is not public yet; the communiqué becomes editable again (audited reason)",
-    tag=TAG,
     request=ReleaseReason,
     response=ReleasePublic,
-    errors=(403, 404, 409),
 )
-async def cancel(request: web.Request) -> web.Response:
-    return await _with_reason(request, releases.cancel_release)
+async def cancel(ctx: Context) -> web.Response:
+    return await _with_reason(ctx, releases.cancel_release)
 
 
 @routes.route(
@@ -157,27 +137,22 @@ async def cancel(request: web.Request) -> web.Response:
     f"{BASE}/lift",
     name="api-release-lift",
     summary="Lift the embargo of a scheduled release now, e.g. after a leak (audited reason)",
-    tag=TAG,
     request=ReleaseReason,
     response=ReleasePublic,
-    errors=(403, 404, 409),
 )
-async def lift(request: web.Request) -> web.Response:
-    return await _with_reason(request, releases.lift_release)
+async def lift(ctx: Context) -> web.Response:
+    return await _with_reason(ctx, releases.lift_release)
 
 
-async def _with_reason(request: web.Request, step: Callable[..., Awaitable[Release]]) -> web.Response:
+async def _with_reason(ctx: Context, step: Callable[..., Awaitable[Release]]) -> web.Response:
     """Cancel or lift: a comms officer's step on the release that records a reason."""
-    caller = require_caller(request[caller_key])
-    cid = communique_id(request)
-    data = await read_json(request, ReleaseReason)
-    async with request.app[sessionmaker_key].begin() as session:
+    async with ctx.write() as session:
         release = await step(
-            session, communique_id=cid, caller=caller, reason=data.reason, now=request.app[clock_key]()
+            session, communique_id=ctx.path_id("communique"), caller=ctx.caller, reason=ctx.body.reason, now=ctx.now
         )
-        answer = await _answer(request, session, release)
+        answer = await _answer(ctx, session, release)
     if step is releases.lift_release:  # the public PDF names the instant: render it again
-        await request.app[publisher_key].after_release_change(release.id or 0)
+        await ctx.app[publisher_key].after_release_change(release.id or 0)
     return answer
 
 
@@ -195,16 +170,39 @@ def public_id(request: web.Request) -> int:
     "GET",
     PUBLIC,
     name="api-public-communiques",
-    summary="Released communiqués, newest first (no sign-in)",
+    summary="Released communiqués, newest first, a page at a time: the next page is the `Link` header's "
+    'rel="next" (`?after=` an opaque cursor); no sign-in',
     tag=PUBLIC_TAG,
     response=PublicReleaseSummary,
     response_list=True,
     authenticated=False,
+    errors=(422,),
+    query=(("after", "the opaque cursor of the next page, from the `Link` header's rel=\"next\" URL"),),
 )
-async def list_public(request: web.Request) -> web.Response:
-    async with request.app[sessionmaker_key]() as session:
-        found = await releases.list_public_releases(session, request.app[clock_key]())
-    return json_response(found)
+async def list_public(ctx: Context) -> web.Response:
+    after = ctx.request.query.get("after") or None
+    if after is not None:
+        releases.parse_cursor(after)  # a bad cursor is refused before anything is cached
+    index = ctx.app[public_index_key]
+    await index.ensure(ctx.app[read_sessionmaker_key])
+    key = ("api-list", after)
+    found = index.page(key, ctx.now)
+    if found is None:
+        generation = index.generation
+        async with ctx.read() as session:
+            page = await releases.list_public_releases(session, ctx.now, limit=PUBLIC_PAGE, after=after)
+        body = json_bytes(page.releases)
+        link = None
+        if page.next is not None:
+            url = ctx.app.router["api-public-communiques"].url_for().with_query(after=page.next)
+            link = f'<{url}>; rel="next"'
+        found = (body, canonical.digest(body).removeprefix("sha256:"), link)
+        index.keep_page(key, found, ctx.now, generation=generation)
+    body, etag, link = found
+    response = public_bytes(ctx.request, body, cache_control=REVALIDATE, etag=etag)
+    if link is not None:
+        response.headers["Link"] = link
+    return response
 
 
 @routes.route(
@@ -215,14 +213,12 @@ async def list_public(request: web.Request) -> web.Response:
     "and keys, to verify without trusting this server (no sign-in)",
     tag=PUBLIC_TAG,
     authenticated=False,
-    errors=(404,),
 )
-async def get_public(request: web.Request) -> web.Response:
-    cid = public_id(request)
-    records = request.app[public_records_key]
-    body, digest = await records.get(request.app[sessionmaker_key], cid, request.app[clock_key]())
-    headers = {"Cache-Control": PUBLIC_CACHE, "ETag": f'"{digest}"'}
-    return web.Response(body=body, content_type="application/json", headers=headers)
+async def get_public(ctx: Context) -> web.Response:
+    cid = public_id(ctx.request)
+    records = ctx.app[public_records_key]
+    body, digest = await records.get(ctx.app[read_sessionmaker_key], cid, ctx.now)
+    return public_bytes(ctx.request, body, cache_control=PUBLIC_CACHE, etag=digest)
 
 
 @routes.route(
@@ -234,21 +230,20 @@ async def get_public(request: web.Request) -> web.Response:
     "`entente verify` checks offline (no sign-in)",
     tag=PUBLIC_TAG,
     authenticated=False,
-    errors=(404,),
 )
-async def get_bundle(request: web.Request) -> web.Response:
-    cid = public_id(request)
-    publisher = request.app[publisher_key]
+async def get_bundle(ctx: Context) -> web.Response:
+    cid = public_id(ctx.request)
+    publisher = ctx.app[publisher_key]
     identity, certificate = await publisher.identity(), await publisher.certificate()
-    pdf_url = str(request.app.router["public-release-pdf"].url_for(communique=str(cid)))
-    async with request.app[sessionmaker_key]() as session:
+    pdf_url = ctx.url("public-release-pdf", communique=str(cid))
+    async with ctx.read() as session:
         bundle = await releases.publication_bundle(
-            session, cid, request.app[clock_key](), log=identity, pdf_url=pdf_url, certificate=certificate
+            session, cid, ctx.now, log=identity, pdf_url=pdf_url, certificate=certificate
         )
     if bundle is None:
         raise releases.public_not_found(cid)
     # The checkpoint grows with the log, so the bundle is revalidated; its ETag is its digest.
-    return public_bytes(request, canonical.canonical_bytes(bundle), cache_control=REVALIDATE)
+    return public_bytes(ctx.request, canonical.canonical_bytes(bundle), cache_control=REVALIDATE)
 
 
 @routes.route(
@@ -261,8 +256,8 @@ async def get_bundle(request: web.Request) -> web.Response:
     authenticated=False,
     content_type="application/x-pem-file",
 )
-async def pdf_signing_certificate(request: web.Request) -> web.Response:
-    pem = (await request.app[platform_keys_key].get()).pdf_certificate
-    response = public_bytes(request, pem, cache_control=REVALIDATE, content_type="application/x-pem-file")
+async def pdf_signing_certificate(ctx: Context) -> web.Response:
+    pem = (await ctx.app[platform_keys_key].get()).pdf_certificate
+    response = public_bytes(ctx.request, pem, cache_control=REVALIDATE, content_type="application/x-pem-file")
     response.headers["Content-Disposition"] = 'inline; filename="pdf-signing.pem"'
     return response

@@ -11,24 +11,24 @@ import base64
 
 from aiohttp import web
 
-from entente.appkeys import clock_key, log_tree_key, publisher_key, sessionmaker_key
+from entente.appkeys import log_tree_key, publisher_key
 from entente.errors import MalformedInputError
 from entente.models import LogCosignatureCreate, LogCosignaturePublic, LogProofPublic
 from entente.transparency import log
-from entente.web.api.trust import IMMUTABLE, public_bytes
-from entente.web.bodies import json_response, read_json
+from entente.web.bodies import json_response
+from entente.web.context import Context
+from entente.web.etags import IMMUTABLE, NO_CACHE, public_bytes
 from entente.web.openapi import ApiRoutes
 from entente.web.paths import MAX_ID
 
 API = "/api/v1"
 WELL_KNOWN_LOG = "/.well-known/entente/log"
-REVALIDATE = "public, no-cache"  # the checkpoint moves with the log
-routes = ApiRoutes()
+routes = ApiRoutes(tag="transparency")
 
 
-def _number(request: web.Request, name: str, text: str | None = None) -> int:
-    """A size or an index from the query (or the path): ASCII digits, at most 2^31 - 1."""
-    value = request.query.get(name) if text is None else text
+def _number(ctx: Context, name: str, text: str | None = None) -> int:
+    """A size or an index from the query (or the path): ASCII digits, at most 2^31 - 1 (0 is one)."""
+    value = ctx.query.get(name) if text is None else text
     if value is None:
         raise MalformedInputError(f"the query parameter {name!r} is required", field=name)
     if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > MAX_ID:
@@ -36,10 +36,10 @@ def _number(request: web.Request, name: str, text: str | None = None) -> int:
     return int(value)
 
 
-def _proof(request: web.Request, hashes: list[bytes]) -> web.Response:
+def _proof(ctx: Context, hashes: list[bytes]) -> web.Response:
     body = LogProofPublic(hashes=[base64.b64encode(h).decode("ascii") for h in hashes])
     data = body.model_dump_json().encode("utf-8")
-    return public_bytes(request, data, content_type="application/json", cache_control=IMMUTABLE)
+    return public_bytes(ctx.request, data, content_type="application/json", cache_control=IMMUTABLE)
 
 
 @routes.route(
@@ -47,22 +47,20 @@ def _proof(request: web.Request, hashes: list[bytes]) -> web.Response:
     f"{WELL_KNOWN_LOG}/checkpoint",
     name="well-known-log-checkpoint",
     summary="The log's newest checkpoint: a C2SP signed note by the log key, then the parties' cosignatures",
-    tag="transparency",
     authenticated=False,
     content_type="text/plain",
 )
-async def checkpoint(request: web.Request) -> web.Response:
-    maker = request.app[sessionmaker_key]
-    async with maker() as session:
+async def checkpoint(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
         latest = await log.find_latest_checkpoint(session)
         size = await log.tree_size(session)
         text = await log.latest_checkpoint(session) if latest is not None and latest.size >= size else None
     if text is None:  # the log grew since the last checkpoint (the scheduler signs one at its next tick)
-        await request.app[publisher_key].sign_checkpoint()
-        async with maker() as session:
+        await ctx.app[publisher_key].sign_checkpoint()
+        async with ctx.read() as session:
             text = await log.latest_checkpoint(session)
     return public_bytes(
-        request, text.encode("utf-8"), content_type="text/plain", charset="utf-8", cache_control=REVALIDATE
+        ctx.request, text.encode("utf-8"), content_type="text/plain", charset="utf-8", cache_control=NO_CACHE
     )
 
 
@@ -71,13 +69,12 @@ async def checkpoint(request: web.Request) -> web.Response:
     f"{WELL_KNOWN_LOG}/key",
     name="well-known-log-key",
     summary="The log's verifier key string (name+keyhash+base64 of 0x01 and the Ed25519 public key)",
-    tag="transparency",
     authenticated=False,
     content_type="text/plain",
 )
-async def key(request: web.Request) -> web.Response:
-    body = ((await request.app[publisher_key].identity()).key + "\n").encode("utf-8")
-    return public_bytes(request, body, content_type="text/plain", charset="utf-8", cache_control=REVALIDATE)
+async def key(ctx: Context) -> web.Response:
+    body = ((await ctx.app[publisher_key].identity()).key + "\n").encode("utf-8")
+    return public_bytes(ctx.request, body, content_type="text/plain", charset="utf-8", cache_control=NO_CACHE)
 
 
 @routes.route(
@@ -85,15 +82,14 @@ async def key(request: web.Request) -> web.Response:
     f"{WELL_KNOWN_LOG}/entries/{{index}}",
     name="well-known-log-entry",
     summary="Log entry INDEX (from 0): its exact leaf bytes, canonical JSON; the leaf hash is SHA-256(0x00 || bytes)",
-    tag="transparency",
     authenticated=False,
-    errors=(400, 404),
+    errors=(400,),
 )
-async def entry(request: web.Request) -> web.Response:
-    index = _number(request, "index", request.match_info["index"])
-    async with request.app[sessionmaker_key]() as session:
+async def entry(ctx: Context) -> web.Response:
+    index = _number(ctx, "index", ctx.segment("index"))
+    async with ctx.read() as session:
         row = await log.get_entry(session, index)
-    return public_bytes(request, row.leaf, content_type="application/json", cache_control=IMMUTABLE)
+    return public_bytes(ctx.request, row.leaf, content_type="application/json", cache_control=IMMUTABLE)
 
 
 @routes.route(
@@ -101,16 +97,15 @@ async def entry(request: web.Request) -> web.Response:
     f"{WELL_KNOWN_LOG}/proof/inclusion",
     name="well-known-log-inclusion-proof",
     summary="RFC 9162 inclusion proof of entry ?index=I in the tree of ?size=N entries",
-    tag="transparency",
     response=LogProofPublic,
     authenticated=False,
     errors=(400, 422),
 )
-async def inclusion(request: web.Request) -> web.Response:
-    index, size = _number(request, "index"), _number(request, "size")
-    async with request.app[sessionmaker_key]() as session:
-        hashes = await log.inclusion_proof(session, index, size, cache=request.app[log_tree_key])
-    return _proof(request, hashes)
+async def inclusion(ctx: Context) -> web.Response:
+    index, size = _number(ctx, "index"), _number(ctx, "size")
+    async with ctx.read() as session:
+        hashes = await log.inclusion_proof(session, index, size, cache=ctx.app[log_tree_key])
+    return _proof(ctx, hashes)
 
 
 @routes.route(
@@ -118,16 +113,15 @@ async def inclusion(request: web.Request) -> web.Response:
     f"{WELL_KNOWN_LOG}/proof/consistency",
     name="well-known-log-consistency-proof",
     summary="RFC 9162 consistency proof from the tree of ?first=M entries to that of ?second=N",
-    tag="transparency",
     response=LogProofPublic,
     authenticated=False,
     errors=(400, 422),
 )
-async def consistency(request: web.Request) -> web.Response:
-    first, second = _number(request, "first"), _number(request, "second")
-    async with request.app[sessionmaker_key]() as session:
-        hashes = await log.consistency_proof(session, first, second, cache=request.app[log_tree_key])
-    return _proof(request, hashes)
+async def consistency(ctx: Context) -> web.Response:
+    first, second = _number(ctx, "first"), _number(ctx, "second")
+    async with ctx.read() as session:
+        hashes = await log.consistency_proof(session, first, second, cache=ctx.app[log_tree_key])
+    return _proof(ctx, hashes)
 
 
 @routes.route(
@@ -135,17 +129,13 @@ async def consistency(request: web.Request) -> web.Response:
     f"{API}/log/cosignatures",
     name="api-log-cosignature-add",
     summary="A party's C2SP cosignature of a checkpoint it checked; the signature (a registered key) says who sent it",
-    tag="transparency",
     request=LogCosignatureCreate,
     response=LogCosignaturePublic,
     status=201,
     authenticated=False,
-    errors=(404,),
 )
-async def add_cosignature(request: web.Request) -> web.Response:
-    data = await read_json(request, LogCosignatureCreate)
-    async with request.app[sessionmaker_key].begin() as session:
-        row = await log.add_cosignature(
-            session, party=data.party, size=data.size, line=data.line, now=request.app[clock_key]()
-        )
+async def add_cosignature(ctx: Context) -> web.Response:
+    data = ctx.body
+    async with ctx.write() as session:
+        row = await log.add_cosignature(session, party=data.party, size=data.size, line=data.line, now=ctx.now)
     return json_response(LogCosignaturePublic.model_validate(row, from_attributes=True), status=201)

@@ -14,30 +14,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .decisions import release_submit, signoff_page, signoff_submit
-from .editor import accept_submit, editor, editor_submit, invite_submit, list_page, new_form, new_submit
-from .history import comment_submit, diff_page, history_page, resolve_submit, version_page
+from . import decisions, editor, history
 
 __all__ = ["add_routes"]
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_get("/communiques", list_page, name="communiques")
-    app.router.add_get("/communiques/new", new_form, name="communique-new")
-    app.router.add_post("/communiques/new", new_submit, name="communique-new-submit")
-    app.router.add_get("/communiques/{communique}", editor, name="communique")
-    app.router.add_post("/communiques/{communique}", editor_submit, name="communique-save")
-    app.router.add_post("/communiques/{communique}/invitations", invite_submit, name="communique-invite")
-    app.router.add_post("/communiques/{communique}/acceptance", accept_submit, name="communique-accept")
-    app.router.add_get("/communiques/{communique}/versions", history_page, name="communique-history")
-    app.router.add_get("/communiques/{communique}/versions/{version}", version_page, name="communique-version")
-    app.router.add_get("/communiques/{communique}/diff/{before}/{after}", diff_page, name="communique-diff")
-    app.router.add_post(
-        "/communiques/{communique}/sections/{section}/comments", comment_submit, name="communique-comment"
-    )
-    app.router.add_post(
-        "/communiques/{communique}/comments/{comment}/resolve", resolve_submit, name="communique-comment-resolve"
-    )
-    app.router.add_get("/communiques/{communique}/signoff", signoff_page, name="communique-signoff")
-    app.router.add_post("/communiques/{communique}/signoff", signoff_submit, name="communique-signoff-submit")
-    app.router.add_post("/communiques/{communique}/release", release_submit, name="communique-release")
+    for module in (editor, history, decisions):  # /communiques/new before /communiques/{communique}
+        module.routes.add_to(app)

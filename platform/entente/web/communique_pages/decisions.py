@@ -12,38 +12,34 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 
 from entente import drafting, releases, signoffs
-from entente.appkeys import clock_key, publisher_key, sessionmaker_key, templates_key
+from entente.appkeys import publisher_key
 from entente.errors import ConflictError, EntenteError, InvalidInputError, NotFoundError, PermissionDeniedError
 from entente.models import ReleaseDecision, Role
-from entente.web import forms
-from entente.web.api.communiques import communique_id
-from entente.web.html import render
-from entente.web.pages import require_page_caller
+from entente.web.context import Context, PageRoutes
 from entente.web.signing_pages import pasted_envelope, signer_context
 
-from .editor import back_to, editor_context, markdown
+from .editor import editor_context, markdown
+
+routes = PageRoutes()
 
 
-async def signoff_page(request: web.Request, *, error: str | None = None, status: int = 200) -> web.Response:
-    caller = require_page_caller(request)
-    cid = communique_id(request)
-    async with request.app[sessionmaker_key]() as session:
+def _head(ctx: Context, cid: int) -> dict[str, Any]:
+    """The sign-off steps' common arguments: the head version of communiqué ``cid``, now, by the caller."""
+    return {"communique_id": cid, "caller": ctx.caller, "version": "head", "templates": ctx.templates, "now": ctx.now}
+
+
+@routes.get("/communiques/{communique}/signoff", name="communique-signoff")
+async def signoff_page(ctx: Context, *, error: str | None = None, status: int = 200) -> web.Response:
+    caller, cid = ctx.caller, ctx.path_id("communique")
+    async with ctx.read() as session:
         access = await drafting.get_access(session, cid, caller)
         view = await drafting.read_version(session, access, access.communique.head_number)
-        result = await signoffs.signoff_status(
-            session,
-            communique_id=cid,
-            caller=caller,
-            version="head",
-            templates=request.app[templates_key],
-            now=request.app[clock_key](),
-        )
-        signer = await signer_context(session, caller, request.app[clock_key]())
+        result = await signoffs.signoff_status(session, **_head(ctx, cid))
+        signer = await signer_context(session, caller, ctx.now)
     obj = json.loads(view.version.content)
     visible = {s.digest for s in view.sections} | {s.digest for s in view.annex}
     withheld = [e["marking"] for e in obj["sections"] + obj["annex"] if e["digest"] not in visible]
-    return render(
-        request,
+    return ctx.render(
         "communiques/signoff.html",
         {
             "c": drafting.communique_public(access),
@@ -61,22 +57,16 @@ async def signoff_page(request: web.Request, *, error: str | None = None, status
     )
 
 
-async def signoff_submit(request: web.Request) -> web.StreamResponse:
-    caller = require_page_caller(request)
-    cid = communique_id(request)
-    form = await forms.read_form(request, {"csrf_token", "jws", "action"})
+@routes.post("/communiques/{communique}/signoff", name="communique-signoff-submit")
+async def signoff_submit(ctx: Context) -> web.StreamResponse:
+    cid = ctx.path_id("communique")
+    form = await ctx.form({"csrf_token", "jws", "action"})
     action = form.get("action", "sign")
-    kwargs = {
-        "communique_id": cid,
-        "caller": caller,
-        "version": "head",
-        "templates": request.app[templates_key],
-        "now": request.app[clock_key](),
-    }
+    kwargs = _head(ctx, cid)
     try:
-        async with request.app[sessionmaker_key].begin() as session:
+        async with ctx.write() as session:
             if action == "withdraw":
-                await releases.withdraw_signoff(session, party=caller.party, **kwargs)
+                await releases.withdraw_signoff(session, party=ctx.caller.party, **kwargs)
             elif action == "presigned":
                 await signoffs.record_presigned(session, **kwargs)
             else:
@@ -86,9 +76,9 @@ async def signoff_submit(request: web.Request) -> web.StreamResponse:
         raise
     except EntenteError as exc:
         return await signoff_page(
-            request, error=f"{exc.detail} ({exc.code})", status=409 if isinstance(exc, ConflictError) else 422
+            ctx, error=f"{exc.detail} ({exc.code})", status=409 if isinstance(exc, ConflictError) else 422
         )
-    raise back_to(request, "communique-signoff", communique=str(cid))
+    raise ctx.redirect("communique-signoff", communique=str(cid))
 
 
 # --- the release panel ---------------------------------------------------------------------------
@@ -111,19 +101,18 @@ def _form_instant(form: dict[str, str]) -> datetime:
     return at
 
 
-async def release_submit(request: web.Request) -> web.StreamResponse:
+@routes.post("/communiques/{communique}/release", name="communique-release")
+async def release_submit(ctx: Context) -> web.StreamResponse:
     """One form per release step (``action``), shown to comms officers on the communiqué page."""
-    caller = require_page_caller(request)
-    cid = communique_id(request)
-    form = await forms.read_form(request, {"csrf_token", "action", "at", "zone", "reason"})
+    caller, cid = ctx.caller, ctx.path_id("communique")
+    form = await ctx.form({"csrf_token", "action", "at", "zone", "reason"})
     action = form.get("action", "")
-    now = request.app[clock_key]()
-    kwargs: dict[str, Any] = {"communique_id": cid, "caller": caller, "now": now}
+    kwargs: dict[str, Any] = {"communique_id": cid, "caller": caller, "now": ctx.now}
     changed = None
     try:
         if action not in _RELEASE_ACTIONS:
             raise InvalidInputError(f"no release action {action[:20]!r}", field="action")
-        async with request.app[sessionmaker_key].begin() as session:
+        async with ctx.write() as session:
             if action == "propose":
                 await releases.propose_release(session, at=_form_instant(form), **kwargs)
             elif action in ("accept", "counter"):
@@ -138,13 +127,12 @@ async def release_submit(request: web.Request) -> web.StreamResponse:
             else:
                 changed = await releases.lift_release(session, reason=form.get("reason", ""), **kwargs)
         if changed is not None:  # the public PDF is rendered after scheduling, and again after a lift
-            await request.app[publisher_key].after_release_change(changed.id or 0)
+            await ctx.app[publisher_key].after_release_change(changed.id or 0)
     except NotFoundError:
         raise
     except EntenteError as exc:
-        context = await editor_context(request, caller, cid)
+        context = await editor_context(ctx, cid)
         context["release_error"] = f"{exc.field + ': ' if exc.field else ''}{exc.detail} ({exc.code})"
         status = 409 if isinstance(exc, ConflictError) else 403 if isinstance(exc, PermissionDeniedError) else 422
-        return render(request, "communiques/editor.html", context, status=status)
-    url = request.app.router["communique"].url_for(communique=str(cid))
-    raise web.HTTPSeeOther(location=f"{url}#release")
+        return ctx.render("communiques/editor.html", context, status=status)
+    raise ctx.redirect("communique", "release", communique=str(cid))

@@ -14,30 +14,24 @@ from typing import Any
 from aiohttp import web
 
 from entente import drafting, parties, releases
-from entente.appkeys import clock_key, ladder_key, sessionmaker_key, settings_key, templates_key
-from entente.auth import Caller
 from entente.errors import ConflictError, EntenteError, NotFoundError
 from entente.models import CommuniqueCreate, CommuniqueKind, CommuniqueState, Role, VersionSave
 from entente.web import forms
-from entente.web.api.communiques import communique_id
 from entente.web.bodies import validate
-from entente.web.html import render
-from entente.web.pages import require_page_caller
+from entente.web.context import Context, PageRoutes
+
+routes = PageRoutes()
 
 _SECTION_FIELD = re.compile(r"s\d{1,3}\.(id|heading|body|order|delete|marking)|s\d{1,3}\.to\.[A-Z0-9-]{2,16}")
 _NEW_FIELD = re.compile(r"new\.(heading|body|order|marking)|new\.to\.[A-Z0-9-]{2,16}")
 _COMMON = {"csrf_token", "title", "base"}
 
 
-async def _read(request: web.Request, fixed: set[str], *patterns: re.Pattern[str]) -> dict[str, str]:
+async def _read(ctx: Context, fixed: set[str], *patterns: re.Pattern[str]) -> dict[str, str]:
     """A form whose field names follow ``patterns``; anything else is refused by ``forms.read_form``."""
-    posted = await request.post()
+    posted = await ctx.request.post()
     allowed = set(fixed) | {name for name in posted if any(p.fullmatch(name) for p in patterns)}
-    return await forms.read_form(request, allowed)
-
-
-def back_to(request: web.Request, name: str, **parts: str) -> web.HTTPSeeOther:
-    return web.HTTPSeeOther(location=str(request.app.router[name].url_for(**parts)))
+    return await ctx.form(allowed)
 
 
 def markdown(text: str) -> Any:
@@ -96,17 +90,16 @@ def _editor_input(form: dict[str, str], roster: list[str]) -> tuple[dict[str, An
     return body, shown
 
 
-async def editor_context(request: web.Request, caller: Caller, cid: int) -> dict[str, Any]:
-    async with request.app[sessionmaker_key]() as session:
+async def editor_context(ctx: Context, cid: int) -> dict[str, Any]:
+    caller = ctx.caller
+    async with ctx.read() as session:
         access = await drafting.get_access(session, cid, caller)
         view = await drafting.read_version(session, access, access.communique.head_number) if access.admitted else None
         comments = await drafting.list_comments(session, access) if access.admitted else []
         coalition = await parties.list_parties(session)
         open_release = await releases.find_open_release(session, cid)
         release = (
-            await releases.release_public(session, access, open_release, request.app[clock_key]())
-            if open_release is not None
-            else None
+            await releases.release_public(session, access, open_release, ctx.now) if open_release is not None else None
         )
     communique = drafting.communique_public(access)
     roster = sorted(access.roster)
@@ -147,31 +140,26 @@ async def editor_context(request: web.Request, caller: Caller, cid: int) -> dict
     }
 
 
-async def list_page(request: web.Request) -> web.Response:
-    caller = require_page_caller(request)
-    async with request.app[sessionmaker_key]() as session:
-        found = await drafting.list_communiques(session, caller)
+@routes.get("/communiques", name="communiques")
+async def list_page(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        found = await drafting.list_communiques(session, ctx.caller)
     rows = [drafting.communique_public(a) for a in found]
-    return render(
-        request,
-        "communiques/list.html",
-        {"communiques": rows, "can_create": caller.has_role(Role.DRAFTER, Role.SECRETARIAT)},
-    )
+    can_create = ctx.caller.has_role(Role.DRAFTER, Role.SECRETARIAT)
+    return ctx.render("communiques/list.html", {"communiques": rows, "can_create": can_create})
 
 
-async def new_form(request: web.Request) -> web.Response:
-    caller = require_page_caller(request)
-    async with request.app[sessionmaker_key]() as session:
+@routes.get("/communiques/new", name="communique-new")
+async def new_form(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
         coalition = await parties.list_parties(session)
-    others = [row.code for row in coalition if row.code != caller.party]
-    return render(request, "communiques/new.html", {"others": others, "kinds": list(CommuniqueKind)})
+    others = [row.code for row in coalition if row.code != ctx.caller.party]
+    return ctx.render("communiques/new.html", {"others": others, "kinds": list(CommuniqueKind)})
 
 
-async def new_submit(request: web.Request) -> web.StreamResponse:
-    caller = require_page_caller(request)
-    form = await _read(
-        request, {"csrf_token", "title", "kind", "heading", "body"}, re.compile(r"with\.[A-Z0-9-]{2,16}")
-    )
+@routes.post("/communiques/new", name="communique-new-submit")
+async def new_submit(ctx: Context) -> web.StreamResponse:
+    form = await _read(ctx, {"csrf_token", "title", "kind", "heading", "body"}, re.compile(r"with\.[A-Z0-9-]{2,16}"))
     participants = [name.split(".", 1)[1] for name in sorted(form) if name.startswith("with.")]
     sections = []
     if form.get("heading", "").strip():
@@ -191,41 +179,41 @@ async def new_submit(request: web.Request) -> web.StreamResponse:
             "sections": sections,
         },
     )
-    async with request.app[sessionmaker_key].begin() as session:
+    async with ctx.write() as session:
         communique, _ = await drafting.create_communique(
             session,
-            caller=caller,
+            caller=ctx.caller,
             data=data,
-            now=request.app[clock_key](),
-            max_sections=request.app[settings_key].limits.max_sections,
-            templates=request.app[templates_key],
-            ladder=request.app[ladder_key],
+            now=ctx.now,
+            max_sections=ctx.settings.limits.max_sections,
+            templates=ctx.templates,
+            ladder=ctx.ladder,
         )
-    raise back_to(request, "communique", communique=str(communique.id))
+    raise ctx.redirect("communique", communique=str(communique.id))
 
 
-async def editor(request: web.Request) -> web.Response:
-    caller = require_page_caller(request)
-    return render(request, "communiques/editor.html", await editor_context(request, caller, communique_id(request)))
+@routes.get("/communiques/{communique}", name="communique")
+async def editor(ctx: Context) -> web.Response:
+    return ctx.render("communiques/editor.html", await editor_context(ctx, ctx.path_id("communique")))
 
 
-async def editor_submit(request: web.Request) -> web.StreamResponse:
-    caller = require_page_caller(request)
-    cid = communique_id(request)
-    form = await _read(request, _COMMON, _SECTION_FIELD, _NEW_FIELD)
-    context = await editor_context(request, caller, cid)
+@routes.post("/communiques/{communique}", name="communique-save")
+async def editor_submit(ctx: Context) -> web.StreamResponse:
+    cid = ctx.path_id("communique")
+    form = await _read(ctx, _COMMON, _SECTION_FIELD, _NEW_FIELD)
+    context = await editor_context(ctx, cid)
     body, shown = _editor_input(form, context["roster"])
     try:
         data = validate(VersionSave, body)
-        async with request.app[sessionmaker_key].begin() as session:
+        async with ctx.write() as session:
             await drafting.save_version(
                 session,
                 communique_id=cid,
-                caller=caller,
+                caller=ctx.caller,
                 base_digest=form.get("base") or None,
                 data=data,
-                now=request.app[clock_key](),
-                max_sections=request.app[settings_key].limits.max_sections,
+                now=ctx.now,
+                max_sections=ctx.settings.limits.max_sections,
             )
     except NotFoundError:
         raise
@@ -240,7 +228,7 @@ async def editor_submit(request: web.Request) -> web.StreamResponse:
             "conflicts": exc.extra["conflicts"],
             "error": exc.detail,
         }
-        return render(request, "communiques/editor.html", context, status=409)
+        return ctx.render("communiques/editor.html", context, status=409)
     except EntenteError as exc:
         context |= {
             "entries": shown,
@@ -249,25 +237,25 @@ async def editor_submit(request: web.Request) -> web.StreamResponse:
             "error": f"{exc.field + ': ' if exc.field else ''}{exc.detail}",
         }
         status = 403 if exc.code in ("marking_widen_forbidden", "role_required") else 422
-        return render(request, "communiques/editor.html", context, status=status)
-    raise back_to(request, "communique", communique=str(cid))
+        return ctx.render("communiques/editor.html", context, status=status)
+    raise ctx.redirect("communique", communique=str(cid))
 
 
-async def invite_submit(request: web.Request) -> web.StreamResponse:
-    caller = require_page_caller(request)
-    cid = communique_id(request)
-    form = await forms.read_form(request, {"csrf_token", "party"})
-    async with request.app[sessionmaker_key].begin() as session:
+@routes.post("/communiques/{communique}/invitations", name="communique-invite")
+async def invite_submit(ctx: Context) -> web.StreamResponse:
+    cid = ctx.path_id("communique")
+    form = await ctx.form({"csrf_token", "party"})
+    async with ctx.write() as session:
         await drafting.invite_party(
-            session, communique_id=cid, caller=caller, party=form.get("party", ""), now=request.app[clock_key]()
+            session, communique_id=cid, caller=ctx.caller, party=form.get("party", ""), now=ctx.now
         )
-    raise back_to(request, "communique", communique=str(cid))
+    raise ctx.redirect("communique", communique=str(cid))
 
 
-async def accept_submit(request: web.Request) -> web.StreamResponse:
-    caller = require_page_caller(request)
-    cid = communique_id(request)
-    await forms.read_form(request, {"csrf_token"})
-    async with request.app[sessionmaker_key].begin() as session:
-        await drafting.accept_invitation(session, communique_id=cid, caller=caller, now=request.app[clock_key]())
-    raise back_to(request, "communique", communique=str(cid))
+@routes.post("/communiques/{communique}/acceptance", name="communique-accept")
+async def accept_submit(ctx: Context) -> web.StreamResponse:
+    cid = ctx.path_id("communique")
+    await ctx.form({"csrf_token"})
+    async with ctx.write() as session:
+        await drafting.accept_invitation(session, communique_id=cid, caller=ctx.caller, now=ctx.now)
+    raise ctx.redirect("communique", communique=str(cid))

@@ -7,92 +7,81 @@ from typing import Any
 from aiohttp import web
 
 from entente import drafting
-from entente.appkeys import clock_key, sessionmaker_key, settings_key
-from entente.errors import NotFoundError
 from entente.web import forms
-from entente.web.api.communiques import communique_id, version_ref
-from entente.web.html import render
-from entente.web.pages import require_page_caller
-from entente.web.paths import parse_id
+from entente.web.api.communiques import resolve_ref
+from entente.web.context import Context, PageRoutes
 
 from .editor import markdown
 
+routes = PageRoutes()
 
-async def history_page(request: web.Request) -> web.Response:
-    caller = require_page_caller(request)
-    async with request.app[sessionmaker_key]() as session:
-        access = await drafting.get_access(session, communique_id(request), caller)
+
+@routes.get("/communiques/{communique}/versions", name="communique-history")
+async def history_page(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        access = await drafting.get_access(session, ctx.path_id("communique"), ctx.caller)
         versions = await drafting.list_versions(session, access)
-    return render(request, "communiques/history.html", {"c": drafting.communique_public(access), "versions": versions})
+    return ctx.render("communiques/history.html", {"c": drafting.communique_public(access), "versions": versions})
 
 
-async def version_page(request: web.Request) -> web.Response:
-    caller = require_page_caller(request)
-    async with request.app[sessionmaker_key]() as session:
-        access = await drafting.get_access(session, communique_id(request), caller)
-        ref = version_ref(request.match_info["version"])
-        view = await drafting.read_version(session, access, access.communique.head_number if ref == "head" else ref)
+@routes.get("/communiques/{communique}/versions/{version}", name="communique-version")
+async def version_page(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        access = await drafting.get_access(session, ctx.path_id("communique"), ctx.caller)
+        view = await drafting.read_version(session, access, resolve_ref(access, ctx.segment("version")))
         comments = await drafting.list_comments(session, access)
     by_section: dict[str, list[Any]] = {}
     for comment in comments:
         by_section.setdefault(comment.section_id, []).append(comment)
-    return render(
-        request,
+    return ctx.render(
         "communiques/version.html",
         {
             "c": drafting.communique_public(access),
             "view": view,
             "comments": by_section,
             "is_head": view.version.number == access.communique.head_number,
-            "can_comment": caller.has_role(*drafting.COMMENT_ROLES),
+            "can_comment": ctx.caller.has_role(*drafting.COMMENT_ROLES),
             "markdown": markdown,
-            "pdf": request.app[settings_key].documents.pdf,
+            "pdf": ctx.settings.documents.pdf,
         },
     )
 
 
-async def diff_page(request: web.Request) -> web.Response:
-    caller = require_page_caller(request)
-    async with request.app[sessionmaker_key]() as session:
-        access = await drafting.get_access(session, communique_id(request), caller)
-        head = access.communique.head_number
-        before, after = (version_ref(request.match_info[k]) for k in ("before", "after"))
-        diff = await drafting.diff_versions(
-            session, access, head if before == "head" else before, head if after == "head" else after
-        )
-    return render(request, "communiques/diff.html", {"c": drafting.communique_public(access), "diff": diff})
+@routes.get("/communiques/{communique}/diff/{before}/{after}", name="communique-diff")
+async def diff_page(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        access = await drafting.get_access(session, ctx.path_id("communique"), ctx.caller)
+        before, after = (resolve_ref(access, ctx.segment(k)) for k in ("before", "after"))
+        diff = await drafting.diff_versions(session, access, before, after)
+    return ctx.render("communiques/diff.html", {"c": drafting.communique_public(access), "diff": diff})
 
 
-async def comment_submit(request: web.Request) -> web.StreamResponse:
-    caller = require_page_caller(request)
-    cid = communique_id(request)
-    form = await forms.read_form(request, {"csrf_token", "body", "reply_to"})
+@routes.post("/communiques/{communique}/sections/{section}/comments", name="communique-comment")
+async def comment_submit(ctx: Context) -> web.StreamResponse:
+    cid = ctx.path_id("communique")
+    form = await ctx.form({"csrf_token", "body", "reply_to"})
     reply_to = forms.integer(form, "reply_to", minimum=1) if form.get("reply_to") else None
-    section = request.match_info["section"]
-    async with request.app[sessionmaker_key].begin() as session:
+    section = ctx.segment("section")
+    async with ctx.write() as session:
         await drafting.add_comment(
             session,
             communique_id=cid,
             section_id=section,
-            caller=caller,
+            caller=ctx.caller,
             body=forms.text(form, "body", max_length=20_000).replace("\r\n", "\n"),
             reply_to=reply_to,
-            now=request.app[clock_key](),
+            now=ctx.now,
         )
-    url = request.app.router["communique-version"].url_for(communique=str(cid), version="head")
-    raise web.HTTPSeeOther(location=f"{url}#section-{section}")
+    raise ctx.redirect("communique-version", f"section-{section}", communique=str(cid), version="head")
 
 
-async def resolve_submit(request: web.Request) -> web.StreamResponse:
-    caller = require_page_caller(request)
-    cid = communique_id(request)
-    await forms.read_form(request, {"csrf_token"})
-    text = request.match_info["comment"]
-    if (comment_id := parse_id(text)) is None:
-        raise NotFoundError(f"no comment {text[:20]} in communiqué {cid}")
-    async with request.app[sessionmaker_key].begin() as session:
+@routes.post("/communiques/{communique}/comments/{comment}/resolve", name="communique-comment-resolve")
+async def resolve_submit(ctx: Context) -> web.StreamResponse:
+    cid = ctx.path_id("communique")
+    await ctx.form({"csrf_token"})
+    comment_id = ctx.path_id("comment")
+    async with ctx.write() as session:
         root = await drafting.resolve_thread(
-            session, communique_id=cid, comment_id=comment_id, caller=caller, now=request.app[clock_key]()
+            session, communique_id=cid, comment_id=comment_id, caller=ctx.caller, now=ctx.now
         )
-    url = request.app.router["communique-version"].url_for(communique=str(cid), version="head")
-    raise web.HTTPSeeOther(location=f"{url}#section-{root.section_id}")
+    raise ctx.redirect("communique-version", f"section-{root.section_id}", communique=str(cid), version="head")

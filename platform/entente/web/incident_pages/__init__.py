@@ -11,36 +11,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .actions import (
-    attribution_set,
-    decision_add,
-    evidence_add,
-    evidence_marking,
-    incident_close,
-    incident_update,
-    legal_review_add,
-    participants_add,
-)
+from . import actions, drafts, views
 from .reading import markdown
-from .views import incident_list, incident_new, incident_open, incident_view, ladder_page, ladder_score
 
 __all__ = ["add_routes", "markdown"]
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_get("/ladder", ladder_page, name="ladder")
-    app.router.add_post("/ladder", ladder_score, name="ladder-score")
-    app.router.add_get("/incidents", incident_list, name="incidents")
-    app.router.add_get("/incidents/new", incident_new, name="incident-new")
-    app.router.add_post("/incidents", incident_open, name="incident-open")
-    app.router.add_get("/incidents/{incident_id}", incident_view, name="incident")
-    app.router.add_post("/incidents/{incident_id}/update", incident_update, name="incident-update")
-    app.router.add_post("/incidents/{incident_id}/evidence", evidence_add, name="incident-evidence")
-    app.router.add_post(
-        "/incidents/{incident_id}/evidence/{evidence_id}/marking", evidence_marking, name="incident-evidence-marking"
-    )
-    app.router.add_post("/incidents/{incident_id}/attribution", attribution_set, name="incident-attribution")
-    app.router.add_post("/incidents/{incident_id}/decisions", decision_add, name="incident-decide")
-    app.router.add_post("/incidents/{incident_id}/legal-reviews", legal_review_add, name="incident-review")
-    app.router.add_post("/incidents/{incident_id}/participants", participants_add, name="incident-invite")
-    app.router.add_post("/incidents/{incident_id}/close", incident_close, name="incident-close")
+    for module in (views, actions, drafts):  # /incidents/new before /incidents/{incident_id}
+        module.routes.add_to(app)

@@ -7,56 +7,41 @@ from typing import Any
 from aiohttp import web
 
 from entente import incidents
-from entente.appkeys import clock_key, ladder_key, sessionmaker_key
-from entente.errors import InvalidInputError, NotFoundError
-from entente.incidents.access import NO_EVIDENCE
+from entente.errors import InvalidInputError
 from entente.models import IncidentAttributionUpdate, IncidentEvidenceCreate, IncidentUpdate, LegalReviewCreate
 from entente.web import forms
 from entente.web.bodies import validate
-from entente.web.pages import require_page_caller
-from entente.web.paths import parse_id
+from entente.web.context import Context, PageRoutes
 from entente.web.problems import status_for
 
-from .reading import (
-    SHOWN_ERRORS,
-    errors_of,
-    incident_id_of,
-    marking_fields,
-    marking_from_form,
-    metric_fields,
-    metrics_from_form,
-)
+from .reading import SHOWN_ERRORS, errors_of, marking_fields, marking_from_form, metric_fields, metrics_from_form
 from .views import render_view
 
+routes = PageRoutes()
+ONE = "/incidents/{incident_id}"
 
-async def _act(request: web.Request, form_name: str, fields: set[str], action: Any) -> web.StreamResponse:
-    """Read the form, run ``action(session, caller, incident_id, form)``, then back to the incident;
+
+async def _act(ctx: Context, form_name: str, fields: Any, action: Any) -> web.StreamResponse:
+    """Read the form, run ``action(session, caller, incident_id, form, view)``, then back to the incident;
     a refusal re-renders the incident page with the reason beside the form."""
-    caller = require_page_caller(request)
-    incident_id = incident_id_of(request)
-    async with request.app[sessionmaker_key]() as session:
+    caller, incident_id = ctx.caller, ctx.path_id("incident_id")
+    async with ctx.read() as session:
         view = await incidents.get_incident_view(session, incident_id=incident_id, caller=caller)
     allowed = fields(view) if callable(fields) else fields
-    form = await forms.read_form(request, allowed | {"csrf_token"})
+    form = await ctx.form(allowed | {"csrf_token"})
     try:
-        async with request.app[sessionmaker_key].begin() as session:
+        async with ctx.write() as session:
             await action(session, caller, incident_id, form, view)
     except SHOWN_ERRORS as exc:
         return await render_view(
-            request,
-            caller,
-            incident_id,
-            form_name=form_name,
-            values=form,
-            errors=errors_of(exc),
-            status=status_for(exc),
+            ctx, incident_id, form_name=form_name, values=form, errors=errors_of(exc), status=status_for(exc)
         )
-    location = request.app.router["incident"].url_for(incident_id=str(incident_id))
-    raise web.HTTPSeeOther(location=f"{location}#{form_name}")
+    raise ctx.redirect("incident", form_name, incident_id=str(incident_id))
 
 
-async def incident_update(request: web.Request) -> web.StreamResponse:
-    ladder = request.app[ladder_key]
+@routes.post(f"{ONE}/update", name="incident-update")
+async def incident_update(ctx: Context) -> web.StreamResponse:
+    ladder = ctx.ladder
 
     async def action(session, caller, incident_id, form, view):
         data = validate(
@@ -75,13 +60,14 @@ async def incident_update(request: web.Request) -> web.StreamResponse:
             data=data,
             expected_version=version,
             ladder=ladder,
-            now=request.app[clock_key](),
+            now=ctx.now,
         )
 
-    return await _act(request, "update", metric_fields(ladder) | {"title", "description", "version"}, action)
+    return await _act(ctx, "update", metric_fields(ladder) | {"title", "description", "version"}, action)
 
 
-async def evidence_add(request: web.Request) -> web.StreamResponse:
+@routes.post(f"{ONE}/evidence", name="incident-evidence")
+async def evidence_add(ctx: Context) -> web.StreamResponse:
     async def action(session, caller, incident_id, form, view):
         data = validate(
             IncidentEvidenceCreate,
@@ -93,19 +79,16 @@ async def evidence_add(request: web.Request) -> web.StreamResponse:
                 "marking": marking_from_form(form, view.participants).model_dump(exclude_none=True),
             },
         )
-        await incidents.add_evidence(
-            session, incident_id=incident_id, caller=caller, data=data, now=request.app[clock_key]()
-        )
+        await incidents.add_evidence(session, incident_id=incident_id, caller=caller, data=data, now=ctx.now)
 
     return await _act(
-        request, "evidence", lambda v: {"kind", "title", "body", "source"} | marking_fields(v.participants), action
+        ctx, "evidence", lambda v: {"kind", "title", "body", "source"} | marking_fields(v.participants), action
     )
 
 
-async def evidence_marking(request: web.Request) -> web.StreamResponse:
-    evidence_id = parse_id(request.match_info["evidence_id"])
-    if evidence_id is None:
-        raise NotFoundError(NO_EVIDENCE)
+@routes.post(f"{ONE}/evidence/{{evidence_id}}/marking", name="incident-evidence-marking")
+async def evidence_marking(ctx: Context) -> web.StreamResponse:
+    evidence_id = ctx.path_id("evidence_id")
 
     async def action(session, caller, incident_id, form, view):
         await incidents.change_evidence_marking(
@@ -115,15 +98,14 @@ async def evidence_marking(request: web.Request) -> web.StreamResponse:
             caller=caller,
             marking=marking_from_form(form, view.participants),
             expected_version=forms.integer(form, "version", minimum=1),
-            now=request.app[clock_key](),
+            now=ctx.now,
         )
 
-    return await _act(
-        request, f"evidence-{evidence_id}", lambda v: {"version"} | marking_fields(v.participants), action
-    )
+    return await _act(ctx, f"evidence-{evidence_id}", lambda v: {"version"} | marking_fields(v.participants), action)
 
 
-async def attribution_set(request: web.Request) -> web.StreamResponse:
+@routes.post(f"{ONE}/attribution", name="incident-attribution")
+async def attribution_set(ctx: Context) -> web.StreamResponse:
     async def action(session, caller, incident_id, form, view):
         data = validate(
             IncidentAttributionUpdate,
@@ -142,14 +124,15 @@ async def attribution_set(request: web.Request) -> web.StreamResponse:
             caller=caller,
             data=data,
             expected_version=version,
-            now=request.app[clock_key](),
+            now=ctx.now,
         )
 
     fields = {"suspected_actor", "confidence", "state_backing", "reasoning", "version"}
-    return await _act(request, "attribution", lambda v: fields | marking_fields(v.participants), action)
+    return await _act(ctx, "attribution", lambda v: fields | marking_fields(v.participants), action)
 
 
-async def decision_add(request: web.Request) -> web.StreamResponse:
+@routes.post(f"{ONE}/decisions", name="incident-decide")
+async def decision_add(ctx: Context) -> web.StreamResponse:
     async def action(session, caller, incident_id, form, view):
         tier = forms.integer(form, "tier", minimum=0, maximum=1000)
         await incidents.decide_tier(
@@ -159,14 +142,15 @@ async def decision_add(request: web.Request) -> web.StreamResponse:
             tier=tier,
             justification=form.get("justification", ""),
             party=form.get("party") or None,
-            ladder=request.app[ladder_key],
-            now=request.app[clock_key](),
+            ladder=ctx.ladder,
+            now=ctx.now,
         )
 
-    return await _act(request, "decide", {"tier", "justification", "party"}, action)
+    return await _act(ctx, "decide", {"tier", "justification", "party"}, action)
 
 
-async def legal_review_add(request: web.Request) -> web.StreamResponse:
+@routes.post(f"{ONE}/legal-reviews", name="incident-review")
+async def legal_review_add(ctx: Context) -> web.StreamResponse:
     async def action(session, caller, incident_id, form, view):
         data = validate(
             LegalReviewCreate,
@@ -183,14 +167,15 @@ async def legal_review_add(request: web.Request) -> web.StreamResponse:
             incident_id=incident_id,
             caller=caller,
             data=data,
-            ladder=request.app[ladder_key],
-            now=request.app[clock_key](),
+            ladder=ctx.ladder,
+            now=ctx.now,
         )
 
-    return await _act(request, "review", {"tier", "outcome", "reviewer", "conclusion", "party"}, action)
+    return await _act(ctx, "review", {"tier", "outcome", "reviewer", "conclusion", "party"}, action)
 
 
-async def participants_add(request: web.Request) -> web.StreamResponse:
+@routes.post(f"{ONE}/participants", name="incident-invite")
+async def participants_add(ctx: Context) -> web.StreamResponse:
     async def action(session, caller, incident_id, form, view):
         chosen = [name.removeprefix("invite.") for name in form if name.startswith("invite.")]
         if not chosen:
@@ -200,16 +185,17 @@ async def participants_add(request: web.Request) -> web.StreamResponse:
             incident_id=incident_id,
             caller=caller,
             parties=chosen,
-            ladder=request.app[ladder_key],
-            now=request.app[clock_key](),
+            ladder=ctx.ladder,
+            now=ctx.now,
         )
 
-    async with request.app[sessionmaker_key]() as session:
+    async with ctx.read() as session:
         names = await incidents.party_names(session)
-    return await _act(request, "invite", {f"invite.{p}" for p in names}, action)
+    return await _act(ctx, "invite", {f"invite.{p}" for p in names}, action)
 
 
-async def incident_close(request: web.Request) -> web.StreamResponse:
+@routes.post(f"{ONE}/close", name="incident-close")
+async def incident_close(ctx: Context) -> web.StreamResponse:
     async def action(session, caller, incident_id, form, view):
         await incidents.close_incident(
             session,
@@ -217,8 +203,8 @@ async def incident_close(request: web.Request) -> web.StreamResponse:
             caller=caller,
             reason=forms.text(form, "reason", max_length=2000, required=False),
             expected_version=forms.integer(form, "version", minimum=1),
-            ladder=request.app[ladder_key],
-            now=request.app[clock_key](),
+            ladder=ctx.ladder,
+            now=ctx.now,
         )
 
-    return await _act(request, "close", {"reason", "version"}, action)
+    return await _act(ctx, "close", {"reason", "version"}, action)

@@ -5,21 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aiohttp import web
-
 from entente.drafting.markdown import render_markdown
 from entente.errors import (
     ConflictError,
     EntenteError,
     InvalidInputError,
-    NotFoundError,
     PermissionDeniedError,
     PreconditionRequiredError,
 )
-from entente.incidents.access import NO_INCIDENT
 from entente.ladder import Ladder, MetricKind
 from entente.models import IncidentMarkingIn
-from entente.web.paths import parse_id
 
 _NUMBER = re.compile(r"\d+(\.\d+)?")
 METRIC_PREFIX = "metric."
@@ -85,12 +80,6 @@ def marking_from_form(form: dict[str, str], participants: tuple[str, ...]) -> In
 
 def marking_fields(participants: tuple[str, ...]) -> set[str]:
     return {"marking", *(f"releasable_to.{p}" for p in participants)}
-
-
-def incident_id_of(request: web.Request) -> int:
-    if (value := parse_id(request.match_info["incident_id"])) is None:
-        raise NotFoundError(NO_INCIDENT)
-    return value
 
 
 def errors_of(error: EntenteError) -> dict[str, str]:

@@ -7,84 +7,80 @@ from typing import Any
 from aiohttp import web
 
 from entente import incidents
-from entente.appkeys import clock_key, ladder_key, sessionmaker_key
-from entente.auth import Caller
 from entente.errors import InvalidInputError
 from entente.incidents.access import stored_marking
 from entente.ladder import Confidence, Ladder, StateBacking
 from entente.models import IncidentCreate, IncidentEvidenceKind, IncidentState, Role
-from entente.web import forms
 from entente.web.bodies import validate
-from entente.web.html import render
-from entente.web.pages import require_page_caller
+from entente.web.context import Context, PageRoutes
 from entente.web.problems import status_for
 
-from .reading import SHOWN_ERRORS, errors_of, incident_id_of, markdown, metric_fields, metric_values, metrics_from_form
+from .reading import SHOWN_ERRORS, errors_of, markdown, metric_fields, metric_values, metrics_from_form
+
+routes = PageRoutes()
 
 # --- the ladder ---------------------------------------------------------------------------------
 
 
-async def ladder_page(request: web.Request) -> web.Response:
-    require_page_caller(request)
-    return _ladder_page(request, values={}, assessment=None, errors={})
+@routes.get("/ladder", name="ladder")
+async def ladder_page(ctx: Context) -> web.Response:
+    return _ladder_page(ctx, values={}, assessment=None, errors={})
 
 
-async def ladder_score(request: web.Request) -> web.Response:
-    require_page_caller(request)
-    ladder = request.app[ladder_key]
-    form = await forms.read_form(request, metric_fields(ladder) | {"csrf_token"})
+@routes.post("/ladder", name="ladder-score")
+async def ladder_score(ctx: Context) -> web.Response:
+    form = await ctx.form(metric_fields(ctx.ladder) | {"csrf_token"})
     try:
-        assessment = incidents.score_metrics(ladder, metrics_from_form(ladder, form))
+        assessment = incidents.score_metrics(ctx.ladder, metrics_from_form(ctx.ladder, form))
     except InvalidInputError as exc:
-        return _ladder_page(request, values=form, assessment=None, errors=errors_of(exc), status=422)
-    return _ladder_page(request, values=form, assessment=assessment, errors={})
+        return _ladder_page(ctx, values=form, assessment=None, errors=errors_of(exc), status=422)
+    return _ladder_page(ctx, values=form, assessment=assessment, errors={})
 
 
-def _ladder_page(request: web.Request, *, values: dict, assessment: Any, errors: dict, status: int = 200):
-    ladder = request.app[ladder_key]
+def _ladder_page(ctx: Context, *, values: dict, assessment: Any, errors: dict, status: int = 200) -> web.Response:
     context = {
-        "ladder": incidents.describe_ladder(ladder),
+        "ladder": incidents.describe_ladder(ctx.ladder),
         "values": values,
         "assessment": assessment,
         "errors": errors,
     }
-    return render(request, "ladder.html", context, status=status)
+    return ctx.render("ladder.html", context, status=status)
 
 
 # --- incidents ----------------------------------------------------------------------------------
 
 
-async def incident_list(request: web.Request) -> web.Response:
-    caller = require_page_caller(request)
-    async with request.app[sessionmaker_key]() as session:
-        rows = await incidents.list_incidents(session, caller=caller)
-    return render(request, "incidents/list.html", {"rows": rows})
+@routes.get("/incidents", name="incidents")
+async def incident_list(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        rows = await incidents.list_incidents(session, caller=ctx.caller)
+    return ctx.render("incidents/list.html", {"rows": rows})
 
 
-async def incident_new(request: web.Request) -> web.Response:
-    require_page_caller(request)
-    return await _new_page(request, values={}, errors={})
+@routes.get("/incidents/new", name="incident-new")
+async def incident_new(ctx: Context) -> web.Response:
+    return await _new_page(ctx, values={}, errors={})
 
 
-async def _new_page(request: web.Request, *, values: dict, errors: dict, status: int = 200) -> web.Response:
-    async with request.app[sessionmaker_key]() as session:
+async def _new_page(ctx: Context, *, values: dict, errors: dict, status: int = 200) -> web.Response:
+    async with ctx.read() as session:
         names = await incidents.party_names(session)
     context = {
-        "ladder": incidents.describe_ladder(request.app[ladder_key]),
+        "ladder": incidents.describe_ladder(ctx.ladder),
         "values": values,
         "errors": errors,
         "parties": names,
     }
-    return render(request, "incidents/new.html", context, status=status)
+    return ctx.render("incidents/new.html", context, status=status)
 
 
-async def incident_open(request: web.Request) -> web.StreamResponse:
-    caller = require_page_caller(request)
-    ladder = request.app[ladder_key]
-    async with request.app[sessionmaker_key]() as session:
+@routes.post("/incidents", name="incident-open")
+async def incident_open(ctx: Context) -> web.StreamResponse:
+    ladder = ctx.ladder
+    async with ctx.read() as session:
         names = await incidents.party_names(session)
     allowed = metric_fields(ladder) | {"csrf_token", "title", "description"} | {f"invite.{p}" for p in names}
-    form = await forms.read_form(request, allowed)
+    form = await ctx.form(allowed)
     try:
         data = validate(
             IncidentCreate,
@@ -95,23 +91,20 @@ async def incident_open(request: web.Request) -> web.StreamResponse:
                 "participants": [p for p in names if form.get(f"invite.{p}")],
             },
         )
-        async with request.app[sessionmaker_key].begin() as session:
-            incident = await incidents.open_incident(
-                session, caller=caller, data=data, ladder=ladder, now=request.app[clock_key]()
-            )
+        async with ctx.write() as session:
+            incident = await incidents.open_incident(session, caller=ctx.caller, data=data, ladder=ladder, now=ctx.now)
     except SHOWN_ERRORS as exc:
-        return await _new_page(request, values=form, errors=errors_of(exc), status=status_for(exc))
-    raise web.HTTPSeeOther(location=str(request.app.router["incident"].url_for(incident_id=str(incident.id))))
+        return await _new_page(ctx, values=form, errors=errors_of(exc), status=status_for(exc))
+    raise ctx.redirect("incident", incident_id=str(incident.id))
 
 
-async def incident_view(request: web.Request) -> web.Response:
-    caller = require_page_caller(request)
-    return await render_view(request, caller, incident_id_of(request))
+@routes.get("/incidents/{incident_id}", name="incident")
+async def incident_view(ctx: Context) -> web.Response:
+    return await render_view(ctx, ctx.path_id("incident_id"))
 
 
 async def render_view(
-    request: web.Request,
-    caller: Caller,
+    ctx: Context,
     incident_id: int,
     *,
     form_name: str = "",
@@ -119,8 +112,9 @@ async def render_view(
     errors: dict | None = None,
     status: int = 200,
 ) -> web.Response:
-    ladder = request.app[ladder_key]
-    async with request.app[sessionmaker_key]() as session:
+    """The incident page, with the reason beside the form ``form_name`` when one was refused."""
+    caller, ladder = ctx.caller, ctx.ladder
+    async with ctx.read() as session:
         view = await incidents.get_incident_view(session, incident_id=incident_id, caller=caller)
         history = await incidents.list_history(session, incident_id=incident_id, caller=caller)
         names = await incidents.party_names(session)
@@ -150,6 +144,7 @@ async def render_view(
         "my_attribution_marking": stored_marking(mine.marking, mine.party) if mine else None,
         "history": history,
         "parties": names,
+        "crisis_templates": ctx.templates,
         "open": incident.state != IncidentState.CLOSED,
         "can_edit": secretariat or (participating and caller.has_role(Role.DRAFTER)),
         "can_contribute": participating and content_role,
@@ -175,7 +170,7 @@ async def render_view(
     }
     form_shown = context["open"] and shown.get(form_name.split("-")[0], False)
     context["refusal"] = errors.get("") if errors and not form_shown else None
-    return render(request, "incidents/view.html", context, status=status)
+    return ctx.render("incidents/view.html", context, status=status)
 
 
 def shown_metrics(ladder: Ladder, metrics: dict[str, Any]) -> list[tuple[str, str | None]]:

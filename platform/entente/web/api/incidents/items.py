@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from entente import auth, incidents
-from entente.appkeys import caller_key, clock_key, sessionmaker_key
-from entente.incidents.access import NO_EVIDENCE
+from entente import incidents
 from entente.models import (
     IncidentAttributionPublic,
     IncidentAttributionUpdate,
@@ -14,29 +12,27 @@ from entente.models import (
     IncidentEvidencePublic,
     IncidentMarkingUpdate,
 )
-from entente.web.bodies import json_response, read_json
+from entente.web.bodies import json_response
+from entente.web.context import Context
+from entente.web.etags import etag, expected_version
 from entente.web.openapi import ApiRoutes
 
-from .shapes import ONE, attribution_public, etag, evidence_public, expected_version, incident_id_of, path_id
+from .shapes import ONE, attribution_public, evidence_public
 
-routes = ApiRoutes()
+routes = ApiRoutes(tag="incidents")
 
 
 @routes.route(
     "GET",
     f"{ONE}/evidence",
     name="api-incident-evidence",
-    tag="incidents",
     response=IncidentEvidencePublic,
     response_list=True,
-    errors=(404,),
     summary="The evidence items I may see",
 )
-async def list_evidence(request: web.Request) -> web.Response:
-    caller = auth.require_caller(request[caller_key])
-    incident_id = incident_id_of(request)
-    async with request.app[sessionmaker_key]() as session:
-        rows = await incidents.list_evidence(session, incident_id=incident_id, caller=caller)
+async def list_evidence(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        rows = await incidents.list_evidence(session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller)
     return json_response([evidence_public(e) for e in rows])
 
 
@@ -44,45 +40,33 @@ async def list_evidence(request: web.Request) -> web.Response:
     "POST",
     f"{ONE}/evidence",
     name="api-incident-evidence-add",
-    tag="incidents",
     request=IncidentEvidenceCreate,
     response=IncidentEvidencePublic,
     status=201,
-    errors=(403, 404, 409),
     summary="Add an evidence item, marked public or releasable to named participating parties",
 )
-async def add_evidence(request: web.Request) -> web.Response:
-    caller = auth.require_caller(request[caller_key])
-    incident_id = incident_id_of(request)
-    data = await read_json(request, IncidentEvidenceCreate)
-    async with request.app[sessionmaker_key].begin() as session:
+async def add_evidence(ctx: Context) -> web.Response:
+    incident_id = ctx.path_id("incident_id")
+    async with ctx.write() as session:
         evidence = await incidents.add_evidence(
-            session, incident_id=incident_id, caller=caller, data=data, now=request.app[clock_key]()
+            session, incident_id=incident_id, caller=ctx.caller, data=ctx.body, now=ctx.now
         )
-    location = request.app.router["api-incident-evidence-item"].url_for(
-        incident_id=str(incident_id), evidence_id=str(evidence.id)
-    )
-    return json_response(
-        evidence_public(evidence), status=201, headers=etag(evidence.version) | {"Location": str(location)}
-    )
+    location = ctx.url("api-incident-evidence-item", incident_id=str(incident_id), evidence_id=str(evidence.id))
+    return json_response(evidence_public(evidence), status=201, headers=etag(evidence.version) | {"Location": location})
 
 
 @routes.route(
     "GET",
     f"{ONE}/evidence/{{evidence_id}}",
     name="api-incident-evidence-item",
-    tag="incidents",
     response=IncidentEvidencePublic,
-    errors=(404,),
     summary="One evidence item",
 )
-async def get_evidence(request: web.Request) -> web.Response:
-    caller = auth.require_caller(request[caller_key])
-    incident_id = incident_id_of(request)
-    evidence_id = path_id(request, "evidence_id", NO_EVIDENCE)
-    async with request.app[sessionmaker_key]() as session:
+async def get_evidence(ctx: Context) -> web.Response:
+    incident_id, evidence_id = ctx.path_id("incident_id"), ctx.path_id("evidence_id")
+    async with ctx.read() as session:
         evidence = await incidents.get_evidence(
-            session, incident_id=incident_id, evidence_id=evidence_id, caller=caller
+            session, incident_id=incident_id, evidence_id=evidence_id, caller=ctx.caller
         )
     return json_response(evidence_public(evidence), headers=etag(evidence.version))
 
@@ -91,30 +75,26 @@ async def get_evidence(request: web.Request) -> web.Response:
     "PUT",
     f"{ONE}/evidence/{{evidence_id}}/marking",
     name="api-incident-evidence-marking",
-    tag="incidents",
     request=IncidentMarkingUpdate,
     response=IncidentEvidencePublic,
-    errors=(403, 404, 409),
+    errors=(412, 428),
     summary="Change an evidence marking: any participant may narrow it, only its author's party widen it "
     "(204 when the caller narrowed it out of its own sight)",
 )
-async def change_marking(request: web.Request) -> web.Response:
-    caller = auth.require_caller(request[caller_key])
-    incident_id = incident_id_of(request)
-    evidence_id = path_id(request, "evidence_id", NO_EVIDENCE)
-    data = await read_json(request, IncidentMarkingUpdate)
-    expected = expected_version(request, data.version)
-    async with request.app[sessionmaker_key].begin() as session:
+async def change_marking(ctx: Context) -> web.Response:
+    incident_id, evidence_id = ctx.path_id("incident_id"), ctx.path_id("evidence_id")
+    expected = expected_version(ctx.request, ctx.body.version)
+    async with ctx.write() as session:
         evidence = await incidents.change_evidence_marking(
             session,
             incident_id=incident_id,
             evidence_id=evidence_id,
-            caller=caller,
-            marking=data.marking,
+            caller=ctx.caller,
+            marking=ctx.body.marking,
             expected_version=expected,
-            now=request.app[clock_key](),
+            now=ctx.now,
         )
-    if not incidents.is_evidence_visible(evidence, caller):
+    if not incidents.is_evidence_visible(evidence, ctx.caller):
         return web.Response(status=204)  # narrowed out of the caller's own sight
     return json_response(evidence_public(evidence), headers=etag(evidence.version))
 
@@ -123,24 +103,16 @@ async def change_marking(request: web.Request) -> web.Response:
     "PUT",
     f"{ONE}/attribution",
     name="api-incident-attribution",
-    tag="incidents",
     request=IncidentAttributionUpdate,
     response=IncidentAttributionPublic,
-    errors=(403, 404, 409, 428),
+    errors=(412, 428),
     summary="Record or replace my party's attribution assessment (replacing names its version)",
 )
-async def set_attribution(request: web.Request) -> web.Response:
-    caller = auth.require_caller(request[caller_key])
-    incident_id = incident_id_of(request)
-    data = await read_json(request, IncidentAttributionUpdate)
-    expected = expected_version(request, data.version)
-    async with request.app[sessionmaker_key].begin() as session:
+async def set_attribution(ctx: Context) -> web.Response:
+    incident_id = ctx.path_id("incident_id")
+    expected = expected_version(ctx.request, ctx.body.version)
+    async with ctx.write() as session:
         attribution = await incidents.set_attribution(
-            session,
-            incident_id=incident_id,
-            caller=caller,
-            data=data,
-            expected_version=expected,
-            now=request.app[clock_key](),
+            session, incident_id=incident_id, caller=ctx.caller, data=ctx.body, expected_version=expected, now=ctx.now
         )
     return json_response(attribution_public(attribution), headers=etag(attribution.version))

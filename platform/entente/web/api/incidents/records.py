@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from entente import auth, incidents
-from entente.appkeys import caller_key, clock_key, ladder_key, sessionmaker_key
+from entente import incidents
 from entente.errors import InvalidInputError
 from entente.models import (
     IncidentChangePublic,
@@ -17,30 +16,30 @@ from entente.models import (
     IncidentSummary,
     IncidentUpdate,
 )
-from entente.web.bodies import json_response, read_json
+from entente.web.bodies import json_response
+from entente.web.context import Context
+from entente.web.etags import expected_version
 from entente.web.openapi import ApiRoutes
 
-from .shapes import API, ONE, answer_incident, expected_version, incident_id_of
+from .shapes import API, ONE, answer_incident
 
-routes = ApiRoutes()
+routes = ApiRoutes(tag="incidents")
 
 
 @routes.route(
     "GET",
     f"{API}/incidents",
     name="api-incidents",
-    tag="incidents",
     response=IncidentSummary,
     response_list=True,
     summary="Incidents my party takes part in (the secretariat: all); ?state=open",
 )
-async def list_incidents(request: web.Request) -> web.Response:
-    caller = auth.require_caller(request[caller_key])
-    state = request.query.get("state")
+async def list_incidents(ctx: Context) -> web.Response:
+    state = ctx.query.get("state")
     if state is not None and state not in set(IncidentState):
         raise InvalidInputError(f"state is one of: {', '.join(IncidentState)}", field="state")
-    async with request.app[sessionmaker_key]() as session:
-        rows = await incidents.list_incidents(session, caller=caller, state=IncidentState(state) if state else None)
+    async with ctx.read() as session:
+        rows = await incidents.list_incidents(session, caller=ctx.caller, state=IncidentState(state) if state else None)
     return json_response(
         [
             IncidentSummary(
@@ -64,22 +63,18 @@ async def list_incidents(request: web.Request) -> web.Response:
     "POST",
     f"{API}/incidents",
     name="api-incident-open",
-    tag="incidents",
     request=IncidentCreate,
     response=IncidentPublic,
     status=201,
-    errors=(403,),
     summary="Open an incident (a drafter; the caller's party leads), inviting participants",
 )
-async def open_incident(request: web.Request) -> web.Response:
-    caller = auth.require_caller(request[caller_key])
-    data = await read_json(request, IncidentCreate)
-    async with request.app[sessionmaker_key].begin() as session:
+async def open_incident(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
         incident = await incidents.open_incident(
-            session, caller=caller, data=data, ladder=request.app[ladder_key], now=request.app[clock_key]()
+            session, caller=ctx.caller, data=ctx.body, ladder=ctx.ladder, now=ctx.now
         )
-        response = await answer_incident(request, session, caller, incident.id, status=201)
-    response.headers["Location"] = str(request.app.router["api-incident"].url_for(incident_id=str(incident.id)))
+        response = await answer_incident(ctx, session, incident.id, status=201)
+    response.headers["Location"] = ctx.url("api-incident", incident_id=str(incident.id))
     return response
 
 
@@ -87,113 +82,96 @@ async def open_incident(request: web.Request) -> web.Response:
     "GET",
     ONE,
     name="api-incident",
-    tag="incidents",
     response=IncidentPublic,
-    errors=(404,),
     summary="One incident: metrics, recommendation, decided tiers, reviews, and what I may see of it",
 )
-async def get_incident(request: web.Request) -> web.Response:
-    caller = auth.require_caller(request[caller_key])
-    incident_id = incident_id_of(request)
-    async with request.app[sessionmaker_key]() as session:
-        return await answer_incident(request, session, caller, incident_id)
+async def get_incident(ctx: Context) -> web.Response:
+    incident_id = ctx.path_id("incident_id")
+    async with ctx.read() as session:
+        return await answer_incident(ctx, session, incident_id)
 
 
 @routes.route(
     "PATCH",
     ONE,
     name="api-incident-update",
-    tag="incidents",
     request=IncidentUpdate,
     response=IncidentPublic,
-    errors=(403, 404, 409, 428),
+    errors=(412, 428),
     summary="Change title, description or metrics of the version named by If-Match or version",
 )
-async def update_incident(request: web.Request) -> web.Response:
-    caller = auth.require_caller(request[caller_key])
-    incident_id = incident_id_of(request)
-    data = await read_json(request, IncidentUpdate)
-    expected = expected_version(request, data.version)
-    async with request.app[sessionmaker_key].begin() as session:
+async def update_incident(ctx: Context) -> web.Response:
+    incident_id = ctx.path_id("incident_id")
+    expected = expected_version(ctx.request, ctx.body.version)
+    async with ctx.write() as session:
         await incidents.update_incident(
             session,
             incident_id=incident_id,
-            caller=caller,
-            data=data,
+            caller=ctx.caller,
+            data=ctx.body,
             expected_version=expected,
-            ladder=request.app[ladder_key],
-            now=request.app[clock_key](),
+            ladder=ctx.ladder,
+            now=ctx.now,
         )
-        return await answer_incident(request, session, caller, incident_id)
+        return await answer_incident(ctx, session, incident_id)
 
 
 @routes.route(
     "POST",
     f"{ONE}/participants",
     name="api-incident-invite",
-    tag="incidents",
     request=IncidentInvite,
     response=IncidentPublic,
-    errors=(403, 404, 409),
     summary="Invite parties to take part (the lead's drafters or the secretariat)",
 )
-async def invite(request: web.Request) -> web.Response:
-    caller = auth.require_caller(request[caller_key])
-    incident_id = incident_id_of(request)
-    data = await read_json(request, IncidentInvite)
-    async with request.app[sessionmaker_key].begin() as session:
+async def invite(ctx: Context) -> web.Response:
+    incident_id = ctx.path_id("incident_id")
+    async with ctx.write() as session:
         await incidents.invite_parties(
             session,
             incident_id=incident_id,
-            caller=caller,
-            parties=data.parties,
-            ladder=request.app[ladder_key],
-            now=request.app[clock_key](),
+            caller=ctx.caller,
+            parties=ctx.body.parties,
+            ladder=ctx.ladder,
+            now=ctx.now,
         )
-        return await answer_incident(request, session, caller, incident_id)
+        return await answer_incident(ctx, session, incident_id)
 
 
 @routes.route(
     "POST",
     f"{ONE}/close",
     name="api-incident-close",
-    tag="incidents",
     request=IncidentClose,
     response=IncidentPublic,
-    errors=(403, 404, 409),
+    errors=(412, 428),
     summary="Close the incident (the lead's drafters or the secretariat)",
 )
-async def close(request: web.Request) -> web.Response:
-    caller = auth.require_caller(request[caller_key])
-    incident_id = incident_id_of(request)
-    data = await read_json(request, IncidentClose)
-    expected = expected_version(request, data.version)
-    async with request.app[sessionmaker_key].begin() as session:
+async def close(ctx: Context) -> web.Response:
+    incident_id = ctx.path_id("incident_id")
+    expected = expected_version(ctx.request, ctx.body.version)
+    async with ctx.write() as session:
         await incidents.close_incident(
             session,
             incident_id=incident_id,
-            caller=caller,
-            reason=data.reason,
+            caller=ctx.caller,
+            reason=ctx.body.reason,
             expected_version=expected,
-            ladder=request.app[ladder_key],
-            now=request.app[clock_key](),
+            ladder=ctx.ladder,
+            now=ctx.now,
         )
-        return await answer_incident(request, session, caller, incident_id)
+        return await answer_incident(ctx, session, incident_id)
 
 
 @routes.route(
     "GET",
     f"{ONE}/history",
     name="api-incident-history",
-    tag="incidents",
     response=IncidentChangePublic,
     response_list=True,
-    errors=(404,),
     summary="Every change I may see, oldest first, with the incident version it made",
 )
-async def history(request: web.Request) -> web.Response:
-    caller = auth.require_caller(request[caller_key])
-    incident_id = incident_id_of(request)
-    async with request.app[sessionmaker_key]() as session:
-        changes = await incidents.list_history(session, incident_id=incident_id, caller=caller)
+async def history(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        changes = await incidents.list_history(session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller)
     return json_response([IncidentChangePublic.model_validate(c, from_attributes=True) for c in changes])

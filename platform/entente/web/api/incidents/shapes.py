@@ -1,4 +1,4 @@
-"""Reading incident requests (ids, If-Match) and writing answers (data models, ETags)."""
+"""Incident answers: the data models of incidents and their items, with the version as ETag."""
 
 from __future__ import annotations
 
@@ -6,10 +6,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from entente import incidents
-from entente.appkeys import ladder_key
-from entente.auth import Caller
-from entente.errors import InvalidInputError, NotFoundError
-from entente.incidents.access import NO_INCIDENT, stored_marking
+from entente.incidents.access import stored_marking
 from entente.ladder import Ladder
 from entente.models import (
     DraftStartPublic,
@@ -25,46 +22,11 @@ from entente.models import (
     TierDecisionPublic,
 )
 from entente.web.bodies import json_response
-from entente.web.paths import parse_id
+from entente.web.context import Context
+from entente.web.etags import etag
 
 API = "/api/v1"
 ONE = f"{API}/incidents/{{incident_id}}"
-
-
-# --- reading requests ---------------------------------------------------------------------------
-
-
-def path_id(request: web.Request, name: str, missing: str) -> int:
-    if (value := parse_id(request.match_info[name])) is None:
-        raise NotFoundError(missing)
-    return value
-
-
-def incident_id_of(request: web.Request) -> int:
-    return path_id(request, "incident_id", NO_INCIDENT)
-
-
-def expected_version(request: web.Request, body_version: int | None) -> int | None:
-    """The version a write edits: ``If-Match: "3"`` or the body's ``version`` (they must agree)."""
-    header = request.headers.get("If-Match")
-    if header is None:
-        return body_version
-    value = header.strip()
-    inner = value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else ""
-    if not inner.isdigit() or len(inner) > 10:
-        raise InvalidInputError(
-            'If-Match names the version you edit, as its ETag: If-Match: "3"', code="if_match_invalid"
-        )
-    if body_version is not None and body_version != int(inner):
-        raise InvalidInputError("If-Match and version name different versions", code="version_mismatch")
-    return int(inner)
-
-
-def etag(version: int) -> dict[str, str]:
-    return {"ETag": f'"{version}"'}
-
-
-# --- answers ------------------------------------------------------------------------------------
 
 
 def marking_public(value: dict, author: str) -> IncidentMarkingPublic:
@@ -133,11 +95,10 @@ def incident_public(view: incidents.IncidentView, ladder: Ladder) -> IncidentPub
     )
 
 
-async def answer_incident(
-    request: web.Request, session: AsyncSession, caller: Caller, incident_id: int, *, status: int = 200
-):
-    view = await incidents.get_incident_view(session, incident_id=incident_id, caller=caller)
-    body = incident_public(view, request.app[ladder_key])
+async def answer_incident(ctx: Context, session: AsyncSession, incident_id: int, *, status: int = 200) -> web.Response:
+    """The incident as the caller sees it (read in the session that may just have changed it)."""
+    view = await incidents.get_incident_view(session, incident_id=incident_id, caller=ctx.caller)
+    body = incident_public(view, ctx.ladder)
     return json_response(body, status=status, headers=etag(view.incident.version))
 
 

@@ -6,8 +6,6 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from entente.appkeys import caller_key, clock_key, ladder_key, sessionmaker_key
-from entente.auth import require_caller
 from entente.errors import InvalidInputError, UnsupportedMediaTypeError
 from entente.models import (
     CoordinationPublic,
@@ -21,11 +19,12 @@ from entente.sanctions.chains import load_chain
 from entente.sanctions.packages import get_package
 from entente.sanctions.views import ExportFormat, coordination, export_package, reviews_due
 from entente.web.bodies import json_response
+from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
-from .shapes import API, MAX_IMPORT_BYTES, ONE, TAG, package_answer, package_id_of, request_context
+from .shapes import API, MAX_IMPORT_BYTES, ONE, TAG, limits, package_answer
 
-routes = ApiRoutes()
+routes = ApiRoutes(tag=TAG)
 
 
 @routes.route(
@@ -33,14 +32,11 @@ routes = ApiRoutes()
     f"{ONE}/coordination",
     name="api-sanctions-coordination",
     summary="Designations against parties with each party's adoption state (gaps: no position yet)",
-    tag=TAG,
     response=CoordinationPublic,
-    errors=(404,),
 )
-async def coordination_view(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    async with request.app[sessionmaker_key]() as session:
-        package = await get_package(session, package_id_of(request), caller)
+async def coordination_view(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        package = await get_package(session, ctx.path_id("package"), ctx.caller)
     parties, rows = coordination(package)
     out = CoordinationPublic(
         package=package.id,
@@ -70,24 +66,16 @@ async def coordination_view(request: web.Request) -> web.Response:
     f"{API}/sanctions/reviews",
     name="api-sanctions-reviews",
     summary="Designations in effect due for review within ?days= (default 30) across my packages, soonest first",
-    tag=TAG,
     response=ReviewPublic,
     response_list=True,
     errors=(422,),
 )
-async def reviews(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    days_text = request.query.get("days", "30")
+async def reviews(ctx: Context) -> web.Response:
+    days_text = ctx.query.get("days", "30")
     if not days_text.isdigit() or not 0 <= int(days_text) <= 3650:
         raise InvalidInputError("days is a whole number from 0 to 3650", code="invalid_days", field="/days")
-    async with request.app[sessionmaker_key]() as session:
-        due = await reviews_due(
-            session,
-            caller,
-            request.app[clock_key](),
-            ladder=request.app[ladder_key],
-            within=timedelta(days=int(days_text)),
-        )
+    async with ctx.read() as session:
+        due = await reviews_due(session, ctx.caller, ctx.now, ladder=ctx.ladder, within=timedelta(days=int(days_text)))
     return json_response(
         [
             ReviewPublic(
@@ -115,24 +103,21 @@ async def reviews(request: web.Request) -> web.Response:
     f"{ONE}/export",
     name="api-sanctions-export",
     summary="Export ?format=eu-xml|ofac-xml|csv: what I may see (with evidence), or ?view=public for the public part",
-    tag=TAG,
     content_type=("text/csv", "application/xml"),
-    errors=(404, 422),
+    errors=(422,),
 )
-async def export(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
+async def export(ctx: Context) -> web.Response:
     try:
-        fmt = ExportFormat(request.query.get("format", "csv"))
+        fmt = ExportFormat(ctx.query.get("format", "csv"))
     except ValueError:
         raise InvalidInputError("format is eu-xml, ofac-xml or csv", code="invalid_format", field="/format") from None
-    view = request.query.get("view", "party")
+    view = ctx.query.get("view", "party")
     if view not in ("party", "public"):
         raise InvalidInputError("view is party or public", code="invalid_view", field="/view")
-    now = request.app[clock_key]()
-    async with request.app[sessionmaker_key]() as session:
-        package = await get_package(session, package_id_of(request), caller)
-        chain = await load_chain(session, package, now=now, ladder=request.app[ladder_key])
-    body = export_package(package, fmt, public=view == "public", now=now, chain=chain)
+    async with ctx.read() as session:
+        package = await get_package(session, ctx.path_id("package"), ctx.caller)
+        chain = await load_chain(session, package, now=ctx.now, ladder=ctx.ladder)
+    body = export_package(package, fmt, public=view == "public", now=ctx.now, chain=chain)
     suffix = "csv" if fmt is ExportFormat.CSV else "xml"
     return web.Response(
         body=body,
@@ -147,26 +132,24 @@ async def export(request: web.Request) -> web.Response:
     f"{ONE}/import",
     name="api-sanctions-upload",
     summary="Import a flat CSV (text/csv body, UTF-8): all rows or none, errors with row and column; ?confirm=true",
-    tag=TAG,
     response=PackagePublic,
     status=201,
-    errors=(400, 403, 404, 409, 413, 415, 422),
 )
-async def import_(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
+async def import_(ctx: Context) -> web.Response:
+    request = ctx.request
     if request.content_type != "text/csv":
         raise UnsupportedMediaTypeError("send the CSV file as Content-Type: text/csv")
     if request.content_length is not None and request.content_length > MAX_IMPORT_BYTES:
         raise InvalidInputError("the CSV file is larger than 5 MiB", code="too_large")
     data = await request.read()
-    async with request.app[sessionmaker_key].begin() as session:
+    async with ctx.write() as session:
         package = await operations.import_designations(
             session,
-            package_id=package_id_of(request),
-            caller=caller,
+            package_id=ctx.path_id("package"),
+            caller=ctx.caller,
             data=data,
-            confirm=request.query.get("confirm") == "true",
-            ladder=request.app[ladder_key],
-            **request_context(request),
+            confirm=ctx.query.get("confirm") == "true",
+            ladder=ctx.ladder,
+            **limits(ctx),
         )
-        return await package_answer(session, request, package, status=201)
+        return await package_answer(ctx, session, package, status=201)

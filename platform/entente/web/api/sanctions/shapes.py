@@ -8,8 +8,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entente.appkeys import clock_key, ladder_key, settings_key
-from entente.errors import InvalidInputError, NotFoundError
+from entente.errors import InvalidInputError
 from entente.models import (
     DesignationPublic,
     MarkingPublic,
@@ -23,7 +22,7 @@ from entente.sanctions.chains import Chain, load_chain
 from entente.sanctions.lifecycle import is_in_force
 from entente.sanctions.packages import Package
 from entente.web.bodies import json_response
-from entente.web.paths import parse_id
+from entente.web.context import Context
 
 API = "/api/v1"
 BASE = f"{API}/sanctions/packages"
@@ -31,13 +30,6 @@ ONE = f"{BASE}/{{package}}"
 DESIGNATION = f"{ONE}/designations/{{designation}}"
 TAG = "sanctions"
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-
-
-def package_id_of(request: web.Request) -> int:
-    text = request.match_info["package"]
-    if (value := parse_id(text)) is None:
-        raise NotFoundError(f"no sanctions package {text[:20]}")
-    return value
 
 
 def parse_instant(text: str, field: str) -> datetime:
@@ -123,16 +115,13 @@ def package_public(
 
 
 async def package_answer(
-    session: AsyncSession, request: web.Request, package: Package, *, status: int = 200, **extra: Any
+    ctx: Context, session: AsyncSession, package: Package, *, status: int = 200, **extra: Any
 ) -> web.Response:
     """The JSON answer for a package: loads its chain for the record."""
-    now = request.app[clock_key]()
-    chain = await load_chain(session, package, now=now, ladder=request.app[ladder_key])
-    return json_response(package_public(package, chain, now=now), status=status, **extra)
+    chain = await load_chain(session, package, now=ctx.now, ladder=ctx.ladder)
+    return json_response(package_public(package, chain, now=ctx.now), status=status, **extra)
 
 
-def request_context(request: web.Request) -> dict[str, Any]:
-    return {
-        "now": request.app[clock_key](),
-        "max_sections": request.app[settings_key].limits.max_sections,
-    }
+def limits(ctx: Context) -> dict[str, Any]:
+    """The instant and the section limit every package write takes."""
+    return {"now": ctx.now, "max_sections": ctx.settings.limits.max_sections}

@@ -6,9 +6,6 @@ from typing import Any
 
 from aiohttp import web
 
-from entente.appkeys import caller_key, clock_key, ladder_key, sessionmaker_key
-from entente.auth import require_caller
-from entente.errors import NotFoundError
 from entente.models import (
     AdoptionCreate,
     AmendmentCreate,
@@ -22,24 +19,13 @@ from entente.sanctions import AdoptionState, operations
 from entente.sanctions.chains import load_chain, supersede_package
 from entente.sanctions.lifecycle import in_force_on
 from entente.sanctions.packages import create_package, get_package
-from entente.web.bodies import json_response, read_json
+from entente.web.bodies import json_response
+from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
-from entente.web.paths import parse_id
 
-from .shapes import (
-    API,
-    BASE,
-    DESIGNATION,
-    ONE,
-    TAG,
-    package_answer,
-    package_id_of,
-    package_public,
-    parse_instant,
-    request_context,
-)
+from .shapes import API, BASE, DESIGNATION, ONE, TAG, limits, package_answer, package_public, parse_instant
 
-routes = ApiRoutes()
+routes = ApiRoutes(tag=TAG)
 
 
 @routes.route(
@@ -47,29 +33,23 @@ routes = ApiRoutes()
     f"{API}/incidents/{{incident}}/sanctions-packages",
     name="api-sanctions-package-create",
     summary="Start a sanctions package for an incident (decided tier allows sanctions, legal review cleared)",
-    tag=TAG,
     request=PackageCreate,
     response=PackagePublic,
     status=201,
-    errors=(403, 404, 409),
 )
-async def create(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    incident_id = parse_id(request.match_info["incident"])
-    if incident_id is None:
-        raise NotFoundError("no such incident")
-    data = await read_json(request, PackageCreate)
-    async with request.app[sessionmaker_key].begin() as session:
+async def create(ctx: Context) -> web.Response:
+    incident_id = ctx.path_id("incident")
+    async with ctx.write() as session:
         package = await create_package(
             session,
-            caller=caller,
+            caller=ctx.caller,
             incident_id=incident_id,
-            title=data.title.strip(),
-            participants=data.participants,
-            ladder=request.app[ladder_key],
-            **request_context(request),
+            title=ctx.body.title.strip(),
+            participants=ctx.body.participants,
+            ladder=ctx.ladder,
+            **limits(ctx),
         )
-        return await package_answer(session, request, package, status=201, headers={"Location": f"{BASE}/{package.id}"})
+        return await package_answer(ctx, session, package, status=201, headers={"Location": f"{BASE}/{package.id}"})
 
 
 @routes.route(
@@ -77,20 +57,17 @@ async def create(request: web.Request) -> web.Response:
     ONE,
     name="api-sanctions-package",
     summary="A sanctions package as I may see it; ?as_of=<instant> lists what was in force then",
-    tag=TAG,
     response=PackagePublic,
-    errors=(404, 422),
+    errors=(422,),
 )
-async def read(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    at_text = request.query.get("as_of")
+async def read(ctx: Context) -> web.Response:
+    at_text = ctx.query.get("as_of")
     at = parse_instant(at_text, "/as_of") if at_text is not None else None
-    now = request.app[clock_key]()
-    async with request.app[sessionmaker_key]() as session:
-        package = await get_package(session, package_id_of(request), caller)
-        chain = await load_chain(session, package, now=now, ladder=request.app[ladder_key])
+    async with ctx.read() as session:
+        package = await get_package(session, ctx.path_id("package"), ctx.caller)
+        chain = await load_chain(session, package, now=ctx.now, ladder=ctx.ladder)
     chosen = in_force_on(chain.record.values(), at) if at is not None else None
-    return json_response(package_public(package, chain, now=now, at=at, chosen=chosen))
+    return json_response(package_public(package, chain, now=ctx.now, at=at, chosen=chosen))
 
 
 @routes.route(
@@ -98,18 +75,14 @@ async def read(request: web.Request) -> web.Response:
     f"{ONE}/designations",
     name="api-sanctions-designations",
     summary="The designations of a package I may see (with the evidence I may see)",
-    tag=TAG,
     response=DesignationPublic,
     response_list=True,
-    errors=(404,),
 )
-async def list_designations(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    now = request.app[clock_key]()
-    async with request.app[sessionmaker_key]() as session:
-        package = await get_package(session, package_id_of(request), caller)
-        chain = await load_chain(session, package, now=now, ladder=request.app[ladder_key])
-    return json_response(package_public(package, chain, now=now).designations)
+async def list_designations(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        package = await get_package(session, ctx.path_id("package"), ctx.caller)
+        chain = await load_chain(session, package, now=ctx.now, ladder=ctx.ladder)
+    return json_response(package_public(package, chain, now=ctx.now).designations)
 
 
 @routes.route(
@@ -117,27 +90,25 @@ async def list_designations(request: web.Request) -> web.Response:
     f"{ONE}/designations",
     name="api-sanctions-designation-add",
     summary='Add a designation (a new version); 409 probable_duplicate lists candidates unless "confirm": true',
-    tag=TAG,
     request=DesignationWrite,
     response=PackagePublic,
     status=201,
-    errors=(403, 404, 409, 412),
+    errors=(412,),
 )
-async def add(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    data = await read_json(request, DesignationWrite)
-    async with request.app[sessionmaker_key].begin() as session:
+async def add(ctx: Context) -> web.Response:
+    data = ctx.body
+    async with ctx.write() as session:
         package = await operations.add_designation(
             session,
-            package_id=package_id_of(request),
-            caller=caller,
+            package_id=ctx.path_id("package"),
+            caller=ctx.caller,
             content=data.designation,
             marking=data.marking.model_dump(exclude={"tlp"}) if data.marking else None,
             confirm=data.confirm,
-            ladder=request.app[ladder_key],
-            **request_context(request),
+            ladder=ctx.ladder,
+            **limits(ctx),
         )
-        return await package_answer(session, request, package, status=201)
+        return await package_answer(ctx, session, package, status=201)
 
 
 @routes.route(
@@ -145,27 +116,24 @@ async def add(request: web.Request) -> web.Response:
     DESIGNATION,
     name="api-sanctions-designation-update",
     summary="Replace a designation's content (a new version; positions and lifecycle kept)",
-    tag=TAG,
     request=DesignationWrite,
     response=PackagePublic,
-    errors=(403, 404, 409),
 )
-async def update(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    data = await read_json(request, DesignationWrite)
-    async with request.app[sessionmaker_key].begin() as session:
+async def update(ctx: Context) -> web.Response:
+    data = ctx.body
+    async with ctx.write() as session:
         package = await operations.update_designation(
             session,
-            package_id=package_id_of(request),
-            designation_id=request.match_info["designation"],
-            caller=caller,
+            package_id=ctx.path_id("package"),
+            designation_id=ctx.segment("designation"),
+            caller=ctx.caller,
             content=data.designation,
             marking=data.marking.model_dump(exclude={"tlp"}) if data.marking else None,
             confirm=data.confirm,
-            ladder=request.app[ladder_key],
-            **request_context(request),
+            ladder=ctx.ladder,
+            **limits(ctx),
         )
-        return await package_answer(session, request, package)
+        return await package_answer(ctx, session, package)
 
 
 @routes.route(
@@ -173,29 +141,27 @@ async def update(request: web.Request) -> web.Response:
     f"{DESIGNATION}/adoption",
     name="api-sanctions-adoption",
     summary="A party adopts (legal act), declines (reason), lifts or reconsiders a designation",
-    tag=TAG,
     request=AdoptionCreate,
     response=PackagePublic,
-    errors=(403, 404, 409),
 )
-async def adoption(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    data = await read_json(request, AdoptionCreate)
-    async with request.app[sessionmaker_key].begin() as session:
+async def adoption(ctx: Context) -> web.Response:
+    data = ctx.body
+    async with ctx.write() as session:
         package = await operations.record_adoption(
             session,
-            package_id=package_id_of(request),
-            designation_id=request.match_info["designation"],
-            caller=caller,
+            package_id=ctx.path_id("package"),
+            designation_id=ctx.segment("designation"),
+            caller=ctx.caller,
             party=data.party,
             state=AdoptionState(data.state),
             legal_act=data.legal_act,
             legal_basis=data.legal_basis,
             reason=data.reason,
+            reason_marking=data.reason_marking.model_dump(exclude={"tlp"}) if data.reason_marking else None,
             on=data.on,
-            **request_context(request),
+            **limits(ctx),
         )
-        return await package_answer(session, request, package)
+        return await package_answer(ctx, session, package)
 
 
 @routes.route(
@@ -203,25 +169,21 @@ async def adoption(request: web.Request) -> web.Response:
     f"{ONE}/successor",
     name="api-sanctions-successor",
     summary="Start the package superseding a released one, carrying its designations as they stand",
-    tag=TAG,
     request=SuccessorCreate,
     response=PackagePublic,
     status=201,
-    errors=(403, 404, 409),
 )
-async def successor(request: web.Request) -> web.Response:
-    caller = require_caller(request[caller_key])
-    data = await read_json(request, SuccessorCreate)
-    async with request.app[sessionmaker_key].begin() as session:
+async def successor(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
         package = await supersede_package(
             session,
-            package_id=package_id_of(request),
-            caller=caller,
-            title=data.title,
-            now=request.app[clock_key](),
-            ladder=request.app[ladder_key],
+            package_id=ctx.path_id("package"),
+            caller=ctx.caller,
+            title=ctx.body.title,
+            now=ctx.now,
+            ladder=ctx.ladder,
         )
-        return await package_answer(session, request, package, status=201, headers={"Location": f"{BASE}/{package.id}"})
+        return await package_answer(ctx, session, package, status=201, headers={"Location": f"{BASE}/{package.id}"})
 
 
 def _review_route(action: str, summary: str, request_model: Any = None):
@@ -230,25 +192,22 @@ def _review_route(action: str, summary: str, request_model: Any = None):
         f"{DESIGNATION}/{action}",
         name=f"api-sanctions-{action}",
         summary=summary,
-        tag=TAG,
         request=request_model,
         response=PackagePublic,
-        errors=(403, 404, 409, 422),
+        errors=(404, 409, 422),
     )
-    async def handler(request: web.Request) -> web.Response:
-        caller = require_caller(request[caller_key])
-        reasons = (await read_json(request, AmendmentCreate)).reasons if request_model is not None else None
-        async with request.app[sessionmaker_key].begin() as session:
+    async def handler(ctx: Context) -> web.Response:
+        async with ctx.write() as session:
             package = await operations.review_designation(
                 session,
-                package_id=package_id_of(request),
-                designation_id=request.match_info["designation"],
-                caller=caller,
+                package_id=ctx.path_id("package"),
+                designation_id=ctx.segment("designation"),
+                caller=ctx.caller,
                 action=action,
-                reasons=reasons,
-                **request_context(request),
+                reasons=ctx.body.reasons if ctx.body is not None else None,
+                **limits(ctx),
             )
-            return await package_answer(session, request, package)
+            return await package_answer(ctx, session, package)
 
     return handler
 

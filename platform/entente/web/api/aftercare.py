@@ -1,0 +1,393 @@
+"""Around the release: release bundles, late alignments with released communiqués, corrections.
+
+- ``/api/v1/bundles``: comms officers gather communiqués into one release (one instant, schedule,
+  hold, lift or cancel); ``/api/v1/public/bundles/{id}`` lists a released bundle's members.
+- ``/api/v1/communiques/{id}/alignments``: a signatory of a party that did not sign a released
+  communiqué aligns with it (its JWS over the released bytes) or withdraws its alignment;
+  ``/api/v1/public/communiques/{id}/alignments`` lists them for anyone.
+- ``/api/v1/communiques/{id}/successor``: a drafter starts the correction of a released communiqué.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from entente import canonical, drafting, releases
+from entente.appkeys import publisher_key
+from entente.models import (
+    AlignmentCreate,
+    AlignmentPublic,
+    AlignmentWithdraw,
+    BundleCreate,
+    BundleMemberCreate,
+    BundlePublic,
+    BundleResponseCreate,
+    CorrectionCreate,
+    PublicBundle,
+    ReleaseCreate,
+    ReleaseReason,
+    VersionPublic,
+)
+from entente.web.api.releases import PUBLIC_CACHE
+from entente.web.api.trust import public_bytes
+from entente.web.bodies import json_response
+from entente.web.context import Context
+from entente.web.openapi import ApiRoutes
+
+API = "/api/v1"
+BUNDLES = f"{API}/bundles"
+BUNDLE = f"{BUNDLES}/{{bundle}}"
+ALIGNMENTS = f"{API}/communiques/{{communique}}/alignments"
+PUBLIC = f"{API}/public"
+TAG = "bundles"
+ALIGN_TAG = "alignments"
+routes = ApiRoutes()
+
+
+async def _bundle_answer(ctx: Context, session, bundle: releases.Bundle, *, status: int = 200) -> web.Response:
+    view = await releases.bundle_public(session, await releases.get_bundle(session, bundle.id, ctx.caller), ctx.now)
+    return json_response(view, status=status)
+
+
+async def _after_schedule_or_lift(ctx: Context, bundle: releases.Bundle) -> None:
+    """The public PDFs name the instant: render each member's (the scheduler's next tick would too)."""
+    for _, release in bundle.releases:
+        await ctx.app[publisher_key].after_release_change(release.id or 0)
+
+
+# --- bundles -------------------------------------------------------------------------------------
+
+
+@routes.route(
+    "GET",
+    BUNDLES,
+    name="api-bundles",
+    summary="The release bundles my party takes part in, newest first",
+    tag=TAG,
+    response=BundlePublic,
+    response_list=True,
+)
+async def list_bundles(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        found = await releases.list_bundles(session, ctx.caller)
+        views = [await releases.bundle_public(session, b, ctx.now) for b in found]
+    return json_response(views)
+
+
+@routes.route(
+    "POST",
+    BUNDLES,
+    name="api-bundle-create",
+    summary="Gather communiqués my party takes part in into one release bundle (comms officer)",
+    tag=TAG,
+    request=BundleCreate,
+    response=BundlePublic,
+    status=201,
+    errors=(403, 404, 409),
+)
+async def create_bundle(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
+        bundle = await releases.create_bundle(
+            session, caller=ctx.caller, title=ctx.body.title, members=ctx.body.members, now=ctx.now
+        )
+        answer = await _bundle_answer(ctx, session, bundle, status=201)
+    answer.headers["Location"] = f"{BUNDLES}/{bundle.id}"
+    return answer
+
+
+@routes.route(
+    "GET",
+    BUNDLE,
+    name="api-bundle",
+    summary="A release bundle: its state, instant, members and who must still accept",
+    tag=TAG,
+    response=BundlePublic,
+    errors=(404,),
+)
+async def get_bundle(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        bundle = await releases.get_bundle(session, ctx.path_id("bundle"), ctx.caller)
+        view = await releases.bundle_public(session, bundle, ctx.now)
+    return json_response(view)
+
+
+@routes.route(
+    "POST",
+    f"{BUNDLE}/members",
+    name="api-bundle-add",
+    summary="Add a communiqué my party takes part in to the bundle, before it is scheduled (comms officer)",
+    tag=TAG,
+    request=BundleMemberCreate,
+    response=BundlePublic,
+    errors=(403, 404, 409),
+)
+async def add_member(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
+        bundle = await releases.add_bundle_member(
+            session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, communique_id=ctx.body.communique, now=ctx.now
+        )
+        return await _bundle_answer(ctx, session, bundle)
+
+
+@routes.route(
+    "POST",
+    f"{BUNDLE}/members/{{communique}}/removal",
+    name="api-bundle-remove",
+    summary="Take a communiqué of my party out of a bundle not scheduled yet; its release in negotiation is "
+    "cancelled (comms officer, audited reason)",
+    tag=TAG,
+    request=ReleaseReason,
+    response=BundlePublic,
+    errors=(403, 404, 409),
+)
+async def remove_member(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
+        bundle = await releases.remove_bundle_member(
+            session,
+            bundle_id=ctx.path_id("bundle"),
+            caller=ctx.caller,
+            communique_id=ctx.path_id("communique"),
+            reason=ctx.body.reason,
+            now=ctx.now,
+        )
+        return json_response(await releases.bundle_public(session, bundle, ctx.now))
+
+
+@routes.route(
+    "POST",
+    f"{BUNDLE}/release",
+    name="api-bundle-propose",
+    summary="Propose the bundle's embargo instant: every member gets a release at it (comms officer)",
+    tag=TAG,
+    request=ReleaseCreate,
+    response=BundlePublic,
+    status=201,
+    errors=(403, 404, 409),
+)
+async def propose(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
+        bundle = await releases.propose_bundle(
+            session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, at=ctx.body.at, now=ctx.now
+        )
+        return await _bundle_answer(ctx, session, bundle, status=201)
+
+
+@routes.route(
+    "POST",
+    f"{BUNDLE}/release/responses",
+    name="api-bundle-respond",
+    summary="My party accepts the bundle's instant for every member it takes part in, or counter-proposes "
+    "another for the whole bundle (comms officer)",
+    tag=TAG,
+    request=BundleResponseCreate,
+    response=BundlePublic,
+    errors=(403, 404, 409),
+)
+async def respond(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
+        bundle = await releases.respond_bundle(
+            session,
+            bundle_id=ctx.path_id("bundle"),
+            caller=ctx.caller,
+            party=ctx.body.party,
+            decision=ctx.body.decision,
+            at=ctx.body.at,
+            now=ctx.now,
+        )
+        return await _bundle_answer(ctx, session, bundle)
+
+
+@routes.route(
+    "POST",
+    f"{BUNDLE}/release/schedule",
+    name="api-bundle-schedule",
+    summary="Schedule every member at the agreed instant (or resume a held bundle): all or none",
+    tag=TAG,
+    response=BundlePublic,
+    errors=(403, 404, 409),
+)
+async def schedule(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
+        bundle = await releases.schedule_bundle(
+            session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, now=ctx.now
+        )
+        answer = await _bundle_answer(ctx, session, bundle)
+    await _after_schedule_or_lift(ctx, bundle)
+    return answer
+
+
+@routes.route(
+    "POST",
+    f"{BUNDLE}/release/cancel",
+    name="api-bundle-cancel",
+    summary="Cancel the bundle's release (every member) before it is public (comms officer, audited reason)",
+    tag=TAG,
+    request=ReleaseReason,
+    response=BundlePublic,
+    errors=(403, 404, 409),
+)
+async def cancel(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
+        bundle = await releases.cancel_bundle(
+            session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, reason=ctx.body.reason, now=ctx.now
+        )
+        return await _bundle_answer(ctx, session, bundle)
+
+
+@routes.route(
+    "POST",
+    f"{BUNDLE}/release/lift",
+    name="api-bundle-lift",
+    summary="Lift the embargo of every member of a scheduled bundle now, e.g. after a leak (audited reason)",
+    tag=TAG,
+    request=ReleaseReason,
+    response=BundlePublic,
+    errors=(403, 404, 409),
+)
+async def lift(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
+        bundle = await releases.lift_bundle(
+            session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, reason=ctx.body.reason, now=ctx.now
+        )
+        answer = await _bundle_answer(ctx, session, bundle)
+    await _after_schedule_or_lift(ctx, bundle)
+    return answer
+
+
+@routes.route(
+    "GET",
+    f"{PUBLIC}/bundles/{{bundle}}",
+    name="api-public-release-bundle",
+    summary="A released bundle: its title, instant and members (each verifiable alone; no sign-in)",
+    tag="public",
+    response=PublicBundle,
+    authenticated=False,
+    errors=(404,),
+)
+async def public_bundle(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        found = await releases.get_public_bundle(session, ctx.path_id("bundle"), ctx.now)
+    return json_response(found)
+
+
+@routes.route(
+    "GET",
+    f"{PUBLIC}/communiques/{{communique}}/version",
+    name="api-public-version",
+    summary="The exact version bytes of a released communiqué (what its parties signed, and what a party "
+    "aligning later signs; no sign-in)",
+    tag="public",
+    authenticated=False,
+    errors=(404,),
+)
+async def public_version(ctx: Context) -> web.Response:
+    cid = ctx.path_id("communique")
+    async with ctx.read() as session:
+        body = await releases.get_public_artefact(session, cid, ctx.now)
+    version = canonical.b64url_decode(canonical.parse_strict(body)["version"])
+    response = public_bytes(ctx.request, version, cache_control=PUBLIC_CACHE)
+    response.headers["Content-Disposition"] = f'attachment; filename="communique-{cid}-released.json"'
+    return response
+
+
+# --- alignments ----------------------------------------------------------------------------------
+
+
+@routes.route(
+    "POST",
+    ALIGNMENTS,
+    name="api-alignment-add",
+    summary="My party aligns with a released communiqué it did not sign: a JWS (typ entente-alignment+jws) over "
+    "the released version bytes, with an optional statement bound by statement_digest (signatory)",
+    tag=ALIGN_TAG,
+    request=AlignmentCreate,
+    response=AlignmentPublic,
+    status=201,
+    errors=(403, 404, 409),
+)
+async def add_alignment(ctx: Context) -> web.Response:
+    cid = ctx.path_id("communique")
+    async with ctx.write() as session:
+        row = await releases.add_alignment(
+            session,
+            communique_id=cid,
+            caller=ctx.caller,
+            envelope=ctx.body.jws,
+            statement=ctx.body.statement,
+            now=ctx.now,
+        )
+        view = releases.alignment_public(row)
+    await ctx.app[publisher_key].after_alignment(cid)
+    return json_response(view, status=201)
+
+
+@routes.route(
+    "POST",
+    f"{ALIGNMENTS}/{{alignment}}/withdrawal",
+    name="api-alignment-withdraw",
+    summary="My party withdraws its alignment (signatory, audited and logged reason; never erased)",
+    tag=ALIGN_TAG,
+    request=AlignmentWithdraw,
+    response=AlignmentPublic,
+    errors=(403, 404, 409),
+)
+async def withdraw_alignment(ctx: Context) -> web.Response:
+    cid = ctx.path_id("communique")
+    async with ctx.write() as session:
+        row = await releases.withdraw_alignment(
+            session,
+            communique_id=cid,
+            alignment_id=ctx.path_id("alignment"),
+            caller=ctx.caller,
+            reason=ctx.body.reason,
+            now=ctx.now,
+        )
+        view = releases.alignment_public(row)
+    await ctx.app[publisher_key].after_alignment(cid)
+    return json_response(view)
+
+
+@routes.route(
+    "GET",
+    f"{PUBLIC}/communiques/{{communique}}/alignments",
+    name="api-public-alignments",
+    summary="The parties that aligned with a released communiqué after its release, withdrawn ones included "
+    "(no sign-in; the signatures are in the publication bundle)",
+    tag="public",
+    response=AlignmentPublic,
+    response_list=True,
+    authenticated=False,
+    errors=(404,),
+)
+async def public_alignments(ctx: Context) -> web.Response:
+    cid = ctx.path_id("communique")
+    async with ctx.read() as session:
+        rows = await releases.list_alignments(session, cid, ctx.now)
+    return json_response([releases.alignment_public(r, signer=False) for r in rows])
+
+
+# --- corrections ---------------------------------------------------------------------------------
+
+
+@routes.route(
+    "POST",
+    f"{API}/communiques/{{communique}}/successor",
+    name="api-communique-successor",
+    summary="Start the correction of a released communiqué: a successor that supersedes it, carrying its text "
+    "with a first public section stating what changed (drafter of a party that took part)",
+    tag="communiques",
+    request=CorrectionCreate,
+    response=VersionPublic,
+    status=201,
+    errors=(403, 404, 409),
+)
+async def supersede(ctx: Context) -> web.Response:
+    cid = ctx.path_id("communique")
+    async with ctx.write() as session:
+        communique, version = await releases.supersede_communique(
+            session, communique_id=cid, caller=ctx.caller, title=ctx.body.title, changes=ctx.body.changes, now=ctx.now
+        )
+        access = await drafting.get_access(session, communique.id or 0, ctx.caller)
+        view = await drafting.read_version(session, access, version.number)
+    headers = {"ETag": f'"{version.digest}"', "Location": f"{API}/communiques/{communique.id}"}
+    return json_response(view.public(), status=201, headers=headers)
