@@ -37,7 +37,6 @@ from entente.web.html import render
 from entente.web.incident_pages.reading import (
     SHOWN_ERRORS,
     errors_of,
-    incident_id_of,
     markdown,
     marking_fields,
     marking_from_form,
@@ -57,7 +56,7 @@ def _party_names(session_parties: list[Any]) -> dict[str, str]:
 
 async def _deescalation_page(ctx: Context, *, form_name: str | None = None, values: dict[str, str] | None = None,
                              errors: dict[str, str] | None = None, status: int = 200) -> web.Response:
-    incident_id = incident_id_of(ctx.request)
+    incident_id = ctx.path_id("incident_id")
     async with ctx.read() as session:
         view = await incidents.get_deescalation(session, incident_id=incident_id, caller=ctx.caller,
                                                 ladder=ctx.ladder)
@@ -78,7 +77,7 @@ async def deescalation_page(ctx: Context) -> web.Response:
 
 async def _act(ctx: Context, page: Any, route: str, form_name: str, fields: set[str], action: Any,
                ) -> web.StreamResponse:
-    incident_id = incident_id_of(ctx.request)
+    incident_id = ctx.path_id("incident_id")
     form = await forms.read_form(ctx.request, fields | {"csrf_token"})
     try:
         async with ctx.write() as session:
@@ -145,7 +144,7 @@ def duration(value: int | None) -> str:
 
 async def _after_action_page(ctx: Context, *, form_name: str | None = None, values: dict[str, str] | None = None,
                              errors: dict[str, str] | None = None, status: int = 200) -> web.Response:
-    incident_id = incident_id_of(ctx.request)
+    incident_id = ctx.path_id("incident_id")
     caller = ctx.caller
     async with ctx.read() as session:
         loaded_view = await incidents.get_incident_view(session, incident_id=incident_id, caller=caller)
@@ -174,7 +173,7 @@ async def after_action_page(ctx: Context) -> web.Response:
 @routes.post("/incidents/{incident_id}/after-action/lessons", name="incident-lesson")
 async def lesson_submit(ctx: Context) -> web.StreamResponse:
     async with ctx.read() as session:
-        view = await incidents.get_incident_view(session, incident_id=incident_id_of(ctx.request), caller=ctx.caller)
+        view = await incidents.get_incident_view(session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller)
 
     async def action(session, incident_id, form):
         data = validate(LessonCreate, {

@@ -19,7 +19,7 @@ from entente.models import (
     PartyTimingPublic,
     TimelineStepPublic,
 )
-from entente.web.api.incidents.shapes import ONE, incident_id_of
+from entente.web.api.incidents.shapes import ONE
 from entente.web.bodies import json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
@@ -85,7 +85,7 @@ def after_action_public(review: oversight.AfterAction) -> AfterActionPublic:
 async def get_after_action(ctx: Context) -> web.Response:
     async with ctx.read() as session:
         review = await oversight.after_action_review(
-            session, incident_id=incident_id_of(ctx.request), caller=ctx.caller
+            session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller
         )
     return json_response(after_action_public(review))
 
@@ -104,7 +104,7 @@ async def get_after_action(ctx: Context) -> web.Response:
 async def add_lesson(ctx: Context) -> web.Response:
     async with ctx.write() as session:
         lesson = await incidents.add_lesson(
-            session, incident_id=incident_id_of(ctx.request), caller=ctx.caller, data=ctx.body, now=ctx.now
+            session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller, data=ctx.body, now=ctx.now
         )
         body = lesson_public(lesson)
     return json_response(body, status=201)
@@ -124,7 +124,7 @@ async def add_lesson(ctx: Context) -> web.Response:
 async def propose_ladder_change(ctx: Context) -> web.Response:
     async with ctx.write() as session:
         proposal = await incidents.propose_ladder_change(
-            session, incident_id=incident_id_of(ctx.request), caller=ctx.caller, data=ctx.body, ladder=ctx.ladder,
+            session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller, data=ctx.body, ladder=ctx.ladder,
             templates=ctx.templates, now=ctx.now,
         )
         body = proposal_public(proposal)

@@ -15,7 +15,7 @@ from entente.models import (
     StepDownDecide,
     StepDownPublic,
 )
-from entente.web.api.incidents.shapes import ONE, incident_id_of
+from entente.web.api.incidents.shapes import ONE
 from entente.web.bodies import json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
@@ -77,7 +77,7 @@ async def _step_down_answer(ctx: Context, session, incident_id: int, step_down_i
 async def get_deescalation(ctx: Context) -> web.Response:
     async with ctx.read() as session:
         view = await incidents.get_deescalation(
-            session, incident_id=incident_id_of(ctx.request), caller=ctx.caller, ladder=ctx.ladder
+            session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller, ladder=ctx.ladder
         )
     return json_response(deescalation_public(view))
 
@@ -96,7 +96,7 @@ async def get_deescalation(ctx: Context) -> web.Response:
 async def meet_exit_ramp(ctx: Context) -> web.Response:
     async with ctx.write() as session:
         row = await incidents.record_ramp_met(
-            session, incident_id=incident_id_of(ctx.request), caller=ctx.caller, data=ctx.body, ladder=ctx.ladder,
+            session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller, data=ctx.body, ladder=ctx.ladder,
             now=ctx.now,
         )
         body = met_public(row)
@@ -115,7 +115,7 @@ async def meet_exit_ramp(ctx: Context) -> web.Response:
     summary="Propose stepping the incident down one tier from my party's decided tier, citing exit ramps met",
 )
 async def propose_step_down(ctx: Context) -> web.Response:
-    incident_id = incident_id_of(ctx.request)
+    incident_id = ctx.path_id("incident_id")
     async with ctx.write() as session:
         step_down = await incidents.propose_step_down(
             session, incident_id=incident_id, caller=ctx.caller, data=ctx.body, ladder=ctx.ladder, now=ctx.now
@@ -136,7 +136,7 @@ async def propose_step_down(ctx: Context) -> web.Response:
     summary="My party decides the step-down's lower tier (a decided tier, with its justification)",
 )
 async def decide_step_down(ctx: Context) -> web.Response:
-    incident_id = incident_id_of(ctx.request)
+    incident_id = ctx.path_id("incident_id")
     step_down_id = ctx.path_id("step_down", what="step-down")
     async with ctx.write() as session:
         step_down, _ = await incidents.decide_step_down(
