@@ -114,7 +114,7 @@ async def step_down_submit(ctx: Context) -> web.StreamResponse:
 
 @routes.post("/incidents/{incident_id}/step-downs/{step_down}/decide", name="incident-step-down-decide")
 async def step_down_decide_submit(ctx: Context) -> web.StreamResponse:
-    step_down_id = ctx.path_id("step_down", what="step-down")
+    step_down_id = ctx.path_id("step_down")
 
     async def action(session, incident_id, form):
         data = validate(StepDownDecide, {"justification": form.get("justification", "")})

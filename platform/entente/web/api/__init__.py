@@ -6,8 +6,8 @@ from aiohttp import web
 
 from entente.web.api import (
     account,
-    aftermath,
     aftercare,
+    aftermath,
     communiques,
     deescalation,
     incidents,

@@ -137,7 +137,7 @@ async def propose_step_down(ctx: Context) -> web.Response:
 )
 async def decide_step_down(ctx: Context) -> web.Response:
     incident_id = ctx.path_id("incident_id")
-    step_down_id = ctx.path_id("step_down", what="step-down")
+    step_down_id = ctx.path_id("step_down")
     async with ctx.write() as session:
         step_down, _ = await incidents.decide_step_down(
             session, incident_id=incident_id, step_down_id=step_down_id, caller=ctx.caller, data=ctx.body,
