@@ -9,7 +9,6 @@ examples per operation, SQLite only (it is about the HTTP contract, not the data
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -27,7 +26,6 @@ from tests.support.hostile import seed_everything  # noqa: E402
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 4
-BUDGET_SECONDS = 60
 
 
 def _run(doc: dict, base_url: str, headers: dict[str, str], params: dict[str, str]) -> list[str]:
@@ -68,7 +66,5 @@ async def test_the_api_answers_as_its_openapi_document_says(world) -> None:
     seeded = await seed_everything(world)
     doc = await (await world.client.get("/api/v1/openapi.json")).json()
     base_url = str(world.client.make_url("")).rstrip("/")
-    started = time.monotonic()
     failures = await asyncio.to_thread(_run, doc, base_url, seeded.headers, seeded.params)
     assert not failures, "\n\n".join(failures[:15])
-    assert time.monotonic() - started < BUDGET_SECONDS

@@ -44,6 +44,8 @@ from entente.web import (
     api,
     communique_pages,
     designation_pages,
+    html,
+    inbox_pages,
     incident_pages,
     middlewares,
     oversight_pages,
@@ -115,7 +117,7 @@ async def publisher_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Application:
     app = web.Application(
-        middlewares=[middlewares.error_middleware, middlewares.caller_middleware],
+        middlewares=[middlewares.error_middleware, middlewares.caller_middleware, inbox_pages.waiting_middleware],
         client_max_size=settings.limits.max_body_bytes,
     )
     app[settings_key] = settings
@@ -134,6 +136,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )
+    html.setup_environment(aiohttp_jinja2.get_env(app))
     app[aiohttp_jinja2.static_root_key] = "/static"
     app.cleanup_ctx.append(platform_keys_ctx)
     app.cleanup_ctx.append(database_ctx)
@@ -152,5 +155,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
     oversight_pages.routes.add_to(app)
     designation_pages.routes.add_to(app)
     template_pages.routes.add_to(app)
+    inbox_pages.add_routes(app)
     app.router.add_static("/static/", pages_dir / "static", name="static", append_version=True)
     return app

@@ -36,3 +36,5 @@ publisher_key = web.AppKey("publisher_key", Publisher)
 
 caller_key = web.RequestKey[Caller | None]("caller_key")
 login_csrf_key = web.RequestKey("login_csrf_key", str)
+#: What waits for the signed-in person and their unread notices, counted for the top bar of a page.
+waiting_count_key = web.RequestKey[tuple[int, int]]("waiting_count_key")

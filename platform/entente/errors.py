@@ -205,6 +205,12 @@ class Code(StrEnum):
     COMMUNIQUE_WITHDRAWN = "communique_withdrawn", 409, "the communiqué is withdrawn: it cannot be released"
     QUORUM_INCOMPLETE = "quorum_incomplete", 409, "the head version's quorum is not complete"
     REASON_REQUIRED = "reason_required", 422, "a release step, or declining a designation, needs a reason"
+    LIFT_NOT_ALLOWED = "lift_not_allowed", 403, "`release.lift_policy` does not let this party lift the embargo early"
+    CONFIRMATION_REQUIRED = "confirmation_required", 422, "the panel's lift or cancel needs its confirmation ticked"
+    NOT_PRESS_ACCOUNT = "not_press_account", 422, "a briefing invites the officer's own party's press accounts only"
+    NO_BRIEFING = "no_briefing", 404, "no briefing open to this press account (none, withdrawn, or not scheduled)"
+    EMAIL_INVALID = "email_invalid", 422, "the notification e-mail address cannot be read"
+    WEBHOOK_URL_INVALID = "webhook_url_invalid", 422, "a party webhook needs an absolute http(s) URL"
 
     # --- transparency log -----------------------------------------------------------------------
     UNKNOWN_LOG_ENTRY = "unknown_log_entry", 404, "no log entry at this index"

@@ -16,7 +16,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from entente.appkeys import publisher_key, settings_key
+from entente import inbox
+from entente.appkeys import clock_key, publisher_key, sessionmaker_key, settings_key
 from entente.publisher import Publisher
 
 log = logging.getLogger("entente.scheduler")
@@ -42,14 +43,40 @@ async def run(publisher: Publisher, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
 
+async def notify(app: web.Application) -> int:
+    """One run of the notices: audit entries to notices and queued deliveries, then send what is due."""
+    settings, clock = app[settings_key], app[clock_key]
+    async with app[sessionmaker_key].begin() as session:
+        written = await inbox.dispatch_notices(session, clock(), email=bool(settings.notify.smtp_host))
+    await inbox.deliver_due(app[sessionmaker_key], settings.notify, clock(), clock=clock)
+    return written
+
+
+async def run_notices(app: web.Application, seconds: float) -> None:
+    """Notices beside the release loop (a slow webhook never delays a release), until cancelled."""
+    while True:
+        try:
+            await notify(app)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("notice tick failed; trying again in %s s", seconds)
+        await asyncio.sleep(seconds)
+
+
 async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Cleanup context (after the database): the loop runs while the app serves."""
+    """Cleanup context (after the database): the loops run while the app serves."""
     seconds = app[settings_key].release.tick_seconds
     if seconds <= 0:
         yield
         return
-    task = asyncio.create_task(run(app[publisher_key], seconds), name="entente-scheduler")
+    tasks = [
+        asyncio.create_task(run(app[publisher_key], seconds), name="entente-scheduler"),
+        asyncio.create_task(run_notices(app, seconds), name="entente-notices"),
+    ]
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,7 +1,7 @@
 """Typed settings from ``config/entente.toml``, overridable by ``ENTENTE_*`` environment variables.
 
 Every value lives in a table of the file (``[server]``, ``[database]``, ``[paths]``, ``[limits]``,
-``[auth]``, ``[release]``, ``[documents]``) and can be overridden by ``ENTENTE_<TABLE>_<KEY>``
+``[auth]``, ``[release]``, ``[documents]``, ``[notify]``) and can be overridden by ``ENTENTE_<TABLE>_<KEY>``
 (``ENTENTE_SERVER_PORT=9000``, ``ENTENTE_DATABASE_URL=postgresql+asyncpg://...``). Relative paths
 resolve against the folder of the config file. An unknown key, a wrong type or a missing required
 value raises ``ConfigError`` with one line naming the key and the file; the command line turns that
@@ -73,6 +73,29 @@ class AuthSettings:
 class ReleaseSettings:
     tick_seconds: int = 5  # how often the scheduler calls publish_due; 0 turns the loop off
     public_refresh_seconds: int = 2  # how long the in-memory index of public releases is trusted
+    # who may lift a scheduled embargo early on the party's own: "any" participating comms officer,
+    # only the "lead" party's, or "none" (cancel and agree a new instant instead)
+    lift_policy: str = "any"
+
+    def __post_init__(self) -> None:
+        if self.lift_policy not in LIFT_POLICIES:
+            raise ConfigError(f"release.lift_policy: {self.lift_policy!r} is not one of {', '.join(LIFT_POLICIES)}")
+
+
+LIFT_POLICIES = ("any", "lead", "none")
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    smtp_host: str = ""  # empty: no e-mail (notices stay in the pages and webhooks)
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password_env: str = "ENTENTE_SMTP_PASSWORD"  # noqa: S105 (the variable's name, never the password)
+    smtp_from: str = "entente@localhost"
+    attempts: int = 6  # e-mail and webhook attempts before a delivery is marked failed
+    retry_seconds: int = 30  # the first retry; each next one waits twice as long
+    timeout_seconds: int = 10
 
 
 @dataclass(frozen=True)
@@ -90,6 +113,7 @@ class Settings:
     auth: AuthSettings
     release: ReleaseSettings = field(default_factory=ReleaseSettings)
     documents: DocumentSettings = field(default_factory=DocumentSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
     source: Path = Path("config/entente.toml")
 
     @property
@@ -117,6 +141,7 @@ TABLES: dict[str, type] = {
     "auth": AuthSettings,
     "release": ReleaseSettings,
     "documents": DocumentSettings,
+    "notify": NotifySettings,
 }
 
 
@@ -170,7 +195,8 @@ def load_settings(path: str | os.PathLike[str] | None = None, *, env: Mapping[st
 _OTHER_ENTENTE_VARIABLES = {
     "ENTENTE_KEY_PASSPHRASE",
     "ENTENTE_PLATFORM_KEY_PASSPHRASE",
-    "ENTENTE_DEMO_PASSWORD", "ENTENTE_TOKEN", "ENTENTE_URL"}
+    "ENTENTE_DEMO_PASSWORD", "ENTENTE_TOKEN", "ENTENTE_URL",
+    "ENTENTE_SMTP_PASSWORD"}
 
 
 def _load_table(source: Path, base: Path, table: str, cls: type, values: Any, env: Mapping[str, str]) -> Any:

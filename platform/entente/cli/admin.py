@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import errno
 import getpass
 import os
 import sys
@@ -88,16 +90,32 @@ def cmd_init(args: argparse.Namespace) -> int:
     if not args.demo:
         return EXIT_OK
     coalition = parties.load_coalition(config.paths.coalition)
-    password = os.environ.get(DEMO_PASSWORD_ENV) or DEFAULT_DEMO_PASSWORD
+    chosen = os.environ.get(DEMO_PASSWORD_ENV)
+    password = chosen or DEFAULT_DEMO_PASSWORD
 
-    async def seed() -> int:
+    async def seed() -> tuple[int, list[str], list[str]]:
         async with database(config) as maker, maker.begin() as session:
-            return await parties.seed_coalition(session, coalition, password=password, now=system_clock())
+            now = system_clock()
+            # an explicit ENTENTE_DEMO_PASSWORD is applied to the demo users that exist already
+            changed, kept = await parties.apply_demo_password(
+                session, coalition, password=password, now=now, apply=bool(chosen)
+            )
+            added = await parties.seed_coalition(session, coalition, password=password, now=now)
+            return added, changed, kept
 
-    added = run(seed())
+    added, changed, kept = run(seed())
     users = [(u.username, p.code, ", ".join(r.value for r in u.roles)) for p in coalition for u in p.users]
     print(f"demo coalition: {len(coalition)} parties, {len(users)} users ({added} new)")
-    print(f"demo password for every demo user: {password}")
+    if changed:
+        print(f"{DEMO_PASSWORD_ENV} applied: {len(changed)} existing demo user(s) now use the new password")
+    if kept:
+        print(
+            f"demo password NOT changed for {len(kept)} existing demo user(s): they keep the password they had; "
+            f"set {DEMO_PASSWORD_ENV} to give them a new one"
+        )
+        print(f"demo password for the other demo users: {password}")
+    else:
+        print(f"demo password for every demo user: {password}")
     width = max(len(u[0]) for u in users)
     for username, party, roles in users:
         print(f"  {username:<{width}}  {party:<5} {roles}")
@@ -123,12 +141,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = settings(args)
     host = args.host or config.server.host
     port = args.port if args.port is not None else config.server.port
+    config = _served_address(config, host, port)
     app = create_app(config)
     address = f"http://{host}:{port}/"
     announce = f"Entente is serving on {address} (sign in at {address}login; Ctrl+C stops)"
     # aiohttp calls ``print`` once the socket is listening, so nothing is announced before startup succeeds.
-    web.run_app(app, host=host, port=port, print=lambda _: print(announce, flush=True), access_log=None)
+    try:
+        web.run_app(app, host=host, port=port, print=lambda _: print(announce, flush=True), access_log=None)
+    except OSError as exc:
+        reason = {errno.EADDRINUSE: "the port is in use (another server runs there?)",
+                  errno.EACCES: "permission denied (ports below 1024 need privileges)",
+                  errno.EADDRNOTAVAIL: "this machine has no such address"}.get(exc.errno or 0, exc.strerror or str(exc))
+        print(f"entente: cannot listen on {host}:{port}: {reason}; choose another with --port "
+              f"(or `make demo PORT=...`)", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
+
+
+def _served_address(config: Settings, host: str, port: int) -> Settings:
+    """A public address on the loopback (the shipped default) is this server's own: it follows the
+    address actually served, so the OpenAPI document and published links name the real port."""
+    public = urlsplit(config.server.public_url)
+    if public.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return config
+    everywhere = ("", "0.0.0.0", "::")  # noqa: S104 (compared with, not bound to)
+    name = public.hostname if host in everywhere else host  # listening everywhere: keep the public name
+    shown = f"[{name}]" if ":" in name else name
+    url = f"{public.scheme or 'http'}://{shown}:{port}"
+    return config.replace(server=dataclasses.replace(config.server, public_url=url))
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

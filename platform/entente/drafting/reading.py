@@ -7,6 +7,7 @@ disclosures it may see, and a count of what was withheld.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +28,7 @@ from entente.models import (
     ParticipantPublic,
     SectionPublic,
     TemplateRefPublic,
+    VersionItem,
     VersionPublic,
     VersionRef,
     VersionSummary,
@@ -112,7 +114,27 @@ async def list_versions(session: AsyncSession, access: Access) -> list[VersionSu
         .scalars()
         .all()
     )
-    return [summary(v) for v in rows]
+    out = [summary(v) for v in rows]
+    # what each version holds, without salts: (part, item id, content hash, marking) in order
+    held: dict[int, list[tuple[str, str, str, str]]] = {}
+    items = await session.execute(
+        select(VersionItem.version_id, VersionItem.part, VersionItem.item_id, VersionItem.content_hash,
+               VersionItem.marking)
+        .where(VersionItem.communique_id == access.id)
+        .order_by(VersionItem.version_id, VersionItem.part, VersionItem.position)
+    )
+    for version_id, part, item_id, content_hash, marking in items.all():
+        held.setdefault(version_id, []).append((part, item_id, content_hash, json.dumps(marking, sort_keys=True)))
+    for index, (row, version) in enumerate(zip(out, rows, strict=True)):
+        if row.number == 1:
+            row.change = "start"
+        elif index + 1 < len(rows):
+            before = rows[index + 1]
+            added = sorted(set(json.loads(version.content).get("parties", ()))
+                           - set(json.loads(before.content).get("parties", ())))
+            if added and version.title == before.title and held.get(version.id or 0) == held.get(before.id or 0):
+                row.change, row.joined = "join", added
+    return out
 
 
 class VersionView:

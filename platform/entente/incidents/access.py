@@ -66,7 +66,14 @@ def viewer_of(caller: Caller) -> Viewer:
     return Viewer(party=caller.party)
 
 
+#: Roles that may know of a party's incidents at all. A press account never does: it reads only the
+#: embargoed briefings its comms officer invites it to, never incident material.
+READ_ROLES = (Role.DRAFTER, Role.COMMS, Role.SIGNATORY, Role.SECRETARIAT)
+
+
 def is_admitted(caller: Caller, participants: Iterable[str]) -> bool:
+    if not caller.has_role(*READ_ROLES):
+        return False
     return caller.party in participants or caller.has_role(Role.SECRETARIAT)
 
 

@@ -125,6 +125,8 @@ async def list_incidents(
     session: AsyncSession, *, caller: Caller, state: IncidentState | None = None, limit: int = 200
 ) -> list[IncidentListing]:
     """The incidents the caller's party takes part in (the secretariat: all), latest change first."""
+    if not caller.has_role(*access.READ_ROLES):
+        return []
     query = select(Incident).order_by(Incident.updated_at.desc(), Incident.id).limit(limit)
     if not caller.has_role(Role.SECRETARIAT):
         mine = select(IncidentParticipant.incident_id).where(IncidentParticipant.party == caller.party)

@@ -10,6 +10,7 @@ from entente.models.base import ApiModel, UTCDateTime, instant_column, json_colu
 from entente.models.coalition import *  # noqa: F403
 from entente.models.deescalation import *  # noqa: F403
 from entente.models.drafting import *  # noqa: F403
+from entente.models.inbox import *  # noqa: F403
 from entente.models.incidents import *  # noqa: F403
 from entente.models.ladder import *  # noqa: F403
 from entente.models.releases import *  # noqa: F403

@@ -350,6 +350,10 @@ class VersionSummary(SQLModel):
     author_party: str
     created_at: datetime
     merged_head: str | None = None
+    #: what the version did: ``start`` (version 1), ``edit``, or ``join`` (a party accepted to take
+    #: part: the text is unchanged and the version lists the party; not an edit)
+    change: str = "edit"
+    joined: list[str] = []
 
 
 class SectionPublic(SQLModel):

@@ -202,3 +202,42 @@ async def seed_coalition(
                 )
                 added += 1
     return added
+
+
+async def apply_demo_password(
+    session: AsyncSession, coalition: list[SeedParty], *, password: str, now: datetime, apply: bool
+) -> tuple[list[str], list[str]]:
+    """The coalition file's existing users whose password is not ``password``: with ``apply``, they get
+    it (audited ``auth:password:set``), else they keep theirs. Returns (changed, kept) usernames.
+
+    Seeded users share one hash, so each distinct hash is checked once (argon2id is slow on purpose).
+    """
+    users = [await auth.find_user(session, u.username) for seed in coalition for u in seed.users]
+    verdicts: dict[str | None, bool] = {}
+    changed: list[str] = []
+    kept: list[str] = []
+    new_hash: str | None = None
+    for user in users:
+        if user is None:
+            continue
+        if user.password_hash not in verdicts:
+            verdicts[user.password_hash] = await auth.check_password(user.password_hash, password)
+        if verdicts[user.password_hash]:
+            continue
+        if not apply:
+            kept.append(user.username)
+            continue
+        new_hash = new_hash or await auth.hash_password(password)
+        user.password_hash = new_hash
+        session.add(user)
+        changed.append(user.username)
+        await audit.record(
+            session,
+            at=now,
+            actor="init",
+            party=user.party_code,
+            event="auth:password:set",
+            object=f"user:{user.username}",
+            details={"reason": "init --demo applied ENTENTE_DEMO_PASSWORD"},
+        )
+    return changed, kept

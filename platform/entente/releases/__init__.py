@@ -8,6 +8,7 @@
   ``publish_due`` and ``public_instants``
 - :mod:`.holds`: the steps that end in a hold: ``withdraw_signoff`` (a signatory withdraws) and
   ``revoke_key`` (a party revokes a key; ``hold_unsigned_releases``)
+- :mod:`.briefings`: embargoed press briefings (``invite_press``, ``get_briefing``, audited per person)
 - :mod:`.artefact`: the public artefact rendered at scheduling, and the public reads of it
 - :mod:`.bundles`: release bundles (several communiqués with one instant, schedule, hold, lift, cancel)
 - :mod:`.alignments`: late alignment with a released communiqué, and its withdrawal (both logged)
@@ -44,6 +45,16 @@ from entente.releases.artefact import (
     public_pdf_lengths,
     public_successors,
     render_artefact,
+)
+from entente.releases.briefings import (
+    Briefing,
+    PressAccount,
+    briefing_title,
+    get_briefing,
+    invite_press,
+    list_briefings,
+    list_press_accounts,
+    public_text,
 )
 from entente.releases.bundles import (
     Bundle,
@@ -101,6 +112,14 @@ __all__ = [
     "supersede_communique",
     "withdraw_alignment",
     "ARTEFACT_TYPE",
+    "Briefing",
+    "PressAccount",
+    "briefing_title",
+    "get_briefing",
+    "invite_press",
+    "list_briefings",
+    "list_press_accounts",
+    "public_text",
     "get_aligned_pdf",
     "public_relations",
     "LogIdentity",

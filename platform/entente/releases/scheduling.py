@@ -20,7 +20,7 @@ from entente import drafting
 from entente.auth import Caller
 from entente.clock import isoformat
 from entente.drafting.access import Access
-from entente.errors import ConflictError, InvalidInputError
+from entente.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from entente.models import Communique, CommuniqueParticipant, CommuniqueState, Release, ReleaseState
 from entente.releases.artefact import render_artefact, with_embargo
 from entente.releases.common import (
@@ -191,18 +191,34 @@ async def cancel_member(
 
 
 async def lift_release(
-    session: AsyncSession, *, communique_id: int, caller: Caller, reason: str, now: datetime
+    session: AsyncSession, *, communique_id: int, caller: Caller, reason: str, now: datetime, policy: str = "any"
 ) -> Release:
-    """Lift the embargo of a scheduled release now (after a leak): it is public from ``now``."""
+    """Lift the embargo of a scheduled release now (after a leak): it is public from ``now``.
+
+    ``policy`` (the setting ``release.lift_policy``) says who may do this on the party's own: ``any``
+    participating comms officer, only the ``lead`` party's, or ``none``. Audited with the reason; the
+    participating parties are noticed from the audit entry.
+    """
     access = await comms_access(session, communique_id, caller)
+    if policy == "none":
+        raise PermissionDeniedError(
+            "no party may lift this embargo early on its own (release.lift_policy = none): "
+            "cancel the release and agree a new instant",
+            code="lift_not_allowed",
+        )
+    if policy == "lead" and caller.party != access.communique.lead:
+        raise PermissionDeniedError(
+            f"only the lead party ({access.communique.lead}) may lift this embargo early (release.lift_policy = lead)",
+            code="lift_not_allowed",
+        )
     reason = _reason(reason)
     release = await require_open_release(session, access.id)
     require_unbundled(release)
-    return await lift_member(session, release, caller=caller, reason=reason, now=now)
+    return await lift_member(session, release, caller=caller, reason=reason, now=now, policy=policy)
 
 
 async def lift_member(
-    session: AsyncSession, release: Release, *, caller: Caller, reason: str, now: datetime
+    session: AsyncSession, release: Release, *, caller: Caller, reason: str, now: datetime, policy: str = "any"
 ) -> Release:
     """Lift the embargo of one scheduled release now (a lone one, or a bundle's member)."""
     if release.state != ReleaseState.SCHEDULED:
@@ -212,9 +228,10 @@ async def lift_member(
     if release.embargo_at <= now:
         raise ConflictError("the embargo has passed already", code="release_public")
     previous = release.embargo_at
-    release.embargo_at, release.lifted_at, release.reason = now, now, reason
+    at = now.replace(microsecond=0)  # instants are whole seconds: the public record and PDF print it
+    release.embargo_at, release.lifted_at, release.reason = at, now, reason
     assert release.public_body is not None
-    release.public_body = with_embargo(release.public_body, now)
+    release.public_body = with_embargo(release.public_body, at)
     session.add(release)
     await session.flush()
     await record(
@@ -226,6 +243,7 @@ async def lift_member(
         now=now,
         reason=reason,
         previous=isoformat(previous),
+        policy=policy,
         **_bundle(release),
     )
     return release

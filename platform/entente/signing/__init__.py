@@ -4,6 +4,7 @@
   signatures, private keys on disk (PKCS#8, encrypted with a passphrase)
 - :mod:`.jws`: detached JWS in General JSON Serialization: ``sign_detached``, ``parse_envelope``,
   ``verify_detached`` (a :class:`SignatureCheck` with a stable :class:`Reason` per signature)
+- :mod:`.mac`: HMAC-SHA256 of webhook bodies (``Entente-Signature``)
 - :mod:`.certificate`: the platform's self-signed P-256 certificate for the PDF signature
 
 Import the names from here: ``from entente.signing import PrivateKey`` or ``signing.sign_detached``.
@@ -39,10 +40,14 @@ from entente.signing.keys import (
     thumbprint,
     verify_bytes,
 )
+from entente.signing.mac import new_webhook_secret, webhook_signature, webhook_signature_valid
 
 __all__ = [
     "MAX_PROTECTED_HEADER_CHARS",
     "RESERVED_HEADER_NAMES",
+    "new_webhook_secret",
+    "webhook_signature",
+    "webhook_signature_valid",
     "Algorithm",
     "PreparedPayload",
     "PrivateKey",

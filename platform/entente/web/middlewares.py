@@ -65,6 +65,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
+        if exc.status == 405 and not wants_problem_json(request):
+            # a page address that takes only a form (reloaded, bookmarked, or a form sent the wrong way):
+            # the nearest page instead of "405 Method Not Allowed"
+            target = await _nearest_page(request)
+            if target is not None:
+                raise web.HTTPSeeOther(location=target) from None
         code = problems.CODE_BY_STATUS.get(exc.status, "http_error")
         detail = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
         body = problems.problem(exc.status, code, detail, instance=request.path)
@@ -80,6 +86,23 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             500, "internal_error", "an unexpected error occurred; it has been logged", instance=request.path
         )
         return _error_response(request, 500, body, {})
+
+
+async def _nearest_page(request: web.Request) -> str | None:
+    """A form sent to a page: the page itself (pages answer GET and POST only). An address that takes
+    only forms, opened as a page: its nearest parent that answers GET (``/`` at worst)."""
+    path = request.path.rstrip("/") or "/"
+    if request.method not in ("GET", "HEAD"):
+        return path
+    candidates = []
+    while path not in ("", "/"):
+        path = path.rsplit("/", 1)[0] or "/"
+        candidates.append(path)
+    for candidate in [*candidates, "/"]:
+        match = await request.app.router.resolve(request.clone(method="GET", rel_url=candidate))
+        if match.http_exception is None:
+            return candidate
+    return None
 
 
 def _domain_error_response(request: web.Request, error: EntenteError) -> web.StreamResponse:

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from entente import audit, auth, parties
+from entente import audit, auth, inbox, parties
 from entente.appkeys import caller_cache_key, login_csrf_key
 from entente.errors import AuthenticationError, RateLimitedError
 from entente.models import Role
@@ -95,13 +95,21 @@ async def logout(ctx: Context) -> web.StreamResponse:
 @routes.get("/dashboard", name="dashboard")
 async def dashboard(ctx: Context) -> web.Response:
     caller = ctx.caller
+    party_member = caller.has_role(Role.DRAFTER, Role.COMMS, Role.SIGNATORY, Role.SECRETARIAT)
     async with ctx.read() as session:
         party = await parties.get_party(session, caller.party)
         coalition = await parties.list_parties(session)
-        trail = await audit.list_entries(
-            session, party=None if caller.has_role(Role.SECRETARIAT) else caller.party, limit=15
+        waiting = await inbox.waiting_for(session, caller, ctx.now, ladder=ctx.ladder)
+        notices = await inbox.list_notices(session, caller.user_id, limit=5)
+        everyone = caller.has_role(Role.SECRETARIAT)
+        trail = (  # a press account reads its briefings only, not the party's activity
+            await audit.list_entries(session, party=None if everyone else caller.party, limit=15)
+            if party_member
+            else []
         )
-    return ctx.render("dashboard.html", {"party": party, "coalition": coalition, "trail": trail})
+    context = {"party": party, "coalition": coalition, "trail": trail, "waiting": waiting, "kinds": inbox.KINDS,
+               "notices": notices, "party_member": party_member}
+    return ctx.render("dashboard.html", context)
 
 
 @routes.get("/account/tokens", name="tokens")

@@ -27,6 +27,7 @@ from entente.appkeys import (
     read_sessionmaker_key,
 )
 from entente.models import HealthPublic
+from entente.web.annex_view import annex_view
 from entente.web.api.releases import PUBLIC_CACHE, public_id
 from entente.web.bodies import json_response
 from entente.web.context import Context, PageRoutes
@@ -105,7 +106,10 @@ def _page_response(ctx: Context, body: bytes, etag: str) -> web.Response:
 @routes.get("/", name="public-index", signed_in=False)
 async def index(ctx: Context) -> web.Response:
     async def context() -> dict[str, Any]:
-        return {"released": (await release_page_of(ctx, None, INDEX_ENTRIES)).releases}
+        found = (await release_page_of(ctx, None, INDEX_ENTRIES)).releases
+        async with ctx.read() as session:
+            names = await parties.party_names(session, {r.lead for r in found})
+        return {"released": found, "names": names}
 
     return await _html_page(ctx, ("html", "index"), "public/index.html", context)
 
@@ -119,7 +123,14 @@ async def releases_page(ctx: Context) -> web.Response:
 
     async def context() -> dict[str, Any]:
         page = await release_page_of(ctx, after, LIST_ENTRIES)
-        return {"released": page.releases, "next_url": next_link(ctx, "public-releases", page.next), "after": after}
+        async with ctx.read() as session:
+            names = await parties.party_names(session, {r.lead for r in page.releases})
+        return {
+            "released": page.releases,
+            "names": names,
+            "next_url": next_link(ctx, "public-releases", page.next),
+            "after": after,
+        }
 
     return await _html_page(ctx, ("html", "releases", after), "public/releases.html", context)
 
@@ -198,7 +209,8 @@ async def release_page(ctx: Context) -> web.Response:
             "names": names,
             "has_pdf": has_pdf,
             "page_url": f"{ctx.settings.server.public_url.rstrip('/')}/releases/{cid}",
-            **_shown(artefact),
+            **(shown := _shown(artefact)),
+            **annex_view(shown["annex"]),
         }
 
     return await _html_page(ctx, ("release", cid), "public/release.html", context)

@@ -146,9 +146,15 @@ async def lift(ctx: Context) -> web.Response:
 
 async def _with_reason(ctx: Context, step: Callable[..., Awaitable[Release]]) -> web.Response:
     """Cancel or lift: a comms officer's step on the release that records a reason."""
+    policy = {"policy": ctx.settings.release.lift_policy} if step is releases.lift_release else {}
     async with ctx.write() as session:
         release = await step(
-            session, communique_id=ctx.path_id("communique"), caller=ctx.caller, reason=ctx.body.reason, now=ctx.now
+            session,
+            communique_id=ctx.path_id("communique"),
+            caller=ctx.caller,
+            reason=ctx.body.reason,
+            now=ctx.now,
+            **policy,
         )
         answer = await _answer(ctx, session, release)
     if step is releases.lift_release:  # the public PDF names the instant: render it again

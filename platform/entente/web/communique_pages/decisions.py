@@ -5,13 +5,13 @@ schedule, cancel, lift).
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
-from entente import drafting, releases, signoffs
+from entente import drafting, inbox, releases, signoffs
 from entente.appkeys import publisher_key
 from entente.errors import ConflictError, EntenteError, InvalidInputError, NotFoundError, PermissionDeniedError
 from entente.models import ReleaseDecision, Role
@@ -95,9 +95,16 @@ def _form_instant(form: dict[str, str]) -> datetime:
         raise InvalidInputError("a date and time, e.g. 2026-12-01T09:00", code="instant_invalid", field="at") from None
     if at.tzinfo is None:
         try:
-            at = at.replace(tzinfo=ZoneInfo(form.get("zone") or "UTC"))
+            zone = ZoneInfo(form.get("zone") or "UTC")
         except (ZoneInfoNotFoundError, ValueError):
             raise InvalidInputError("an unknown time zone", code="zone_unknown", field="zone") from None
+        local, at = at, at.replace(tzinfo=zone)
+        if at.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:  # skipped by a clock change
+            raise InvalidInputError(
+                f"{local:%Y-%m-%d %H:%M} does not exist in {zone.key} (the clocks change then)",
+                code="instant_invalid",
+                field="at",
+            )
     return at
 
 
@@ -105,14 +112,22 @@ def _form_instant(form: dict[str, str]) -> datetime:
 async def release_submit(ctx: Context) -> web.StreamResponse:
     """One form per release step (``action``), shown to comms officers on the communiqué page."""
     caller, cid = ctx.caller, ctx.path_id("communique")
-    form = await ctx.form({"csrf_token", "action", "at", "zone", "reason"})
+    form = await ctx.form({"csrf_token", "action", "at", "zone", "reason", "confirm"})
     action = form.get("action", "")
     kwargs: dict[str, Any] = {"communique_id": cid, "caller": caller, "now": ctx.now}
     changed = None
     try:
         if action not in _RELEASE_ACTIONS:
             raise InvalidInputError(f"no release action {action[:20]!r}", field="action")
+        if action in ("cancel", "lift") and caller.has_role(Role.COMMS) and form.get("confirm") != "yes":
+            raise InvalidInputError(
+                f"tick the box to confirm you mean to {action} this release",
+                code="confirmation_required",
+                field="confirm",
+            )
         async with ctx.write() as session:
+            if action in ("propose", "counter") and form.get("zone"):  # the panel offers this zone next time
+                await inbox.remember_zone(session, caller, form["zone"], ctx.now)
             if action == "propose":
                 await releases.propose_release(session, at=_form_instant(form), **kwargs)
             elif action in ("accept", "counter"):
@@ -125,7 +140,8 @@ async def release_submit(ctx: Context) -> web.StreamResponse:
             elif action == "cancel":
                 await releases.cancel_release(session, reason=form.get("reason", ""), **kwargs)
             else:
-                changed = await releases.lift_release(session, reason=form.get("reason", ""), **kwargs)
+                policy = ctx.settings.release.lift_policy
+                changed = await releases.lift_release(session, reason=form.get("reason", ""), policy=policy, **kwargs)
         if changed is not None:  # the public PDF is rendered after scheduling, and again after a lift
             await ctx.app[publisher_key].after_release_change(changed.id or 0)
     except NotFoundError:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
-from entente import drafting, parties, releases
+from entente import drafting, inbox, parties, releases
+from entente.auth import Caller
 from entente.errors import ConflictError, EntenteError, NotFoundError
 from entente.models import CommuniqueCreate, CommuniqueKind, CommuniqueState, Role, VersionSave
 from entente.web import forms
@@ -24,7 +26,7 @@ routes = PageRoutes()
 
 _SECTION_FIELD = re.compile(r"s\d{1,3}\.(id|heading|body|order|delete|marking)|s\d{1,3}\.to\.[A-Z0-9-]{2,16}")
 _NEW_FIELD = re.compile(r"new\.(heading|body|order|marking)|new\.to\.[A-Z0-9-]{2,16}")
-_COMMON = {"csrf_token", "title", "base"}
+_COMMON = {"csrf_token", "title", "base", "preview"}
 
 
 async def _read(ctx: Context, fixed: set[str], *patterns: re.Pattern[str]) -> dict[str, str]:
@@ -101,6 +103,12 @@ async def editor_context(ctx: Context, cid: int) -> dict[str, Any]:
         release = (
             await releases.release_public(session, access, open_release, ctx.now) if open_release is not None else None
         )
+        setting = await inbox.get_preferences(session, caller)
+        press = (
+            await releases.list_press_accounts(session, communique_id=cid, party=caller.party)
+            if open_release is not None and access.joined and caller.has_role(Role.COMMS)
+            else []
+        )
     communique = drafting.communique_public(access)
     roster = sorted(access.roster)
     threads: dict[str, int] = {}
@@ -130,6 +138,7 @@ async def editor_context(ctx: Context, cid: int) -> dict[str, Any]:
         "markdown": markdown,
         "release": release,
         "release_error": None,
+        "preview": None,
         "is_comms": access.joined and caller.has_role(Role.COMMS),
         "my_answer": next((p for p in release.parties if p.party == caller.party), None) if release else None,
         "zones": sorted(
@@ -137,7 +146,36 @@ async def editor_context(ctx: Context, cid: int) -> dict[str, Any]:
             if release
             else {"UTC", caller.party_timezone}
         ),
+        **release_panel_context(caller, access, release, setting, press, ctx.settings.release.lift_policy),
     }
+
+
+def release_panel_context(
+    caller: Caller, access: Any, release: Any, setting: Any, press: list[Any], lift_policy: str
+) -> dict[str, Any]:
+    """The release panel's own values: the officer's zone (remembered, else its party's), who proposed
+    the instant now standing, whether the lift policy lets this officer lift early, its press accounts."""
+    standing = None
+    if release is not None:
+        countered = [p for p in release.parties if p.accepted and p.decision and p.decision.value == "countered"]
+        standing = (countered[0].by, countered[0].party) if countered else (release.proposed_by, release.proposed_party)
+    my_zone = inbox.zone_of(setting, caller)
+    return {
+        "my_zone": my_zone,
+        "all_zones": inbox.zone_names(),
+        "standing_by": standing,
+        "lift_policy": lift_policy,
+        "may_lift": lift_policy == "any" or (lift_policy == "lead" and caller.party == access.communique.lead),
+        "press_accounts": press,
+        "embargo_mine": release.embargo_at.astimezone(_zone(my_zone)) if release is not None else None,
+    }
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 @routes.get("/communiques", name="communiques")
@@ -203,6 +241,14 @@ async def editor_submit(ctx: Context) -> web.StreamResponse:
     form = await _read(ctx, _COMMON, _SECTION_FIELD, _NEW_FIELD)
     context = await editor_context(ctx, cid)
     body, shown = _editor_input(form, context["roster"])
+    if form.get("preview"):  # the Markdown of the form as it will read; nothing is saved
+        context |= {
+            "entries": shown,
+            "title": form.get("title", context["title"]),
+            "base": form.get("base"),
+            "preview": shown,
+        }
+        return ctx.render("communiques/editor.html", context)
     try:
         data = validate(VersionSave, body)
         async with ctx.write() as session:
