@@ -4,6 +4,7 @@ Run in this process (tests/support/cli.py); tests/test_layout.py starts the real
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,7 @@ def test_init_demo_user_add_token_create_and_audit_verify(entente, env: dict[str
     assert demo.returncode == 0, demo.stderr
     assert "demo password for every demo user: demo password 123" in demo.stdout
     assert "ee.drafter" in demo.stdout and "eu.secretariat" in demo.stdout
+    assert re.search(r"ee\.oversight\s+EE\s+oversight\n", demo.stdout), demo.stdout  # the read-only role
     again = entente("init", "--demo", env=env)
     assert "(0 new)" in again.stdout
 

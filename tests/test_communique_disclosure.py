@@ -27,7 +27,7 @@ from entente.models import (
     PartyKind,
     Role,
 )
-from tests.support.disclosure import VIEWERS, found, ground_truth
+from tests.support.disclosure import OVERSIGHT, VIEWERS, found, ground_truth
 from tests.support.drafting import BASE, create, editable, if_match
 from tests.support.world import PASSWORD
 
@@ -158,10 +158,11 @@ async def credentials(world) -> tuple[dict[str, dict[str, str]], dict[str, dict[
     key = id(world)
     if key not in CREDENTIALS:
         CREDENTIALS.clear()
-        headers = {party: await world.token(user) for party, user in VIEWERS.items()}
+        everyone = VIEWERS | {user: user for user in OVERSIGHT.values()}  # oversight users keyed by name
+        headers = {party: await world.token(user) for party, user in everyone.items()}
         cookies = {}
         async with world.sessions.begin() as session:
-            for party, user in VIEWERS.items():
+            for party, user in everyone.items():
                 secret = secrets.token_urlsafe(32)
                 row = await auth.get_user(session, user)
                 session.add(
@@ -227,6 +228,12 @@ async def test_no_section_text_reaches_a_viewer_it_is_not_releasable_to(world, h
         leaked = seen - allowed[party]
         assert not leaked, f"{party} saw {sorted(leaked)}; allowed {sorted(allowed[party])}"
         assert seen <= everything
+    # A party's oversight body reads what its party may read, never more (and, not vacuously, that much).
+    for party, user in OVERSIGHT.items():
+        seen = found(await probe(world, headers[user], cookies[user], run.cid, ids, count))
+        leaked = seen - allowed[party]
+        assert not leaked, f"{user} saw {sorted(leaked)}; allowed {sorted(allowed[party])}"
+        assert seen, f"{user} saw nothing of its party's communiqué"
 
 
 LATVIA = parties.SeedParty(

@@ -88,6 +88,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "forum": "osce",
         "verification": "Participating CERTs monitor the infrastructure for 90 days.",
     },
+    "measures-lifting": {
+        "participants": ["EE", "LV"],
+        "actor_state": "Examplestan",
+        "conditions_met": ["six months without a recurrence"],
+        "measures_lifted": ["the travel ban on the persons designated on 1 June 2024"],
+        "effective": "2025-01-01",
+        "monitoring": "Participating CERTs keep the infrastructure under watch for a year.",
+    },
 }
 
 
@@ -521,7 +529,7 @@ def test_template_the_ladder_names_must_exist(tmp_path: Path, ladder: L.Ladder) 
     with pytest.raises(ConfigError) as caught:
         crisis.load_templates(directory, ladder=ladder)
     text = LADDER_PATH.read_text()
-    line = _line_of(text, 'templates = ["joint-advisory", "warning-declaration", "de-escalation"]')
+    line = _line_of(text, 'templates = ["joint-advisory", "warning-declaration", "de-escalation", "measures-lifting"]')
     assert str(caught.value) == (
         f"{LADDER_PATH}:{line}: tier 2: template 'de-escalation' is not among the crisis templates"
     )
@@ -556,8 +564,9 @@ def test_ladder_listing_a_template_at_a_tier_it_does_not_declare_is_refused(tmp_
 
 def test_template_response_must_be_allowed_at_its_tiers(tmp_path: Path) -> None:
     ladder_text = LADDER_PATH.read_text().replace(
-        'templates = ["joint-advisory", "warning-declaration", "de-escalation"]',
-        'templates = ["joint-advisory", "warning-declaration", "de-escalation", "sanctions-announcement"]',
+        'templates = ["joint-advisory", "warning-declaration", "de-escalation", "measures-lifting"]',
+        'templates = ["joint-advisory", "warning-declaration", "de-escalation", "measures-lifting", '
+        '"sanctions-announcement"]',
     )
     ladder = L.load_ladder(_write(tmp_path, ladder_text, "ladder.toml"))
     path = _write(tmp_path, (TEMPLATES / "sanctions-announcement.toml").read_text().replace(

@@ -15,7 +15,15 @@ from tests.support.incidents import TIER_3, Desk
 from tests.support.pages import browser
 
 AUTHORS = {"EE": "ee.drafter", "FR": "fr.drafter", "EU": "eu.signatory"}
-VIEWERS = {"ee.drafter": "EE", "fr.drafter": "FR", "eu.signatory": "EU", "eu.secretariat": "EU", None: None}
+VIEWERS = {
+    "ee.drafter": "EE",
+    "fr.drafter": "FR",
+    "eu.signatory": "EU",
+    "eu.secretariat": "EU",
+    "ee.oversight": "EE",  # oversight reads what its party may read, nothing more
+    "fr.oversight": "FR",
+    None: None,
+}
 SECRETARIAT = "eu.secretariat"
 
 
@@ -139,12 +147,15 @@ async def test_no_marked_text_reaches_a_party_it_is_not_releasable_to(desk, seen
             base,
             f"{base}/evidence",
             f"{base}/history",
+            f"{base}/de-escalation",
+            "/api/v1/oversight/report",
+            "/api/v1/audit?limit=1000",
             *(f"{base}/evidence/{evidence_id}" for evidence_id, _, _ in created),
         ]
         for path in paths:
             response = await desk.world.client.get(path, headers=headers)
             texts.append(await response.text())
-        for path in ("/incidents", f"/incidents/{incident['id']}"):
+        for path in ("/oversight", "/incidents", f"/incidents/{incident['id']}"):
             response = await desk.world.client.get(path, headers=cookie, allow_redirects=False)
             texts.append(await response.text())
         everything = "\n".join(texts)
@@ -321,3 +332,54 @@ async def test_secretariat_and_other_parties_see_only_what_is_releasable_to_thei
     for user, party in [("eu.secretariat", "EU"), ("eu.signatory", "EU"), ("fr.drafter", "FR")]:
         _, listed = await desk.call(user, "GET", f"{base}/evidence", status=200)
         assert [bodies[e["id"]] for e in listed] == [party]
+
+
+# --- after-action reviews: lessons reach only the parties they are releasable to, oversight included ----
+
+
+@st.composite
+def lesson_scenarios(draw: st.DrawFn) -> dict:
+    participants = ["EE", *sorted(draw(st.sets(st.sampled_from(["FR", "EU"]))))]
+    authors = {"EE": "ee.drafter", "FR": "fr.drafter", "EU": "eu.comms"}
+    lessons = draw(
+        st.lists(
+            st.tuples(st.sampled_from(participants), st.sampled_from(["thresholds", "messages", "tools"]),
+                      markings(participants)),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    return {"participants": participants, "authors": authors, "lessons": lessons}
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(scenario=lesson_scenarios())
+async def test_no_lesson_reaches_a_party_or_its_oversight_it_is_not_releasable_to(desk, seen, scenario) -> None:
+    participants = scenario["participants"]
+    incident = await desk.open(participants=participants[1:], title="lessons incident")
+    base = f"/api/v1/incidents/{incident['id']}"
+    await desk.call("ee.drafter", "POST", f"{base}/close", {"reason": "over"}, status=200)
+    items = []
+    for author, topic, marking in scenario["lessons"]:
+        marker = f"LSN{uuid.uuid4().hex}"
+        body = {"topic": topic, "body": f"lesson {marker}", "marking": wire(marking)}
+        await desk.call(scenario["authors"][author], "POST", f"{base}/after-action/lessons", body, status=201)
+        items.append(expected(marking, author, participants, marker))
+    seen["items"].extend(items)
+    for user in VIEWERS:
+        headers = await desk.headers(user)
+        texts = []
+        for path in (f"{base}/after-action", f"{base}/history", "/api/v1/oversight/report", "/api/v1/incidents"):
+            texts.append(await (await desk.world.client.get(path, headers=headers)).text())
+        for path in (f"/incidents/{incident['id']}/after-action", "/oversight"):
+            response = await desk.world.client.get(path, headers=seen["cookies"].get(user, {}), allow_redirects=False)
+            texts.append(await response.text())
+        everything = "\n".join(texts)
+        for item in seen["items"]:
+            if not item.visible_to(user):
+                assert item.marker not in everything, (user, item)
+        for item in items:  # not vacuous: what the viewer may see is there, in the JSON and on the page
+            if item.visible_to(user):
+                assert item.marker in texts[0] and item.marker in texts[4], (user, item)

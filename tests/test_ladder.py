@@ -378,6 +378,21 @@ BROKEN = [
     ("invalid TOML", "review_days = 90\n", "review_days = = 90\n", "review_days = = 90", "invalid TOML"),
     ("evidence metric missing", "[metrics.attribution_confidence]", "[metrics.attribution_certainty]",
      "[metrics.disruption_hours]", "must declare metric 'attribution_confidence'"),
+    ("unknown exit ramp kind", 'kind = "cooperation_on_investigation"\ndescription = "The state concerned cooperates',
+     'kind = "apology"\ndescription = "The state concerned cooperates', 'kind = "apology"',
+     "tier 3 exit ramp 'sanctions-cooperation': unknown exit ramp kind 'apology'"),
+    ("quiet period without days", 'days = 180\ndescription = "Six', 'description = "Six',
+     '[[tiers.exit_ramps]]\nid = "sanctions-quiet-period"',
+     "tier 3 exit ramp 'sanctions-quiet-period': missing key 'days'"),
+    ("days on a ramp that is not a quiet period", 'id = "warning-heeded"\nkind = "verifiable_restraint"\n',
+     'id = "warning-heeded"\nkind = "verifiable_restraint"\ndays = 30\n', "days = 30",
+     "tier 2 exit ramp 'warning-heeded': 'days' applies to time_without_recurrence only"),
+    ("duplicate exit ramp id", 'id = "isolation-restraint"', 'id = "sanctions-restraint"',
+     'id = "sanctions-restraint"\nkind = "verifiable_restraint"\ndescription = "The state concerned publicly',
+     "exit ramp id 'sanctions-restraint' is used twice in the ladder"),
+    ("misspelt exit ramp key", '\ndays = 365\n', '\ndayz = 365\n',
+     '[[tiers.exit_ramps]]\nid = "isolation-quiet-period"',
+     "tier 4 exit ramp 'isolation-quiet-period': missing key 'days'"),
 ]
 
 
@@ -392,6 +407,23 @@ def test_broken_ladder_is_refused_with_file_and_line(tmp_path: Path, old: str, n
     assert message.startswith(f"{path}:{_line_of(text, needle)}: "), message
     assert fragment in message
     assert "\n" not in message
+
+
+def test_the_floor_has_no_exit_ramps(tmp_path: Path) -> None:
+    text = _replace('review_days = 180\n', 'review_days = 180\n\n[[tiers.exit_ramps]]\nid = "floor-ramp"\n'
+                    'kind = "verifiable_restraint"\ndescription = "x"\n')
+    with pytest.raises(ConfigError, match="tier 1 is the floor: there is no tier below it"):
+        L.load_ladder(_write(tmp_path, text))
+
+
+def test_exit_ramps_are_read_with_their_tier(ladder: L.Ladder) -> None:
+    quiet = ladder.tier(3).exit_ramp("sanctions-quiet-period")
+    assert quiet is not None and quiet.kind is L.ExitRampKind.TIME_WITHOUT_RECURRENCE and quiet.days == 180
+    assert ladder.tier(1).exit_ramps == ()
+    for tier in ladder.tiers[1:]:
+        kinds = {r.kind for r in tier.exit_ramps}
+        assert {L.ExitRampKind.VERIFIABLE_RESTRAINT, L.ExitRampKind.TIME_WITHOUT_RECURRENCE} <= kinds
+        assert all(r.days is None for r in tier.exit_ramps if r.kind is not L.ExitRampKind.TIME_WITHOUT_RECURRENCE)
 
 
 def test_tiers_above_one_need_rules(tmp_path: Path) -> None:

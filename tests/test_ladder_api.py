@@ -61,7 +61,7 @@ async def test_score_endpoint_says_when_evidence_caps_the_tier(world) -> None:
     body = await (await score(world, CAPPED)).json()
     assert body["tier"] == 2 and body["indicated_tier"] == 4 and body["capped"] is True
     assert "below the evidence standard" in body["cap_reason"]
-    assert body["templates"] == ["joint-advisory", "warning-declaration", "de-escalation"]
+    assert body["templates"] == ["joint-advisory", "warning-declaration", "de-escalation", "measures-lifting"]
     assert body["measures"] == []
     assert body["metrics"]["disruption_hours"] == 96
 

@@ -49,6 +49,7 @@ from entente.web import (
     inbox_pages,
     incident_pages,
     middlewares,
+    oversight_pages,
     pages,
     public,
     release_pages,
@@ -163,6 +164,7 @@ def create_app(
     sanctions_pages.add_routes(app)
     release_pages.add_routes(app)
     signing_pages.add_routes(app)
+    oversight_pages.routes.add_to(app)
     designation_pages.routes.add_to(app)
     template_pages.routes.add_to(app)
     inbox_pages.add_routes(app)

@@ -70,6 +70,18 @@ class Event(StrEnum):
     INCIDENTS_TIER_DECIDE = "incidents:tier:decide", "a party decided its tier, with a justification"
     INCIDENTS_LEGAL_REVIEW_RECORD = "incidents:legal_review:record", "a party recorded a legal review of a tier"
     INCIDENTS_INCIDENT_CLOSE = "incidents:incident:close", "an incident was closed"
+    INCIDENTS_EXIT_RAMP_MEET = "incidents:exit_ramp:meet", "a party recorded that an exit ramp of the ladder is met"
+    INCIDENTS_STEP_DOWN_PROPOSE = "incidents:step_down:propose", "a party proposed stepping the incident down a tier"
+    INCIDENTS_STEP_DOWN_AGREE = (
+        "incidents:step_down:agree", "every party decided the lower tier: the step-down is agreed"
+    )
+    INCIDENTS_STEP_DOWN_SUPERSEDE = (
+        "incidents:step_down:supersede", "a party decided a higher tier: the step-down lapsed"
+    )
+    INCIDENTS_LESSON_ADD = "incidents:lesson:add", "a participant added a lesson to a closed incident's review"
+    INCIDENTS_LADDER_CHANGE_PROPOSE = (
+        "incidents:ladder_change:propose", "a change to the ladder was proposed from a review"
+    )
     DRAFTING_COMMUNIQUE_ADD = "drafting:communique:add", "a communiqué was started (version 1)"
     DRAFTING_COMMUNIQUE_SUPERSEDE = "drafting:communique:supersede", "a successor of a released communiqué was started"
     DRAFTING_PARTICIPANT_INVITE = "drafting:participant:invite", "a party was invited to a communiqué"
@@ -224,8 +236,13 @@ async def verify_chain(session: AsyncSession) -> ChainReport:
     return ChainReport(count)
 
 
-async def list_entries(session: AsyncSession, *, party: str | None = None, limit: int = 100) -> list[AuditEntry]:
+async def list_entries(
+    session: AsyncSession, *, party: str | None = None, limit: int = 100, before: int | None = None
+) -> list[AuditEntry]:
+    """The latest entries (of ``party``, when given), newest first; ``before`` pages back by ``seq``."""
     query = select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(limit)
     if party is not None:
         query = query.where(AuditEntry.party == party)
+    if before is not None:
+        query = query.where(AuditEntry.seq < before)
     return list((await session.execute(query)).scalars().all())

@@ -81,6 +81,7 @@ class Code(StrEnum):
     USERNAME_TAKEN = "username_taken", 422, "a user with this name exists already"
     UNKNOWN_PARTY = "unknown_party", (404, 422), "no party with this code"
     PARTY_EXISTS = "party_exists", 422, "a party with this code exists already"
+    READ_ONLY_ROLE = "read_only_role", 403, "the oversight role reads only: every write refuses it"
 
     # --- party keys ---------------------------------------------------------------------------------
     PRIVATE_KEY_REFUSED = "private_key_refused", 422, "the JWK holds private key material; register the public key only"
@@ -134,6 +135,18 @@ class Code(StrEnum):
     TIER_NOT_DECIDED = "tier_not_decided", 409, "the caller's party has decided no tier for the incident"
     TEMPLATE_NOT_ALLOWED = "template_not_allowed", 422, "the ladder does not allow this template at the decided tier"
     LEGAL_REVIEW_REQUIRED = "legal_review_required", 409, "the tier needs the party's cleared legal review of it"
+    UNKNOWN_EXIT_RAMP = "unknown_exit_ramp", 422, "the ladder (or the tier stepped down from) has no such exit ramp"
+    EXIT_RAMP_NOT_IN_PLAY = "exit_ramp_not_in_play", 409, "no party decided the tier this exit ramp leads down from"
+    EXIT_RAMP_NOT_MET = (
+        "exit_ramp_not_met", 409, "the exit ramp is not met (yet): not recorded, or its quiet period runs"
+    )
+    NO_LOWER_TIER = "no_lower_tier", 409, "the party's decided tier is the floor of the ladder"
+    STEP_DOWN_PENDING = "step_down_pending", 409, "a step-down from this tier is already proposed: decide on it"
+    STEP_DOWN_SETTLED = "step_down_settled", 409, "the step-down was agreed or superseded: nothing more to decide"
+    INCIDENT_NOT_CLOSED = "incident_not_closed", 409, "the after-action review starts when the incident is closed"
+    LADDER_INVALID = "ladder_invalid", 422, "the proposed ladder file does not load (the reason names the line)"
+    LADDER_VERSION_NOT_RAISED = "ladder_version_not_raised", 422, "a proposed ladder must raise the version in force"
+    INVALID_PERIOD = "invalid_period", 422, "a report period needs two instants with offsets, the end after the start"
 
     # --- communiqués, versions, sign-offs ---------------------------------------------------------
     TEMPLATE_REQUIRED = "template_required", 422, "`params` and `tier` go with a `template`"

@@ -15,6 +15,8 @@ from entente import canonical
 from entente.models import CommuniqueParticipant, CommuniqueVersion, SectionComment, VersionItem
 
 VIEWERS = {"EE": "ee.drafter", "FR": "fr.drafter", "EU": "eu.secretariat", "LV": "lv.drafter"}
+#: The read-only oversight users of two parties: each may see exactly what its party may see.
+OVERSIGHT = {"EE": "ee.oversight", "FR": "fr.oversight"}
 TOKEN = re.compile(r"TOK\d+x\d+[HBC]")
 B64 = re.compile(r"[A-Za-z0-9_-]{40,}")
 

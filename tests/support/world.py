@@ -66,6 +66,7 @@ SMALL_COALITION = [
             parties.SeedUser("ee.drafter", "EE drafter", (Role.DRAFTER,)),
             parties.SeedUser("ee.signatory", "EE signatory", (Role.SIGNATORY,)),
             parties.SeedUser("ee.comms", "EE comms", (Role.COMMS,)),
+            parties.SeedUser("ee.oversight", "EE parliamentary committee", (Role.OVERSIGHT,)),
         ),
     ),
     parties.SeedParty(
@@ -77,6 +78,7 @@ SMALL_COALITION = [
             parties.SeedUser("fr.drafter", "FR drafter", (Role.DRAFTER,)),
             parties.SeedUser("fr.signatory", "FR signatory", (Role.SIGNATORY,)),
             parties.SeedUser("fr.comms", "FR comms", (Role.COMMS,)),
+            parties.SeedUser("fr.oversight", "FR ombudsperson", (Role.OVERSIGHT,)),
         ),
     ),
     parties.SeedParty(

@@ -18,9 +18,11 @@ from entente.auth.callers import (
     CallerCache,
     caller_for,
     credential_hash,
+    is_read_only,
     require_caller,
     require_party_role,
     require_role,
+    require_writer,
 )
 from entente.auth.signin import (
     caller_from_session,
@@ -51,6 +53,7 @@ __all__ = [
     "find_user",
     "get_user",
     "hash_password",
+    "is_read_only",
     "list_tokens",
     "login",
     "login_subject",
@@ -58,6 +61,7 @@ __all__ = [
     "require_caller",
     "require_party_role",
     "require_role",
+    "require_writer",
     "revoke_token",
     "set_password",
 ]

@@ -23,6 +23,8 @@ __all__ = [
     "caller_for",
     "caller_from_row",
     "credential_hash",
+    "is_read_only",
+    "require_writer",
     "require_caller",
     "require_party_role",
     "require_role",
@@ -108,6 +110,25 @@ def require_party_role(caller: Caller | None, party: str, *roles: Role) -> Calle
     if caller.party != party:
         raise PermissionDeniedError(f"only users of {party} may do this", code="wrong_party")
     return require_role(caller, *roles)
+
+
+def is_read_only(caller: Caller | None) -> bool:
+    """An oversight user reads only: whatever other role it also holds, it changes nothing."""
+    return caller is not None and caller.has_role(Role.OVERSIGHT)
+
+
+def require_writer(caller: Caller | None) -> Caller:
+    """The caller, unless it is read-only (oversight): then ``PermissionDeniedError`` ``read_only_role``.
+
+    Every domain write checks a role oversight does not hold; the web edge also refuses every write
+    of a read-only caller before any handler runs (its own sign-out and API tokens excepted).
+    """
+    caller = require_caller(caller)
+    if is_read_only(caller):
+        raise PermissionDeniedError(
+            "the oversight role reads only: it cannot change anything", code="read_only_role"
+        )
+    return caller
 
 
 def require_caller(caller: Caller | None) -> Caller:

@@ -31,7 +31,8 @@ def register(commands: Any) -> None:
         "show",
         help="print the tiers, what lifts an incident to each, and the metrics",
         description="Print the ladder of paths.ladder: tiers, evidence standards, legal review, responses, "
-        "templates, measures, review periods, the rules that lift an incident to each tier, and the metrics.",
+        "templates, measures, review periods, the rules that lift an incident to each tier, the exit ramps "
+        "down from it, and the metrics.",
     )
     p.add_argument("--json", action="store_true", help="print the ladder as JSON (as GET /api/v1/ladder)")
     p.set_defaults(run=cmd_show)
@@ -78,6 +79,11 @@ def show_ladder(ladder: LadderPublic) -> str:
                 lines.append(f"    {rule.id}: {joined.join(c.text for c in rule.conditions)}")
         else:
             lines.append("  the floor: every incident is at least here")
+        if tier.exit_ramps:
+            lines.append(f"  exit ramps down to tier {tier.tier - 1}:")
+            for ramp in tier.exit_ramps:
+                days = f", {ramp.days} days" if ramp.days else ""
+                lines.append(f"    {ramp.id} ({ramp.kind.replace('_', ' ')}{days}): {ramp.description}")
         lines.append("")
     lines.append("metrics:")
     for metric in ladder.metrics:

@@ -19,6 +19,7 @@ from entente.documents.spec import (
     DocumentAttachment,
     DocumentSpec,
     PartyName,
+    ReportSpec,
     SectionSpec,
     SignatureRow,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "DocumentSpec",
     "PartyName",
     "PdfCheck",
+    "ReportSpec",
     "SectionSpec",
     "SignatureRow",
     "check_pdf",

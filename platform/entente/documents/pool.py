@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from entente import signing
-from entente.documents.spec import DocumentSpec
+from entente.documents.spec import DocumentSpec, ReportSpec
 from entente.platformkeys import PlatformKeys
 
 __all__ = ["DocumentRenderer", "render_and_sign"]
@@ -24,7 +24,9 @@ __all__ = ["DocumentRenderer", "render_and_sign"]
 WORKER_NICENESS = 10
 
 
-def render_and_sign(spec: DocumentSpec, templates_dir: Path, key_der: bytes, certificate_pem: bytes) -> bytes:
+def render_and_sign(
+    spec: DocumentSpec | ReportSpec, templates_dir: Path, key_der: bytes, certificate_pem: bytes
+) -> bytes:
     """In a worker: the PDF/A-3b of ``spec``, signed with the platform's PDF key (PAdES B-B)."""
     from entente.documents.rendering import render_pdf
     from entente.documents.signature import sign_pdf
@@ -56,7 +58,7 @@ class DocumentRenderer:
             )
         return self._pool
 
-    async def render(self, spec: DocumentSpec, keys: PlatformKeys) -> bytes:
+    async def render(self, spec: DocumentSpec | ReportSpec, keys: PlatformKeys) -> bytes:
         """The signed PDF of ``spec``; the work runs in the pool."""
         loop = asyncio.get_running_loop()
         key_der = signing.private_key_der(keys.pdf)

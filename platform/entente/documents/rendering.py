@@ -23,7 +23,7 @@ import jinja2
 from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from entente.documents.spec import DocumentSpec
+from entente.documents.spec import DocumentSpec, ReportSpec
 from entente.drafting.markdown import render_markdown
 
 __all__ = ["LAYOUT", "LocalFetcher", "RefusedFetchError", "html_of", "render_pdf"]
@@ -121,12 +121,14 @@ def _utc(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%-d %B %Y, %H:%M UTC")
 
 
-def html_of(spec: DocumentSpec, templates_dir: Path) -> str:
+def html_of(spec: DocumentSpec | ReportSpec, templates_dir: Path) -> str:
     """The document's HTML (what WeasyPrint lays out)."""
     folder = (templates_dir / "documents").resolve()
     env = _environments.get(folder)
     if env is None:
         env = _environments[folder] = _environment(folder)
+    if isinstance(spec, ReportSpec):
+        return env.get_template(spec.layout).render(spec=spec)
     return env.get_template(LAYOUT).render(
         spec=spec,
         kind_name=KIND_NAMES.get(spec.kind, spec.kind.replace("_", " ").capitalize()),
@@ -134,14 +136,17 @@ def html_of(spec: DocumentSpec, templates_dir: Path) -> str:
     )
 
 
-def render_pdf(spec: DocumentSpec, templates_dir: Path, *, fetcher: LocalFetcher | None = None) -> bytes:
+def render_pdf(spec: DocumentSpec | ReportSpec, templates_dir: Path, *, fetcher: LocalFetcher | None = None) -> bytes:
     """PDF/A-3b bytes of ``spec`` with every font embedded and its attachments as embedded files.
 
     Blocking and CPU-heavy: call it in a worker process (:class:`entente.documents.DocumentRenderer`).
     """
     folder = (templates_dir / "documents").resolve()
     fetcher = fetcher or LocalFetcher(folder)
-    when = spec.released_at or spec.embargoed_until or datetime(2000, 1, 1, tzinfo=UTC)
+    when = (
+        spec.generated_at if isinstance(spec, ReportSpec)
+        else spec.released_at or spec.embargoed_until or datetime(2000, 1, 1, tzinfo=UTC)
+    )
     attachments = [
         Attachment(
             string=a.data,

@@ -16,6 +16,7 @@ __all__ = [
     "DocumentAttachment",
     "DocumentSpec",
     "PartyName",
+    "ReportSpec",
     "SectionSpec",
     "SignatureRow",
 ]
@@ -114,3 +115,25 @@ class DocumentSpec:
     @property
     def is_public(self) -> bool:
         return self.audience == AUDIENCE_PUBLIC
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """One oversight report: a party's view of a period, its sections in Markdown, its JSON attached.
+
+    ``digest`` is the SHA-256 of the report's canonical JSON (the attachment carries it too).
+    """
+
+    title: str
+    party: PartyName
+    period_from: datetime
+    period_to: datetime
+    generated_at: datetime
+    digest: str
+    sections: tuple[SectionSpec, ...]
+    attachments: tuple[DocumentAttachment, ...] = field(default=(), repr=False)
+
+    layout = "report.html"
+    kind = "oversight_report"
+    released_at = None
+    embargoed_until = None

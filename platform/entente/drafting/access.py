@@ -40,7 +40,7 @@ __all__ = [
     "visible_items",
 ]
 
-READ_ROLES = (Role.DRAFTER, Role.COMMS, Role.SIGNATORY, Role.SECRETARIAT)
+READ_ROLES = (Role.DRAFTER, Role.COMMS, Role.SIGNATORY, Role.SECRETARIAT, Role.OVERSIGHT)
 EDIT_ROLES = (Role.DRAFTER, Role.SECRETARIAT)
 
 

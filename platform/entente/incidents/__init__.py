@@ -10,16 +10,29 @@ legal reviews, and marked items: evidence and each party's attribution assessmen
 - :mod:`.lifecycle`: open, list, update, invite, close, the view, the history
 - :mod:`.items`: evidence and attribution assessments, through ``disclosure``
 - :mod:`.decisions`: decided tiers and legal reviews
+- :mod:`.deescalation`: exit ramps met and step-down proposals
+- :mod:`.aftermath`: after-action lessons (marked) and proposed ladder changes
 - :mod:`.drafts`: :func:`start_draft`, the first step of a communiqué from a crisis template
 - :mod:`.rubric`: the ladder and assessments described for the API, the command line and pages
 
 Audit events: ``incidents:incident:open``, ``incidents:incident:update``,
 ``incidents:participant:invite``, ``incidents:incident:close``, ``incidents:evidence:add``,
 ``incidents:evidence:mark``, ``incidents:attribution:set``, ``incidents:tier:decide``,
-``incidents:legal_review:record``.
+``incidents:legal_review:record``, ``incidents:exit_ramp:meet``, ``incidents:step_down:propose``,
+``incidents:step_down:agree``, ``incidents:step_down:supersede``, ``incidents:lesson:add``,
+``incidents:ladder_change:propose``.
 """
 
 from .access import MAX_ID, is_admitted, new_id
+from .aftermath import (
+    LESSON_ROLES,
+    add_lesson,
+    lesson_marking,
+    list_ladder_proposals,
+    list_lessons,
+    list_lessons_of,
+    propose_ladder_change,
+)
 from .decisions import (
     current_decisions,
     decide_tier,
@@ -27,6 +40,18 @@ from .decisions import (
     list_decisions,
     list_legal_reviews,
     record_legal_review,
+)
+from .deescalation import (
+    Deescalation,
+    RampStatus,
+    StepDownView,
+    decide_step_down,
+    get_deescalation,
+    last_recurrence_at,
+    list_step_downs,
+    propose_step_down,
+    ramps_for_measures,
+    record_ramp_met,
 )
 from .drafts import DraftSection, DraftStart, TemplateRef, find_template, party_names, resolve_marking, start_draft
 from .items import (
@@ -54,6 +79,23 @@ from .rubric import assessment_public, describe_ladder, score_metrics
 
 __all__ = [
     "MAX_ID",
+    "LESSON_ROLES",
+    "add_lesson",
+    "lesson_marking",
+    "list_ladder_proposals",
+    "list_lessons",
+    "list_lessons_of",
+    "propose_ladder_change",
+    "Deescalation",
+    "RampStatus",
+    "StepDownView",
+    "decide_step_down",
+    "get_deescalation",
+    "last_recurrence_at",
+    "list_step_downs",
+    "propose_step_down",
+    "ramps_for_measures",
+    "record_ramp_met",
     "DraftSection",
     "DraftStart",
     "IncidentListing",

@@ -68,7 +68,7 @@ def viewer_of(caller: Caller) -> Viewer:
 
 #: Roles that may know of a party's incidents at all. A press account never does: it reads only the
 #: embargoed briefings its comms officer invites it to, never incident material.
-READ_ROLES = (Role.DRAFTER, Role.COMMS, Role.SIGNATORY, Role.SECRETARIAT)
+READ_ROLES = (Role.DRAFTER, Role.COMMS, Role.SIGNATORY, Role.SECRETARIAT, Role.OVERSIGHT)
 
 
 def is_admitted(caller: Caller, participants: Iterable[str]) -> bool:

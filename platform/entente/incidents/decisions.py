@@ -24,8 +24,10 @@ from entente.models import (
     IncidentDecision,
     IncidentLegalReview,
     IncidentState,
+    IncidentStepDown,
     LegalReviewCreate,
     LegalReviewOutcome,
+    StepDownState,
 )
 
 from . import access
@@ -37,12 +39,14 @@ __all__ = [
     "has_legal_clearance",
     "list_decisions",
     "list_legal_reviews",
+    "party_for",
     "record_legal_review",
+    "settle_step_downs",
     "state_after",
 ]
 
 
-def _party_for(caller: Caller, loaded: Loaded, party: str | None) -> str:
+def party_for(caller: Caller, loaded: Loaded, party: str | None) -> str:
     party = party or caller.party
     if party not in loaded.participants:
         raise InvalidInputError(
@@ -70,10 +74,15 @@ async def decide_tier(
     party: str | None = None,
     ladder: Ladder,
     now: datetime,
+    step_down: int | None = None,
 ) -> IncidentDecision:
-    """Record ``party``'s (default: the caller's) decided tier; a justification is required."""
+    """Record ``party``'s (default: the caller's) decided tier; a justification is required.
+
+    ``step_down`` names the step-down proposal this decision answers (it goes into the record);
+    after any decision, proposals to step down are settled (:func:`settle_step_downs`).
+    """
     loaded = await access.load(session, incident_id, caller, lock=True)
-    party = _party_for(caller, loaded, party)
+    party = party_for(caller, loaded, party)
     _tier(ladder, tier)
     justification = access.text(justification.strip())
     if not justification:
@@ -111,9 +120,41 @@ async def decide_tier(
             "tier": tier,
             "recommended_tier": decision.recommended_tier,
             "state": str(incident.state),
-        },
+        }
+        | ({"step_down": step_down} if step_down is not None else {}),
     )
+    await settle_step_downs(session, loaded, caller=caller, now=now)
     return decision
+
+
+async def settle_step_downs(session: AsyncSession, loaded: Loaded, *, caller: Caller, now: datetime) -> None:
+    """Agree each proposed step-down once every participating party's current tier is at or below its
+    lower tier; supersede it when a party decides a tier above the one it steps down from."""
+    proposed = list(
+        (
+            await session.execute(
+                select(IncidentStepDown).where(
+                    IncidentStepDown.incident_id == loaded.id, IncidentStepDown.state == StepDownState.PROPOSED
+                )
+            )
+        ).scalars()
+    )
+    if not proposed:
+        return
+    decided = await current_decisions(session, loaded.id)
+    for step_down in proposed:
+        tiers = [decided[p].tier if p in decided else None for p in loaded.participants]
+        details = {"step_down": step_down.id, "from_tier": step_down.from_tier, "to_tier": step_down.to_tier,
+                   "decided_tiers": {p: decided[p].tier for p in loaded.participants if p in decided}}
+        if any(t is not None and t > step_down.from_tier for t in tiers):
+            step_down.state, step_down.settled_at = StepDownState.SUPERSEDED, now
+            await access.record_change(session, loaded.incident, caller=caller, action="step_down:supersede",
+                                       subject="incident", now=now, details=details)
+        elif all(t is not None and t <= step_down.to_tier for t in tiers):
+            step_down.state, step_down.settled_at = StepDownState.AGREED, now
+            await access.record_change(session, loaded.incident, caller=caller, action="step_down:agree",
+                                       subject="incident", now=now, details=details)
+        session.add(step_down)
 
 
 async def list_decisions(session: AsyncSession, incident_id: int) -> list[IncidentDecision]:
@@ -155,7 +196,7 @@ async def record_legal_review(
 ) -> IncidentLegalReview:
     """Record a party's legal review of a tier (by a drafter or signatory of that party)."""
     loaded = await access.load(session, incident_id, caller, lock=True)
-    party = _party_for(caller, loaded, data.party)
+    party = party_for(caller, loaded, data.party)
     _tier(ladder, data.tier)
     reviewed_at = require_aware(data.reviewed_at) if data.reviewed_at is not None else now
     if reviewed_at > now:

@@ -18,6 +18,7 @@ from entente.auth import Caller, require_role
 from entente.disclosure import Marking, may_see
 from entente.ladder import Ladder
 from entente.models import (
+    AfterActionLesson,
     Incident,
     IncidentAttribution,
     IncidentChange,
@@ -316,6 +317,10 @@ async def list_history(session: AsyncSession, *, incident_id: int, caller: Calle
         await session.execute(select(IncidentAttribution).where(IncidentAttribution.incident_id == loaded.id))
     ).scalars():
         markings[f"attribution:{attribution.party}"] = access.stored_marking(attribution.marking, attribution.party)
+    for lesson in (
+        await session.execute(select(AfterActionLesson).where(AfterActionLesson.incident_id == loaded.id))
+    ).scalars():
+        markings[f"lesson:{lesson.id}"] = access.stored_marking(lesson.marking, lesson.author_party)
     viewer = access.viewer_of(caller)
     nobody = Marking(public=False, parties=frozenset())
     return [

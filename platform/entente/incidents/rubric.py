@@ -16,6 +16,7 @@ from entente.ladder import Assessment, Comparator, Condition, Ladder, Metric, Me
 from entente.models import (
     LadderAssessmentPublic,
     LadderConditionPublic,
+    LadderExitRampPublic,
     LadderMetricPublic,
     LadderPublic,
     LadderRulePublic,
@@ -102,6 +103,12 @@ def describe_ladder(ladder: Ladder) -> LadderPublic:
                 review_days=tier.review_days,
                 combine=str(tier.combine),
                 rules=rules,
+                exit_ramps=[
+                    LadderExitRampPublic(
+                        id=r.id, kind=str(r.kind), description=r.description, days=r.days, step_to=tier.number - 1
+                    )
+                    for r in tier.exit_ramps
+                ],
             )
         )
     return LadderPublic(

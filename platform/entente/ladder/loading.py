@@ -22,6 +22,8 @@ from .model import (
     Combine,
     Comparator,
     Condition,
+    ExitRamp,
+    ExitRampKind,
     Ladder,
     Measure,
     Metric,
@@ -62,7 +64,8 @@ def load_ladder(path: Path | str) -> Ladder:
     if not tier_tables:
         root.fail("the ladder has no tiers", key="tiers")
     rule_ids: set[str] = set()
-    tiers = tuple(_tier(index, table, metrics, rule_ids) for index, table in enumerate(tier_tables))
+    ramp_ids: set[str] = set()
+    tiers = tuple(_tier(index, table, metrics, rule_ids, ramp_ids) for index, table in enumerate(tier_tables))
     root.finish()
     _check_order(tiers, tier_tables)
     return Ladder(version=version, title=title, metrics=MappingProxyType(metrics), tiers=tiers, path=Path(path))
@@ -100,7 +103,9 @@ def _number(table: TomlTable, key: str, integer: bool) -> int | float:
     return value
 
 
-def _tier(index: int, table: TomlTable, metrics: dict[str, Metric], rule_ids: set[str]) -> Tier:
+def _tier(
+    index: int, table: TomlTable, metrics: dict[str, Metric], rule_ids: set[str], ramp_ids: set[str]
+) -> Tier:
     number = table.integer("tier", minimum=1, maximum=20)
     if number != index + 1:
         expected = "the first tier must be tier 1" if index == 0 else f"tier {number} follows tier {index}"
@@ -122,11 +127,38 @@ def _tier(index: int, table: TomlTable, metrics: dict[str, Metric], rule_ids: se
                 "rules", lambda k: table.tables(k, lambda i, t: f"tier {number} rule '{t.get('id', i + 1)}'"), []
             )
         ),
+        exit_ramps=tuple(
+            _exit_ramp(ramp_table, ramp_ids)
+            for ramp_table in table.optional(
+                "exit_ramps",
+                lambda k: table.tables(k, lambda i, t: f"tier {number} exit ramp '{t.get('id', i + 1)}'", max_items=20),
+                [],
+            )
+        ),
     )
+    if tier.exit_ramps and number == 1:
+        table.fail("tier 1 is the floor: there is no tier below it to step down to, so it has no exit ramps",
+                   key="exit_ramps")
     if not tier.rules and number > 1:
         table.fail("only tier 1 (the floor) may have no rules", key="tier")
     table.finish()
     return tier
+
+
+def _exit_ramp(table: TomlTable, ramp_ids: set[str]) -> ExitRamp:
+    ramp_id = table.string("id", pattern=RULE_ID, hint="lower case letters, digits and '-'")
+    if ramp_id in ramp_ids:
+        table.fail(f"exit ramp id '{ramp_id}' is used twice in the ladder", key="id")
+    ramp_ids.add(ramp_id)
+    kind = table.choice("kind", ExitRampKind, "exit ramp kind")
+    description = table.string("description", max_length=1_000)
+    days = None
+    if kind is ExitRampKind.TIME_WITHOUT_RECURRENCE:
+        days = table.integer("days", minimum=1, maximum=3_650)
+    elif table.has("days"):
+        table.fail(f"'days' applies to time_without_recurrence only, not to {kind}", key="days")
+    table.finish()
+    return ExitRamp(ramp_id, kind, description, days)
 
 
 def _template_id(value: Any) -> str | None:

@@ -22,6 +22,8 @@ __all__ = [
     "Combine",
     "Comparator",
     "Condition",
+    "ExitRamp",
+    "ExitRampKind",
     "Ladder",
     "Measure",
     "Metric",
@@ -282,6 +284,28 @@ class Rule:
     conditions: tuple[Condition, ...]
 
 
+class ExitRampKind(StrEnum):
+    """The kinds of de-escalation condition a tier may name (the seed's "defined exit ramps")."""
+
+    VERIFIABLE_RESTRAINT = "verifiable_restraint"  # the state concerned visibly stopped or reined in the activity
+    COOPERATION_ON_INVESTIGATION = "cooperation_on_investigation"  # it shared information, acted on requests
+    TIME_WITHOUT_RECURRENCE = "time_without_recurrence"  # no new activity recorded for ``days`` days
+
+
+@dataclass(frozen=True)
+class ExitRamp:
+    """A condition under which partners may step an incident down from its tier to the tier below.
+
+    ``days`` is set for ``time_without_recurrence`` only: how long the incident's metrics must have
+    stayed unchanged (no recurrence recorded) before the condition can be recorded as met.
+    """
+
+    id: str
+    kind: ExitRampKind
+    description: str
+    days: int | None = None
+
+
 @dataclass(frozen=True)
 class Tier:
     """One rung of the ladder and everything it permits."""
@@ -297,6 +321,10 @@ class Tier:
     review_days: int
     combine: Combine
     rules: tuple[Rule, ...]
+    exit_ramps: tuple[ExitRamp, ...] = ()
+
+    def exit_ramp(self, ramp_id: str) -> ExitRamp | None:
+        return next((r for r in self.exit_ramps if r.id == ramp_id), None)
 
     @property
     def allowed_responses(self) -> tuple[ResponseCategory, ...]:

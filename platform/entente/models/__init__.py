@@ -5,6 +5,7 @@ like going in and out. Data models never inherit from tables. Instants are store
 through ``UTCDateTime`` so SQLite and PostgreSQL read back the same aware UTC values.
 """
 
+from entente.models.aftermath import *  # noqa: F403
 from entente.models.base import (  # noqa: F401
     ApiModel,
     Instant,
@@ -17,6 +18,7 @@ from entente.models.base import (  # noqa: F401
     json_column,
 )
 from entente.models.coalition import *  # noqa: F403
+from entente.models.deescalation import *  # noqa: F403
 from entente.models.drafting import *  # noqa: F403
 from entente.models.inbox import *  # noqa: F403
 from entente.models.incidents import *  # noqa: F403

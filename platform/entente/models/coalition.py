@@ -33,6 +33,7 @@ class Role(StrEnum):
     SIGNATORY = "signatory"
     SECRETARIAT = "secretariat"
     PRESS = "press"
+    OVERSIGHT = "oversight"  # read-only: a party's parliamentary committee or ombudsperson
 
 
 class Party(SQLModel, table=True):

@@ -12,6 +12,7 @@ from entente.models.base import ApiModel
 __all__ = [
     "LadderAssessmentPublic",
     "LadderConditionPublic",
+    "LadderExitRampPublic",
     "LadderFindingPublic",
     "LadderMetricPublic",
     "LadderPublic",
@@ -84,6 +85,14 @@ class LadderRulePublic(SQLModel):
     conditions: list[LadderConditionPublic]
 
 
+class LadderExitRampPublic(SQLModel):
+    id: str
+    kind: str
+    description: str
+    days: int | None = None
+    step_to: int
+
+
 class LadderTierPublic(SQLModel):
     tier: int
     name: str
@@ -97,6 +106,7 @@ class LadderTierPublic(SQLModel):
     review_days: int
     combine: str
     rules: list[LadderRulePublic]
+    exit_ramps: list[LadderExitRampPublic] = []
 
 
 class LadderPublic(SQLModel):

@@ -9,6 +9,7 @@ from pydantic import JsonValue
 from sqlmodel import Field, SQLModel
 
 from entente.models.base import ApiModel, MarkingInput, MarkingPublic, PartyCode
+from entente.models.deescalation import ExitRampPublic
 from entente.models.drafting import VersionRef
 
 __all__ = [
@@ -139,3 +140,5 @@ class ReviewPublic(SQLModel):
     review_at: datetime | None = None
     successor: int | None = None
     step: str | None = None
+    #: The ladder's exit ramps for the tier the measures were taken at, and whether each is met.
+    exit_ramps: list[ExitRampPublic] = []

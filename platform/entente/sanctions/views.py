@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from entente import incidents
 from entente.auth import Caller
 from entente.disclosure import Viewer
 from entente.ladder import Ladder
@@ -60,12 +61,15 @@ def coordination(package: Package) -> tuple[list[str], list[CoordinationRow]]:
 @dataclass(frozen=True)
 class Review:
     """A designation in effect due for review: the latest released package holding it, where it stands,
-    and the open successor package (with the step it records, if any) where the review is being drafted."""
+    and the open successor package (with the step it records, if any) where the review is being drafted;
+    ``exit_ramps``: the ladder's exit ramps for the tier the measures were taken at, met or not, on the
+    package's incident (what the review weighs: lifting is on the table once a ramp is met)."""
 
     package: Package
     designation: Designation
     successor: Package | None
     step: ReviewStep | None
+    exit_ramps: tuple[incidents.RampStatus, ...] = ()
 
 
 async def reviews_due(
@@ -90,9 +94,16 @@ async def reviews_due(
             continue
         successor = chain.open_successor
         standing = [h for h in (chain.standing(p.designation.id, now) for p in latest.designations) if h is not None]
+        communique = latest.communique
+        ramps = ()
+        if communique.incident_id is not None and communique.tier is not None:
+            ramps = await incidents.ramps_for_measures(
+                session, incident_id=communique.incident_id, caller=caller, ladder=ladder, tier=communique.tier
+            )
         for d in due_for_review(standing, now, within=within):
             placed = find_designation(successor.designations, d.id) if successor is not None else None
-            reviews.append(Review(latest, d, successor, placed.designation.step if placed is not None else None))
+            step = placed.designation.step if placed is not None else None
+            reviews.append(Review(latest, d, successor, step, ramps))
     return sorted(reviews, key=lambda r: (r.designation.review_at, r.package.id, r.designation.id))
 
 

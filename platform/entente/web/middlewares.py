@@ -147,13 +147,29 @@ async def caller_middleware(request: web.Request, handler: Handler) -> web.Strea
         if scheme.lower() != "bearer" or not secret.strip():
             raise AuthenticationError("send Authorization: Bearer <API token>", code="token_invalid")
         request[caller_key] = await _resolve(request, secret.strip(), auth.caller_from_token)
+        _refuse_read_only_write(request)
         return await handler(request)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         request[caller_key] = await _resolve(request, cookie, auth.caller_from_session)
     if request.method not in SAFE_METHODS:
         await _check_csrf(request)
+    _refuse_read_only_write(request)
     return await handler(request)
+
+
+#: Writes a read-only (oversight) user may still make: its own sign-out and API tokens.
+OWN_ACCOUNT_WRITES = ("/logout", "/account/tokens", "/api/v1/tokens")
+
+
+def _refuse_read_only_write(request: web.Request) -> None:
+    """Oversight reads only: any write it sends is refused here, before a handler runs."""
+    if request.method in SAFE_METHODS or not auth.is_read_only(request[caller_key]):
+        return
+    path = request.path
+    if any(path == p or path.startswith(p + "/") for p in OWN_ACCOUNT_WRITES):
+        return
+    auth.require_writer(request[caller_key])
 
 
 async def _resolve(request: web.Request, secret: str, lookup: Any) -> auth.Caller | None:

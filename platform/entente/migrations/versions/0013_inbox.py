@@ -1,7 +1,7 @@
 """inbox: user settings, notices and their deliveries, party webhooks, press briefings
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 """
 
 from alembic import op
@@ -12,7 +12,7 @@ import entente.models
 
 
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

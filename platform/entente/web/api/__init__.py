@@ -7,9 +7,12 @@ from aiohttp import web
 from entente.web.api import (
     account,
     aftercare,
+    aftermath,
     communiques,
+    deescalation,
     incidents,
     ladder,
+    oversight,
     releases,
     sanctions,
     signoffs,
@@ -37,6 +40,9 @@ def routes() -> ApiRoutes:
         aftercare,
         ladder,
         incidents,
+        deescalation,
+        aftermath,
+        oversight,
         sanctions,
         transparency,
     ):

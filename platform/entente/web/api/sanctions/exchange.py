@@ -10,6 +10,7 @@ from entente.errors import InvalidInputError, UnsupportedMediaTypeError
 from entente.models import (
     CoordinationPublic,
     CoordinationRowPublic,
+    ExitRampPublic,
     PackagePublic,
     ReviewPublic,
 )
@@ -86,6 +87,11 @@ async def reviews(ctx: Context) -> web.Response:
                 review_at=r.designation.review_at,
                 successor=r.successor.id if r.successor is not None else None,
                 step=r.step.value if r.step is not None else None,
+                exit_ramps=[
+                    ExitRampPublic(tier=x.tier, id=x.ramp.id, kind=str(x.ramp.kind), description=x.ramp.description,
+                                   days=x.ramp.days, met=x.met, due_at=x.due_at)
+                    for x in r.exit_ramps
+                ],
             )
             for r in due
         ]

@@ -1,0 +1,147 @@
+"""De-escalation through the ladder's exit ramps: what applies, conditions met, step-down proposals."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from entente import incidents
+from entente.models import (
+    DeescalationPublic,
+    ExitRampMeet,
+    ExitRampPublic,
+    IncidentRampMet,
+    RampMetPublic,
+    StepDownCreate,
+    StepDownDecide,
+    StepDownPublic,
+)
+from entente.web.api.incidents.shapes import ONE
+from entente.web.bodies import json_response
+from entente.web.context import Context
+from entente.web.openapi import ApiRoutes
+
+TAG = "incidents"
+routes = ApiRoutes()
+
+
+def met_public(row: IncidentRampMet) -> RampMetPublic:
+    return RampMetPublic.model_validate(row, from_attributes=True)
+
+
+def step_down_public(view: incidents.StepDownView) -> StepDownPublic:
+    s = view.step_down
+    return StepDownPublic(
+        id=s.id or 0,
+        party=s.party,
+        from_tier=s.from_tier,
+        to_tier=s.to_tier,
+        ramps=list(s.ramps),
+        justification=s.justification,
+        state=s.state,
+        proposed_by=s.proposed_by,
+        proposed_at=s.proposed_at,
+        settled_at=s.settled_at,
+        waiting_for=list(view.waiting_for),
+    )
+
+
+def deescalation_public(view: incidents.Deescalation) -> DeescalationPublic:
+    return DeescalationPublic(
+        incident_id=view.incident.id,
+        decided_tiers=view.decided_tiers,
+        last_recurrence_at=view.last_recurrence_at,
+        exit_ramps=[
+            ExitRampPublic(tier=r.tier, id=r.ramp.id, kind=str(r.ramp.kind), description=r.ramp.description,
+                           days=r.ramp.days, met=r.met, due_at=r.due_at)
+            for r in view.ramps
+        ],
+        met=[met_public(m) for m in view.met],
+        step_downs=[step_down_public(s) for s in view.step_downs],
+    )
+
+
+async def _step_down_answer(ctx: Context, session, incident_id: int, step_down_id: int) -> StepDownPublic:
+    view = await incidents.get_deescalation(session, incident_id=incident_id, caller=ctx.caller, ladder=ctx.ladder)
+    return step_down_public(next(s for s in view.step_downs if s.step_down.id == step_down_id))
+
+
+@routes.route(
+    "GET",
+    f"{ONE}/de-escalation",
+    name="api-incident-deescalation",
+    tag=TAG,
+    response=DeescalationPublic,
+    errors=(404,),
+    summary="The exit ramps of the tiers decided on the incident, those recorded as met, and step-down proposals",
+)
+async def get_deescalation(ctx: Context) -> web.Response:
+    async with ctx.read() as session:
+        view = await incidents.get_deescalation(
+            session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller, ladder=ctx.ladder
+        )
+    return json_response(deescalation_public(view))
+
+
+@routes.route(
+    "POST",
+    f"{ONE}/exit-ramps",
+    name="api-incident-exit-ramp",
+    tag=TAG,
+    request=ExitRampMeet,
+    response=RampMetPublic,
+    status=201,
+    errors=(403, 404, 409),
+    summary="Record that an exit ramp of the ladder is met on the incident, and what shows it",
+)
+async def meet_exit_ramp(ctx: Context) -> web.Response:
+    async with ctx.write() as session:
+        row = await incidents.record_ramp_met(
+            session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller, data=ctx.body, ladder=ctx.ladder,
+            now=ctx.now,
+        )
+        body = met_public(row)
+    return json_response(body, status=201)
+
+
+@routes.route(
+    "POST",
+    f"{ONE}/step-downs",
+    name="api-incident-step-down",
+    tag=TAG,
+    request=StepDownCreate,
+    response=StepDownPublic,
+    status=201,
+    errors=(403, 404, 409),
+    summary="Propose stepping the incident down one tier from my party's decided tier, citing exit ramps met",
+)
+async def propose_step_down(ctx: Context) -> web.Response:
+    incident_id = ctx.path_id("incident_id")
+    async with ctx.write() as session:
+        step_down = await incidents.propose_step_down(
+            session, incident_id=incident_id, caller=ctx.caller, data=ctx.body, ladder=ctx.ladder, now=ctx.now
+        )
+        body = await _step_down_answer(ctx, session, incident_id, step_down.id or 0)
+    return json_response(body, status=201)
+
+
+@routes.route(
+    "POST",
+    f"{ONE}/step-downs/{{step_down}}/decisions",
+    name="api-incident-step-down-decide",
+    tag=TAG,
+    request=StepDownDecide,
+    response=StepDownPublic,
+    status=201,
+    errors=(403, 404, 409),
+    summary="My party decides the step-down's lower tier (a decided tier, with its justification)",
+)
+async def decide_step_down(ctx: Context) -> web.Response:
+    incident_id = ctx.path_id("incident_id")
+    step_down_id = ctx.path_id("step_down")
+    async with ctx.write() as session:
+        step_down, _ = await incidents.decide_step_down(
+            session, incident_id=incident_id, step_down_id=step_down_id, caller=ctx.caller, data=ctx.body,
+            ladder=ctx.ladder, now=ctx.now,
+        )
+        body = await _step_down_answer(ctx, session, incident_id, step_down.id or 0)
+    return json_response(body, status=201)
