@@ -18,7 +18,8 @@ from pydantic import Field as InputField
 from sqlmodel import Column, Field, SQLModel
 
 from entente.models.base import ApiModel, instant_column, json_column
-from entente.models.incidents import IncidentMarkingIn, IncidentMarkingPublic
+from entente.models.base import MarkingInput as IncidentMarkingIn
+from entente.models.base import MarkingPublic as IncidentMarkingPublic
 
 __all__ = [
     "AfterActionLesson",

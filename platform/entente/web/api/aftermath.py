@@ -9,7 +9,6 @@ from entente.incidents.access import stored_marking
 from entente.models import (
     AfterActionLesson,
     AfterActionPublic,
-    IncidentMarkingPublic,
     LadderProposal,
     LadderProposalCreate,
     LadderProposalPublic,
@@ -19,6 +18,7 @@ from entente.models import (
     PartyTimingPublic,
     TimelineStepPublic,
 )
+from entente.models.base import MarkingPublic as IncidentMarkingPublic
 from entente.web.api.incidents.shapes import ONE
 from entente.web.bodies import json_response
 from entente.web.context import Context
