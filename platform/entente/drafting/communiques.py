@@ -280,7 +280,10 @@ async def list_communiques(session: AsyncSession, caller: Caller, *, limit: int 
     # against the participant key, instead of sorting every communiqué of the party.
     mine = (
         sa.select(sa.literal(1))
-        .where(CommuniqueParticipant.communique_id == Communique.id, CommuniqueParticipant.party == caller.party)
+        .where(
+            col(CommuniqueParticipant.communique_id) == col(Communique.id),
+            col(CommuniqueParticipant.party) == caller.party,
+        )
         .exists()
     )
     # Core rows, not ORM objects: a list of 200 is read, never changed, and building 800 tracked

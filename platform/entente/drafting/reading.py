@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import canonical
 from entente.disclosure import Marking
@@ -122,10 +123,15 @@ async def list_versions(session: AsyncSession, access: Access) -> list[VersionSu
     # what each version holds, without salts: (part, item id, content hash, marking) in order
     held: dict[int, list[tuple[str, str, str, str]]] = {}
     items = await session.execute(
-        select(VersionItem.version_id, VersionItem.part, VersionItem.item_id, VersionItem.content_hash,
-               VersionItem.marking)
-        .where(VersionItem.communique_id == access.id)
-        .order_by(VersionItem.version_id, VersionItem.part, VersionItem.position)
+        sa.select(
+            col(VersionItem.version_id),
+            col(VersionItem.part),
+            col(VersionItem.item_id),
+            col(VersionItem.content_hash),
+            col(VersionItem.marking),
+        )
+        .where(col(VersionItem.communique_id) == access.id)
+        .order_by(col(VersionItem.version_id), col(VersionItem.part), col(VersionItem.position))
     )
     for version_id, part, item_id, content_hash, marking in items.all():
         held.setdefault(version_id, []).append((part, item_id, content_hash, json.dumps(marking, sort_keys=True)))

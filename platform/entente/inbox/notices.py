@@ -26,7 +26,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente.clock import isoformat
 from entente.models import (
@@ -318,8 +318,6 @@ async def unread_count(session: AsyncSession, user_id: int) -> int:
 async def mark_read(session: AsyncSession, user_id: int, now: datetime) -> int:
     """Mark every unread notice of the user read; returns how many."""
     result = await session.execute(
-        sa.update(Notice)
-        .where(Notice.user_id == user_id, Notice.read_at.is_(None))  # type: ignore[union-attr]
-        .values(read_at=now)
+        sa.update(Notice).where(col(Notice.user_id) == user_id, col(Notice.read_at).is_(None)).values(read_at=now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -24,7 +24,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import releases
 from entente.auth import Caller
@@ -105,9 +105,9 @@ async def _mine(
 ) -> list[tuple[Communique, CommuniqueParticipant]]:
     query = (
         select(Communique, CommuniqueParticipant)
-        .join(CommuniqueParticipant, CommuniqueParticipant.communique_id == Communique.id)  # type: ignore[arg-type]
-        .where(CommuniqueParticipant.party == caller.party, CommuniqueParticipant.accepted.is_(accepted))  # type: ignore[attr-defined]
-        .order_by(Communique.updated_at.desc(), Communique.id)  # type: ignore[attr-defined]
+        .join(CommuniqueParticipant, col(CommuniqueParticipant.communique_id) == col(Communique.id))
+        .where(CommuniqueParticipant.party == caller.party, col(CommuniqueParticipant.accepted).is_(accepted))
+        .order_by(col(Communique.updated_at).desc(), col(Communique.id))
     )
     return [(c, p) for c, p in (await session.execute(query)).all()]
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente.auth import Caller, require_role
 from entente.crisis import CrisisTemplate, check_ladder_templates
@@ -107,7 +107,7 @@ async def list_lessons_of(session: AsyncSession, loaded: Loaded, caller: Caller)
         await session.execute(
             select(AfterActionLesson)
             .where(AfterActionLesson.incident_id == loaded.id)
-            .order_by(AfterActionLesson.added_at, AfterActionLesson.id)
+            .order_by(col(AfterActionLesson.added_at), col(AfterActionLesson.id))
         )
     ).scalars()
     viewer = access.viewer_of(caller)
@@ -211,7 +211,7 @@ async def list_ladder_proposals(session: AsyncSession, loaded: Loaded) -> list[L
     return list(
         (
             await session.execute(
-                select(LadderProposal).where(LadderProposal.incident_id == loaded.id).order_by(LadderProposal.id)
+                select(LadderProposal).where(LadderProposal.incident_id == loaded.id).order_by(col(LadderProposal.id))
             )
         ).scalars()
     )

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente.auth import Caller
 from entente.clock import isoformat, require_aware
@@ -110,7 +111,9 @@ async def _met(session: AsyncSession, incident_id: int) -> list[IncidentRampMet]
     return list(
         (
             await session.execute(
-                select(IncidentRampMet).where(IncidentRampMet.incident_id == incident_id).order_by(IncidentRampMet.id)
+                select(IncidentRampMet)
+                .where(IncidentRampMet.incident_id == incident_id)
+                .order_by(col(IncidentRampMet.id))
             )
         ).scalars()
     )
@@ -122,7 +125,7 @@ async def list_step_downs(session: AsyncSession, incident_id: int) -> list[Incid
             await session.execute(
                 select(IncidentStepDown)
                 .where(IncidentStepDown.incident_id == incident_id)
-                .order_by(IncidentStepDown.id)
+                .order_by(col(IncidentStepDown.id))
             )
         ).scalars()
     )
@@ -143,6 +146,13 @@ async def get_deescalation(
     return await _view(session, loaded, ladder)
 
 
+def _due(ramp: ExitRamp, recurrence: datetime) -> datetime | None:
+    """When a time-without-recurrence ramp is due (the ladder loader sets its ``days``); None for other kinds."""
+    if ramp.kind is not ExitRampKind.TIME_WITHOUT_RECURRENCE:
+        return None
+    return recurrence + timedelta(days=cast(int, ramp.days))
+
+
 async def _view(session: AsyncSession, loaded: Loaded, ladder: Ladder) -> Deescalation:
     decisions = await current_decisions(session, loaded.id)
     recurrence = await last_recurrence_at(session, loaded.incident)
@@ -152,8 +162,7 @@ async def _view(session: AsyncSession, loaded: Loaded, ladder: Ladder) -> Deesca
     ramps = []
     for number in in_play:
         for ramp in ladder.tier(number).exit_ramps:
-            due = recurrence + timedelta(days=ramp.days) if ramp.kind is ExitRampKind.TIME_WITHOUT_RECURRENCE else None
-            ramps.append(RampStatus(number, ramp, (number, ramp.id) in met_ids, due))
+            ramps.append(RampStatus(number, ramp, (number, ramp.id) in met_ids, _due(ramp, recurrence)))
     step_downs = [
         StepDownView(s, _waiting_for(s, loaded.participants, decisions))
         for s in await list_step_downs(session, loaded.id)
@@ -183,10 +192,7 @@ async def ramps_for_measures(
     recurrence = await last_recurrence_at(session, loaded.incident)
     met = {m.ramp for m in await _met(session, loaded.id) if m.tier == tier}
     return tuple(
-        RampStatus(tier, ramp, ramp.id in met,
-                   recurrence + timedelta(days=ramp.days) if ramp.kind is ExitRampKind.TIME_WITHOUT_RECURRENCE
-                   else None)
-        for ramp in ladder.tier(tier).exit_ramps
+        RampStatus(tier, ramp, ramp.id in met, _due(ramp, recurrence)) for ramp in ladder.tier(tier).exit_ramps
     )
 
 

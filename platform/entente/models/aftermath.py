@@ -17,9 +17,7 @@ import sqlalchemy as sa
 from pydantic import Field as InputField
 from sqlmodel import Column, Field, SQLModel
 
-from entente.models.base import ApiModel, instant_column, json_column
-from entente.models.base import MarkingInput as IncidentMarkingIn
-from entente.models.base import MarkingPublic as IncidentMarkingPublic
+from entente.models.base import ApiModel, MarkingInput, MarkingPublic, instant_column, json_column
 
 __all__ = [
     "AfterActionLesson",
@@ -91,7 +89,7 @@ class LadderProposal(SQLModel, table=True):
 class LessonCreate(ApiModel):
     topic: LessonTopic
     body: str = InputField(min_length=1, max_length=TEXT_MAX)
-    marking: IncidentMarkingIn
+    marking: MarkingInput
 
 
 class LadderProposalCreate(ApiModel):
@@ -108,7 +106,7 @@ class LessonPublic(SQLModel):
     id: int
     topic: LessonTopic
     body: str
-    marking: IncidentMarkingPublic
+    marking: MarkingPublic
     author_party: str
     author: str
     added_at: datetime

@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import drafting, incidents
 from entente.audit import Event
@@ -163,8 +163,8 @@ async def incident_steps(
     entries = (
         await session.execute(
             select(AuditEntry)
-            .where(sa.or_(AuditEntry.object.in_(objects), AuditEntry.object.like(f"{prefix}/%")))
-            .order_by(AuditEntry.seq)
+            .where(sa.or_(col(AuditEntry.object).in_(objects), col(AuditEntry.object).like(f"{prefix}/%")))
+            .order_by(col(AuditEntry.seq))
         )
     ).scalars()
     markings = await _subject_markings(session, loaded.id)
@@ -182,7 +182,7 @@ async def incident_steps(
 
 def _what(event: str) -> str:
     try:
-        return Event(event).meaning
+        return Event(event).meaning  # type: ignore[call-arg]  # a lookup by value, not the __new__ of a member
     except ValueError:
         return event
 

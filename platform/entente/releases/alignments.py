@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import audit, canonical, parties, signing
 from entente.auth import Caller, require_role
@@ -275,7 +275,9 @@ async def public_alignments(session: AsyncSession, communique_ids: Sequence[int]
     if not communique_ids:
         return {}
     rows = await session.execute(
-        select(Alignment).where(Alignment.communique_id.in_(sorted(set(communique_ids)))).order_by(Alignment.id)  # type: ignore[attr-defined]
+        select(Alignment)
+        .where(col(Alignment.communique_id).in_(sorted(set(communique_ids))))
+        .order_by(col(Alignment.id))
     )
     out: dict[int, list[Alignment]] = {}
     for row in rows.scalars().all():

@@ -138,7 +138,7 @@ def with_embargo(body: bytes, embargo_at: datetime) -> bytes:
 
 
 def _public(now: datetime) -> Any:
-    return sa.and_(Release.state.in_(PUBLIC_STATES), col(Release.embargo_at) <= now)  # type: ignore[attr-defined]
+    return sa.and_(col(Release.state).in_(PUBLIC_STATES), col(Release.embargo_at) <= now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,29 +186,29 @@ async def list_public_releases(
     """
     query = (
         sa.select(
-            Communique.id,
-            Communique.kind,
-            Communique.title,
-            Communique.lead,
-            Release.embargo_at,
-            Release.version_number,
-            Release.version_digest,
-            Communique.supersedes_id,
-            ReleaseBundle.id,
-            ReleaseBundle.title,
+            col(Communique.id),
+            col(Communique.kind),
+            col(Communique.title),
+            col(Communique.lead),
+            col(Release.embargo_at),
+            col(Release.version_number),
+            col(Release.version_digest),
+            col(Communique.supersedes_id),
+            col(ReleaseBundle.id),
+            col(ReleaseBundle.title),
         )
-        .join(Communique, Communique.id == Release.communique_id)  # type: ignore[arg-type]
-        .outerjoin(ReleaseBundle, ReleaseBundle.id == Release.bundle_id)  # type: ignore[arg-type]
+        .join(Communique, col(Communique.id) == col(Release.communique_id))
+        .outerjoin(ReleaseBundle, col(ReleaseBundle.id) == col(Release.bundle_id))
         .where(_public(now))
-        .order_by(Release.embargo_at.desc(), Release.communique_id.desc())  # type: ignore[attr-defined]
+        .order_by(col(Release.embargo_at).desc(), col(Release.communique_id).desc())
         .limit(limit + 1)
     )
     if after is not None:
         at, cid = parse_cursor(after)
         query = query.where(
             sa.or_(
-                Release.embargo_at < at,
-                sa.and_(Release.embargo_at == at, Release.communique_id < cid),  # type: ignore[arg-type]
+                col(Release.embargo_at) < at,
+                sa.and_(col(Release.embargo_at) == at, col(Release.communique_id) < cid),
             )
         )
     rows = (await session.execute(query)).all()
@@ -218,8 +218,8 @@ async def list_public_releases(
     if ids:
         found_alignments = await session.execute(
             select(Alignment.communique_id, Alignment.party, Alignment.aligned_at, Alignment.withdrawn_at)
-            .where(Alignment.communique_id.in_(ids))  # type: ignore[attr-defined]
-            .order_by(Alignment.id)
+            .where(col(Alignment.communique_id).in_(ids))
+            .order_by(col(Alignment.id))
         )
         for aligned_id, party, aligned_at, withdrawn in found_alignments.all():
             aligned.setdefault(aligned_id, []).append(
@@ -251,10 +251,10 @@ async def public_successors(session: AsyncSession, communique_ids: Iterable[int]
     if not ids:
         return {}
     rows = await session.execute(
-        select(Communique.supersedes_id, sa.func.max(Communique.id))
-        .join(Release, Release.communique_id == Communique.id)  # type: ignore[arg-type]
-        .where(Communique.supersedes_id.in_(ids), _public(now))  # type: ignore[union-attr]
-        .group_by(Communique.supersedes_id)
+        select(col(Communique.supersedes_id), sa.func.max(col(Communique.id)))
+        .join(Release, col(Release.communique_id) == col(Communique.id))
+        .where(col(Communique.supersedes_id).in_(ids), _public(now))
+        .group_by(col(Communique.supersedes_id))
     )
     return {int(old): int(new) for old, new in rows.all()}
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import audit, canonical
 from entente.auth import Caller, require_role
@@ -77,8 +77,8 @@ async def list_press_accounts(session: AsyncSession, *, communique_id: int, part
     """``party``'s active press accounts, and whether each is invited to this communiqué's briefing."""
     users = (
         await session.execute(
-            select(User).where(User.party_code == party, User.active.is_(True)).order_by(User.username)
-        )  # type: ignore[attr-defined]
+            select(User).where(User.party_code == party, col(User.active).is_(True)).order_by(col(User.username))
+        )
     ).scalars()
     invited = set(
         (
@@ -175,7 +175,7 @@ async def list_briefings(session: AsyncSession, caller: Caller, now: datetime) -
                 Release.state == ReleaseState.SCHEDULED,
                 Release.embargo_at > now,
             )
-            .order_by(Release.embargo_at)
+            .order_by(col(Release.embargo_at))
         )
     ).all()
     out = []

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import audit
 from entente.auth import Caller, require_role
@@ -163,7 +163,7 @@ async def _load_members(session: AsyncSession, bundle_id: int, caller: Caller, *
             await session.execute(
                 select(ReleaseBundleMember.communique_id)
                 .where(ReleaseBundleMember.bundle_id == bundle_id)
-                .order_by(ReleaseBundleMember.position)
+                .order_by(col(ReleaseBundleMember.position))
             )
         )
         .scalars()
@@ -180,7 +180,7 @@ async def _load_members(session: AsyncSession, bundle_id: int, caller: Caller, *
                 await session.execute(
                     select(CommuniqueParticipant)
                     .where(CommuniqueParticipant.communique_id == cid)
-                    .order_by(CommuniqueParticipant.invited_at, CommuniqueParticipant.party)
+                    .order_by(col(CommuniqueParticipant.invited_at), col(CommuniqueParticipant.party))
                 )
             )
             .scalars()
@@ -657,10 +657,10 @@ async def get_public_bundle(session: AsyncSession, bundle_id: int, now: datetime
             select(Release.communique_id, Release.embargo_at)
             .where(
                 Release.bundle_id == bundle_id,
-                Release.state.in_(PUBLIC_STATES),  # type: ignore[attr-defined]
+                col(Release.state).in_(PUBLIC_STATES),
                 Release.embargo_at <= now,
             )
-            .order_by(Release.communique_id)
+            .order_by(col(Release.communique_id))
         )
     ).all()
     if row is None or not rows:

@@ -32,6 +32,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from entente.models import Alignment, Release, ReleasePdf
 from entente.releases.common import PUBLIC_STATES
@@ -141,12 +142,14 @@ class PublicIndex:
 
 async def _load(session: AsyncSession) -> dict[int, tuple[datetime, bool]]:
     rows = await session.execute(
-        sa.select(Release.communique_id, Release.embargo_at, ReleasePdf.release_id)
+        sa.select(col(Release.communique_id), col(Release.embargo_at), col(ReleasePdf.release_id))
         .outerjoin(
             ReleasePdf,
-            sa.and_(ReleasePdf.release_id == Release.id, ReleasePdf.embargo_at == Release.embargo_at),  # type: ignore[arg-type]
+            sa.and_(
+                col(ReleasePdf.release_id) == col(Release.id), col(ReleasePdf.embargo_at) == col(Release.embargo_at)
+            ),
         )
-        .where(Release.state.in_(PUBLIC_STATES))  # type: ignore[attr-defined]
+        .where(col(Release.state).in_(PUBLIC_STATES))
     )
     return {cid: (at, pdf is not None) for cid, at, pdf in rows.all()}
 

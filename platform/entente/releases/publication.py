@@ -308,7 +308,7 @@ async def public_relations(session: AsyncSession, communique_id: int, now: datet
     """What the public page shows around a released communiqué (the caller read its record already):
     the bundle it was released with (its other public members), what it supersedes and what supersedes
     it (once public), the parties that aligned with it later, and whether a PDF with them exists."""
-    public = sa.and_(Release.state.in_(PUBLIC_STATES), Release.embargo_at <= now)  # type: ignore[attr-defined]
+    public = sa.and_(col(Release.state).in_(PUBLIC_STATES), col(Release.embargo_at) <= now)
     release = (
         (await session.execute(select(Release).where(Release.communique_id == communique_id, public).limit(1)))
         .scalars()
@@ -328,9 +328,9 @@ async def public_relations(session: AsyncSession, communique_id: int, now: datet
         members = (
             await session.execute(
                 select(Communique.id, Communique.title)
-                .join(Release, Release.communique_id == Communique.id)  # type: ignore[arg-type]
+                .join(Release, col(Release.communique_id) == col(Communique.id))
                 .where(Release.bundle_id == release.bundle_id, public)
-                .order_by(Communique.id)
+                .order_by(col(Communique.id))
             )
         ).all()
         out["bundle"] = {
@@ -466,8 +466,8 @@ async def publication_bundle(
             (
                 await session.execute(
                     select(Release.communique_id)
-                    .where(Release.bundle_id == release.bundle_id, Release.state.in_(PUBLIC_STATES))  # type: ignore[attr-defined]
-                    .order_by(Release.communique_id)
+                    .where(Release.bundle_id == release.bundle_id, col(Release.state).in_(PUBLIC_STATES))
+                    .order_by(col(Release.communique_id))
                 )
             )
             .scalars()

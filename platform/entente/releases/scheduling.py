@@ -301,7 +301,7 @@ async def _hold_partners(
                 Release.id != held.id,
                 Release.state == ReleaseState.SCHEDULED,
             )
-            .order_by(Release.communique_id)
+            .order_by(col(Release.communique_id))
             .with_for_update(of=Release)
         )
     ).all()

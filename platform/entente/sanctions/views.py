@@ -95,7 +95,7 @@ async def reviews_due(
         successor = chain.open_successor
         standing = [h for h in (chain.standing(p.designation.id, now) for p in latest.designations) if h is not None]
         communique = latest.communique
-        ramps = ()
+        ramps: tuple[incidents.RampStatus, ...] = ()
         if communique.incident_id is not None and communique.tier is not None:
             ramps = await incidents.ramps_for_measures(
                 session, incident_id=communique.incident_id, caller=caller, ladder=ladder, tier=communique.tier

@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from entente import canonical, quorum
@@ -445,7 +446,7 @@ def _check_alignments(report: Report, parts: _Parts) -> None:
         _guard(
             report,
             f"alignment {item.get('party') if isinstance(item, Mapping) else '?'}",
-            lambda item=item: _check_alignment(report, parts, item, aligned),
+            partial(_check_alignment, report, parts, item, aligned),
         )
     at_release = parts.facts.get("signed_at_release", [])
     report.ok(

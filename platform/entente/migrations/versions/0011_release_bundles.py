@@ -8,6 +8,7 @@ Revises: 0010
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+import sqlmodel.sql.sqltypes
 
 import entente.models
 

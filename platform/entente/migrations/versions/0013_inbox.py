@@ -7,6 +7,7 @@ Revises: 0012
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+import sqlmodel.sql.sqltypes
 
 import entente.models
 

@@ -46,7 +46,7 @@ def period_of(ctx: Context) -> tuple[datetime, datetime]:
 
 def entry_public(entry) -> AuditEntryPublic:
     try:
-        what = audit.Event(entry.event).meaning
+        what = audit.Event(entry.event).meaning  # type: ignore[call-arg]  # a lookup by value, not the __new__ of a member
     except ValueError:
         what = entry.event
     return AuditEntryPublic(
