@@ -254,15 +254,13 @@ async def _public_tokens(world, pid: int) -> set[str]:
             )
         )
         rows = (
-            (await session.execute(sa.select(VersionItem.disclosure).where(VersionItem.version_id == version.id)))
-            .scalars()
-            .all()
-        )
-    obj = json.loads(version.content)
-    marks = {entry["digest"]: entry["marking"] for entry in obj["sections"] + obj["annex"]}
+            await session.execute(
+                sa.select(VersionItem.disclosure, VersionItem.marking).where(VersionItem.version_id == version.id)
+            )
+        ).all()
     out: set[str] = set()
-    for encoded in rows:
+    for encoded, marking in rows:  # the stored marking (format 2 versions carry only its digest)
         disclosure = canonical.decode_disclosure(encoded)
-        if marks[disclosure.digest]["public"]:
+        if marking.get("public"):
             out |= found(json.dumps(disclosure.value))
     return out

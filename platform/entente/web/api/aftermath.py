@@ -19,7 +19,6 @@ from entente.models import (
     PartyTimingPublic,
     TimelineStepPublic,
 )
-from entente.models.base import MarkingPublic as IncidentMarkingPublic
 from entente.web.api.incidents.shapes import ONE
 from entente.web.bodies import json_response
 from entente.web.context import Context
