@@ -7,14 +7,20 @@ Every step runs through the real API on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from entente import canonical, scheduler
+from entente.app import create_app
 from entente.appkeys import publisher_key
+from entente.clock import FixedClock
 from entente.models import AuditEntry
+from entente.settings import Settings
 from entente.verification import VerifyOptions, verify_bundle
 from tests.support.drafting import BASE, accept, create, section
 from tests.support.releasing import PUBLIC, bundle_of, release_url, signed_communique
@@ -267,6 +273,34 @@ async def test_lifting_a_bundle_makes_every_member_public_now(world, keys) -> No
     assert lifted.status == 200, await lifted.text()
     assert (await lifted.json())["public"] is True
     assert sorted(r["id"] for r in await (await world.client.get(PUBLIC)).json()) == sorted([joint, ee])
+
+
+@pytest.fixture
+def lift_policy() -> str:
+    return "any"
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FixedClock, lift_policy: str) -> Any:
+    """The app of these tests, with ``release.lift_policy`` set by the test (``any`` unless it says)."""
+    return create_app(
+        settings.replace(release=dataclasses.replace(settings.release, lift_policy=lift_policy)), clock=clock
+    )
+
+
+@pytest.mark.parametrize("lift_policy", ["lead", "none"])
+async def test_the_lift_policy_holds_for_a_bundle_as_for_a_lone_release(world, keys, lift_policy) -> None:
+    joint = await signed_communique(world, keys)
+    ee = await national(world, keys, "EE", "Estonia", "Estonia joins.")
+    bid = (await (await post(world, BUNDLES, "ee.comms", {"title": "Leaked", "members": [joint, ee]})).json())["id"]
+    await agree(world, bid, world.clock() + timedelta(days=1))
+    await post(world, f"{BUNDLES}/{bid}/release/schedule", "ee.comms")
+    await problem(
+        await post(world, f"{BUNDLES}/{bid}/release/lift", "eu.comms", {"reason": "leak"}), 403, "lift_not_allowed"
+    )
+    lifted = await post(world, f"{BUNDLES}/{bid}/release/lift", "ee.comms", {"reason": "leak"})  # the bundle's lead
+    assert lifted.status == (200 if lift_policy == "lead" else 403), await lifted.text()
+    assert bool(await (await world.client.get(PUBLIC)).json()) is (lift_policy == "lead")
 
 
 async def test_who_may_gather_see_and_add(world, keys) -> None:

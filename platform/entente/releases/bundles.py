@@ -68,7 +68,13 @@ from entente.releases.common import (
     waiting_for,
 )
 from entente.releases.negotiation import require_open_communique, upsert_response
-from entente.releases.scheduling import cancel_member, lift_member, reason_text, schedule_member
+from entente.releases.scheduling import (
+    cancel_member,
+    lift_member,
+    reason_text,
+    require_lift_allowed,
+    schedule_member,
+)
 
 __all__ = [
     "Bundle",
@@ -566,18 +572,22 @@ async def cancel_bundle(session: AsyncSession, *, bundle_id: int, caller: Caller
     return bundle
 
 
-async def lift_bundle(session: AsyncSession, *, bundle_id: int, caller: Caller, reason: str, now: datetime) -> Bundle:
-    """Lift the embargo of every member of a scheduled bundle now (after a leak)."""
+async def lift_bundle(
+    session: AsyncSession, *, bundle_id: int, caller: Caller, reason: str, now: datetime, policy: str = "any"
+) -> Bundle:
+    """Lift the embargo of every member of a scheduled bundle now (after a leak); ``policy`` as for a
+    lone release (``release.lift_policy``), the bundle's lead party standing for the lead."""
     reason = reason_text(reason)
     bundle = await get_bundle(session, bundle_id, caller, lock=True)
     _require_comms(bundle)
+    require_lift_allowed(policy, caller, lead=bundle.bundle.lead)
     state = bundle.state(await bundle.waiting(session))
     if state is not BundleState.SCHEDULED:
         raise ConflictError(f"the bundle is {state}: only a scheduled one can be lifted", code="release_not_scheduled")
     if any(is_public(r, now) for _, r in bundle.releases):
         raise ConflictError("the embargo has passed already", code="release_public")
     for _, release in bundle.releases:
-        await lift_member(session, release, caller=caller, reason=reason, now=now)
+        await lift_member(session, release, caller=caller, reason=reason, now=now, policy=policy)
     return bundle
 
 

@@ -200,21 +200,27 @@ async def lift_release(
     participating parties are noticed from the audit entry.
     """
     access = await comms_access(session, communique_id, caller)
+    require_lift_allowed(policy, caller, lead=access.communique.lead)
+    reason = _reason(reason)
+    release = await require_open_release(session, access.id)
+    require_unbundled(release)
+    return await lift_member(session, release, caller=caller, reason=reason, now=now, policy=policy)
+
+
+def require_lift_allowed(policy: str, caller: Caller, *, lead: str) -> None:
+    """Whether ``caller``'s party may lift an embargo early on its own under ``policy`` (the setting
+    ``release.lift_policy``): ``any`` participating comms officer, only the ``lead`` party's, or ``none``."""
     if policy == "none":
         raise PermissionDeniedError(
             "no party may lift this embargo early on its own (release.lift_policy = none): "
             "cancel the release and agree a new instant",
             code="lift_not_allowed",
         )
-    if policy == "lead" and caller.party != access.communique.lead:
+    if policy == "lead" and caller.party != lead:
         raise PermissionDeniedError(
-            f"only the lead party ({access.communique.lead}) may lift this embargo early (release.lift_policy = lead)",
+            f"only the lead party ({lead}) may lift this embargo early (release.lift_policy = lead)",
             code="lift_not_allowed",
         )
-    reason = _reason(reason)
-    release = await require_open_release(session, access.id)
-    require_unbundled(release)
-    return await lift_member(session, release, caller=caller, reason=reason, now=now, policy=policy)
 
 
 async def lift_member(

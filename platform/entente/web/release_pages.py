@@ -152,7 +152,9 @@ async def bundle_submit(ctx: Context) -> web.StreamResponse:
             elif action == "cancel":
                 await releases.cancel_bundle(session, reason=form.get("reason", ""), **common)
             else:
-                changed = await releases.lift_bundle(session, reason=form.get("reason", ""), **common)
+                changed = await releases.lift_bundle(
+                    session, reason=form.get("reason", ""), policy=ctx.settings.release.lift_policy, **common
+                )
         if changed is not None:  # the members' public PDFs name the instant
             for _, release in changed.releases:
                 await ctx.app[publisher_key].after_release_change(release.id or 0)

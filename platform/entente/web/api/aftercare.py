@@ -247,7 +247,12 @@ async def cancel(ctx: Context) -> web.Response:
 async def lift(ctx: Context) -> web.Response:
     async with ctx.write() as session:
         bundle = await releases.lift_bundle(
-            session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, reason=ctx.body.reason, now=ctx.now
+            session,
+            bundle_id=ctx.path_id("bundle"),
+            caller=ctx.caller,
+            reason=ctx.body.reason,
+            now=ctx.now,
+            policy=ctx.settings.release.lift_policy,
         )
         answer = await _bundle_answer(ctx, session, bundle)
     await _after_schedule_or_lift(ctx, bundle)
