@@ -136,6 +136,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives Chromium through Playwright (tests/support/browser.py)")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run once, on SQLite: their PostgreSQL copy is skipped before any database is made."""
+    skip = pytest.mark.skip(reason="pages do not depend on the database backend; the browser runs once, on SQLite")
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if item.get_closest_marker("browser") and callspec is not None:
+            if callspec.params.get("database_url") == "postgresql":
+                item.add_marker(skip)
+
+
 @pytest.fixture
 def settings(
     request: pytest.FixtureRequest, database_url: str, tmp_path: Path, platform_keys_template: Path
