@@ -179,6 +179,8 @@ async def test_signatory_creates_a_browser_key_registers_it_and_signs(
     await page.select_option("[data-role=alg]", "Ed25519")
     async with page.expect_navigation():
         await page.click("[data-role=create]")
+    # The list is filled by the script from IndexedDB after the page loads: wait for it.
+    await page.locator("[data-role=browser-key-list] li", has_text="registered for FR, valid").first.wait_for()
     listed = await page.inner_text("[data-role=browser-key-list]")
     assert "registered for FR, valid" in listed, listed
     kid = listed.split("Ed25519 key ")[1].split()[0]
@@ -235,6 +237,7 @@ async def test_signatory_creates_a_browser_key_registers_it_and_signs(
     await page.select_option("[data-role=alg]", "ES256")
     async with page.expect_navigation():
         await page.click("[data-role=create]")
+    await page.locator("[data-role=browser-key-list] li", has_text="ES256 key ").wait_for()
     listed = await page.inner_text("[data-role=browser-key-list]")
     es256 = listed.split("ES256 key ")[1].split()[0]
     async with world.sessions() as session:
