@@ -22,6 +22,7 @@ Counting rules (DESIGN.md, "Trust and cryptography"):
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -206,6 +207,49 @@ class _KeyIndex:
     def records_for(self, key: signing.PublicKey) -> list[KeyRecord]:
         return self._by_fingerprint.get(key.fingerprint, [])
 
+    @property
+    def shape(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Which key material each kid finds: all that :meth:`candidates` depends on."""
+        return tuple(sorted((kid, tuple(sorted(keys))) for kid, keys in self._by_kid.items()))
+
+
+class _RecordedChecks:
+    """The checks of recorded envelopes, bounded (oldest forgotten first).
+
+    With ``recorded=True`` no signature is verified: a check is the parse of the envelope and of its
+    headers and the choice of key by kid, a pure function of the envelope bytes, the payload digest,
+    ``typ`` and which key material each kid finds. A sign-off re-evaluates the quorum from the
+    earlier sign-offs' envelopes, so the same bytes come back each time: parse them once.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._checks: OrderedDict[tuple[object, ...], list[signing.SignatureCheck]] = OrderedDict()
+
+    def check(
+        self,
+        prepared: signing.PreparedPayload,
+        envelope: Mapping[str, Any] | bytes | str,
+        index: _KeyIndex,
+        shape: tuple[object, ...],
+        typ: str | None,
+    ) -> list[signing.SignatureCheck]:
+        if not isinstance(envelope, (bytes, str)):
+            return signing.verify_detached(prepared, envelope, index.candidates, typ=typ, recorded=True)
+        key = (envelope, prepared.digest, typ, shape)
+        found = self._checks.get(key)
+        if found is None:
+            found = signing.verify_detached(prepared, envelope, index.candidates, typ=typ, recorded=True)
+            self._checks[key] = found
+            if len(self._checks) > self.size:
+                self._checks.popitem(last=False)
+        else:
+            self._checks.move_to_end(key)
+        return list(found)
+
+
+_recorded_checks = _RecordedChecks(8192)
+
 
 def _verdict(
     check: signing.SignatureCheck, index: _KeyIndex, participating: frozenset[str]
@@ -256,9 +300,11 @@ def evaluate(
     participating = _participating(participants)
     index = _KeyIndex(keys)
     prepared = signing.prepare_payload(payload)
-    checks = [
-        signing.verify_detached(prepared, env, index.candidates, typ=typ, recorded=recorded) for env in envelopes
-    ]
+    if recorded:
+        shape = index.shape
+        checks = [_recorded_checks.check(prepared, env, index, shape, typ) for env in envelopes]
+    else:
+        checks = [signing.verify_detached(prepared, env, index.candidates, typ=typ) for env in envelopes]
     signers: dict[str, set[str]] = {}
     invalid: list[InvalidSignature] = []
     for envelope_number, envelope_checks in enumerate(checks):

@@ -11,12 +11,14 @@ the throughput. Aims from issue 15:
 - ``GET /api/v1/public/communiques/<id>`` of the not-yet-public one: at most 3x bare CPU;
 - ``GET /api/v1/communiques/<id>/versions/head`` (20 sections, authenticated): at most 2 ms CPU.
 
-Run with ``make bench`` (or ``python tests/bench/bench_public_pages.py``).
+Run with ``make bench`` (or ``python tests/bench/bench_public_pages.py``); ``ENTENTE_BENCH_PATHS=head``
+measures only the paths holding that text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -94,6 +96,8 @@ def main() -> None:
                 (f"/api/v1/public/communiques/{pending}", {}, 3.0),
                 (f"/api/v1/communiques/{draft}/versions/head", drafter, 2.0),
             ]
+            only = os.environ.get("ENTENTE_BENCH_PATHS")
+            paths = [p for p in paths if not only or any(word in p[0] for word in only.split(","))]
             answers = {path: asyncio.run(fetch(base + path, headers)) for path, headers, _ in paths}
             for path, headers, _ in paths:  # warm-up
                 asyncio.run(_load(base + path, headers, 200, 8, None, answers[path][0]))

@@ -14,6 +14,7 @@ from entente.canonical.disclosures import (
     DisclosureCheck,
     check_disclosures,
     decode_disclosure,
+    disclosure_digest,
     make_disclosure,
     require_disclosures,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "decode_disclosure",
     "digest",
     "digest_of",
+    "disclosure_digest",
     "is_canonical",
     "make_disclosure",
     "normalize",

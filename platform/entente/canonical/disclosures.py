@@ -23,6 +23,7 @@ __all__ = [
     "DisclosureCheck",
     "check_disclosures",
     "decode_disclosure",
+    "disclosure_digest",
     "make_disclosure",
     "require_disclosures",
 ]
@@ -42,8 +43,14 @@ class Disclosure:
     digest: str
 
 
-def _disclosure_digest(encoded: str) -> str:
+def disclosure_digest(encoded: str) -> str:
+    """The digest a signed object lists for the disclosure ``encoded`` (as given, never decoded)."""
     return b64url_encode(hashlib.sha256(encoded.encode("ascii")).digest())
+
+
+_disclosure_digest = disclosure_digest
+# RFC 9901's own spelling of the array (``json.dumps`` with these options, once).
+_encode_array = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def make_disclosure(name: str, value: Any, *, salt: str | None = None) -> Disclosure:
@@ -58,7 +65,7 @@ def make_disclosure(name: str, value: Any, *, salt: str | None = None) -> Disclo
     if not isinstance(name, str):
         raise InvalidInputError("a disclosure name must be a string", field="name")
     salt, name, value = normalize([salt, name, value])
-    text = json.dumps([salt, name, value], ensure_ascii=False)
+    text = _encode_array([salt, name, value])
     encoded = b64url_encode(text.encode("utf-8"))
     return Disclosure(salt, name, value, encoded, _disclosure_digest(encoded))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import re
 import secrets
 from typing import Any
@@ -37,10 +38,30 @@ _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 # --- canonical bytes and digests --------------------------------------------------------------
 
+# For a value the strict checks passed (strings, safe integers, booleans, null, lists, objects
+# with string keys; no floats, no lone surrogates), Python's encoder writes RFC 8785's bytes:
+# the same string escapes (the short forms, other controls as lowercase \u00xx, nothing else),
+# integers in decimal, no whitespace. Only the order of object keys can differ: RFC 8785 sorts
+# by UTF-16 code units, Python by code points, which disagree only when a character beyond
+# U+FFFF meets one in U+E000..U+FFFF. A text holding any character beyond U+FFFF goes to the
+# reference implementation instead.
+_encode = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False, check_circular=False
+).encode
+_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _jcs(value: Any) -> bytes:
+    """RFC 8785 bytes of a value that already passed :func:`normalize` (or the strict reader)."""
+    text = _encode(value)
+    if not text.isascii() and _BEYOND_BMP.search(text):
+        return rfc8785.dumps(value)
+    return text.encode("utf-8")
+
 
 def canonical_bytes(value: Any) -> bytes:
     """RFC 8785 bytes of ``value`` after the strict checks and NFC normalisation."""
-    return rfc8785.dumps(normalize(value))
+    return _jcs(normalize(value))
 
 
 def require_canonical(data: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
@@ -49,7 +70,7 @@ def require_canonical(data: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any
     This is what a verifier does with published bytes: one parse, one re-serialisation.
     """
     value = parse_strict(data, max_depth=max_depth)
-    again = rfc8785.dumps(value)
+    again = _jcs(value)
     if again != data:
         offset = next(
             (i for i, (a, b) in enumerate(zip(again, data, strict=False)) if a != b),
@@ -84,9 +105,12 @@ def digest_of(value: Any) -> str:
 # --- base64url --------------------------------------------------------------------------------
 
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def b64url_encode(data: bytes) -> str:
     """base64url without padding (RFC 7515 section 2)."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=").decode("ascii")
 
 
 def b64url_decode(text: str) -> bytes:

@@ -123,10 +123,11 @@ def _check_object(obj: dict[Any, Any], depth: int, max_depth: int) -> dict[str, 
     out: dict[str, Any] = {}
     for key, item in obj.items():
         try:
-            name = _check_key(key)
+            # ASCII keys and values (most of them) inline: no call, nothing to check or normalise.
+            name = key if type(key) is str and key.isascii() else _check_key(key)
             if name in out:
                 raise _Refusal(f"duplicate key {name!r} after NFC normalisation")
-            out[name] = _check(item, depth, max_depth)
+            out[name] = item if type(item) is str and item.isascii() else _check(item, depth, max_depth)
         except _Refusal as refusal:
             refusal.tokens.append(key if isinstance(key, str) else repr(key))
             raise
@@ -137,7 +138,7 @@ def _check_array(items: list[Any] | tuple[Any, ...], depth: int, max_depth: int)
     out = []
     for index, item in enumerate(items):
         try:
-            out.append(_check(item, depth, max_depth))
+            out.append(item if type(item) is str and item.isascii() else _check(item, depth, max_depth))
         except _Refusal as refusal:
             refusal.tokens.append(index)
             raise

@@ -8,8 +8,12 @@ gets the marking (and its disclosure) of each item it may not read, to sign know
 
 from __future__ import annotations
 
+import functools
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,9 +21,10 @@ from sqlmodel import col, select
 
 from entente import canonical
 from entente.disclosure import Marking
-from entente.drafting.access import Access, get_version, load_items, require_admitted, visible_items
+from entente.drafting.access import Access, require_admitted, visible_items
 from entente.drafting.diffs import ItemDiff, diff_items, word_diff
-from entente.drafting.versions import StoredItem
+from entente.drafting.versions import SECTION, StoredItem, decode_item
+from entente.errors import NotFoundError
 from entente.models import (
     AnnexItemPublic,
     CommuniqueKind,
@@ -43,6 +48,7 @@ from entente.models import (
 __all__ = [
     "VersionView",
     "communique_public",
+    "database_of",
     "diff_versions",
     "list_versions",
     "marking_public",
@@ -51,8 +57,17 @@ __all__ = [
 ]
 
 
+@functools.lru_cache(maxsize=4096)
 def marking_public(marking: Marking) -> MarkingPublic:
+    """A marking as answered (built once per marking: a few distinct ones serve every item)."""
     return MarkingPublic.model_validate(marking.to_dict())
+
+
+@functools.lru_cache(maxsize=256)
+def _version_object(content: bytes) -> dict[str, Any]:
+    """A version's object, parsed strictly once per content (the bytes never change)."""
+    obj: dict[str, Any] = canonical.parse_strict(content)
+    return obj
 
 
 def _template(access: Access) -> TemplateRefPublic | None:
@@ -140,8 +155,9 @@ async def list_versions(session: AsyncSession, access: Access) -> list[VersionSu
             row.change = "start"
         elif index + 1 < len(rows):
             before = rows[index + 1]
-            added = sorted(set(json.loads(version.content).get("parties", ()))
-                           - set(json.loads(before.content).get("parties", ())))
+            added = sorted(
+                set(json.loads(version.content).get("parties", ())) - set(json.loads(before.content).get("parties", ()))
+            )
             if added and version.title == before.title and held.get(version.id or 0) == held.get(before.id or 0):
                 row.change, row.joined = "join", added
     return out
@@ -178,7 +194,7 @@ class VersionView:
         return WithheldPublic(sections=self.all_sections - len(self.sections), annex=self.all_annex - len(self.annex))
 
     def public(self) -> VersionPublic:
-        obj = canonical.parse_strict(self.version.content)
+        obj = _version_object(self.version.content)
         return VersionPublic(
             **summary(self.version).model_dump(),
             communique=self.access.id,
@@ -227,10 +243,83 @@ class VersionView:
         )
 
 
+@dataclass(frozen=True)
+class _Read:
+    """A version and its items as read once: a version never changes, so this is kept by digest."""
+
+    columns: dict[str, Any]
+    sections: list[StoredItem]
+    annex: list[StoredItem]
+
+    def version(self) -> CommuniqueVersion:
+        # A fresh, detached copy each time (never added to a session: it could not be).
+        return CommuniqueVersion.model_construct(**self.columns)
+
+
+_READS: OrderedDict[tuple[str | None, int, str], _Read] = OrderedDict()
+_READS_KEPT = 64
+_VERSION_COLUMNS = tuple(col(c) for c in CommuniqueVersion.__table__.columns)  # type: ignore[attr-defined]
+_VERSION_KEYS = tuple(c.key for c in CommuniqueVersion.__table__.columns)  # type: ignore[attr-defined]
+_WIDTH = len(_VERSION_COLUMNS)
+_ITEM_COLUMNS = (
+    col(VersionItem.part),
+    col(VersionItem.item_id),
+    col(VersionItem.disclosure),
+    col(VersionItem.marking),
+    col(VersionItem.origin),
+    col(VersionItem.content_hash),
+    col(VersionItem.digest),
+    col(VersionItem.marking_disclosure),
+)
+# One statement for a version and its items (built once: SQLAlchemy caches its compiled form).
+_JOINED = (
+    sa.select(*_VERSION_COLUMNS, *_ITEM_COLUMNS)
+    .select_from(sa.outerjoin(CommuniqueVersion, VersionItem, col(VersionItem.version_id) == col(CommuniqueVersion.id)))
+    .where(col(CommuniqueVersion.communique_id) == sa.bindparam("communique"))
+    .order_by(col(VersionItem.part).desc(), col(VersionItem.position))
+)
+_BY_NUMBER = _JOINED.where(col(CommuniqueVersion.number) == sa.bindparam("ref"))
+_BY_DIGEST = _JOINED.where(col(CommuniqueVersion.digest) == sa.bindparam("ref"))
+
+
+def database_of(session: AsyncSession) -> str | None:
+    """Which database (a process may serve or test several): part of the memo's key."""
+    bind = session.sync_session.bind
+    return bind.engine.url.database if bind is not None else None
+
+
+async def _read(session: AsyncSession, access: Access, ref: int | str) -> _Read:
+    """The version ``ref`` with its items: from memory when its digest is known (the head, or a
+    digest), otherwise one joined select (the version's row repeats on each item's)."""
+    require_admitted(access)
+    c = access.communique
+    digest = ref if isinstance(ref, str) else c.head_digest if ref == c.head_number else None
+    key = (database_of(session), access.id, digest or "")
+    found = _READS.get(key) if digest is not None else None
+    if found is not None:
+        _READS.move_to_end(key)
+        return found
+    query = _BY_NUMBER if isinstance(ref, int) else _BY_DIGEST
+    rows = (await session.execute(query, {"communique": access.id, "ref": ref})).all()
+    if not rows:
+        raise NotFoundError(f"no version {ref} of communiqué {access.id}")
+    columns = dict(zip(_VERSION_KEYS, rows[0], strict=False))
+    sections: list[StoredItem] = []
+    annex: list[StoredItem] = []
+    for row in rows:
+        item = row[_WIDTH:]
+        if item[0] is not None:
+            (sections if item[0] == SECTION else annex).append(decode_item(*item))
+    found = _Read(columns, sections, annex)
+    _READS[(key[0], access.id, columns["digest"])] = found
+    if len(_READS) > _READS_KEPT:
+        _READS.popitem(last=False)
+    return found
+
+
 async def read_version(session: AsyncSession, access: Access, ref: int | str) -> VersionView:
-    version = await get_version(session, access, ref)
-    sections, annex = await load_items(session, version.id or 0)
-    return VersionView(access, version, sections, annex)
+    read = await _read(session, access, ref)
+    return VersionView(access, read.version(), read.sections, read.annex)
 
 
 def _diff_public(diff: ItemDiff) -> ItemDiffPublic:

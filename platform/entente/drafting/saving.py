@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from entente import audit
 from entente.auth import Caller
+from entente.disclosure import may_see
 from entente.drafting.access import Access, find_versions, get_access, items_of, load_items_of, require_editor
 from entente.drafting.communiques import require_editable
 from entente.drafting.merge import Conflict, MergeResult, merge_items, place_missing, proposal
@@ -54,7 +55,8 @@ def _yours(
     """The caller's full list: its visible items as sent, its invisible ones where they were."""
     if given is None:
         return list(base)
-    editable = {item.id: item for item in base if access.may_see(item.marking)}
+    viewer, admitted = access.viewer, access.admitted  # once, not per item
+    editable = {item.id: item for item in base if may_see(item.marking, viewer, admitted=admitted)}
     sent = input_items(
         part,
         given,

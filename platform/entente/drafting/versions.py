@@ -176,7 +176,7 @@ def marking_digest(stored: StoredItem) -> str | None:
     """The digest a format 2 version object lists for ``stored``'s marking (None in format 1)."""
     if stored.marking_disclosure is None:
         return None
-    return canonical.decode_disclosure(stored.marking_disclosure).digest
+    return canonical.disclosure_digest(stored.marking_disclosure)
 
 
 def _entry(stored: StoredItem) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from entente.models import (
     CommuniqueVersion,
     InvalidSignaturePublic,
     Party,
+    RosterVersion,
     SignatoryPublic,
     Signoff,
     SignoffKind,
@@ -53,12 +54,24 @@ def _roster_policies(body: bytes) -> Mapping[str, Any]:
     return canonical.parse_strict(body).get("policies", {})
 
 
+_POLICIES: dict[str, Mapping[str, Any]] = {}
+
+
 async def policy_for(session: AsyncSession, kind: str) -> quorum.Policy:
-    """The signing policy of ``kind`` in the effective roster; every participant signs by default."""
-    roster = await parties.find_current_roster(session)
-    if roster is None:
+    """The signing policy of ``kind`` in the effective roster; every participant signs by default.
+    A roster version never changes: its policies are parsed once per digest and kept."""
+    current = sa.select(col(RosterVersion.digest)).order_by(col(RosterVersion.version).desc()).limit(1)
+    digest = (await session.execute(current)).scalar()
+    if digest is None:
         return quorum.Policy()
-    policies = _roster_policies(roster.body)
+    policies = _POLICIES.get(digest)
+    if policies is None:
+        body = (
+            await session.execute(sa.select(col(RosterVersion.body)).where(col(RosterVersion.digest) == digest))
+        ).scalar_one()
+        policies = _POLICIES[digest] = _roster_policies(body)
+        if len(_POLICIES) > 16:
+            del _POLICIES[next(iter(_POLICIES))]
     value = policies.get("kinds", {}).get(kind, policies.get("default"))
     return quorum.Policy.from_dict(value) if value is not None else quorum.Policy()
 
