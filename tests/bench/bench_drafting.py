@@ -12,6 +12,8 @@ Run as ``python tests/bench/bench_drafting.py`` (``make bench`` runs every bench
    quorum recomputed from the recorded results of the earlier sign-offs). Baseline: the cryptographic
    floor, the one Ed25519 verify the call performs, on the same signing input. Aim: p50 under 5 ms.
 
+``ENTENTE_BENCH_PARTS=save,signoff`` runs only those parts (of ``save``, ``signoff``, ``diff``).
+
 Prints p50 and p99 in milliseconds and the ratio to each baseline; exits 0 (the figures are for
 people; budgets are aims, not gates). With ``ENTENTE_TEST_POSTGRES_URL`` set, runs again on a
 throwaway PostgreSQL database, to tell the driver's share from the code's.
@@ -345,9 +347,13 @@ async def run(url: str, settings) -> None:
     maker = db.sessionmaker(engine)
     try:
         cid = await setup(maker, settings)
-        await bench_save(maker, cid)
-        await bench_signoff(maker, cid)
-        await bench_diff(maker, cid)
+        parts = os.environ.get("ENTENTE_BENCH_PARTS", "save,signoff,diff").split(",")
+        if "save" in parts:
+            await bench_save(maker, cid)
+        if "signoff" in parts:
+            await bench_signoff(maker, cid)
+        if "diff" in parts:
+            await bench_diff(maker, cid)
     finally:
         await engine.dispose()
 

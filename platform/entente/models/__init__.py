@@ -25,6 +25,7 @@ from entente.models.incidents import *  # noqa: F403
 from entente.models.ladder import *  # noqa: F403
 from entente.models.releases import *  # noqa: F403
 from entente.models.sanctions import *  # noqa: F403
+from entente.models.signoffs import *  # noqa: F403
 from entente.models.transparency import *  # noqa: F403
 from entente.models.trust import *  # noqa: F403
 

@@ -1,4 +1,5 @@
-"""Communiqués, their participants, immutable versions with per-item disclosures, and comments.
+"""Communiqués, their participants, immutable versions with per-item disclosures, and comments
+(sign-offs of versions: :mod:`entente.models.signoffs`).
 
 A version's ``content`` holds the exact canonical bytes of its version object (what signatories
 sign); each section and annex item of that version is a row of ``communique_version_item`` holding
@@ -42,12 +43,6 @@ __all__ = [
     "SectionComment",
     "SectionInput",
     "SectionPublic",
-    "SignatoryPublic",
-    "Signoff",
-    "SignoffCreate",
-    "SignoffKind",
-    "SignoffStatusPublic",
-    "InvalidSignaturePublic",
     "TemplateRefPublic",
     "VersionItem",
     "VersionPublic",
@@ -187,32 +182,6 @@ class SectionComment(SQLModel, table=True):
     resolved_by: str | None = Field(default=None, max_length=64)
 
 
-class SignoffKind(StrEnum):
-    EXPLICIT = "explicit"
-    PRESIGNED = "presigned"
-
-
-class Signoff(SQLModel, table=True):
-    """A party's sign-off of one version: its JWS over the version bytes (``explicit``), or a
-    pre-signature of the crisis template the version is an unedited rendering of (``presigned``)."""
-
-    __tablename__ = "communique_signoff"
-
-    id: int | None = Field(default=None, primary_key=True)
-    communique_id: int = Field(foreign_key="communique.id", index=True)
-    version_id: int = Field(foreign_key="communique_version.id", index=True)
-    party: str = Field(foreign_key="party.code", max_length=16)
-    kind: str = Field(max_length=16)
-    signer: str = Field(max_length=64)
-    envelope: bytes = Field(sa_column=Column(sa.LargeBinary(), nullable=False))
-    kids: list[str] = json_column()
-    iat: datetime | None = instant_column(nullable=True)
-    presignature_id: int | None = None
-    created_at: datetime = instant_column()
-    withdrawn_at: datetime | None = instant_column(nullable=True)
-    withdrawn_by: str | None = Field(default=None, max_length=64)
-
-
 # --- data models: input -------------------------------------------------------------------------
 
 
@@ -272,12 +241,6 @@ class VersionSave(ApiModel):
 
 class InvitationCreate(ApiModel):
     party: PartyCode
-
-
-class SignoffCreate(ApiModel):
-    """A JWS in General JSON Serialization with a detached payload (the version bytes)."""
-
-    jws: dict[str, JsonValue]
 
 
 class CommentCreate(ApiModel):
@@ -425,39 +388,3 @@ class CommentPublic(SQLModel):
     created_at: datetime
     resolved_at: datetime | None = None
     resolved_by: str | None = None
-
-
-class InvalidSignaturePublic(SQLModel):
-    party: str | None = None
-    kid: str | None = None
-    reason: str
-
-
-class SignatoryPublic(SQLModel):
-    """One participating party: whether and how it signed, and what of the version it cannot see."""
-
-    party: str
-    signed: bool
-    how: SignoffKind | None = None
-    signer: str | None = None
-    signed_at: datetime | None = None
-    kids: list[str] = Field(default_factory=list)
-    presignature: int | None = None
-    hidden_sections: int
-    hidden_annex: int
-
-
-class SignoffStatusPublic(SQLModel):
-    communique: int
-    version: VersionRef
-    is_head: bool
-    policy: dict[str, JsonValue]
-    met: bool
-    ready_for_release: bool
-    signed: list[str]
-    missing: list[str]
-    unsigned: list[str]
-    needed: int
-    invalid: list[InvalidSignaturePublic]
-    signatories: list[SignatoryPublic]
-    template_unedited: bool | None = None
