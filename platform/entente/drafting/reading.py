@@ -53,6 +53,8 @@ __all__ = [
     "list_versions",
     "marking_public",
     "read_version",
+    "recall",
+    "remember",
     "summary",
 ]
 
@@ -311,10 +313,32 @@ async def _read(session: AsyncSession, access: Access, ref: int | str) -> _Read:
         if item[0] is not None:
             (sections if item[0] == SECTION else annex).append(decode_item(*item))
     found = _Read(columns, sections, annex)
-    _READS[(key[0], access.id, columns["digest"])] = found
+    _remember((key[0], access.id, columns["digest"]), found)
+    return found
+
+
+def _remember(key: tuple[str | None, int, str], read: _Read) -> None:
+    _READS[key] = read
+    _READS.move_to_end(key)
     if len(_READS) > _READS_KEPT:
         _READS.popitem(last=False)
-    return found
+
+
+def recall(session: AsyncSession, communique_id: int, digest: str) -> _Read | None:
+    """Version ``digest`` of the communiqué with its items, if kept (no statement)."""
+    return _READS.get((database_of(session), communique_id, digest))
+
+
+def remember(
+    session: AsyncSession, version: CommuniqueVersion, sections: Sequence[StoredItem], annex: Sequence[StoredItem]
+) -> None:
+    """Keep a version just read or written with its items. An entry is found only by a digest the
+    database gave (the head) or a client was answered, so a version whose transaction did not
+    commit is never found: nobody learnt its digest."""
+    columns = {key: getattr(version, key) for key in _VERSION_KEYS}
+    _remember(
+        (database_of(session), version.communique_id, version.digest), _Read(columns, list(sections), list(annex))
+    )
 
 
 async def read_version(session: AsyncSession, access: Access, ref: int | str) -> VersionView:

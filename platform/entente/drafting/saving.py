@@ -23,8 +23,8 @@ from entente.disclosure import may_see
 from entente.drafting.access import Access, find_versions, get_access, items_of, load_items_of, require_editor
 from entente.drafting.communiques import require_editable
 from entente.drafting.merge import Conflict, MergeResult, merge_items, place_missing, proposal
-from entente.drafting.reading import VersionView
-from entente.drafting.versions import ANNEX, SECTION, BuiltVersion, Item
+from entente.drafting.reading import VersionView, recall, remember
+from entente.drafting.versions import ANNEX, SECTION, BuiltVersion, Item, StoredItem
 from entente.drafting.writing import check_counts, input_items, write_version
 from entente.errors import ConflictError, PreconditionFailedError, PreconditionRequiredError
 from entente.models import CommuniqueVersion, VersionSave
@@ -119,6 +119,39 @@ def _proposal(
     return out
 
 
+_Items = tuple[list[StoredItem], list[StoredItem]]
+
+
+async def _base_and_head(
+    session: AsyncSession, access: Access, base_digest: str
+) -> tuple[CommuniqueVersion, CommuniqueVersion, _Items, _Items]:
+    """The version edited and the head, with their items: kept in memory (a version never changes)
+    when read or written lately, otherwise two selects."""
+    communique = access.communique
+    base_read = recall(session, access.id, base_digest)
+    head_read = recall(session, access.id, communique.head_digest) if communique.head_digest else None
+    if base_read is not None and head_read is not None and head_read.columns["number"] == communique.head_number:
+        return (
+            base_read.version(),
+            head_read.version(),
+            (base_read.sections, base_read.annex),
+            (head_read.sections, head_read.annex),
+        )
+    found = await find_versions(session, access.id, base_digest, communique.head_number)
+    base = next((v for v in found if v.digest == base_digest), None)
+    if base is None:
+        raise PreconditionFailedError(
+            f"no version {base_digest} of communiqué {access.id}",
+            code="version_unknown",
+            extra={"head": communique.head_digest},
+        )
+    head = next(v for v in found if v.number == communique.head_number)
+    items = await load_items_of(session, [base.id or 0, head.id or 0])
+    for version in (base, head):
+        remember(session, version, *items[version.id or 0])
+    return base, head, items[base.id or 0], items[head.id or 0]
+
+
 async def save_version(
     session: AsyncSession,
     *,
@@ -137,19 +170,10 @@ async def save_version(
         )
     communique = access.communique
     require_editable(communique)
-    found = await find_versions(session, access.id, base_digest, communique.head_number)
-    base = next((v for v in found if v.digest == base_digest), None)
-    if base is None:
-        raise PreconditionFailedError(
-            f"no version {base_digest} of communiqué {access.id}",
-            code="version_unknown",
-            extra={"head": communique.head_digest},
-        )
-    head = next(v for v in found if v.number == communique.head_number)
+    base, head, (base_sections, base_annex), (head_sections, head_annex) = await _base_and_head(
+        session, access, base_digest
+    )
     moved_on = base.number != head.number
-    items = await load_items_of(session, [base.id or 0, head.id or 0])
-    base_sections, base_annex = items[base.id or 0]
-    head_sections, head_annex = items[head.id or 0]
     everything = {s.item.id for s in (*base_sections, *base_annex, *head_sections, *head_annex)}
     yours_sections = _yours(SECTION, data.sections, items_of(base_sections), everything, access)
     sections = _merge(items_of(base_sections), items_of(head_sections), yours_sections, moved_on)
@@ -179,6 +203,7 @@ async def save_version(
         template_params=head.template_params,
         written=written,
     )
+    remember(session, version, written[0].sections, written[0].annex)  # the next save's head
     await audit.record(
         session,
         at=now,
