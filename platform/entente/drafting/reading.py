@@ -21,7 +21,7 @@ from sqlmodel import col, select
 
 from entente import canonical
 from entente.disclosure import Marking
-from entente.drafting.access import Access, require_admitted, visible_items
+from entente.drafting.access import _ITEM_COLUMNS, Access, require_admitted, visible_items
 from entente.drafting.diffs import ItemDiff, diff_items, word_diff
 from entente.drafting.versions import SECTION, StoredItem, decode_item
 from entente.errors import NotFoundError
@@ -46,16 +46,19 @@ from entente.models import (
 )
 
 __all__ = [
+    "KeptVersion",
     "VersionView",
     "communique_public",
     "database_of",
     "diff_versions",
+    "kept_version",
     "list_versions",
     "marking_public",
     "read_version",
     "recall",
     "remember",
     "summary",
+    "version_object",
 ]
 
 
@@ -66,7 +69,7 @@ def marking_public(marking: Marking) -> MarkingPublic:
 
 
 @functools.lru_cache(maxsize=256)
-def _version_object(content: bytes) -> dict[str, Any]:
+def version_object(content: bytes) -> dict[str, Any]:
     """A version's object, parsed strictly once per content (the bytes never change)."""
     obj: dict[str, Any] = canonical.parse_strict(content)
     return obj
@@ -196,7 +199,7 @@ class VersionView:
         return WithheldPublic(sections=self.all_sections - len(self.sections), annex=self.all_annex - len(self.annex))
 
     def public(self) -> VersionPublic:
-        obj = _version_object(self.version.content)
+        obj = version_object(self.version.content)
         return VersionPublic(
             **summary(self.version).model_dump(),
             communique=self.access.id,
@@ -246,7 +249,7 @@ class VersionView:
 
 
 @dataclass(frozen=True)
-class _Read:
+class KeptVersion:
     """A version and its items as read once: a version never changes, so this is kept by digest."""
 
     columns: dict[str, Any]
@@ -258,21 +261,11 @@ class _Read:
         return CommuniqueVersion.model_construct(**self.columns)
 
 
-_READS: OrderedDict[tuple[str | None, int, str], _Read] = OrderedDict()
+_READS: OrderedDict[tuple[str | None, int, str], KeptVersion] = OrderedDict()
 _READS_KEPT = 64
 _VERSION_COLUMNS = tuple(col(c) for c in CommuniqueVersion.__table__.columns)  # type: ignore[attr-defined]
 _VERSION_KEYS = tuple(c.key for c in CommuniqueVersion.__table__.columns)  # type: ignore[attr-defined]
 _WIDTH = len(_VERSION_COLUMNS)
-_ITEM_COLUMNS = (
-    col(VersionItem.part),
-    col(VersionItem.item_id),
-    col(VersionItem.disclosure),
-    col(VersionItem.marking),
-    col(VersionItem.origin),
-    col(VersionItem.content_hash),
-    col(VersionItem.digest),
-    col(VersionItem.marking_disclosure),
-)
 # One statement for a version and its items (built once: SQLAlchemy caches its compiled form).
 _JOINED = (
     sa.select(*_VERSION_COLUMNS, *_ITEM_COLUMNS)
@@ -290,7 +283,7 @@ def database_of(session: AsyncSession) -> str | None:
     return bind.engine.url.database if bind is not None else None
 
 
-async def _read(session: AsyncSession, access: Access, ref: int | str) -> _Read:
+async def kept_version(session: AsyncSession, access: Access, ref: int | str) -> KeptVersion:
     """The version ``ref`` with its items: from memory when its digest is known (the head, or a
     digest), otherwise one joined select (the version's row repeats on each item's)."""
     require_admitted(access)
@@ -312,19 +305,19 @@ async def _read(session: AsyncSession, access: Access, ref: int | str) -> _Read:
         item = row[_WIDTH:]
         if item[0] is not None:
             (sections if item[0] == SECTION else annex).append(decode_item(*item))
-    found = _Read(columns, sections, annex)
+    found = KeptVersion(columns, sections, annex)
     _remember((key[0], access.id, columns["digest"]), found)
     return found
 
 
-def _remember(key: tuple[str | None, int, str], read: _Read) -> None:
+def _remember(key: tuple[str | None, int, str], read: KeptVersion) -> None:
     _READS[key] = read
     _READS.move_to_end(key)
     if len(_READS) > _READS_KEPT:
         _READS.popitem(last=False)
 
 
-def recall(session: AsyncSession, communique_id: int, digest: str) -> _Read | None:
+def recall(session: AsyncSession, communique_id: int, digest: str) -> KeptVersion | None:
     """Version ``digest`` of the communiqué with its items, if kept (no statement)."""
     return _READS.get((database_of(session), communique_id, digest))
 
@@ -337,12 +330,12 @@ def remember(
     commit is never found: nobody learnt its digest."""
     columns = {key: getattr(version, key) for key in _VERSION_KEYS}
     _remember(
-        (database_of(session), version.communique_id, version.digest), _Read(columns, list(sections), list(annex))
+        (database_of(session), version.communique_id, version.digest), KeptVersion(columns, list(sections), list(annex))
     )
 
 
 async def read_version(session: AsyncSession, access: Access, ref: int | str) -> VersionView:
-    read = await _read(session, access, ref)
+    read = await kept_version(session, access, ref)
     return VersionView(access, read.version(), read.sections, read.annex)
 
 

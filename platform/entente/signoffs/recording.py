@@ -7,8 +7,6 @@ Withdrawing may hold a scheduled release, which is the release's business: the w
 
 from __future__ import annotations
 
-import functools
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,10 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from entente import audit, canonical, crisis, drafting, parties, signing
+from entente import audit, crisis, drafting, parties, signing
 from entente.auth import Caller, require_role
-from entente.drafting.reading import database_of
-from entente.drafting.versions import stored_marking
+from entente.drafting.reading import kept_version, version_object
 from entente.errors import ConflictError, NotFoundError, PermissionDeniedError, SignatureError
 from entente.models import (
     CommuniqueState,
@@ -30,7 +27,6 @@ from entente.models import (
     Signoff,
     SignoffKind,
     SignoffStatusPublic,
-    VersionItem,
 )
 from entente.signoffs.evaluation import (
     IAT_WINDOW,
@@ -57,108 +53,28 @@ __all__ = [
 
 # --- the context of a new sign-off, lean ------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class _SignedVersion:
-    """What a sign-off needs of a version: never changes once written (the digest names the bytes)."""
-
-    id: int
-    number: int
-    digest: str
-    title: str
-    content: bytes
-    template_params: dict[str, Any] | None
-    parties: tuple[str, ...]
-    markings: tuple[tuple[str, dict[str, Any]], ...]
-
-    def orm(self, communique_id: int) -> CommuniqueVersion:
-        """A detached copy for the evaluation (read only: it could not be added to a session)."""
-        return CommuniqueVersion.model_construct(
-            id=self.id,
-            communique_id=communique_id,
-            number=self.number,
-            digest=self.digest,
-            title=self.title,
-            content=self.content,
-            template_params=self.template_params,
-        )
-
-
-_VERSIONS: OrderedDict[tuple[str | None, int, str], _SignedVersion] = OrderedDict()
-_VERSIONS_KEPT = 32  # ~100 KB each at coalition scale
-
 _SIGNOFF_COLUMNS = tuple(col(c) for c in Signoff.__table__.columns)  # type: ignore[attr-defined]
 
 
-@functools.lru_cache(maxsize=4096)
-def _marking_dict(public: bool, parties: tuple[str, ...], origin: str) -> dict[str, Any]:
-    return stored_marking({"public": public, "releasable_to": list(parties)}, origin).to_dict()
-
-
-async def _signed_version(session: AsyncSession, access: drafting.Access, number: int) -> _SignedVersion:
-    """The head version's sign-off facts: from memory when the head is known by its digest,
-    otherwise two Core selects (the version's columns, its items' markings; no disclosure decoded)."""
-    digest = access.communique.head_digest if number == access.communique.head_number else None
-    key = (database_of(session), access.id, digest or "")
-    found = _VERSIONS.get(key) if digest is not None else None
-    if found is not None:
-        _VERSIONS.move_to_end(key)
-        return found
-    v = CommuniqueVersion
-    row = (
-        await session.execute(
-            sa.select(col(v.id), col(v.digest), col(v.title), col(v.content), col(v.template_params)).where(
-                col(v.communique_id) == access.id, col(v.number) == number
-            )
-        )
-    ).first()
-    if row is None:
-        raise NotFoundError(f"no version {number} of communiqué {access.id}")
-    version_id, digest, title, content, params = row
-    items = (
-        await session.execute(
-            sa.select(col(VersionItem.part), col(VersionItem.marking), col(VersionItem.origin))
-            .where(col(VersionItem.version_id) == version_id)
-            .order_by(col(VersionItem.part).desc(), col(VersionItem.position))
-        )
-    ).all()
-    markings = tuple(
-        (part, _marking_dict(bool(m.get("public")), tuple(m.get("releasable_to", ())), origin))
-        for part, m, origin in items
-    )
-    found = _SignedVersion(
-        version_id,
-        number,
-        digest,
-        title,
-        content,
-        params,
-        tuple(canonical.parse_strict(content)["parties"]),
-        markings,
-    )
-    _VERSIONS[(key[0], access.id, digest)] = found
-    if len(_VERSIONS) > _VERSIONS_KEPT:
-        _VERSIONS.popitem(last=False)
-    return found
-
-
 async def _signing_context(session: AsyncSession, access: drafting.Access, ref: int | str) -> Context:
-    """:func:`load_context` for a new sign-off of the head, without ORM objects: the version from
-    memory (immutable), its sign-offs as Core rows (read only here; the new one is an ORM row)."""
-    if not isinstance(ref, int):
-        return await load_context(session, access, ref)
-    drafting.require_admitted(access)
-    version = await _signed_version(session, access, ref)
+    """:func:`load_context` for a new sign-off, without ORM objects: the version and its items as
+    kept by digest once read (:func:`entente.drafting.reading.kept_version`: the signatory read the
+    head to sign it), its sign-offs as Core rows (read only here; the new one is an ORM row)."""
+    kept = await kept_version(session, access, ref)
+    version = kept.version()
     rows = (
         await session.execute(
             sa.select(*_SIGNOFF_COLUMNS).where(col(Signoff.version_id) == version.id).order_by(col(Signoff.id))
         )
     ).all()
+    markings = [("section", s.item.marking.to_dict()) for s in kept.sections] + [
+        ("annex", s.item.marking.to_dict()) for s in kept.annex
+    ]
     return Context(
         access,
-        version.orm(access.id),
-        list(version.parties),
-        [(part, dict(marking)) for part, marking in version.markings],
+        version,
+        list(version_object(version.content)["parties"]),
+        markings,
         # Rows with every column of Signoff, read (never changed) by the evaluation.
         cast(list[Signoff], list(rows)),
     )
