@@ -56,6 +56,7 @@ from entente.web import (
     release_pages,
     sanctions_pages,
     signing_pages,
+    static,
     template_pages,
 )
 
@@ -189,5 +190,6 @@ def create_app(
     designation_pages.routes.add_to(app)
     template_pages.routes.add_to(app)
     inbox_pages.add_routes(app)
-    app.router.add_static("/static/", pages_dir / "static", name="static", append_version=True)
+    static.load(app, pages_dir / "static")
+    static.routes.add_to(app)
     return app
