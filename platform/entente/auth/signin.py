@@ -110,23 +110,22 @@ async def login(
                 expires_at=now + timedelta(minutes=session_minutes),
             )
             session.add(row)
-            await audit.record(
+            await audit.record_by(
                 session,
+                audit.Actor(user.username, user.party_code),
+                "auth:login:ok",
+                f"user:{user.username}",
                 at=now,
-                actor=user.username,
-                party=user.party_code,
-                event="auth:login:ok",
-                object=f"user:{user.username}",
                 details={"client": client},
             )
             return token, row, user
-        await audit.record(
+        await audit.record_by(
             session,
+            audit.Actor(username[:64] or "-"),
+            "auth:login:fail",
+            f"user:{username[:64]}",
             at=now,
-            actor=username[:64] or "-",
             party=user.party_code if user else None,
-            event="auth:login:fail",
-            object=f"user:{username[:64]}",
             details={"client": client},
         )
     raise AuthenticationError("wrong username or password", code="login_failed")
@@ -156,13 +155,8 @@ async def logout(session: AsyncSession, token: str, *, now: datetime) -> None:
     user = await session.get(User, row.user_id)
     await session.delete(row)
     if user is not None:
-        await audit.record(
-            session,
-            at=now,
-            actor=user.username,
-            party=user.party_code,
-            event="auth:logout:ok",
-            object=f"user:{user.username}",
+        await audit.record_by(
+            session, audit.Actor(user.username, user.party_code), "auth:logout:ok", f"user:{user.username}", at=now
         )
 
 

@@ -35,13 +35,12 @@ async def create_token(
     )
     session.add(token)
     await session.flush()
-    await audit.record(
+    await audit.record_by(
         session,
+        audit.Actor(user.username, user.party_code),
+        "auth:token:create",
+        f"token:{token.id}",
         at=now,
-        actor=user.username,
-        party=user.party_code,
-        event="auth:token:create",
-        object=f"token:{token.id}",
         details={"name": name, "expires_at": token.expires_at.isoformat()},
     )
     return secret, token
@@ -62,14 +61,7 @@ async def revoke_token(session: AsyncSession, caller: Caller, token_id: int, *, 
     if token.revoked_at is None:
         token.revoked_at = now
         session.add(token)
-        await audit.record(
-            session,
-            at=now,
-            actor=caller.username,
-            party=caller.party,
-            event="auth:token:revoke",
-            object=f"token:{token.id}",
-        )
+        await audit.record_by(session, caller, "auth:token:revoke", f"token:{token.id}", at=now)
     return token
 
 

@@ -75,13 +75,13 @@ async def create_user(
     )
     session.add(user)
     await session.flush()
-    await audit.record(
+    await audit.record_by(
         session,
+        audit.Actor(actor),
+        "auth:user:add",
+        f"user:{username}",
         at=now,
-        actor=actor,
         party=party,
-        event="auth:user:add",
-        object=f"user:{username}",
         details={"roles": role_values},
     )
     return user

@@ -120,13 +120,12 @@ async def add_comment(
     )
     session.add(comment)
     await session.flush()
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "drafting:comment:add",
+        f"communique:{access.id}",
         at=now,
-        actor=caller.username,
-        party=caller.party,
-        event="drafting:comment:add",
-        object=f"communique:{access.id}",
         details={"comment": comment.id, "thread": thread_id or comment.id},
     )
     return comment
@@ -166,13 +165,7 @@ async def resolve_thread(
     root.resolved_at = now
     root.resolved_by = caller.username
     session.add(root)
-    await audit.record(
-        session,
-        at=now,
-        actor=caller.username,
-        party=caller.party,
-        event="drafting:comment:resolve",
-        object=f"communique:{access.id}",
-        details={"thread": root.id},
+    await audit.record_by(
+        session, caller, "drafting:comment:resolve", f"communique:{access.id}", at=now, details={"thread": root.id}
     )
     return root

@@ -150,13 +150,13 @@ async def create_communique(
         now=now,
         template_params=params,
     )
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "drafting:communique:add",
+        f"communique:{communique.id}",
         at=now,
-        actor=caller.username,
         party=lead,
-        event="drafting:communique:add",
-        object=f"communique:{communique.id}",
         details={
             "kind": communique.kind,
             "invited": invited,
@@ -329,14 +329,8 @@ async def invite_party(
     )
     session.add(participant)
     access.participants.append(participant)
-    await audit.record(
-        session,
-        at=now,
-        actor=caller.username,
-        party=caller.party,
-        event="drafting:participant:invite",
-        object=f"communique:{access.id}",
-        details={"party": party},
+    await audit.record_by(
+        session, caller, "drafting:participant:invite", f"communique:{access.id}", at=now, details={"party": party}
     )
     return access
 
@@ -375,13 +369,12 @@ async def accept_invitation(
         now=now,
         template_params=head.template_params,
     )
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "drafting:participant:accept",
+        f"communique:{access.id}",
         at=now,
-        actor=caller.username,
-        party=caller.party,
-        event="drafting:participant:accept",
-        object=f"communique:{access.id}",
         details={"version": version.number, "digest": version.digest, "awaits_instant": mine.awaits_instant},
     )
     return access, version

@@ -123,13 +123,13 @@ async def create_successor(
         now=now,
         template_params=version.template_params,
     )
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "drafting:communique:supersede",
+        f"communique:{communique.id}",
         at=now,
-        actor=caller.username,
         party=lead,
-        event="drafting:communique:supersede",
-        object=f"communique:{communique.id}",
         details={
             "supersedes": old.id,
             "from": version.digest,

@@ -183,13 +183,13 @@ async def add_key(
         await session.flush()
     except sa.exc.IntegrityError:
         raise ConflictError("this key material is already registered", code="key_exists") from None
-    await audit.record(
+    await audit.record_by(
         session,
+        audit.Actor(actor),
+        "parties:key:add",
+        f"key:{key.kid}",
         at=now,
-        actor=actor,
         party=party,
-        event="parties:key:add",
-        object=f"key:{key.kid}",
         details={
             "kid": key.kid,
             "alg": str(key.alg),
@@ -255,13 +255,13 @@ async def revoke_key(
         raise InvalidInputError("say why the key is revoked", field="/reason")
     row.revoked_at, row.revocation_reason = instant, reason
     session.add(row)
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "parties:key:revoke",
+        f"key:{kid}",
         at=now,
-        actor=caller.username,
         party=party,
-        event="parties:key:revoke",
-        object=f"key:{kid}",
         details={"kid": kid, "fingerprint": row.fingerprint, "revoked_at": isoformat(instant), "reason": reason},
     )
     return row
