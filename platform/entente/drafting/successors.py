@@ -17,9 +17,8 @@ from entente import audit
 from entente.auth import Caller
 from entente.disclosure import Marking
 from entente.drafting.access import Access, find_version, items_of, load_items, require_editor
-from entente.drafting.communiques import add_with_participants
+from entente.drafting.communiques import start_communique
 from entente.drafting.versions import SECTION, Item, make_item
-from entente.drafting.writing import write_version
 from entente.errors import ConflictError, InvalidInputError
 from entente.models import Communique, CommuniqueState, CommuniqueVersion
 
@@ -98,7 +97,6 @@ async def create_successor(
         kind=old.kind,
         title=title,
         lead=lead,
-        state=CommuniqueState.DRAFTING,
         incident_id=old.incident_id,
         template_id=old.template_id,
         template_version=old.template_version,
@@ -110,17 +108,12 @@ async def create_successor(
         updated_at=now,
     )
     invited = [p for p in predecessor.accepted_parties if p != lead]
-    await add_with_participants(session, communique, invited=invited, by=caller.username, now=now)
-    written = await write_version(
+    written = await start_communique(
         session,
         communique,
-        parties=[lead],
-        title=title,
+        invited=invited,
         sections=carried,
         annex=list(annex) if annex is not None else items_of(stored_annex),
-        author=caller.username,
-        author_party=lead,
-        now=now,
         template_params=version.template_params,
     )
     await audit.record_by(
