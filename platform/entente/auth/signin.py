@@ -19,7 +19,7 @@ from sqlmodel import col
 
 from entente import audit
 from entente.auth import users
-from entente.auth.callers import CALLER_COLUMNS, Caller, caller_from_row, credential_hash
+from entente.auth.callers import Caller, caller_from_row, credential_hash, select_with_caller
 from entente.errors import AuthenticationError, RateLimitedError
 from entente.models import BrowserSession, LoginAttempt, Party, PartyStatus, User
 
@@ -135,14 +135,10 @@ async def caller_from_session(session: AsyncSession, token: str, *, now: datetim
     """The caller a session cookie stands for, or None (unknown, expired, disabled account or party)."""
     if not token or len(token) > 128:
         return None
-    row = (
-        await session.execute(
-            sa.select(col(BrowserSession.expires_at), col(BrowserSession.csrf_token), *CALLER_COLUMNS)
-            .join(User, col(User.id) == col(BrowserSession.user_id))
-            .join(Party, col(Party.code) == col(User.party_code))
-            .where(col(BrowserSession.id_hash) == credential_hash(token))
-        )
-    ).first()
+    query = select_with_caller(
+        col(BrowserSession.expires_at), col(BrowserSession.csrf_token), user_id=col(BrowserSession.user_id)
+    )
+    row = (await session.execute(query.where(col(BrowserSession.id_hash) == credential_hash(token)))).first()
     if row is None or row[0] <= now:
         return None
     return caller_from_row(row, via="session", until=row[0], csrf_token=row[1])

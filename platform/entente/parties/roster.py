@@ -117,10 +117,10 @@ async def _rosters(session: AsyncSession, proposal: RosterProposal) -> tuple[cha
 
 async def record_signatures(
     session: AsyncSession,
-    *,
     proposal: RosterProposal,
     previous: chain.Roster | None,
     candidate: chain.Roster,
+    *,
     party: str,
     envelope: Any,
     actor: str,
@@ -210,14 +210,7 @@ async def submit_roster_signatures(
     previous, candidate = await open_rosters(session, proposal, now)
     for party, envelope in envelopes.items():
         await record_signatures(
-            session,
-            proposal=proposal,
-            previous=previous,
-            candidate=candidate,
-            party=party,
-            envelope=envelope,
-            actor=actor,
-            now=now,
+            session, proposal, previous, candidate, party=party, envelope=envelope, actor=actor, now=now
         )
     return await adopt_if_complete(session, proposal, previous, candidate, now=now, actor=actor)
 
