@@ -171,7 +171,7 @@ async def record(
 
 
 class Acting(Protocol):
-    """Who acts, as the trail names them: a signed-in ``entente.auth.Caller``, or an :class:`Actor`."""
+    """Who acts, as the trail names them: a signed-in ``entente.auth.Caller`` fits."""
 
     @property
     def username(self) -> str: ...
@@ -180,17 +180,9 @@ class Acting(Protocol):
     def party(self) -> str | None: ...
 
 
-@dataclass(frozen=True)
-class Actor:
-    """An actor named by hand: a username passed down without its caller, ``init`` seeding the demo."""
-
-    username: str
-    party: str | None = None
-
-
 async def record_by(
     session: AsyncSession,
-    by: Acting,
+    by: Acting | str,
     event: str,
     object: str,
     *,
@@ -198,10 +190,12 @@ async def record_by(
     party: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """:func:`record` an action of ``by``: its username is the actor, and the party is ``party``
-    when it acts for another one (the secretariat for a party, a drafter for the lead), else its own."""
+    """:func:`record` an action of ``by``: a caller, or a bare username (``init``, or one passed down
+    without its caller). The party is ``party`` when given (the secretariat acting for a party, a
+    user acting in a party's name), else the caller's own; a bare username has none of its own."""
+    actor, own_party = (by, None) if isinstance(by, str) else (by.username, by.party)
     return await record(
-        session, at=at, actor=by.username, party=party or by.party, event=event, object=object, details=details
+        session, at=at, actor=actor, party=party or own_party, event=event, object=object, details=details
     )
 
 

@@ -112,16 +112,17 @@ async def login(
             session.add(row)
             await audit.record_by(
                 session,
-                audit.Actor(user.username, user.party_code),
+                user.username,
                 "auth:login:ok",
                 f"user:{user.username}",
                 at=now,
+                party=user.party_code,
                 details={"client": client},
             )
             return token, row, user
         await audit.record_by(
             session,
-            audit.Actor(username[:64] or "-"),
+            username[:64] or "-",
             "auth:login:fail",
             f"user:{username[:64]}",
             at=now,
@@ -152,7 +153,7 @@ async def logout(session: AsyncSession, token: str, *, now: datetime) -> None:
     await session.delete(row)
     if user is not None:
         await audit.record_by(
-            session, audit.Actor(user.username, user.party_code), "auth:logout:ok", f"user:{user.username}", at=now
+            session, user.username, "auth:logout:ok", f"user:{user.username}", at=now, party=user.party_code
         )
 
 

@@ -36,10 +36,11 @@ async def create_token(
     await session.flush()
     await audit.record_by(
         session,
-        audit.Actor(user.username, user.party_code),
+        user.username,
         "auth:token:create",
         f"token:{token.id}",
         at=now,
+        party=user.party_code,
         details={"name": name, "expires_at": token.expires_at.isoformat()},
     )
     return secret, token

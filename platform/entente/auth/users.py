@@ -77,7 +77,7 @@ async def create_user(
     await session.flush()
     await audit.record_by(
         session,
-        audit.Actor(actor),
+        actor,
         "auth:user:add",
         f"user:{username}",
         at=now,

@@ -102,7 +102,7 @@ async def create_party(
     await session.flush()
     await audit.record_by(
         session,
-        audit.Actor(actor),
+        actor,
         "parties:party:add",
         f"party:{code}",
         at=now,
@@ -119,9 +119,7 @@ async def set_party_status(
     if party.status != status:
         party.status = status
         session.add(party)
-        await audit.record_by(
-            session, audit.Actor(actor), f"parties:party:{status.value}", f"party:{code}", at=now, party=code
-        )
+        await audit.record_by(session, actor, f"parties:party:{status.value}", f"party:{code}", at=now, party=code)
     return party
 
 
@@ -216,7 +214,7 @@ async def apply_demo_password(
         changed.append(user.username)
         await audit.record_by(
             session,
-            audit.Actor("init"),
+            "init",
             "auth:password:set",
             f"user:{user.username}",
             at=now,

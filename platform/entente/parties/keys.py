@@ -185,7 +185,7 @@ async def add_key(
         raise ConflictError("this key material is already registered", code="key_exists") from None
     await audit.record_by(
         session,
-        audit.Actor(actor),
+        actor,
         "parties:key:add",
         f"key:{key.kid}",
         at=now,

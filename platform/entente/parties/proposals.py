@@ -125,7 +125,7 @@ async def create_proposal(
         session.add(pending)
         await audit.record_by(
             session,
-            audit.Actor(actor),
+            actor,
             "parties:roster:withdraw",
             f"roster-proposal:{pending.id}",
             at=now,
@@ -144,7 +144,7 @@ async def create_proposal(
     await session.flush()
     await audit.record_by(
         session,
-        audit.Actor(actor),
+        actor,
         "parties:roster:propose",
         f"roster-proposal:{proposal.id}",
         at=now,

@@ -163,7 +163,7 @@ async def record_signatures(
         )
         await audit.record_by(
             session,
-            audit.Actor(actor),
+            actor,
             "parties:roster:sign",
             f"roster-proposal:{proposal.id}",
             at=now,
@@ -251,7 +251,7 @@ async def adopt_if_complete(
         raise ConflictError(f"roster version {candidate.version} is already effective", code="proposal_stale") from None
     await audit.record_by(
         session,
-        audit.Actor(actor),
+        actor,
         "parties:roster:adopt",
         f"roster:{candidate.version}",
         at=now,
