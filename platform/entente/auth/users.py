@@ -76,13 +76,7 @@ async def create_user(
     session.add(user)
     await session.flush()
     await audit.record_by(
-        session,
-        actor,
-        "auth:user:add",
-        f"user:{username}",
-        at=now,
-        party=party,
-        details={"roles": role_values},
+        session, actor, "auth:user:add", f"user:{username}", at=now, party=party, details={"roles": role_values}
     )
     return user
 
