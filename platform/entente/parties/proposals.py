@@ -132,13 +132,7 @@ async def create_proposal(
             details={"version": pending.version},
         )
     proposal = RosterProposal(
-        version=candidate.version,
-        body=candidate.data,
-        digest=candidate.digest,
-        expires=candidate.expires,
-        status=RosterProposalStatus.PENDING,
-        created_by=actor,
-        created_at=now,
+        **candidate.stored(), status=RosterProposalStatus.PENDING, created_by=actor, created_at=now
     )
     session.add(proposal)
     await session.flush()

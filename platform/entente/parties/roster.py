@@ -234,15 +234,7 @@ async def adopt_if_complete(
         if exc.reason in (chain.RosterFailure.OLD_THRESHOLD_NOT_MET, chain.RosterFailure.NEW_THRESHOLD_NOT_MET):
             return None
         raise
-    row = RosterVersion(
-        version=candidate.version,
-        body=candidate.data,
-        digest=candidate.digest,
-        envelope=envelope,
-        expires=candidate.expires,
-        proposal_id=proposal.id or 0,
-        adopted_at=now,
-    )
+    row = RosterVersion(**candidate.stored(), envelope=envelope, proposal_id=proposal.id or 0, adopted_at=now)
     proposal.status, proposal.closed_at = RosterProposalStatus.ADOPTED, now
     session.add_all([row, proposal])
     try:
