@@ -27,6 +27,9 @@ __all__ = ["CHANGES_SECTION", "changes_section", "create_successor", "find_succe
 CHANGES_SECTION = "changes"
 """The id of the section in which a correction states what changed (public, first)."""
 
+INHERITED = ("kind", "incident_id", "template_id", "template_version", "template_digest", "tier")
+"""What a successor keeps of the communiqué it supersedes: its kind, incident, template and tier."""
+
 
 def changes_section(*, predecessor: int, digest: str, changes: str, lead: str) -> Item:
     """The first section of a correction: which released version it supersedes and what changed, in the
@@ -94,14 +97,9 @@ async def create_successor(
         first = changes_section(predecessor=old.id, digest=version.digest, changes=changes, lead=lead)
         carried = [first, *(item for item in carried if item.id != CHANGES_SECTION)]
     communique = Communique(
-        kind=old.kind,
+        **{name: getattr(old, name) for name in INHERITED},
         title=title,
         lead=lead,
-        incident_id=old.incident_id,
-        template_id=old.template_id,
-        template_version=old.template_version,
-        template_digest=old.template_digest,
-        tier=old.tier,
         supersedes_id=old.id,
         created_by=caller.username,
         created_at=now,
