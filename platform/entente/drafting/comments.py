@@ -72,19 +72,13 @@ async def _head_section_marking(session: AsyncSession, access: Access, section_i
 
 def comment_public(comment: SectionComment) -> CommentPublic:
     assert comment.id is not None
-    return CommentPublic(
-        id=comment.id,
-        section=comment.section_id,
-        thread=comment.thread_id or comment.id,
-        reply_to=comment.thread_id,
-        version=comment.version_number,
-        author=comment.author,
-        author_party=comment.author_party,
-        body=comment.body,
-        created_at=comment.created_at,
-        resolved_at=comment.resolved_at,
-        resolved_by=comment.resolved_by,
-    )
+    renamed = {
+        "section": comment.section_id,
+        "thread": comment.thread_id or comment.id,
+        "reply_to": comment.thread_id,
+        "version": comment.version_number,
+    }
+    return CommentPublic.model_validate(comment, from_attributes=True, update=renamed)
 
 
 async def add_comment(
