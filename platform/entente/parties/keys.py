@@ -13,7 +13,7 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,7 @@ __all__ = [
     "IAT_MAX_SKEW",
     "PRIVATE_JWK_MEMBERS",
     "AcceptedSignature",
+    "KeyMaterial",
     "add_key",
     "canonical_envelope",
     "find_key_by_fingerprint",
@@ -201,30 +202,23 @@ async def add_key(
     return row
 
 
+class KeyMaterial(TypedDict, total=False):
+    """A key as :func:`add_key` and :func:`register_key` take it: the public JWK, and optionally its
+    algorithm and its life."""
+
+    jwk: Required[Mapping[str, Any]]
+    alg: str | None
+    not_before: datetime | None
+    not_after: datetime | None
+
+
 async def register_key(
-    session: AsyncSession,
-    caller: auth.Caller | None,
-    *,
-    party: str,
-    jwk: Mapping[str, Any],
-    alg: str | None = None,
-    not_before: datetime | None = None,
-    not_after: datetime | None = None,
-    now: datetime,
+    session: AsyncSession, caller: auth.Caller | None, *, party: str, now: datetime, **key: Unpack[KeyMaterial]
 ) -> PartyKey:
     """Register a key as ``caller``: the party's own signatory, or the secretariat."""
     await get_party(session, party)
     caller = auth.require_party_role(caller, party, Role.SIGNATORY)
-    return await add_key(
-        session,
-        party=party,
-        jwk=jwk,
-        alg=alg,
-        not_before=not_before,
-        not_after=not_after,
-        actor=caller.username,
-        now=now,
-    )
+    return await add_key(session, party=party, actor=caller.username, now=now, **key)
 
 
 async def revoke_key(
