@@ -7,6 +7,7 @@ without being described (a test walks the router to hold that true).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -98,6 +99,11 @@ class ApiRoutes:
             return handler
 
         return register
+
+    def family(self, **shared: Any) -> Callable[..., Callable[[H], H]]:
+        """:meth:`route` for a family of operations that share declarations (a tag, the answer's model,
+        the refusals), stated once; each operation states what is its own."""
+        return functools.partial(self.route, **shared)
 
     def extend(self, other: ApiRoutes) -> None:
         self.operations.extend(other.operations)

@@ -10,11 +10,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiohttp import web
 
 from entente import canonical, drafting, releases
 from entente.appkeys import publisher_key
 from entente.models import (
+    Alignment,
     AlignmentCreate,
     AlignmentPublic,
     AlignmentWithdraw,
@@ -42,6 +46,8 @@ PUBLIC = f"{API}/public"
 TAG = "bundles"
 ALIGN_TAG = "alignments"
 routes = ApiRoutes()
+#: A comms officer's write to a bundle: answered with the bundle, refused with 403, 404 or 409.
+bundle_write = routes.family(tag=TAG, response=BundlePublic, errors=(403, 404, 409))
 
 
 async def _bundle_answer(ctx: Context, session, bundle: releases.Bundle, *, status: int = 200) -> web.Response:
@@ -49,10 +55,19 @@ async def _bundle_answer(ctx: Context, session, bundle: releases.Bundle, *, stat
     return json_response(view, status=status)
 
 
-async def _after_schedule_or_lift(ctx: Context, bundle: releases.Bundle) -> None:
-    """The public PDFs name the instant: render each member's (the scheduler's next tick would too)."""
-    for _, release in bundle.releases:
-        await ctx.app[publisher_key].after_release_change(release.id or 0)
+async def _bundle_step(
+    ctx: Context, step: Callable[..., Awaitable[releases.Bundle]], *, status: int = 200, **fields: Any
+) -> web.Response:
+    """One comms officer's step on the bundle in the path (``fields`` from the body), answered with the
+    bundle; after a schedule or a lift the public PDFs name the instant: each member's is rendered now
+    (the scheduler's next tick would too)."""
+    async with ctx.write() as session:
+        bundle = await step(session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, now=ctx.now, **fields)
+        answer = await _bundle_answer(ctx, session, bundle, status=status)
+    if step in (releases.schedule_bundle, releases.lift_bundle):
+        for _, release in bundle.releases:
+            await ctx.app[publisher_key].after_release_change(release.id or 0)
+    return answer
 
 
 # --- bundles -------------------------------------------------------------------------------------
@@ -74,16 +89,13 @@ async def list_bundles(ctx: Context) -> web.Response:
     return json_response(views)
 
 
-@routes.route(
+@bundle_write(
     "POST",
     BUNDLES,
     name="api-bundle-create",
     summary="Gather communiqués my party takes part in into one release bundle (comms officer)",
-    tag=TAG,
     request=BundleCreate,
-    response=BundlePublic,
     status=201,
-    errors=(403, 404, 409),
 )
 async def create_bundle(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -111,34 +123,24 @@ async def get_bundle(ctx: Context) -> web.Response:
     return json_response(view)
 
 
-@routes.route(
+@bundle_write(
     "POST",
     f"{BUNDLE}/members",
     name="api-bundle-add",
     summary="Add a communiqué my party takes part in to the bundle, before it is scheduled (comms officer)",
-    tag=TAG,
     request=BundleMemberCreate,
-    response=BundlePublic,
-    errors=(403, 404, 409),
 )
 async def add_member(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        bundle = await releases.add_bundle_member(
-            session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, communique_id=ctx.body.communique, now=ctx.now
-        )
-        return await _bundle_answer(ctx, session, bundle)
+    return await _bundle_step(ctx, releases.add_bundle_member, communique_id=ctx.body.communique)
 
 
-@routes.route(
+@bundle_write(
     "POST",
     f"{BUNDLE}/members/{{communique}}/removal",
     name="api-bundle-remove",
     summary="Take a communiqué of my party out of a bundle not scheduled yet; its release in negotiation is "
     "cancelled (comms officer, audited reason)",
-    tag=TAG,
     request=ReleaseReason,
-    response=BundlePublic,
-    errors=(403, 404, 409),
 )
 async def remove_member(ctx: Context) -> web.Response:
     async with ctx.write() as session:
@@ -153,110 +155,62 @@ async def remove_member(ctx: Context) -> web.Response:
         return json_response(await releases.bundle_public(session, bundle, ctx.now))
 
 
-@routes.route(
+@bundle_write(
     "POST",
     f"{BUNDLE}/release",
     name="api-bundle-propose",
     summary="Propose the bundle's embargo instant: every member gets a release at it (comms officer)",
-    tag=TAG,
     request=ReleaseCreate,
-    response=BundlePublic,
     status=201,
-    errors=(403, 404, 409),
 )
 async def propose(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        bundle = await releases.propose_bundle(
-            session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, at=ctx.body.at, now=ctx.now
-        )
-        return await _bundle_answer(ctx, session, bundle, status=201)
+    return await _bundle_step(ctx, releases.propose_bundle, status=201, at=ctx.body.at)
 
 
-@routes.route(
+@bundle_write(
     "POST",
     f"{BUNDLE}/release/responses",
     name="api-bundle-respond",
     summary="My party accepts the bundle's instant for every member it takes part in, or counter-proposes "
     "another for the whole bundle (comms officer)",
-    tag=TAG,
     request=BundleResponseCreate,
-    response=BundlePublic,
-    errors=(403, 404, 409),
 )
 async def respond(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        bundle = await releases.respond_bundle(
-            session,
-            bundle_id=ctx.path_id("bundle"),
-            caller=ctx.caller,
-            party=ctx.body.party,
-            decision=ctx.body.decision,
-            at=ctx.body.at,
-            now=ctx.now,
-        )
-        return await _bundle_answer(ctx, session, bundle)
+    data = ctx.body
+    return await _bundle_step(ctx, releases.respond_bundle, party=data.party, decision=data.decision, at=data.at)
 
 
-@routes.route(
+@bundle_write(
     "POST",
     f"{BUNDLE}/release/schedule",
     name="api-bundle-schedule",
     summary="Schedule every member at the agreed instant (or resume a held bundle): all or none",
-    tag=TAG,
-    response=BundlePublic,
-    errors=(403, 404, 409),
 )
 async def schedule(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        bundle = await releases.schedule_bundle(
-            session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, now=ctx.now
-        )
-        answer = await _bundle_answer(ctx, session, bundle)
-    await _after_schedule_or_lift(ctx, bundle)
-    return answer
+    return await _bundle_step(ctx, releases.schedule_bundle)
 
 
-@routes.route(
+@bundle_write(
     "POST",
     f"{BUNDLE}/release/cancel",
     name="api-bundle-cancel",
     summary="Cancel the bundle's release (every member) before it is public (comms officer, audited reason)",
-    tag=TAG,
     request=ReleaseReason,
-    response=BundlePublic,
-    errors=(403, 404, 409),
 )
 async def cancel(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        bundle = await releases.cancel_bundle(
-            session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, reason=ctx.body.reason, now=ctx.now
-        )
-        return await _bundle_answer(ctx, session, bundle)
+    return await _bundle_step(ctx, releases.cancel_bundle, reason=ctx.body.reason)
 
 
-@routes.route(
+@bundle_write(
     "POST",
     f"{BUNDLE}/release/lift",
     name="api-bundle-lift",
     summary="Lift the embargo of every member of a scheduled bundle now, e.g. after a leak (audited reason)",
-    tag=TAG,
     request=ReleaseReason,
-    response=BundlePublic,
-    errors=(403, 404, 409),
 )
 async def lift(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        bundle = await releases.lift_bundle(
-            session,
-            bundle_id=ctx.path_id("bundle"),
-            caller=ctx.caller,
-            reason=ctx.body.reason,
-            now=ctx.now,
-            policy=ctx.settings.release.lift_policy,
-        )
-        answer = await _bundle_answer(ctx, session, bundle)
-    await _after_schedule_or_lift(ctx, bundle)
-    return answer
+    policy = ctx.settings.release.lift_policy
+    return await _bundle_step(ctx, releases.lift_bundle, reason=ctx.body.reason, policy=policy)
 
 
 @routes.route(
@@ -311,19 +265,8 @@ async def public_version(ctx: Context) -> web.Response:
     errors=(403, 404, 409),
 )
 async def add_alignment(ctx: Context) -> web.Response:
-    cid = ctx.path_id("communique")
-    async with ctx.write() as session:
-        row = await releases.add_alignment(
-            session,
-            communique_id=cid,
-            caller=ctx.caller,
-            envelope=ctx.body.jws,
-            statement=ctx.body.statement,
-            now=ctx.now,
-        )
-        view = releases.alignment_public(row)
-    await ctx.app[publisher_key].after_alignment(cid)
-    return json_response(view, status=201)
+    data = ctx.body
+    return await _alignment_step(ctx, releases.add_alignment, status=201, envelope=data.jws, statement=data.statement)
 
 
 @routes.route(
@@ -337,19 +280,21 @@ async def add_alignment(ctx: Context) -> web.Response:
     errors=(403, 404, 409),
 )
 async def withdraw_alignment(ctx: Context) -> web.Response:
+    alignment_id, reason = ctx.path_id("alignment"), ctx.body.reason
+    return await _alignment_step(ctx, releases.withdraw_alignment, alignment_id=alignment_id, reason=reason)
+
+
+async def _alignment_step(
+    ctx: Context, step: Callable[..., Awaitable[Alignment]], *, status: int = 200, **fields: Any
+) -> web.Response:
+    """Align with the communiqué in the path or withdraw: answered with the alignment, and the
+    communiqué's public record (which lists its alignments) rendered again."""
     cid = ctx.path_id("communique")
     async with ctx.write() as session:
-        row = await releases.withdraw_alignment(
-            session,
-            communique_id=cid,
-            alignment_id=ctx.path_id("alignment"),
-            caller=ctx.caller,
-            reason=ctx.body.reason,
-            now=ctx.now,
-        )
+        row = await step(session, communique_id=cid, caller=ctx.caller, now=ctx.now, **fields)
         view = releases.alignment_public(row)
     await ctx.app[publisher_key].after_alignment(cid)
-    return json_response(view)
+    return json_response(view, status=status)
 
 
 @routes.route(
