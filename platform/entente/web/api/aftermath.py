@@ -19,7 +19,7 @@ from entente.models import (
     PartyTimingPublic,
     TimelineStepPublic,
 )
-from entente.web.api.incidents.shapes import ONE
+from entente.web.api.incidents.shapes import ONE, record_step
 from entente.web.bodies import json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
@@ -102,12 +102,7 @@ async def get_after_action(ctx: Context) -> web.Response:
     summary="Add my party's lesson (on thresholds, messages or tools) to a closed incident, marked like any text",
 )
 async def add_lesson(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        lesson = await incidents.add_lesson(
-            session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller, data=ctx.body, now=ctx.now
-        )
-        body = lesson_public(lesson)
-    return json_response(body, status=201)
+    return await record_step(ctx, incidents.add_lesson, lesson_public, data=ctx.body)
 
 
 @routes.route(
@@ -122,10 +117,6 @@ async def add_lesson(ctx: Context) -> web.Response:
     summary="Propose a change to config/ladder.toml from a closed incident: the whole new file, answered as a diff",
 )
 async def propose_ladder_change(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        proposal = await incidents.propose_ladder_change(
-            session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller, data=ctx.body, ladder=ctx.ladder,
-            templates=ctx.templates, now=ctx.now,
-        )
-        body = proposal_public(proposal)
-    return json_response(body, status=201)
+    return await record_step(
+        ctx, incidents.propose_ladder_change, proposal_public, data=ctx.body, ladder=ctx.ladder, templates=ctx.templates
+    )

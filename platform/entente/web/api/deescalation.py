@@ -15,7 +15,7 @@ from entente.models import (
     StepDownDecide,
     StepDownPublic,
 )
-from entente.web.api.incidents.shapes import ONE
+from entente.web.api.incidents.shapes import ONE, record_step
 from entente.web.bodies import json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
@@ -94,13 +94,7 @@ async def get_deescalation(ctx: Context) -> web.Response:
     summary="Record that an exit ramp of the ladder is met on the incident, and what shows it",
 )
 async def meet_exit_ramp(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        row = await incidents.record_ramp_met(
-            session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller, data=ctx.body, ladder=ctx.ladder,
-            now=ctx.now,
-        )
-        body = met_public(row)
-    return json_response(body, status=201)
+    return await record_step(ctx, incidents.record_ramp_met, met_public, data=ctx.body, ladder=ctx.ladder)
 
 
 @routes.route(

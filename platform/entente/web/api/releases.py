@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,11 +73,7 @@ async def get_release(ctx: Context) -> web.Response:
     status=201,
 )
 async def propose(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        release = await releases.propose_release(
-            session, communique_id=ctx.path_id("communique"), caller=ctx.caller, at=ctx.body.at, now=ctx.now
-        )
-        return await _answer(ctx, session, release, status=201)
+    return await _step(ctx, releases.propose_release, status=201, at=ctx.body.at)
 
 
 @routes.route(
@@ -89,17 +86,7 @@ async def propose(ctx: Context) -> web.Response:
 )
 async def respond(ctx: Context) -> web.Response:
     data = ctx.body
-    async with ctx.write() as session:
-        release = await releases.respond_release(
-            session,
-            communique_id=ctx.path_id("communique"),
-            caller=ctx.caller,
-            party=data.party,
-            decision=data.decision,
-            at=data.at,
-            now=ctx.now,
-        )
-        return await _answer(ctx, session, release)
+    return await _step(ctx, releases.respond_release, party=data.party, decision=data.decision, at=data.at)
 
 
 @routes.route(
@@ -111,13 +98,7 @@ async def respond(ctx: Context) -> web.Response:
     response=ReleasePublic,
 )
 async def schedule(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        release = await releases.schedule_release(
-            session, communique_id=ctx.path_id("communique"), caller=ctx.caller, now=ctx.now
-        )
-        answer = await _answer(ctx, session, release)
-    await ctx.app[publisher_key].after_release_change(release.id or 0)
-    return answer
+    return await _step(ctx, releases.schedule_release)
 
 
 @routes.route(
@@ -129,7 +110,7 @@ async def schedule(ctx: Context) -> web.Response:
     response=ReleasePublic,
 )
 async def cancel(ctx: Context) -> web.Response:
-    return await _with_reason(ctx, releases.cancel_release)
+    return await _step(ctx, releases.cancel_release, reason=ctx.body.reason)
 
 
 @routes.route(
@@ -141,23 +122,19 @@ async def cancel(ctx: Context) -> web.Response:
     response=ReleasePublic,
 )
 async def lift(ctx: Context) -> web.Response:
-    return await _with_reason(ctx, releases.lift_release)
+    policy = ctx.settings.release.lift_policy
+    return await _step(ctx, releases.lift_release, reason=ctx.body.reason, policy=policy)
 
 
-async def _with_reason(ctx: Context, step: Callable[..., Awaitable[Release]]) -> web.Response:
-    """Cancel or lift: a comms officer's step on the release that records a reason."""
-    policy = {"policy": ctx.settings.release.lift_policy} if step is releases.lift_release else {}
+async def _step(
+    ctx: Context, step: Callable[..., Awaitable[Release]], *, status: int = 200, **fields: Any
+) -> web.Response:
+    """A comms officer's step on the release of the communiqué in the path (``fields`` from the body),
+    answered with the release; after a schedule or a lift the public record and PDF are rendered now."""
     async with ctx.write() as session:
-        release = await step(
-            session,
-            communique_id=ctx.path_id("communique"),
-            caller=ctx.caller,
-            reason=ctx.body.reason,
-            now=ctx.now,
-            **policy,
-        )
-        answer = await _answer(ctx, session, release)
-    if step is releases.lift_release:  # the public PDF names the instant: render it again
+        release = await step(session, communique_id=ctx.path_id("communique"), caller=ctx.caller, now=ctx.now, **fields)
+        answer = await _answer(ctx, session, release, status=status)
+    if step in (releases.schedule_release, releases.lift_release):
         await ctx.app[publisher_key].after_release_change(release.id or 0)
     return answer
 

@@ -17,7 +17,7 @@ from entente.web.bodies import json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
-from .shapes import ONE, decision_public, draft_public, review_public
+from .shapes import ONE, decision_public, draft_public, record_step, review_public
 
 routes = ApiRoutes(tag="incidents")
 
@@ -33,18 +33,15 @@ routes = ApiRoutes(tag="incidents")
 )
 async def decide(ctx: Context) -> web.Response:
     data = ctx.body
-    async with ctx.write() as session:
-        decision = await incidents.decide_tier(
-            session,
-            incident_id=ctx.path_id("incident_id"),
-            caller=ctx.caller,
-            tier=data.tier,
-            justification=data.justification,
-            party=data.party,
-            ladder=ctx.ladder,
-            now=ctx.now,
-        )
-    return json_response(decision_public(decision), status=201)
+    return await record_step(
+        ctx,
+        incidents.decide_tier,
+        decision_public,
+        tier=data.tier,
+        justification=data.justification,
+        party=data.party,
+        ladder=ctx.ladder,
+    )
 
 
 @routes.route(
@@ -57,16 +54,7 @@ async def decide(ctx: Context) -> web.Response:
     summary="Record my party's legal review of a tier: cleared or not cleared",
 )
 async def legal_review(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        review = await incidents.record_legal_review(
-            session,
-            incident_id=ctx.path_id("incident_id"),
-            caller=ctx.caller,
-            data=ctx.body,
-            ladder=ctx.ladder,
-            now=ctx.now,
-        )
-    return json_response(review_public(review), status=201)
+    return await record_step(ctx, incidents.record_legal_review, review_public, data=ctx.body, ladder=ctx.ladder)
 
 
 @routes.route(

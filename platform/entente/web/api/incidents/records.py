@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiohttp import web
 
 from entente import incidents
@@ -24,6 +27,20 @@ from entente.web.openapi import ApiRoutes
 from .shapes import API, ONE, answer_incident
 
 routes = ApiRoutes(tag="incidents")
+
+
+async def _change(
+    ctx: Context, step: Callable[..., Awaitable[object]], *, versioned: bool = False, **fields: Any
+) -> web.Response:
+    """A change to the incident in the path (``fields`` from the body), answered with the incident;
+    a ``versioned`` change names the version it edits (If-Match or the body's ``version``)."""
+    incident_id = ctx.path_id("incident_id")
+    expected = {"expected_version": expected_version(ctx.request, ctx.body.version)} if versioned else {}
+    async with ctx.write() as session:
+        await step(
+            session, incident_id=incident_id, caller=ctx.caller, ladder=ctx.ladder, now=ctx.now, **fields, **expected
+        )
+        return await answer_incident(ctx, session, incident_id)
 
 
 @routes.route(
@@ -101,19 +118,7 @@ async def get_incident(ctx: Context) -> web.Response:
     summary="Change title, description or metrics of the version named by If-Match or version",
 )
 async def update_incident(ctx: Context) -> web.Response:
-    incident_id = ctx.path_id("incident_id")
-    expected = expected_version(ctx.request, ctx.body.version)
-    async with ctx.write() as session:
-        await incidents.update_incident(
-            session,
-            incident_id=incident_id,
-            caller=ctx.caller,
-            data=ctx.body,
-            expected_version=expected,
-            ladder=ctx.ladder,
-            now=ctx.now,
-        )
-        return await answer_incident(ctx, session, incident_id)
+    return await _change(ctx, incidents.update_incident, versioned=True, data=ctx.body)
 
 
 @routes.route(
@@ -125,17 +130,7 @@ async def update_incident(ctx: Context) -> web.Response:
     summary="Invite parties to take part (the lead's drafters or the secretariat)",
 )
 async def invite(ctx: Context) -> web.Response:
-    incident_id = ctx.path_id("incident_id")
-    async with ctx.write() as session:
-        await incidents.invite_parties(
-            session,
-            incident_id=incident_id,
-            caller=ctx.caller,
-            parties=ctx.body.parties,
-            ladder=ctx.ladder,
-            now=ctx.now,
-        )
-        return await answer_incident(ctx, session, incident_id)
+    return await _change(ctx, incidents.invite_parties, parties=ctx.body.parties)
 
 
 @routes.route(
@@ -148,19 +143,7 @@ async def invite(ctx: Context) -> web.Response:
     summary="Close the incident (the lead's drafters or the secretariat)",
 )
 async def close(ctx: Context) -> web.Response:
-    incident_id = ctx.path_id("incident_id")
-    expected = expected_version(ctx.request, ctx.body.version)
-    async with ctx.write() as session:
-        await incidents.close_incident(
-            session,
-            incident_id=incident_id,
-            caller=ctx.caller,
-            reason=ctx.body.reason,
-            expected_version=expected,
-            ladder=ctx.ladder,
-            now=ctx.now,
-        )
-        return await answer_incident(ctx, session, incident_id)
+    return await _change(ctx, incidents.close_incident, versioned=True, reason=ctx.body.reason)
 
 
 @routes.route(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +30,7 @@ from entente.web.etags import etag
 
 API = "/api/v1"
 ONE = f"{API}/incidents/{{incident_id}}"
+T = TypeVar("T")
 
 
 def marking_public(value: dict, author: str) -> MarkingPublic:
@@ -93,6 +97,17 @@ def incident_public(view: incidents.IncidentView, ladder: Ladder) -> IncidentPub
         updated_at=incident.updated_at,
         closed_at=incident.closed_at,
     )
+
+
+async def record_step(
+    ctx: Context, step: Callable[..., Awaitable[T]], shape: Callable[[T], Any], *, status: int = 201, **fields: Any
+) -> web.Response:
+    """One write to the incident in the path (``fields`` from the body and the rules), answered with
+    what it recorded in its public shape."""
+    async with ctx.write() as session:
+        row = await step(session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller, now=ctx.now, **fields)
+        body = shape(row)
+    return json_response(body, status=status)
 
 
 async def answer_incident(ctx: Context, session: AsyncSession, incident_id: int, *, status: int = 200) -> web.Response:
