@@ -25,7 +25,9 @@ from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
 TAG = "incidents"
-routes = ApiRoutes()
+routes = ApiRoutes(tag=TAG)
+#: A write to the incident's record, answered with what it recorded (201) or refused with 403, 404 or 409.
+record_write = routes.family("POST", status=201, errors=(403, 404, 409))
 
 
 def lesson_public(lesson: AfterActionLesson) -> LessonPublic:
@@ -73,16 +75,9 @@ def after_action_public(review: oversight.AfterAction) -> AfterActionPublic:
     )
 
 
-@routes.route(
-    "GET",
-    f"{ONE}/after-action",
-    name="api-incident-after-action",
-    tag=TAG,
-    response=AfterActionPublic,
-    errors=(404, 409),
-    summary="The after-action review of a closed incident: timeline from the audit trail, durations, lessons",
-)
+@routes.get(f"{ONE}/after-action", name="api-incident-after-action", response=AfterActionPublic, errors=(404, 409))
 async def get_after_action(ctx: Context) -> web.Response:
+    """The after-action review of a closed incident: timeline from the audit trail, durations, lessons"""
     async with ctx.read() as session:
         review = await oversight.after_action_review(
             session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller
@@ -90,33 +85,20 @@ async def get_after_action(ctx: Context) -> web.Response:
     return json_response(after_action_public(review))
 
 
-@routes.route(
-    "POST",
-    f"{ONE}/after-action/lessons",
-    name="api-incident-lesson",
-    tag=TAG,
-    request=LessonCreate,
-    response=LessonPublic,
-    status=201,
-    errors=(403, 404, 409),
-    summary="Add my party's lesson (on thresholds, messages or tools) to a closed incident, marked like any text",
-)
+@record_write(f"{ONE}/after-action/lessons", name="api-incident-lesson", request=LessonCreate, response=LessonPublic)
 async def add_lesson(ctx: Context) -> web.Response:
+    """Add my party's lesson (on thresholds, messages or tools) to a closed incident, marked like any text"""
     return await record_step(ctx, incidents.add_lesson, lesson_public, data=ctx.body)
 
 
-@routes.route(
-    "POST",
+@record_write(
     f"{ONE}/after-action/ladder-proposals",
     name="api-incident-ladder-proposal",
-    tag=TAG,
     request=LadderProposalCreate,
     response=LadderProposalPublic,
-    status=201,
-    errors=(403, 404, 409),
-    summary="Propose a change to config/ladder.toml from a closed incident: the whole new file, answered as a diff",
 )
 async def propose_ladder_change(ctx: Context) -> web.Response:
+    """Propose a change to config/ladder.toml from a closed incident: the whole new file, answered as a diff"""
     return await record_step(
         ctx, incidents.propose_ladder_change, proposal_public, data=ctx.body, ladder=ctx.ladder, templates=ctx.templates
     )

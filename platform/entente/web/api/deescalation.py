@@ -21,7 +21,9 @@ from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
 TAG = "incidents"
-routes = ApiRoutes()
+routes = ApiRoutes(tag=TAG)
+#: A write to the incident's record, answered with what it recorded (201) or refused with 403, 404 or 409.
+record_write = routes.family("POST", status=201, errors=(403, 404, 409))
 
 
 def met_public(row: IncidentRampMet) -> RampMetPublic:
@@ -65,16 +67,9 @@ async def _step_down_answer(ctx: Context, session, incident_id: int, step_down_i
     return step_down_public(next(s for s in view.step_downs if s.step_down.id == step_down_id))
 
 
-@routes.route(
-    "GET",
-    f"{ONE}/de-escalation",
-    name="api-incident-deescalation",
-    tag=TAG,
-    response=DeescalationPublic,
-    errors=(404,),
-    summary="The exit ramps of the tiers decided on the incident, those recorded as met, and step-down proposals",
-)
+@routes.get(f"{ONE}/de-escalation", name="api-incident-deescalation", response=DeescalationPublic, errors=(404,))
 async def get_deescalation(ctx: Context) -> web.Response:
+    """The exit ramps of the tiers decided on the incident, those recorded as met, and step-down proposals"""
     async with ctx.read() as session:
         view = await incidents.get_deescalation(
             session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller, ladder=ctx.ladder
@@ -82,33 +77,15 @@ async def get_deescalation(ctx: Context) -> web.Response:
     return json_response(deescalation_public(view))
 
 
-@routes.route(
-    "POST",
-    f"{ONE}/exit-ramps",
-    name="api-incident-exit-ramp",
-    tag=TAG,
-    request=ExitRampMeet,
-    response=RampMetPublic,
-    status=201,
-    errors=(403, 404, 409),
-    summary="Record that an exit ramp of the ladder is met on the incident, and what shows it",
-)
+@record_write(f"{ONE}/exit-ramps", name="api-incident-exit-ramp", request=ExitRampMeet, response=RampMetPublic)
 async def meet_exit_ramp(ctx: Context) -> web.Response:
+    """Record that an exit ramp of the ladder is met on the incident, and what shows it"""
     return await record_step(ctx, incidents.record_ramp_met, met_public, data=ctx.body, ladder=ctx.ladder)
 
 
-@routes.route(
-    "POST",
-    f"{ONE}/step-downs",
-    name="api-incident-step-down",
-    tag=TAG,
-    request=StepDownCreate,
-    response=StepDownPublic,
-    status=201,
-    errors=(403, 404, 409),
-    summary="Propose stepping the incident down one tier from my party's decided tier, citing exit ramps met",
-)
+@record_write(f"{ONE}/step-downs", name="api-incident-step-down", request=StepDownCreate, response=StepDownPublic)
 async def propose_step_down(ctx: Context) -> web.Response:
+    """Propose stepping the incident down one tier from my party's decided tier, citing exit ramps met"""
     incident_id = ctx.path_id("incident_id")
     async with ctx.write() as session:
         step_down = await incidents.propose_step_down(
@@ -118,18 +95,14 @@ async def propose_step_down(ctx: Context) -> web.Response:
     return json_response(body, status=201)
 
 
-@routes.route(
-    "POST",
+@record_write(
     f"{ONE}/step-downs/{{step_down}}/decisions",
     name="api-incident-step-down-decide",
-    tag=TAG,
     request=StepDownDecide,
     response=StepDownPublic,
-    status=201,
-    errors=(403, 404, 409),
-    summary="My party decides the step-down's lower tier (a decided tier, with its justification)",
 )
 async def decide_step_down(ctx: Context) -> web.Response:
+    """My party decides the step-down's lower tier (a decided tier, with its justification)"""
     incident_id = ctx.path_id("incident_id")
     step_down_id = ctx.path_id("step_down")
     async with ctx.write() as session:

@@ -22,16 +22,15 @@ from .shapes import ONE, decision_public, draft_public, record_step, review_publ
 routes = ApiRoutes(tag="incidents")
 
 
-@routes.route(
-    "POST",
+@routes.post(
     f"{ONE}/decisions",
     name="api-incident-decide",
     request=TierDecisionCreate,
     response=TierDecisionPublic,
     status=201,
-    summary="Record my party's decided tier, with its justification",
 )
 async def decide(ctx: Context) -> web.Response:
+    """Record my party's decided tier, with its justification"""
     data = ctx.body
     return await record_step(
         ctx,
@@ -44,28 +43,21 @@ async def decide(ctx: Context) -> web.Response:
     )
 
 
-@routes.route(
-    "POST",
+@routes.post(
     f"{ONE}/legal-reviews",
     name="api-incident-legal-review",
     request=LegalReviewCreate,
     response=LegalReviewPublic,
     status=201,
-    summary="Record my party's legal review of a tier: cleared or not cleared",
 )
 async def legal_review(ctx: Context) -> web.Response:
+    """Record my party's legal review of a tier: cleared or not cleared"""
     return await record_step(ctx, incidents.record_legal_review, review_public, data=ctx.body, ladder=ctx.ladder)
 
 
-@routes.route(
-    "POST",
-    f"{ONE}/communique-drafts",
-    name="api-incident-draft",
-    request=DraftStartCreate,
-    response=DraftStartPublic,
-    summary="Render a crisis template allowed at my party's decided tier: the sections of a first draft",
-)
+@routes.post(f"{ONE}/communique-drafts", name="api-incident-draft", request=DraftStartCreate, response=DraftStartPublic)
 async def start_draft(ctx: Context) -> web.Response:
+    """Render a crisis template allowed at my party's decided tier: the sections of a first draft"""
     incident_id = ctx.path_id("incident_id")
     data = ctx.body
     template = incidents.find_template(ctx.templates, data.template)

@@ -28,16 +28,15 @@ from .shapes import API, BASE, DESIGNATION, ONE, TAG, limits, package_answer, pa
 routes = ApiRoutes(tag=TAG)
 
 
-@routes.route(
-    "POST",
+@routes.post(
     f"{API}/incidents/{{incident}}/sanctions-packages",
     name="api-sanctions-package-create",
-    summary="Start a sanctions package for an incident (decided tier allows sanctions, legal review cleared)",
     request=PackageCreate,
     response=PackagePublic,
     status=201,
 )
 async def create(ctx: Context) -> web.Response:
+    """Start a sanctions package for an incident (decided tier allows sanctions, legal review cleared)"""
     incident_id = ctx.path_id("incident")
     async with ctx.write() as session:
         package = await create_package(
@@ -52,15 +51,9 @@ async def create(ctx: Context) -> web.Response:
         return await package_answer(ctx, session, package, status=201, headers={"Location": f"{BASE}/{package.id}"})
 
 
-@routes.route(
-    "GET",
-    ONE,
-    name="api-sanctions-package",
-    summary="A sanctions package as I may see it; ?as_of=<instant> lists what was in force then",
-    response=PackagePublic,
-    errors=(422,),
-)
+@routes.get(ONE, name="api-sanctions-package", response=PackagePublic, errors=(422,))
 async def read(ctx: Context) -> web.Response:
+    """A sanctions package as I may see it; ?as_of=<instant> lists what was in force then"""
     at_text = ctx.query.get("as_of")
     at = parse_instant(at_text, "/as_of") if at_text is not None else None
     async with ctx.read() as session:
@@ -70,32 +63,25 @@ async def read(ctx: Context) -> web.Response:
     return json_response(package_public(package, chain, now=ctx.now, at=at, chosen=chosen))
 
 
-@routes.route(
-    "GET",
-    f"{ONE}/designations",
-    name="api-sanctions-designations",
-    summary="The designations of a package I may see (with the evidence I may see)",
-    response=DesignationPublic,
-    response_list=True,
-)
+@routes.get(f"{ONE}/designations", name="api-sanctions-designations", response=DesignationPublic, response_list=True)
 async def list_designations(ctx: Context) -> web.Response:
+    """The designations of a package I may see (with the evidence I may see)"""
     async with ctx.read() as session:
         package = await get_package(session, ctx.path_id("package"), ctx.caller)
         chain = await load_chain(session, package, now=ctx.now, ladder=ctx.ladder)
     return json_response(package_public(package, chain, now=ctx.now).designations)
 
 
-@routes.route(
-    "POST",
+@routes.post(
     f"{ONE}/designations",
     name="api-sanctions-designation-add",
-    summary='Add a designation (a new version); 409 probable_duplicate lists candidates unless "confirm": true',
     request=DesignationWrite,
     response=PackagePublic,
     status=201,
     errors=(412,),
 )
 async def add(ctx: Context) -> web.Response:
+    """Add a designation (a new version); 409 probable_duplicate lists candidates unless "confirm": true"""
     data = ctx.body
     async with ctx.write() as session:
         package = await operations.add_designation(
@@ -111,15 +97,9 @@ async def add(ctx: Context) -> web.Response:
         return await package_answer(ctx, session, package, status=201)
 
 
-@routes.route(
-    "PUT",
-    DESIGNATION,
-    name="api-sanctions-designation-update",
-    summary="Replace a designation's content (a new version; positions and lifecycle kept)",
-    request=DesignationWrite,
-    response=PackagePublic,
-)
+@routes.put(DESIGNATION, name="api-sanctions-designation-update", request=DesignationWrite, response=PackagePublic)
 async def update(ctx: Context) -> web.Response:
+    """Replace a designation's content (a new version; positions and lifecycle kept)"""
     data = ctx.body
     async with ctx.write() as session:
         package = await operations.update_designation(
@@ -136,15 +116,9 @@ async def update(ctx: Context) -> web.Response:
         return await package_answer(ctx, session, package)
 
 
-@routes.route(
-    "POST",
-    f"{DESIGNATION}/adoption",
-    name="api-sanctions-adoption",
-    summary="A party adopts (legal act), declines (reason), lifts or reconsiders a designation",
-    request=AdoptionCreate,
-    response=PackagePublic,
-)
+@routes.post(f"{DESIGNATION}/adoption", name="api-sanctions-adoption", request=AdoptionCreate, response=PackagePublic)
 async def adoption(ctx: Context) -> web.Response:
+    """A party adopts (legal act), declines (reason), lifts or reconsiders a designation"""
     data = ctx.body
     async with ctx.write() as session:
         package = await operations.record_adoption(
@@ -164,16 +138,15 @@ async def adoption(ctx: Context) -> web.Response:
         return await package_answer(ctx, session, package)
 
 
-@routes.route(
-    "POST",
+@routes.post(
     f"{ONE}/successor",
     name="api-sanctions-successor",
-    summary="Start the package superseding a released one, carrying its designations as they stand",
     request=SuccessorCreate,
     response=PackagePublic,
     status=201,
 )
 async def successor(ctx: Context) -> web.Response:
+    """Start the package superseding a released one, carrying its designations as they stand"""
     async with ctx.write() as session:
         package = await supersede_package(
             session,
