@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from entente import incidents, oversight
-from entente.incidents.access import stored_marking
 from entente.models import (
     AfterActionLesson,
     AfterActionPublic,
@@ -14,13 +13,12 @@ from entente.models import (
     LadderProposalPublic,
     LessonCreate,
     LessonPublic,
-    MarkingPublic,
     MilestonePublic,
     PartyTimingPublic,
     TimelineStepPublic,
 )
-from entente.web.api.incidents.shapes import ONE, record_step
-from entente.web.bodies import json_response
+from entente.web.api.incidents.shapes import ONE, marking_public, record_step
+from entente.web.bodies import from_fields, json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
@@ -31,15 +29,7 @@ record_write = routes.family("POST", status=201, errors=(403, 404, 409))
 
 
 def lesson_public(lesson: AfterActionLesson) -> LessonPublic:
-    return LessonPublic(
-        id=lesson.id,
-        topic=lesson.topic,
-        body=lesson.body,
-        marking=MarkingPublic.model_validate(stored_marking(lesson.marking, lesson.author_party).to_dict()),
-        author_party=lesson.author_party,
-        author=lesson.author,
-        added_at=lesson.added_at,
-    )
+    return from_fields(LessonPublic, lesson, marking=marking_public(lesson.marking, lesson.author_party))
 
 
 def proposal_public(proposal: LadderProposal) -> LadderProposalPublic:

@@ -16,7 +16,7 @@ from entente.models import (
     StepDownPublic,
 )
 from entente.web.api.incidents.shapes import ONE, record_step
-from entente.web.bodies import json_response
+from entente.web.bodies import from_fields, json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
@@ -32,19 +32,7 @@ def met_public(row: IncidentRampMet) -> RampMetPublic:
 
 def step_down_public(view: incidents.StepDownView) -> StepDownPublic:
     s = view.step_down
-    return StepDownPublic(
-        id=s.id or 0,
-        party=s.party,
-        from_tier=s.from_tier,
-        to_tier=s.to_tier,
-        ramps=list(s.ramps),
-        justification=s.justification,
-        state=s.state,
-        proposed_by=s.proposed_by,
-        proposed_at=s.proposed_at,
-        settled_at=s.settled_at,
-        waiting_for=list(view.waiting_for),
-    )
+    return from_fields(StepDownPublic, s, id=s.id or 0, ramps=list(s.ramps), waiting_for=list(view.waiting_for))
 
 
 def deescalation_public(view: incidents.Deescalation) -> DeescalationPublic:

@@ -19,7 +19,7 @@ from entente.models import (
     RosterStatePublic,
 )
 from entente.parties import roster as rosters
-from entente.web.bodies import json_response
+from entente.web.bodies import from_fields, json_response
 from entente.web.context import Context
 from entente.web.etags import IMMUTABLE, REVALIDATE, public_bytes
 from entente.web.openapi import ApiRoutes
@@ -32,19 +32,7 @@ routes = ApiRoutes(tag="trust")
 
 
 def _key_public(row: PartyKey) -> KeyPublic:
-    return KeyPublic(
-        party=row.party_code,
-        kid=row.kid,
-        alg=row.alg,
-        fingerprint=row.fingerprint,
-        jwk=row.jwk,
-        not_before=row.not_before,
-        not_after=row.not_after,
-        revoked_at=row.revoked_at,
-        revocation_reason=row.revocation_reason,
-        registered_by=row.registered_by,
-        created_at=row.created_at,
-    )
+    return from_fields(KeyPublic, row, party=row.party_code)
 
 
 # --- keys ----------------------------------------------------------------------------------------

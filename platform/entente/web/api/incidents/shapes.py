@@ -24,7 +24,7 @@ from entente.models import (
     MarkingPublic,
     TierDecisionPublic,
 )
-from entente.web.bodies import json_response
+from entente.web.bodies import from_fields, json_response
 from entente.web.context import Context
 from entente.web.etags import etag
 
@@ -38,32 +38,14 @@ def marking_public(value: dict, author: str) -> MarkingPublic:
 
 
 def evidence_public(evidence: IncidentEvidence) -> IncidentEvidencePublic:
-    return IncidentEvidencePublic(
-        id=evidence.id,
-        kind=evidence.kind,
-        title=evidence.title,
-        body=evidence.body,
-        source=evidence.source,
-        marking=marking_public(evidence.marking, evidence.author_party),
-        author_party=evidence.author_party,
-        author=evidence.author,
-        version=evidence.version,
-        added_at=evidence.added_at,
+    return from_fields(
+        IncidentEvidencePublic, evidence, marking=marking_public(evidence.marking, evidence.author_party)
     )
 
 
 def attribution_public(attribution: IncidentAttribution) -> IncidentAttributionPublic:
-    return IncidentAttributionPublic(
-        party=attribution.party,
-        suspected_actor=attribution.suspected_actor,
-        confidence=attribution.confidence,
-        state_backing=attribution.state_backing,
-        reasoning=attribution.reasoning,
-        marking=marking_public(attribution.marking, attribution.party),
-        version=attribution.version,
-        updated_by=attribution.updated_by,
-        updated_at=attribution.updated_at,
-    )
+    marking = marking_public(attribution.marking, attribution.party)
+    return from_fields(IncidentAttributionPublic, attribution, marking=marking)
 
 
 def decision_public(decision: IncidentDecision) -> TierDecisionPublic:
@@ -76,26 +58,15 @@ def review_public(review: IncidentLegalReview) -> LegalReviewPublic:
 
 def incident_public(view: incidents.IncidentView, ladder: Ladder) -> IncidentPublic:
     incident = view.incident
-    return IncidentPublic(
-        id=incident.id,
-        title=incident.title,
-        description=incident.description,
-        state=incident.state,
-        version=incident.version,
-        lead=incident.lead,
-        opened_by=incident.opened_by,
+    return from_fields(
+        IncidentPublic,
+        incident,
         participants=list(view.participants),
-        metrics=incident.metrics,
-        recommended_tier=incident.recommended_tier,
         recommendation=incidents.assessment_public(ladder, incident.assessment),
         decisions=[decision_public(d) for d in view.decisions],
         legal_reviews=[review_public(r) for r in view.legal_reviews],
         attributions=[attribution_public(a) for a in view.attributions],
         evidence=[evidence_public(e) for e in view.evidence],
-        close_reason=incident.close_reason,
-        opened_at=incident.opened_at,
-        updated_at=incident.updated_at,
-        closed_at=incident.closed_at,
     )
 
 
