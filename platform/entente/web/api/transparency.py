@@ -8,6 +8,7 @@ the log has grown past its newest checkpoint, reading the checkpoint signs one f
 from __future__ import annotations
 
 import base64
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -36,10 +37,19 @@ def _number(ctx: Context, name: str, text: str | None = None) -> int:
     return int(value)
 
 
-def _proof(ctx: Context, hashes: list[bytes]) -> web.Response:
+async def _proof(ctx: Context, prove: Callable[..., Awaitable[list[bytes]]], first: str, second: str) -> web.Response:
+    """The proof ``prove`` makes between the entry counts (or index) in query parameters ``first`` and
+    ``second``: ``{"hashes": [base64, ...]}``, the same for ever."""
+    a, b = _number(ctx, first), _number(ctx, second)
+    async with ctx.read() as session:
+        hashes = await prove(session, a, b, cache=ctx.app[log_tree_key])
     body = LogProofPublic(hashes=[base64.b64encode(h).decode("ascii") for h in hashes])
     data = body.model_dump_json().encode("utf-8")
     return public_bytes(ctx.request, data, content_type="application/json", cache_control=IMMUTABLE)
+
+
+#: A proof: public; a query number that is missing or not one answers 400, one past the log 422.
+proof_route = routes.family("GET", response=LogProofPublic, authenticated=False, errors=(400, 422))
 
 
 @routes.get(
@@ -79,34 +89,16 @@ async def entry(ctx: Context) -> web.Response:
     return public_bytes(ctx.request, row.leaf, content_type="application/json", cache_control=IMMUTABLE)
 
 
-@routes.get(
-    f"{WELL_KNOWN_LOG}/proof/inclusion",
-    name="well-known-log-inclusion-proof",
-    response=LogProofPublic,
-    authenticated=False,
-    errors=(400, 422),
-)
+@proof_route(f"{WELL_KNOWN_LOG}/proof/inclusion", name="well-known-log-inclusion-proof")
 async def inclusion(ctx: Context) -> web.Response:
     """RFC 9162 inclusion proof of entry ?index=I in the tree of ?size=N entries"""
-    index, size = _number(ctx, "index"), _number(ctx, "size")
-    async with ctx.read() as session:
-        hashes = await log.inclusion_proof(session, index, size, cache=ctx.app[log_tree_key])
-    return _proof(ctx, hashes)
+    return await _proof(ctx, log.inclusion_proof, "index", "size")
 
 
-@routes.get(
-    f"{WELL_KNOWN_LOG}/proof/consistency",
-    name="well-known-log-consistency-proof",
-    response=LogProofPublic,
-    authenticated=False,
-    errors=(400, 422),
-)
+@proof_route(f"{WELL_KNOWN_LOG}/proof/consistency", name="well-known-log-consistency-proof")
 async def consistency(ctx: Context) -> web.Response:
     """RFC 9162 consistency proof from the tree of ?first=M entries to that of ?second=N"""
-    first, second = _number(ctx, "first"), _number(ctx, "second")
-    async with ctx.read() as session:
-        hashes = await log.consistency_proof(session, first, second, cache=ctx.app[log_tree_key])
-    return _proof(ctx, hashes)
+    return await _proof(ctx, log.consistency_proof, "first", "second")
 
 
 @routes.post(
