@@ -26,6 +26,7 @@ from entente.web.paths import parse_id
 
 API = "/api/v1"
 BASE = f"{API}/communiques"
+ONE = f"{BASE}/{{communique}}"
 TAG = "communiques"
 routes = ApiRoutes(tag=TAG)
 
@@ -74,7 +75,7 @@ async def create_communique(ctx: Context) -> web.Response:
     return json_response(view.public(), status=201, headers=headers)
 
 
-@routes.get(f"{BASE}/{{communique}}", name="api-communique", response=CommuniquePublic)
+@routes.get(ONE, name="api-communique", response=CommuniquePublic)
 async def get_communique(ctx: Context) -> web.Response:
     """One communiqué: kind, lead, state, participants and head version"""
     async with ctx.read() as session:
@@ -83,7 +84,7 @@ async def get_communique(ctx: Context) -> web.Response:
 
 
 @routes.post(
-    f"{BASE}/{{communique}}/invitations",
+    f"{ONE}/invitations",
     name="api-communique-invite",
     request=InvitationCreate,
     response=CommuniquePublic,
@@ -98,7 +99,7 @@ async def invite(ctx: Context) -> web.Response:
     return json_response(drafting.communique_public(access), status=201)
 
 
-@routes.post(f"{BASE}/{{communique}}/acceptance", name="api-communique-accept", response=CommuniquePublic)
+@routes.post(f"{ONE}/acceptance", name="api-communique-accept", response=CommuniquePublic)
 async def accept(ctx: Context) -> web.Response:
     """My party accepts to take part: a new version lists it among the parties"""
     async with ctx.write() as session:
@@ -108,12 +109,7 @@ async def accept(ctx: Context) -> web.Response:
     return json_response(drafting.communique_public(access), headers=etag(version.digest))
 
 
-@routes.get(
-    f"{BASE}/{{communique}}/versions",
-    name="api-communique-versions",
-    response=VersionSummary,
-    response_list=True,
-)
+@routes.get(f"{ONE}/versions", name="api-communique-versions", response=VersionSummary, response_list=True)
 async def list_versions(ctx: Context) -> web.Response:
     """The versions of a communiqué, newest first"""
     async with ctx.read() as session:
@@ -123,7 +119,7 @@ async def list_versions(ctx: Context) -> web.Response:
 
 
 @routes.post(
-    f"{BASE}/{{communique}}/versions",
+    f"{ONE}/versions",
     name="api-communique-save",
     request=VersionSave,
     response=VersionPublic,
@@ -150,7 +146,7 @@ async def save_version(ctx: Context) -> web.Response:
     return json_response(outcome.view().public(), status=201, headers=etag(outcome.version.digest))
 
 
-@routes.get(f"{BASE}/{{communique}}/versions/{{version}}", name="api-communique-version", response=VersionPublic)
+@routes.get(f"{ONE}/versions/{{version}}", name="api-communique-version", response=VersionPublic)
 async def get_version(ctx: Context) -> web.Response:
     """One version (by number, digest or 'head'): its object and the sections I may see, with disclosures"""
     async with ctx.read() as session:
@@ -161,7 +157,7 @@ async def get_version(ctx: Context) -> web.Response:
 
 
 @routes.get(
-    f"{BASE}/{{communique}}/versions/{{version}}/signing-payload",
+    f"{ONE}/versions/{{version}}/signing-payload",
     name="api-communique-signing-payload",
     content_type="application/json",
 )
@@ -175,11 +171,7 @@ async def signing_payload(ctx: Context) -> web.Response:
     return web.Response(body=version.content, content_type="application/json", headers=headers)
 
 
-@routes.get(
-    f"{BASE}/{{communique}}/versions/{{version}}/pdf",
-    name="api-communique-version-pdf",
-    content_type="application/pdf",
-)
+@routes.get(f"{ONE}/versions/{{version}}/pdf", name="api-communique-version-pdf", content_type="application/pdf")
 async def version_pdf(ctx: Context) -> web.Response:
     """My party's own view of a version as a signed PDF: every section I may see with its TLP banner, watermarked
     EMBARGOED UNTIL the instant while the release is ahead; never cached"""
@@ -199,7 +191,7 @@ async def version_pdf(ctx: Context) -> web.Response:
     return web.Response(body=pdf, content_type="application/pdf", headers=headers)
 
 
-@routes.get(f"{BASE}/{{communique}}/diff/{{before}}/{{after}}", name="api-communique-diff", response=DiffPublic)
+@routes.get(f"{ONE}/diff/{{before}}/{{after}}", name="api-communique-diff", response=DiffPublic)
 async def diff(ctx: Context) -> web.Response:
     """Section-by-section, word-level differences between two versions, over what I may see in each"""
     async with ctx.read() as session:
@@ -210,12 +202,7 @@ async def diff(ctx: Context) -> web.Response:
     return json_response(result)
 
 
-@routes.get(
-    f"{BASE}/{{communique}}/comments",
-    name="api-communique-comments",
-    response=CommentPublic,
-    response_list=True,
-)
+@routes.get(f"{ONE}/comments", name="api-communique-comments", response=CommentPublic, response_list=True)
 async def list_comments(ctx: Context) -> web.Response:
     """Comments on the sections I may see, oldest first"""
     async with ctx.read() as session:
@@ -225,7 +212,7 @@ async def list_comments(ctx: Context) -> web.Response:
 
 
 @routes.post(
-    f"{BASE}/{{communique}}/sections/{{section}}/comments",
+    f"{ONE}/sections/{{section}}/comments",
     name="api-communique-comment-add",
     request=CommentCreate,
     response=CommentPublic,
@@ -246,11 +233,7 @@ async def add_comment(ctx: Context) -> web.Response:
     return json_response(drafting.comment_public(comment), status=201)
 
 
-@routes.post(
-    f"{BASE}/{{communique}}/comments/{{comment}}/resolve",
-    name="api-communique-comment-resolve",
-    response=CommentPublic,
-)
+@routes.post(f"{ONE}/comments/{{comment}}/resolve", name="api-communique-comment-resolve", response=CommentPublic)
 async def resolve_comment(ctx: Context) -> web.Response:
     """Resolve the comment thread holding this comment"""
     cid, comment_id = ctx.path_id("communique"), ctx.path_id("comment")

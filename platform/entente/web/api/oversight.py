@@ -18,7 +18,7 @@ from entente.web.openapi import ApiRoutes
 API = "/api/v1"
 TAG = "oversight"
 DEFAULT_PERIOD = timedelta(days=90)
-routes = ApiRoutes()
+routes = ApiRoutes(tag=TAG)
 
 
 def instant_query(ctx: Context, name: str) -> datetime | None:
@@ -65,7 +65,7 @@ async def audit_trail(ctx: Context, *, limit: int, before: int | None):
         )
 
 
-@routes.get(f"{API}/audit", name="api-audit", tag=TAG, response=AuditEntryPublic, response_list=True, errors=(403, 422))
+@routes.get(f"{API}/audit", name="api-audit", response=AuditEntryPublic, response_list=True, errors=(403, 422))
 async def get_audit(ctx: Context) -> web.Response:
     """My party's audit trail, newest first (?limit= up to 1000, ?before= a seq to page back)"""
     limit_text = ctx.request.query.get("limit", "100")
@@ -84,13 +84,7 @@ async def build(ctx: Context) -> oversight.Report:
         return await oversight.build_report(session, caller=ctx.caller, period_from=start, period_to=end, now=ctx.now)
 
 
-@routes.get(
-    f"{API}/oversight/report",
-    name="api-oversight-report",
-    tag=TAG,
-    response=OversightReportPublic,
-    errors=(403, 422),
-)
+@routes.get(f"{API}/oversight/report", name="api-oversight-report", response=OversightReportPublic, errors=(403, 422))
 async def get_report(ctx: Context) -> web.Response:
     """The oversight report of ?from= to ?to= (default: the last 90 days): decisions, outcomes, timings, lessons"""
     report = await build(ctx)
@@ -100,7 +94,6 @@ async def get_report(ctx: Context) -> web.Response:
 @routes.get(
     f"{API}/oversight/report.pdf",
     name="api-oversight-report-pdf",
-    tag=TAG,
     content_type="application/pdf",
     errors=(403, 404, 422),
 )

@@ -8,12 +8,13 @@ from aiohttp import web
 
 from entente import releases, signoffs
 from entente.models import SignoffCreate, SignoffStatusPublic
-from entente.web.api.communiques import BASE, TAG, version_ref
+from entente.web.api.communiques import ONE, TAG, version_ref
 from entente.web.bodies import json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
 routes = ApiRoutes(tag=TAG)
+SIGNOFFS = f"{ONE}/versions/{{version}}/signoffs"
 
 
 def _version(ctx: Context) -> dict[str, Any]:
@@ -27,11 +28,7 @@ def _version(ctx: Context) -> dict[str, Any]:
     }
 
 
-@routes.get(
-    f"{BASE}/{{communique}}/versions/{{version}}/signoffs",
-    name="api-communique-signoffs",
-    response=SignoffStatusPublic,
-)
+@routes.get(SIGNOFFS, name="api-communique-signoffs", response=SignoffStatusPublic)
 async def signoff_status(ctx: Context) -> web.Response:
     """Quorum of a version: who signed, who is missing, invalid signatures and why, and how many sections each signatory
     cannot see"""
@@ -41,7 +38,7 @@ async def signoff_status(ctx: Context) -> web.Response:
 
 
 @routes.post(
-    f"{BASE}/{{communique}}/versions/{{version}}/signoffs",
+    SIGNOFFS,
     name="api-communique-signoff-add",
     request=SignoffCreate,
     response=SignoffStatusPublic,
@@ -55,11 +52,7 @@ async def add_signoff(ctx: Context) -> web.Response:
     return json_response(status, status=201)
 
 
-@routes.post(
-    f"{BASE}/{{communique}}/versions/{{version}}/signoffs/presigned",
-    name="api-communique-signoff-presigned",
-    response=SignoffStatusPublic,
-)
+@routes.post(f"{SIGNOFFS}/presigned", name="api-communique-signoff-presigned", response=SignoffStatusPublic)
 async def record_presigned(ctx: Context) -> web.Response:
     """Record the pre-authorised sign-offs (template pre-signatures) that cover the head version now"""
     async with ctx.write() as session:
@@ -68,7 +61,7 @@ async def record_presigned(ctx: Context) -> web.Response:
 
 
 @routes.delete(
-    f"{BASE}/{{communique}}/versions/{{version}}/signoffs/{{party:[A-Z0-9][A-Z0-9-]+}}",
+    f"{SIGNOFFS}/{{party:[A-Z0-9][A-Z0-9-]+}}",
     name="api-communique-signoff-withdraw",
     response=SignoffStatusPublic,
 )

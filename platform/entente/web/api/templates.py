@@ -16,6 +16,7 @@ from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
 API = "/api/v1"
+TEMPLATE = f"{API}/templates/{{template_id}}"
 routes = ApiRoutes(tag="templates")
 
 
@@ -27,7 +28,7 @@ async def list_templates(ctx: Context) -> web.Response:
     return json_response(body)
 
 
-@routes.get(f"{API}/templates/{{template_id}}", name="api-template", response=TemplateDetail)
+@routes.get(TEMPLATE, name="api-template", response=TemplateDetail)
 async def show_template(ctx: Context) -> web.Response:
     """One crisis template: header, parameter schema, sections, digest and pre-signatures"""
     async with ctx.read() as session:
@@ -46,11 +47,7 @@ def _tiers(ctx: Context) -> list[int]:
     return [int(v) for v in values]
 
 
-@routes.get(
-    f"{API}/templates/{{template_id}}/presignature-payload",
-    name="api-template-presignature-payload",
-    errors=(422,),
-)
+@routes.get(f"{TEMPLATE}/presignature-payload", name="api-template-presignature-payload", errors=(422,))
 async def presignature_payload(ctx: Context) -> web.Response:
     """The exact bytes to sign to pre-sign a template (query: party, tiers, not_before, not_after)"""
     template = presignatures.get_template(ctx.templates, ctx.segment("template_id"))
@@ -69,7 +66,7 @@ async def presignature_payload(ctx: Context) -> web.Response:
 
 
 @routes.post(
-    f"{API}/templates/{{template_id}}/presignatures",
+    f"{TEMPLATE}/presignatures",
     name="api-template-presign",
     request=PresignatureCreate,
     response=PresignaturePublic,
@@ -97,7 +94,7 @@ async def presign(ctx: Context) -> web.Response:
 
 
 @routes.post(
-    f"{API}/templates/{{template_id}}/presignatures/{{presignature_id}}/withdraw",
+    f"{TEMPLATE}/presignatures/{{presignature_id}}/withdraw",
     name="api-template-presignature-withdraw",
     response=PresignaturePublic,
 )

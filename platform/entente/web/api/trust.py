@@ -28,6 +28,8 @@ __all__ = ["IMMUTABLE", "REVALIDATE", "public_bytes", "routes"]  # public_bytes:
 
 API = "/api/v1"
 WELL_KNOWN_ROSTER = "/.well-known/entente/roster"
+KEYS = f"{API}/parties/{{code}}/keys"
+PROPOSALS = f"{API}/roster/proposals"
 routes = ApiRoutes(tag="trust")
 
 
@@ -38,7 +40,7 @@ def _key_public(row: PartyKey) -> KeyPublic:
 # --- keys ----------------------------------------------------------------------------------------
 
 
-@routes.get(f"{API}/parties/{{code}}/keys", name="api-party-keys", response=JwksPublic, authenticated=False)
+@routes.get(KEYS, name="api-party-keys", response=JwksPublic, authenticated=False)
 async def party_keys(ctx: Context) -> web.Response:
     """A party's public keys as a JWK Set, with validity and revocation (public)"""
     code = ctx.segment("code")
@@ -47,13 +49,7 @@ async def party_keys(ctx: Context) -> web.Response:
     return public_bytes(ctx.request, canonical.canonical_bytes(parties.jwks(code, rows)), cache_control=REVALIDATE)
 
 
-@routes.post(
-    f"{API}/parties/{{code}}/keys",
-    name="api-party-key-register",
-    request=KeyCreate,
-    response=KeyPublic,
-    status=201,
-)
+@routes.post(KEYS, name="api-party-key-register", request=KeyCreate, response=KeyPublic, status=201)
 async def register_key(ctx: Context) -> web.Response:
     """Register a public key of a party (its signatory, or the secretariat)"""
     data = ctx.body
@@ -71,12 +67,7 @@ async def register_key(ctx: Context) -> web.Response:
     return json_response(_key_public(row), status=201)
 
 
-@routes.post(
-    f"{API}/parties/{{code}}/keys/{{kid}}/revoke",
-    name="api-party-key-revoke",
-    request=KeyRevoke,
-    response=KeyPublic,
-)
+@routes.post(f"{KEYS}/{{kid}}/revoke", name="api-party-key-revoke", request=KeyRevoke, response=KeyPublic)
 async def revoke_key(ctx: Context) -> web.Response:
     """Revoke a party's key from an instant (default now), with a reason"""
     async with ctx.write() as session:
@@ -110,7 +101,7 @@ async def roster_state(ctx: Context) -> web.Response:
 
 
 @routes.post(
-    f"{API}/roster/proposals",
+    PROPOSALS,
     name="api-roster-propose",
     request=RosterProposalCreate,
     response=RosterProposalPublic,
@@ -134,7 +125,7 @@ async def propose(ctx: Context) -> web.Response:
     return json_response(body, status=201)
 
 
-@routes.get(f"{API}/roster/proposals/{{proposal_id}}", name="api-roster-proposal", response=RosterProposalPublic)
+@routes.get(f"{PROPOSALS}/{{proposal_id}}", name="api-roster-proposal", response=RosterProposalPublic)
 async def proposal(ctx: Context) -> web.Response:
     """A roster proposal with its signatures and both thresholds"""
     async with ctx.read() as session:
@@ -143,7 +134,7 @@ async def proposal(ctx: Context) -> web.Response:
     return json_response(body)
 
 
-@routes.get(f"{API}/roster/proposals/{{proposal_id}}/payload", name="api-roster-proposal-payload")
+@routes.get(f"{PROPOSALS}/{{proposal_id}}/payload", name="api-roster-proposal-payload")
 async def proposal_payload(ctx: Context) -> web.Response:
     """The exact bytes to sign (RFC 8785): the detached JWS payload, typ entente-roster+jws"""
     async with ctx.read() as session:
@@ -152,7 +143,7 @@ async def proposal_payload(ctx: Context) -> web.Response:
 
 
 @routes.post(
-    f"{API}/roster/proposals/{{proposal_id}}/signatures",
+    f"{PROPOSALS}/{{proposal_id}}/signatures",
     name="api-roster-proposal-sign",
     request=RosterSignatureCreate,
     response=RosterProposalPublic,

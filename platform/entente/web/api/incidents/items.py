@@ -20,9 +20,10 @@ from entente.web.openapi import ApiRoutes
 from .shapes import ONE, attribution_public, evidence_public
 
 routes = ApiRoutes(tag="incidents")
+EVIDENCE = f"{ONE}/evidence"
 
 
-@routes.get(f"{ONE}/evidence", name="api-incident-evidence", response=IncidentEvidencePublic, response_list=True)
+@routes.get(EVIDENCE, name="api-incident-evidence", response=IncidentEvidencePublic, response_list=True)
 async def list_evidence(ctx: Context) -> web.Response:
     """The evidence items I may see"""
     async with ctx.read() as session:
@@ -31,7 +32,7 @@ async def list_evidence(ctx: Context) -> web.Response:
 
 
 @routes.post(
-    f"{ONE}/evidence",
+    EVIDENCE,
     name="api-incident-evidence-add",
     request=IncidentEvidenceCreate,
     response=IncidentEvidencePublic,
@@ -48,7 +49,7 @@ async def add_evidence(ctx: Context) -> web.Response:
     return json_response(evidence_public(evidence), status=201, headers=etag(evidence.version) | {"Location": location})
 
 
-@routes.get(f"{ONE}/evidence/{{evidence_id}}", name="api-incident-evidence-item", response=IncidentEvidencePublic)
+@routes.get(f"{EVIDENCE}/{{evidence_id}}", name="api-incident-evidence-item", response=IncidentEvidencePublic)
 async def get_evidence(ctx: Context) -> web.Response:
     """One evidence item"""
     incident_id, evidence_id = ctx.path_id("incident_id"), ctx.path_id("evidence_id")
@@ -60,7 +61,7 @@ async def get_evidence(ctx: Context) -> web.Response:
 
 
 @routes.put(
-    f"{ONE}/evidence/{{evidence_id}}/marking",
+    f"{EVIDENCE}/{{evidence_id}}/marking",
     name="api-incident-evidence-marking",
     request=IncidentMarkingUpdate,
     response=IncidentEvidencePublic,
