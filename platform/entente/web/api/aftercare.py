@@ -48,6 +48,10 @@ ALIGN_TAG = "alignments"
 routes = ApiRoutes()
 #: A comms officer's write to a bundle: answered with the bundle, refused with 403, 404 or 409.
 bundle_write = routes.family("POST", tag=TAG, response=BundlePublic, errors=(403, 404, 409))
+#: A signatory's alignment or its withdrawal: answered with the alignment, refused with 403, 404 or 409.
+alignment_write = routes.family("POST", tag=ALIGN_TAG, response=AlignmentPublic, errors=(403, 404, 409))
+#: What anyone may read of a released communiqué or bundle (404 until it is public).
+public_read = routes.family("GET", tag="public", authenticated=False, errors=(404,))
 
 
 async def _bundle_answer(ctx: Context, session, bundle: releases.Bundle, *, status: int = 200) -> web.Response:
@@ -158,14 +162,7 @@ async def lift(ctx: Context) -> web.Response:
     return await _bundle_step(ctx, releases.lift_bundle, reason=ctx.body.reason, policy=policy)
 
 
-@routes.get(
-    f"{PUBLIC}/bundles/{{bundle}}",
-    name="api-public-release-bundle",
-    tag="public",
-    response=PublicBundle,
-    authenticated=False,
-    errors=(404,),
-)
+@public_read(f"{PUBLIC}/bundles/{{bundle}}", name="api-public-release-bundle", response=PublicBundle)
 async def public_bundle(ctx: Context) -> web.Response:
     """A released bundle: its title, instant and members (each verifiable alone; no sign-in)"""
     async with ctx.read() as session:
@@ -173,13 +170,7 @@ async def public_bundle(ctx: Context) -> web.Response:
     return json_response(found)
 
 
-@routes.get(
-    f"{PUBLIC}/communiques/{{communique}}/version",
-    name="api-public-version",
-    tag="public",
-    authenticated=False,
-    errors=(404,),
-)
+@public_read(f"{PUBLIC}/communiques/{{communique}}/version", name="api-public-version")
 async def public_version(ctx: Context) -> web.Response:
     """The exact version bytes of a released communiqué (what its parties signed, and what a party aligning later signs;
     no sign-in)"""
@@ -195,15 +186,7 @@ async def public_version(ctx: Context) -> web.Response:
 # --- alignments ----------------------------------------------------------------------------------
 
 
-@routes.post(
-    ALIGNMENTS,
-    name="api-alignment-add",
-    tag=ALIGN_TAG,
-    request=AlignmentCreate,
-    response=AlignmentPublic,
-    status=201,
-    errors=(403, 404, 409),
-)
+@alignment_write(ALIGNMENTS, name="api-alignment-add", request=AlignmentCreate, status=201)
 async def add_alignment(ctx: Context) -> web.Response:
     """My party aligns with a released communiqué it did not sign: a JWS (typ entente-alignment+jws) over the released
     version bytes, with an optional statement bound by statement_digest (signatory)"""
@@ -211,14 +194,7 @@ async def add_alignment(ctx: Context) -> web.Response:
     return await _alignment_step(ctx, releases.add_alignment, status=201, envelope=data.jws, statement=data.statement)
 
 
-@routes.post(
-    f"{ALIGNMENTS}/{{alignment}}/withdrawal",
-    name="api-alignment-withdraw",
-    tag=ALIGN_TAG,
-    request=AlignmentWithdraw,
-    response=AlignmentPublic,
-    errors=(403, 404, 409),
-)
+@alignment_write(f"{ALIGNMENTS}/{{alignment}}/withdrawal", name="api-alignment-withdraw", request=AlignmentWithdraw)
 async def withdraw_alignment(ctx: Context) -> web.Response:
     """My party withdraws its alignment (signatory, audited and logged reason; never erased)"""
     alignment_id, reason = ctx.path_id("alignment"), ctx.body.reason
@@ -238,14 +214,11 @@ async def _alignment_step(
     return json_response(view, status=status)
 
 
-@routes.get(
+@public_read(
     f"{PUBLIC}/communiques/{{communique}}/alignments",
     name="api-public-alignments",
-    tag="public",
     response=AlignmentPublic,
     response_list=True,
-    authenticated=False,
-    errors=(404,),
 )
 async def public_alignments(ctx: Context) -> web.Response:
     """The parties that aligned with a released communiqué after its release, withdrawn ones included (no sign-in; the

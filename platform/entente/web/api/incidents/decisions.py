@@ -20,15 +20,11 @@ from entente.web.openapi import ApiRoutes
 from .shapes import ONE, decision_public, draft_public, record_step, review_public
 
 routes = ApiRoutes(tag="incidents")
+#: A write that records on the incident, answered with what it recorded (201).
+record_write = routes.family("POST", status=201)
 
 
-@routes.post(
-    f"{ONE}/decisions",
-    name="api-incident-decide",
-    request=TierDecisionCreate,
-    response=TierDecisionPublic,
-    status=201,
-)
+@record_write(f"{ONE}/decisions", name="api-incident-decide", request=TierDecisionCreate, response=TierDecisionPublic)
 async def decide(ctx: Context) -> web.Response:
     """Record my party's decided tier, with its justification"""
     data = ctx.body
@@ -43,12 +39,11 @@ async def decide(ctx: Context) -> web.Response:
     )
 
 
-@routes.post(
+@record_write(
     f"{ONE}/legal-reviews",
     name="api-incident-legal-review",
     request=LegalReviewCreate,
     response=LegalReviewPublic,
-    status=201,
 )
 async def legal_review(ctx: Context) -> web.Response:
     """Record my party's legal review of a tier: cleared or not cleared"""
