@@ -18,6 +18,7 @@ from entente.models import (
     VersionSave,
     VersionSummary,
 )
+from entente.web.api.steps import written
 from entente.web.bodies import json_response
 from entente.web.context import Context
 from entente.web.etags import etag, if_match_digest
@@ -92,11 +93,10 @@ async def get_communique(ctx: Context) -> web.Response:
 )
 async def invite(ctx: Context) -> web.Response:
     """Invite another party (lead party's drafters); it sees the text once it accepts"""
-    async with ctx.write() as session:
-        access = await drafting.invite_party(
-            session, communique_id=ctx.path_id("communique"), caller=ctx.caller, party=ctx.body.party, now=ctx.now
-        )
-    return json_response(drafting.communique_public(access), status=201)
+    cid, party = ctx.path_id("communique"), ctx.body.party
+    return await written(
+        ctx, drafting.invite_party, drafting.communique_public, status=201, communique_id=cid, party=party
+    )
 
 
 @routes.post(f"{ONE}/acceptance", name="api-communique-accept", response=CommuniquePublic)
@@ -220,25 +220,23 @@ async def list_comments(ctx: Context) -> web.Response:
 )
 async def add_comment(ctx: Context) -> web.Response:
     """Comment on a section of the head version, or reply in a thread (reply_to)"""
-    async with ctx.write() as session:
-        comment = await drafting.add_comment(
-            session,
-            communique_id=ctx.path_id("communique"),
-            section_id=ctx.segment("section"),
-            caller=ctx.caller,
-            body=ctx.body.body,
-            reply_to=ctx.body.reply_to,
-            now=ctx.now,
-        )
-    return json_response(drafting.comment_public(comment), status=201)
+    data = ctx.body
+    return await written(
+        ctx,
+        drafting.add_comment,
+        drafting.comment_public,
+        status=201,
+        communique_id=ctx.path_id("communique"),
+        section_id=ctx.segment("section"),
+        body=data.body,
+        reply_to=data.reply_to,
+    )
 
 
 @routes.post(f"{ONE}/comments/{{comment}}/resolve", name="api-communique-comment-resolve", response=CommentPublic)
 async def resolve_comment(ctx: Context) -> web.Response:
     """Resolve the comment thread holding this comment"""
     cid, comment_id = ctx.path_id("communique"), ctx.path_id("comment")
-    async with ctx.write() as session:
-        root = await drafting.resolve_thread(
-            session, communique_id=cid, comment_id=comment_id, caller=ctx.caller, now=ctx.now
-        )
-    return json_response(drafting.comment_public(root))
+    return await written(
+        ctx, drafting.resolve_thread, drafting.comment_public, communique_id=cid, comment_id=comment_id
+    )

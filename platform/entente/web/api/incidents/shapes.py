@@ -24,6 +24,7 @@ from entente.models import (
     MarkingPublic,
     TierDecisionPublic,
 )
+from entente.web.api.steps import written
 from entente.web.bodies import from_fields, json_response
 from entente.web.context import Context
 from entente.web.etags import etag
@@ -75,10 +76,7 @@ async def record_step(
 ) -> web.Response:
     """One write to the incident in the path (``fields`` from the body and the rules), answered with
     what it recorded in its public shape."""
-    async with ctx.write() as session:
-        row = await step(session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller, now=ctx.now, **fields)
-        body = shape(row)
-    return json_response(body, status=status)
+    return await written(ctx, step, shape, status=status, incident_id=ctx.path_id("incident_id"), **fields)
 
 
 async def answer_incident(ctx: Context, session: AsyncSession, incident_id: int, *, status: int = 200) -> web.Response:
