@@ -15,15 +15,13 @@ from entente.models import (
     StepDownDecide,
     StepDownPublic,
 )
-from entente.web.api.incidents.shapes import ONE, record_step
+from entente.web.api.incidents.shapes import ONE, RECORD_WRITE, record_step
 from entente.web.bodies import from_fields, json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
-TAG = "incidents"
-routes = ApiRoutes(tag=TAG)
-#: A write to the incident's record, answered with what it recorded (201) or refused with 403, 404 or 409.
-record_write = routes.family("POST", status=201, errors=(403, 404, 409))
+routes = ApiRoutes(tag="incidents")
+record_write = routes.family("POST", **RECORD_WRITE)
 
 
 def met_public(row: IncidentRampMet) -> RampMetPublic:

@@ -32,6 +32,9 @@ from entente.web.etags import etag
 API = "/api/v1"
 ONE = f"{API}/incidents/{{incident_id}}"
 T = TypeVar("T")
+#: How a write to the incident's record is declared: answered with what it recorded (201), refused
+#: with 403, 404 or 409.
+RECORD_WRITE: dict[str, Any] = {"status": 201, "errors": (403, 404, 409)}
 
 
 def marking_public(value: dict, author: str) -> MarkingPublic:
