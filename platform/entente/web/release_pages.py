@@ -4,6 +4,7 @@ page again with the reason, and changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,6 +36,16 @@ def _status(exc: EntenteError) -> int:
 
 def _message(exc: EntenteError) -> str:
     return f"{exc.field + ': ' if exc.field else ''}{exc.detail} ({exc.code})"
+
+
+async def _shown_again(
+    exc: EntenteError, page: Callable[..., Awaitable[web.Response]], *args: Any, **kept: Any
+) -> web.Response:
+    """A refused action shows its ``page`` again with the reason, under the refusal's status (what is
+    not there, or not the caller's to see, stays a 404)."""
+    if isinstance(exc, NotFoundError):
+        raise exc
+    return await page(*args, error=_message(exc), status=_status(exc), **kept)
 
 
 def _instant(form: dict[str, str]) -> datetime:
@@ -87,10 +98,8 @@ async def bundles_submit(ctx: Context) -> web.StreamResponse:
                 members=members,
                 now=ctx.now,
             )
-    except NotFoundError:
-        raise
     except EntenteError as exc:
-        return await _bundles_page(ctx, error=_message(exc), status=_status(exc))
+        return await _shown_again(exc, _bundles_page, ctx)
     raise web.HTTPSeeOther(location=ctx.url("bundle", bundle=str(bundle.id)))
 
 
@@ -158,10 +167,8 @@ async def bundle_submit(ctx: Context) -> web.StreamResponse:
         if changed is not None:  # the members' public PDFs name the instant
             for _, release in changed.releases:
                 await ctx.app[publisher_key].after_release_change(release.id or 0)
-    except NotFoundError:
-        raise
     except EntenteError as exc:
-        return await _bundle_page(ctx, bid, error=_message(exc), status=_status(exc))
+        return await _shown_again(exc, _bundle_page, ctx, bid)
     if action == "remove":
         async with ctx.read() as session:
             try:
@@ -220,10 +227,8 @@ async def alignment_submit(ctx: Context) -> web.StreamResponse:
                 await releases.add_alignment(
                     session, communique_id=cid, caller=ctx.caller, envelope=envelope, statement=statement, now=ctx.now
                 )
-    except NotFoundError:
-        raise
     except EntenteError as exc:
-        return await _alignment_page(ctx, cid, error=_message(exc), status=_status(exc))
+        return await _shown_again(exc, _alignment_page, ctx, cid)
     await ctx.app[publisher_key].after_alignment(cid)
     raise web.HTTPSeeOther(location=ctx.url("public-release", communique=str(cid)) + "#alignments")
 
@@ -260,10 +265,8 @@ async def correction_submit(ctx: Context) -> web.StreamResponse:
                 changes=form.get("changes", ""),
                 now=ctx.now,
             )
-    except NotFoundError:
-        raise
     except EntenteError as exc:
-        return await _correction_page(ctx, cid, error=_message(exc), status=_status(exc), form=form)
+        return await _shown_again(exc, _correction_page, ctx, cid, form=form)
     raise web.HTTPSeeOther(location=ctx.url("communique", communique=str(communique.id)))
 
 
