@@ -236,7 +236,8 @@ async def draft_submit(ctx: Context) -> web.StreamResponse:
 # --- a sanctions package from the incident --------------------------------------------------------
 
 
-async def _package_page(
+@routes.get("/incidents/{incident_id}/sanctions-package", name="incident-sanctions")
+async def package_form(
     ctx: Context, *, values: dict[str, str] | None = None, errors: dict[str, str] | None = None, status: int = 200
 ) -> web.Response:
     incident_id = ctx.path_id("incident_id")
@@ -260,11 +261,6 @@ async def _package_page(
     return ctx.render("incidents/sanctions_package.html", context, status=status)
 
 
-@routes.get("/incidents/{incident_id}/sanctions-package", name="incident-sanctions")
-async def package_form(ctx: Context) -> web.Response:
-    return await _package_page(ctx)
-
-
 @routes.post("/incidents/{incident_id}/sanctions-package", name="incident-sanctions-submit")
 async def package_submit(ctx: Context) -> web.StreamResponse:
     incident_id = ctx.path_id("incident_id")
@@ -285,5 +281,5 @@ async def package_submit(ctx: Context) -> web.StreamResponse:
                 max_sections=ctx.settings.limits.max_sections,
             )
     except SHOWN_ERRORS as exc:
-        return await _package_page(ctx, values=form, errors=field_errors(exc), status=status_for(exc))
+        return await package_form(ctx, values=form, errors=field_errors(exc), status=status_for(exc))
     raise web.HTTPSeeOther(location=ctx.url("sanctions-package", package=str(package.id)))
