@@ -10,6 +10,7 @@ import re
 import socket
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from entente import auth, inbox, parties, signing
 from entente.models import Delivery, DeliveryState, Notice, Party, PartyKind, Role, User, UserSetting
 from entente.settings import NotifySettings
+from tests.support.backends import POSTGRESQL_EXAMPLES, POSTGRESQL_ONLY, SQLITE_ONLY
 from tests.support.drafting import BASE, accept, create, editable, head, if_match, section
 from tests.support.pages import browser
 from tests.support.releasing import release_url, signed_communique, three_party
@@ -217,7 +219,7 @@ async def test_a_party_webhook_is_signed_with_hmac_retried_and_logged(world) -> 
 
         cid = await three_party(world)
         await dispatch(world)
-        settings_ = NotifySettings(retry_seconds=5)
+        settings_ = NotifySettings(retry_seconds=5, webhook_private_addresses=True)  # the receiver is on loopback
         first = await inbox.deliver_due(world.sessions, settings_, world.clock())
         async with world.sessions() as session:
             queued = (await session.execute(sa.select(Delivery).order_by(Delivery.id))).scalars().all()
@@ -239,6 +241,61 @@ async def test_a_party_webhook_is_signed_with_hmac_retried_and_logged(world) -> 
         assert "Delivery log" in log and "delivered" in log and "<td>204 </td>" in log and "<td>2</td>" in log
     finally:
         await server.close()
+
+
+async def test_a_webhook_reaches_public_addresses_only_unless_configured(world) -> None:
+    received: list[bytes] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append(await request.read())
+        return web.Response(status=204)
+
+    receiver = web.Application()
+    receiver.router.add_post("/entente", hook)
+    server = TestServer(receiver, host="127.0.0.1")
+    await server.start_server()
+    try:
+        fr = await browser(world, "fr.comms")
+        by_name = str(server.make_url("/entente")).replace("127.0.0.1", "localhost")
+        for target in (str(server.make_url("/entente")), by_name):
+            await fr.post("/account/webhook", {"url": target}, status=200)
+            await three_party(world)
+            await dispatch(world)
+            await inbox.deliver_due(world.sessions, NotifySettings(), world.clock())
+            async with world.sessions() as session:
+                refused = (await session.execute(sa.select(Delivery).where(Delivery.target == target))).scalars().all()
+            assert refused and all(d.state == DeliveryState.PENDING and d.attempts == 1 for d in refused)
+            assert all("refused" in (d.last_error or "") and "public address" in d.last_error for d in refused), [
+                d.last_error for d in refused
+            ]
+        assert received == []  # nothing left the server
+        assert "notify.webhook_private_addresses" in await fr.get("/account/settings")
+    finally:
+        await server.close()
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("2001:4860:4860::8888", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),  # a cloud's metadata service
+        ("100.64.0.1", False),  # carrier-grade NAT
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+        ("::1", False),
+        ("fe80::1%eth0", False),
+        ("fd00::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("::ffff:8.8.8.8", True),
+    ],
+)
+def test_what_counts_as_a_public_address(address: str, public: bool) -> None:
+    assert inbox.deliveries.public_address(address) is public
 
 
 async def test_a_webhook_needs_an_http_url_and_the_comms_role(world) -> None:
@@ -294,12 +351,29 @@ LATVIA = parties.SeedParty(
 )
 
 
+@SQLITE_ONLY
 @settings(
     max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(history=steps)
 @example(history=[("add", "EE", {"EE"}), ("title", "FR"), ("propose", "FR"), ("cancel", "EE"), ("accept", "LV")])
 async def test_no_notice_says_more_than_its_recipient_may_see(world, history) -> None:
+    await _no_notice_says_more_than_its_recipient_may_see(world, history)
+
+
+@POSTGRESQL_ONLY
+@settings(
+    max_examples=POSTGRESQL_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=steps)
+@example(history=[("add", "EE", {"EE"}), ("title", "FR"), ("propose", "FR"), ("cancel", "EE"), ("accept", "LV")])
+async def test_no_notice_says_more_than_its_recipient_may_see_on_postgresql(world, history) -> None:
+    await _no_notice_says_more_than_its_recipient_may_see(world, history)
+
+
+async def _no_notice_says_more_than_its_recipient_may_see(world, history) -> None:
     """Tokens go into section text (marked), comments, titles and cancel reasons; after every step the
     notices (and the webhook and e-mail bodies queued) of each party hold only tokens that party may
     read elsewhere: titles while on the roster, reasons once it takes part, sections by their marking.

@@ -97,6 +97,7 @@ class NotifySettings:
     attempts: int = 6  # e-mail and webhook attempts before a delivery is marked failed
     retry_seconds: int = 30  # the first retry; each next one waits twice as long
     timeout_seconds: int = 10
+    webhook_private_addresses: bool = False  # true: webhooks may reach loopback and private addresses
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,10 @@ A webhook is a ``POST`` of the JSON notice with::
     Entente-Event: <audit event>
     Entente-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body, keyed by the party's secret>
 
-Any 2xx answer counts as delivered. Redirects are not followed.
+Any 2xx answer counts as delivered. Redirects are not followed. A webhook reaches public addresses
+only: a host that is, or resolves to, a loopback, private, link-local or otherwise non-global address
+is refused when the connection is made (so a name that resolves differently later is checked again),
+unless ``notify.webhook_private_addresses`` allows it for a receiver on the server's own network.
 
 :func:`deliver_due` takes the due rows in one short transaction, sends without holding a
 transaction, and records each outcome in another, so a slow receiver never blocks a writer.
@@ -20,14 +23,19 @@ transaction, and records each outcome in another, so a slow receiver never block
 
 from __future__ import annotations
 
+import errno
+import ipaddress
 import os
+import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
 import aiohttp
 import aiosmtplib
+from aiohttp.abc import AbstractResolver, ResolveResult
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import select
 
@@ -84,8 +92,14 @@ async def send_webhook(delivery: Delivery, secret: str, settings: NotifySettings
         "Entente-Signature": signing.webhook_signature(secret, int(now.timestamp()), body),
     }
     timeout = aiohttp.ClientTimeout(total=settings.timeout_seconds)
+    connector = None
+    if not settings.webhook_private_addresses:
+        host = urlsplit(delivery.target).hostname or ""
+        if _literal_address(host) and not public_address(host):
+            return Outcome(False, error=f"refused: {host} is not a public address (notify.webhook_private_addresses)")
+        connector = aiohttp.TCPConnector(resolver=PublicOnlyResolver())
     try:
-        async with aiohttp.ClientSession(timeout=timeout) as client:
+        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as client:
             async with client.post(delivery.target, data=body, headers=headers, allow_redirects=False) as response:
                 await response.read()
                 status = response.status
@@ -94,6 +108,45 @@ async def send_webhook(delivery: Delivery, secret: str, settings: NotifySettings
     if 200 <= status < 300:
         return Outcome(True, status=status)
     return Outcome(False, status=status, error=f"HTTP {status}")
+
+
+def public_address(text: str) -> bool:
+    """Whether an IP address is a public (global unicast) one; an IPv4 address mapped into IPv6 is
+    judged as the IPv4 address it is."""
+    address = ipaddress.ip_address(text.split("%", 1)[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+def _literal_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+class PublicOnlyResolver(AbstractResolver):
+    """aiohttp's resolver, keeping only the public addresses a name resolves to (none: the connection
+    fails, and the delivery log says why)."""
+
+    def __init__(self) -> None:
+        self._resolver = aiohttp.ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        found = await self._resolver.resolve(host, port, family)
+        public = [entry for entry in found if public_address(entry["host"])]
+        if not public:
+            raise OSError(
+                errno.EACCES, f"refused: {host} resolves to no public address (notify.webhook_private_addresses)"
+            )
+        return public
+
+    async def close(self) -> None:
+        await self._resolver.close()
 
 
 async def deliver_due(
