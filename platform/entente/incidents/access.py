@@ -19,10 +19,10 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 
 from entente import audit
 from entente.auth import Caller, require_role
@@ -46,6 +46,8 @@ from entente.models import (
     Role,
 )
 
+Row = TypeVar("Row", bound=SQLModel)
+
 MAX_ID = 2**31 - 1
 NO_INCIDENT = "no such incident"
 NO_EVIDENCE = "no such evidence"
@@ -56,6 +58,14 @@ CONTENT_ROLES = (Role.DRAFTER, Role.SIGNATORY)
 def new_id() -> int:
     """A random id in 1..2^31-1: ids reveal neither how many incidents exist nor hidden items."""
     return secrets.randbelow(MAX_ID) + 1
+
+
+async def unused_id(session: AsyncSession, model: type[SQLModel]) -> int:
+    """A :func:`new_id` that no row of ``model`` has yet."""
+    value = new_id()
+    while await session.get(model, value) is not None:
+        value = new_id()
+    return value
 
 
 def in_id_range(value: int) -> bool:
@@ -103,6 +113,14 @@ async def participants_of(session: AsyncSession, incident_id: int) -> tuple[str,
         )
     ).scalars()
     return tuple(rows)
+
+
+async def rows_of(session: AsyncSession, model: type[Row], incident_id: int, *order: Any) -> list[Row]:
+    """The rows of ``model`` that belong to the incident, in ``order`` (by default: by id, oldest first)."""
+    # a row type of the incident's: its columns ``incident_id`` and ``id`` are not known to the type
+    query = select(model).where(col(getattr(model, "incident_id")) == incident_id)  # noqa: B009
+    query = query.order_by(*(order or (col(getattr(model, "id")),)))  # noqa: B009
+    return list((await session.execute(query)).scalars())
 
 
 async def load(session: AsyncSession, incident_id: int, caller: Caller, *, lock: bool = False) -> Loaded:
@@ -313,3 +331,28 @@ async def record_change(
         details={"version": incident.version} | details | (audit_details or {}),
     )
     return change
+
+
+async def add_record(session: AsyncSession, row: SQLModel) -> None:
+    """Store a new record of the incident (flushed, so its id is known for the history entry)."""
+    session.add(row)
+    await session.flush()
+
+
+async def record_update(
+    session: AsyncSession,
+    incident: Incident,
+    ladder: Ladder,
+    now: datetime,
+    *,
+    caller: Caller,
+    party: str | None = None,
+    action: str,
+    details: dict[str, Any],
+) -> IncidentChange:
+    """A new version of the shared record (:func:`bump`) and the change that made it (:func:`record_change`)."""
+    bump(incident, ladder, now)
+    session.add(incident)
+    return await record_change(
+        session, incident, caller=caller, party=party, action=action, subject="incident", now=now, details=details
+    )

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col
 
 from entente.auth import Caller, require_role
 from entente.crisis import CrisisTemplate, check_ladder_templates
@@ -73,11 +73,8 @@ async def add_lesson(
     if not body:
         raise InvalidInputError("write the lesson", field="/body")
     require_closed(loaded)
-    lesson_id = access.new_id()
-    while await session.get(AfterActionLesson, lesson_id) is not None:
-        lesson_id = access.new_id()
     lesson = AfterActionLesson(
-        id=lesson_id,
+        id=await access.unused_id(session, AfterActionLesson),
         incident_id=loaded.id,
         topic=data.topic,
         body=body,
@@ -86,8 +83,7 @@ async def add_lesson(
         author=caller.username,
         added_at=now,
     )
-    session.add(lesson)
-    await session.flush()
+    await access.add_record(session, lesson)
     await access.record_change(
         session,
         loaded.incident,
@@ -103,13 +99,9 @@ async def add_lesson(
 
 async def list_lessons_of(session: AsyncSession, loaded: Loaded, caller: Caller) -> list[AfterActionLesson]:
     """The lessons of an incident the caller is admitted to, as far as their markings let it see them."""
-    rows = (
-        await session.execute(
-            select(AfterActionLesson)
-            .where(AfterActionLesson.incident_id == loaded.id)
-            .order_by(col(AfterActionLesson.added_at), col(AfterActionLesson.id))
-        )
-    ).scalars()
+    rows = await access.rows_of(
+        session, AfterActionLesson, loaded.id, col(AfterActionLesson.added_at), col(AfterActionLesson.id)
+    )
     viewer = access.viewer_of(caller)
     return [lesson for lesson in rows if may_see(lesson_marking(lesson), viewer, admitted=True)]
 
@@ -188,8 +180,7 @@ async def propose_ladder_change(
         proposed_by=caller.username,
         proposed_at=now,
     )
-    session.add(proposal)
-    await session.flush()
+    await access.add_record(session, proposal)
     await access.record_change(
         session,
         loaded.incident,
@@ -208,10 +199,4 @@ async def propose_ladder_change(
 
 
 async def list_ladder_proposals(session: AsyncSession, loaded: Loaded) -> list[LadderProposal]:
-    return list(
-        (
-            await session.execute(
-                select(LadderProposal).where(LadderProposal.incident_id == loaded.id).order_by(col(LadderProposal.id))
-            )
-        ).scalars()
-    )
+    return await access.rows_of(session, LadderProposal, loaded.id)

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import select
 
 from entente.auth import Caller
 from entente.clock import isoformat, require_aware
@@ -108,27 +108,11 @@ async def last_recurrence_at(session: AsyncSession, incident: Incident) -> datet
 
 
 async def _met(session: AsyncSession, incident_id: int) -> list[IncidentRampMet]:
-    return list(
-        (
-            await session.execute(
-                select(IncidentRampMet)
-                .where(IncidentRampMet.incident_id == incident_id)
-                .order_by(col(IncidentRampMet.id))
-            )
-        ).scalars()
-    )
+    return await access.rows_of(session, IncidentRampMet, incident_id)
 
 
 async def list_step_downs(session: AsyncSession, incident_id: int) -> list[IncidentStepDown]:
-    return list(
-        (
-            await session.execute(
-                select(IncidentStepDown)
-                .where(IncidentStepDown.incident_id == incident_id)
-                .order_by(col(IncidentStepDown.id))
-            )
-        ).scalars()
-    )
+    return await access.rows_of(session, IncidentStepDown, incident_id)
 
 
 def _waiting_for(step_down: IncidentStepDown, participants: tuple[str, ...],
@@ -244,22 +228,11 @@ async def record_ramp_met(
         recorded_by=caller.username,
         recorded_at=now,
     )
-    session.add(row)
-    await session.flush()
-    incident = loaded.incident
-    access.bump(incident, ladder, now)
-    session.add(incident)
-    await access.record_change(
-        session,
-        incident,
-        caller=caller,
-        party=party,
-        action="exit_ramp:meet",
-        subject="incident",
-        now=now,
-        details={"party": party, "tier": tier, "ramp": ramp.id, "kind": str(ramp.kind),
-                 "met_at": isoformat(met_at), "record_id": row.id},
-    )
+    await access.add_record(session, row)
+    details = {"party": party, "tier": tier, "ramp": ramp.id, "kind": str(ramp.kind), "met_at": isoformat(met_at),
+               "record_id": row.id}
+    await access.record_update(session, loaded.incident, ladder, now, caller=caller, party=party,
+                               action="exit_ramp:meet", details=details)
     return row
 
 
@@ -313,22 +286,11 @@ async def propose_step_down(
         proposed_by=caller.username,
         proposed_at=now,
     )
-    session.add(step_down)
-    await session.flush()
-    incident = loaded.incident
-    access.bump(incident, ladder, now)
-    session.add(incident)
-    await access.record_change(
-        session,
-        incident,
-        caller=caller,
-        party=party,
-        action="step_down:propose",
-        subject="incident",
-        now=now,
-        details={"party": party, "step_down": step_down.id, "from_tier": from_tier, "to_tier": from_tier - 1,
-                 "ramps": cited},
-    )
+    await access.add_record(session, step_down)
+    details = {"party": party, "step_down": step_down.id, "from_tier": from_tier, "to_tier": from_tier - 1,
+               "ramps": cited}
+    await access.record_update(session, loaded.incident, ladder, now, caller=caller, party=party,
+                               action="step_down:propose", details=details)
     return step_down
 
 

@@ -61,11 +61,8 @@ async def add_evidence(
     access.require_participant(caller, loaded, *CONTENT_ROLES)
     marking = access.read_marking(data.marking, author=caller.party, participants=loaded.participants, field="/marking")
     access.require_open(loaded)
-    evidence_id = access.new_id()
-    while await session.get(IncidentEvidence, evidence_id) is not None:
-        evidence_id = access.new_id()
     evidence = IncidentEvidence(
-        id=evidence_id,
+        id=await access.unused_id(session, IncidentEvidence),
         incident_id=loaded.id,
         kind=data.kind,
         title=access.text(data.title.strip()),
@@ -77,8 +74,7 @@ async def add_evidence(
         version=1,
         added_at=now,
     )
-    session.add(evidence)
-    await session.flush()
+    await access.add_record(session, evidence)
     await access.record_change(
         session,
         loaded.incident,
@@ -103,13 +99,9 @@ async def list_evidence(session: AsyncSession, *, incident_id: int, caller: Call
 
 
 async def list_evidence_of(session: AsyncSession, loaded: Loaded, caller: Caller) -> list[IncidentEvidence]:
-    rows = (
-        await session.execute(
-            select(IncidentEvidence)
-            .where(IncidentEvidence.incident_id == loaded.id)
-            .order_by(col(IncidentEvidence.added_at), col(IncidentEvidence.id))
-        )
-    ).scalars()
+    rows = await access.rows_of(
+        session, IncidentEvidence, loaded.id, col(IncidentEvidence.added_at), col(IncidentEvidence.id)
+    )
     return visible(rows, access.viewer_of(caller), _evidence_marking, admitted=True)
 
 
@@ -187,13 +179,7 @@ async def change_evidence_marking(
 
 
 async def list_attributions(session: AsyncSession, loaded: Loaded, caller: Caller) -> list[IncidentAttribution]:
-    rows = (
-        await session.execute(
-            select(IncidentAttribution)
-            .where(IncidentAttribution.incident_id == loaded.id)
-            .order_by(IncidentAttribution.party)
-        )
-    ).scalars()
+    rows = await access.rows_of(session, IncidentAttribution, loaded.id, col(IncidentAttribution.party))
     return visible(rows, access.viewer_of(caller), _attribution_marking, admitted=True)
 
 
@@ -249,8 +235,7 @@ async def set_attribution(
     attribution.version += 1
     attribution.updated_by = caller.username
     attribution.updated_at = now
-    session.add(attribution)
-    await session.flush()
+    await access.add_record(session, attribution)
     await access.record_change(
         session,
         loaded.incident,
