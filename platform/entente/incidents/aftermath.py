@@ -37,16 +37,6 @@ from entente.models import (
 from . import access
 from .access import Loaded
 
-__all__ = [
-    "LESSON_ROLES",
-    "add_lesson",
-    "lesson_marking",
-    "list_ladder_proposals",
-    "list_lessons",
-    "list_lessons_of",
-    "propose_ladder_change",
-]
-
 #: Who writes lessons: the people of a participating party who took part in the response.
 LESSON_ROLES = (Role.DRAFTER, Role.SIGNATORY, Role.COMMS)
 

@@ -42,19 +42,6 @@ from . import access
 from .access import Loaded
 from .decisions import current_decisions, decide_tier, party_for
 
-__all__ = [
-    "Deescalation",
-    "RampStatus",
-    "StepDownView",
-    "decide_step_down",
-    "get_deescalation",
-    "last_recurrence_at",
-    "list_step_downs",
-    "propose_step_down",
-    "ramps_for_measures",
-    "record_ramp_met",
-]
-
 NO_STEP_DOWN = "no such step-down"
 
 

@@ -35,16 +35,6 @@ from entente.models import Party, PartyStatus, Role
 from . import access
 from .decisions import current_decisions, has_legal_clearance
 
-__all__ = [
-    "DraftSection",
-    "DraftStart",
-    "TemplateRef",
-    "find_template",
-    "party_names",
-    "resolve_marking",
-    "start_draft",
-]
-
 
 @dataclass(frozen=True)
 class TemplateRef:

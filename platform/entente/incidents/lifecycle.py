@@ -37,19 +37,6 @@ from .access import Loaded
 from .decisions import current_decisions, list_legal_reviews, state_after
 from .items import list_attributions, list_evidence_of
 
-__all__ = [
-    "IncidentListing",
-    "IncidentView",
-    "close_incident",
-    "get_incident",
-    "get_incident_view",
-    "invite_parties",
-    "list_history",
-    "list_incidents",
-    "open_incident",
-    "update_incident",
-]
-
 
 @dataclass(frozen=True)
 class IncidentListing:
