@@ -339,6 +339,33 @@ async def add_record(session: AsyncSession, row: SQLModel) -> None:
     await session.flush()
 
 
+async def add_marked(
+    session: AsyncSession,
+    loaded: Loaded,
+    row: SQLModel,
+    marking: Marking,
+    *,
+    caller: Caller,
+    action: str,
+    subject: str,
+    now: datetime,
+    details: dict[str, Any],
+) -> None:
+    """Store a marked item (evidence, an attribution assessment, a lesson) and record the change: the
+    history names its TLP, the audit entry its whole marking."""
+    await add_record(session, row)
+    await record_change(
+        session,
+        loaded.incident,
+        caller=caller,
+        action=action,
+        subject=subject,
+        now=now,
+        details=details | {"tlp": marking.tlp},
+        audit_details={"marking": marking.to_dict()},
+    )
+
+
 async def record_update(
     session: AsyncSession,
     incident: Incident,

@@ -73,17 +73,9 @@ async def add_lesson(
         author=caller.username,
         added_at=now,
     )
-    await access.add_record(session, lesson)
-    await access.record_change(
-        session,
-        loaded.incident,
-        caller=caller,
-        action="lesson:add",
-        subject=f"lesson:{lesson.id}",
-        now=now,
-        details={"lesson_id": lesson.id, "topic": str(lesson.topic), "tlp": marking.tlp},
-        audit_details={"marking": marking.to_dict()},
-    )
+    await access.add_marked(session, loaded, lesson, marking, caller=caller, action="lesson:add",
+                            subject=f"lesson:{lesson.id}", now=now,
+                            details={"lesson_id": lesson.id, "topic": str(lesson.topic)})
     return lesson
 
 

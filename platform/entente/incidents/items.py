@@ -74,17 +74,9 @@ async def add_evidence(
         version=1,
         added_at=now,
     )
-    await access.add_record(session, evidence)
-    await access.record_change(
-        session,
-        loaded.incident,
-        caller=caller,
-        action="evidence:add",
-        subject=f"evidence:{evidence.id}",
-        now=now,
-        details={"evidence_id": evidence.id, "kind": str(evidence.kind), "tlp": marking.tlp},
-        audit_details={"marking": marking.to_dict()},
-    )
+    await access.add_marked(session, loaded, evidence, marking, caller=caller, action="evidence:add",
+                            subject=f"evidence:{evidence.id}", now=now,
+                            details={"evidence_id": evidence.id, "kind": str(evidence.kind)})
     return evidence
 
 
@@ -235,15 +227,7 @@ async def set_attribution(
     attribution.version += 1
     attribution.updated_by = caller.username
     attribution.updated_at = now
-    await access.add_record(session, attribution)
-    await access.record_change(
-        session,
-        loaded.incident,
-        caller=caller,
-        action="attribution:set",
-        subject=f"attribution:{caller.party}",
-        now=now,
-        details={"party": caller.party, "attribution_version": attribution.version, "tlp": marking.tlp},
-        audit_details={"marking": marking.to_dict()},
-    )
+    await access.add_marked(session, loaded, attribution, marking, caller=caller, action="attribution:set",
+                            subject=f"attribution:{caller.party}", now=now,
+                            details={"party": caller.party, "attribution_version": attribution.version})
     return attribution
