@@ -28,7 +28,8 @@ from entente.documents.pool import DocumentRenderer
 from entente.documents.spec import DocumentAttachment
 from entente.documents.specs import alignment_rows, public_spec
 from entente.platformkeys import LazyPlatformKeys
-from entente.releases.publication import LogIdentity, aligned_pdf_work, pdf_work, store_aligned_pdf, store_pdf
+from entente.releases.pdfs import aligned_pdf_work, pdf_work, store_aligned_pdf, store_pdf
+from entente.releases.publication import LogIdentity
 from entente.settings import Settings
 from entente.transparency import log as tlog
 

@@ -72,7 +72,8 @@ from entente.releases.corrections import supersede_communique
 from entente.releases.holds import hold_unsigned_releases, revoke_key, withdraw_signoff
 from entente.releases.index import PublicIndex
 from entente.releases.negotiation import get_release, propose_release, read_release, release_public, respond_release
-from entente.releases.publication import LogIdentity, get_aligned_pdf, public_relations, publication_bundle
+from entente.releases.pdfs import get_aligned_pdf
+from entente.releases.publication import LogIdentity, public_relations, publication_bundle
 from entente.releases.scheduling import (
     cancel_release,
     find_scheduled,

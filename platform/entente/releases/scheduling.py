@@ -35,7 +35,8 @@ from entente.releases.common import (
     settle,
     waiting_for,
 )
-from entente.releases.publication import has_current_pdf, log_commitment, log_publication
+from entente.releases.pdfs import has_current_pdf
+from entente.releases.publication import log_commitment, log_publication
 
 __all__ = [
     "cancel_member",
