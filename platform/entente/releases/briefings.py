@@ -24,17 +24,6 @@ from entente.errors import ConflictError, InvalidInputError, NotFoundError
 from entente.models import PressBriefing, Release, ReleaseState, Role, User
 from entente.releases.common import comms_access, find_open_release, is_public, require_open_release
 
-__all__ = [
-    "Briefing",
-    "PressAccount",
-    "briefing_title",
-    "get_briefing",
-    "invite_press",
-    "list_briefings",
-    "list_press_accounts",
-    "public_text",
-]
-
 NO_BRIEFING = "no such briefing"
 
 

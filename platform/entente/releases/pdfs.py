@@ -89,12 +89,27 @@ async def store_pdf(session: AsyncSession, *, release_id: int, embargo_at: datet
     release = await session.get(Release, release_id, with_for_update=True)
     if release is None or release.state not in PUBLIC_STATES or release.embargo_at != embargo_at:
         return False
-    row = await session.get(ReleasePdf, release_id)
-    if row is None:
-        row = ReleasePdf(release_id=release_id, pdf=pdf, digest="", embargo_at=embargo_at, created_at=now)
-    row.pdf, row.digest, row.embargo_at, row.created_at = pdf, canonical.digest(pdf), embargo_at, now
-    session.add(row)
+    await _keep(session, ReleasePdf, release_id, pdf, now, embargo_at=embargo_at)
     return True
+
+
+async def _keep(
+    session: AsyncSession,
+    model: type[ReleasePdf | AlignedPdf],
+    release_id: int,
+    pdf: bytes,
+    now: datetime,
+    **shows: Any,
+) -> None:
+    """Store ``pdf`` as the release's row of ``model``, new or replacing the one rendered before; ``shows``:
+    what it was rendered for (the instant it names, the state of the alignments it shows)."""
+    values = {"pdf": pdf, "digest": canonical.digest(pdf), "created_at": now, **shows}
+    row = await session.get(model, release_id)
+    if row is None:
+        row = model(release_id=release_id, **values)
+    for name, value in values.items():
+        setattr(row, name, value)
+    session.add(row)
 
 
 @dataclass(frozen=True)
@@ -159,11 +174,7 @@ async def store_aligned_pdf(session: AsyncSession, *, release_id: int, through: 
     rows = (await public_alignments(session, [release.communique_id])).get(release.communique_id, [])
     if alignments_digest(rows) != through:
         return False
-    row = await session.get(AlignedPdf, release_id)
-    if row is None:
-        row = AlignedPdf(release_id=release_id, pdf=pdf, digest="", through=through, created_at=now)
-    row.pdf, row.digest, row.through, row.created_at = pdf, canonical.digest(pdf), through, now
-    session.add(row)
+    await _keep(session, AlignedPdf, release_id, pdf, now, through=through)
     return True
 
 
