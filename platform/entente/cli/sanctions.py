@@ -17,10 +17,9 @@ from typing import Any
 
 import aiohttp
 
-from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, run
+from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, TOKEN_ENV, URL_ENV, command_group, run
 from entente.errors import UnavailableError
 
-URL_ENV, TOKEN_ENV = "ENTENTE_URL", "ENTENTE_TOKEN"
 FORMATS = ("eu-xml", "ofac-xml", "csv")
 
 
@@ -31,11 +30,12 @@ def _package(text: str) -> int:
 
 
 def register(commands: Any) -> None:
-    sanctions = commands.add_parser(
+    sanctions = command_group(
+        commands,
         "sanctions",
         help="export and import the designations of a sanctions package (through the API)",
         description=f"Talks to ${URL_ENV} with ${TOKEN_ENV} (a drafter's API token).",
-    ).add_subparsers(dest="sanctions_command", metavar="ACTION", required=True)
+    )
 
     p = sanctions.add_parser("export", help="export a package as eu-xml, ofac-xml or csv")
     p.add_argument("package", type=_package, metavar="PACKAGE")
