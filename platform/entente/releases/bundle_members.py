@@ -18,21 +18,19 @@ from entente.models import (
     ReleaseBundleMember,
     Role,
 )
-from entente.releases.bundle_release import open_member_release
 from entente.releases.bundles import Bundle, audit_bundle, get_bundle, record_member, require_comms, require_negotiable
 from entente.releases.common import (
     comms_access,
     find_bundle_of,
     find_open_release,
 )
-from entente.releases.negotiation import require_open_communique
+from entente.releases.negotiation import open_release, require_open_communique
 from entente.releases.scheduling import (
     cancel_member,
     reason_text,
 )
 
 MAX_MEMBERS = 32
-
 
 
 async def _require_joinable(session: AsyncSession, access: Access) -> None:
@@ -119,7 +117,7 @@ async def add_bundle_member(
     await session.flush()
     at = bundle.embargo_at
     if at is not None:
-        release = await open_member_release(session, access, bundle, at, caller, now)
+        release = await open_release(session, access, at, caller, now, bundle_id=bundle.id)
         await record_member(session, bundle, release, "propose", now=now, party=caller.party)
     await audit_bundle(session, bundle.bundle, action="add", caller=caller, now=now, communique=access.id)
     return await get_bundle(session, bundle.id, caller)
@@ -156,5 +154,3 @@ async def remove_bundle_member(
     )
     bundle.members.remove(member)  # the caller's party may take part in no member any more: no re-read
     return bundle
-
-

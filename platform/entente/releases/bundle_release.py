@@ -9,11 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from entente.auth import Caller
 from entente.clock import isoformat
-from entente.drafting.access import Access
 from entente.errors import ConflictError, NotFoundError, PermissionDeniedError
 from entente.models import (
     BundleState,
-    Release,
     ReleaseDecision,
     ReleaseState,
     ResponseDecision,
@@ -34,7 +32,7 @@ from entente.releases.common import (
     require_instant,
     settle,
 )
-from entente.releases.negotiation import require_open_communique, upsert_response
+from entente.releases.negotiation import open_release, require_open_communique, upsert_response
 from entente.releases.scheduling import (
     cancel_member,
     lift_member,
@@ -42,30 +40,6 @@ from entente.releases.scheduling import (
     require_lift_allowed,
     schedule_member,
 )
-
-
-async def open_member_release(
-    session: AsyncSession, access: Access, bundle: Bundle, at: datetime, caller: Caller, now: datetime
-) -> Release:
-    release = Release(
-        communique_id=access.id,
-        bundle_id=bundle.id,
-        state=ReleaseState.PROPOSED,
-        embargo_at=at,
-        proposed_by=caller.username,
-        proposed_party=caller.party,
-        created_at=now,
-    )
-    session.add(release)
-    await session.flush()
-    responses = []
-    if caller.party in access.accepted_parties:
-        responses.append(upsert_response([], release, caller.party, ResponseDecision.ACCEPTED, caller.username, now))
-        session.add(responses[0])
-    settle(release, responses, access.accepted_parties, now)
-    session.add(release)
-    await session.flush()
-    return release
 
 
 async def propose_bundle(
@@ -86,7 +60,7 @@ async def propose_bundle(
     at = require_future(at, now)
     for member in bundle.members:
         require_open_communique(member.access)
-        member.release = await open_member_release(session, member.access, bundle, at, caller, now)
+        member.release = await open_release(session, member.access, at, caller, now, bundle_id=bundle.id)
         await record_member(session, bundle, member.release, "propose", now=now, party=caller.party)
         if member.release.state == ReleaseState.AGREED:
             await record_member(session, bundle, member.release, "agree", now=now, party=caller.party)
@@ -230,5 +204,3 @@ async def lift_bundle(
     for _, release in bundle.releases:
         await lift_member(session, release, caller=caller, reason=reason, now=now, policy=policy)
     return bundle
-
-

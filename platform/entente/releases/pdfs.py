@@ -33,7 +33,6 @@ async def has_current_pdf(session: AsyncSession, release: Release) -> bool:
     return rendered is not None and rendered == release.embargo_at
 
 
-
 @dataclass(frozen=True)
 class PdfWork:
     """A release whose public PDF is due: its record, the instant the PDF must name, what to attach."""
@@ -193,5 +192,3 @@ async def get_aligned_pdf(session: AsyncSession, communique_id: int, now: dateti
         )
     ).scalar_one_or_none()
     return bytes(body) if body is not None else None
-
-

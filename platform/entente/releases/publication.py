@@ -108,14 +108,12 @@ async def log_publication(session: AsyncSession, release: Release, now: datetime
     session.add(release)
 
 
-
 @dataclass(frozen=True)
 class LogIdentity:
     """The log's name (its C2SP origin) and its verifier key string, as published."""
 
     origin: str
     key: str
-
 
 
 async def public_relations(session: AsyncSession, communique_id: int, now: datetime) -> dict[str, Any]:
@@ -332,4 +330,3 @@ async def alignments_part(
             }
         out.append(item)
     return out
-
