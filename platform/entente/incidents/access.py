@@ -92,6 +92,14 @@ def text(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+def required_text(value: str, *, field: str, message: str, code: str | None = None) -> str:
+    """``value`` stripped and normalised (:func:`text`); refused with ``message`` when nothing is left."""
+    stripped = text(value.strip())
+    if not stripped:
+        raise InvalidInputError(message, code=code, field=field)
+    return stripped
+
+
 @dataclass
 class Loaded:
     """An incident the caller is admitted to, with its participating parties (the lead first)."""
@@ -152,6 +160,16 @@ def require_participant(caller: Caller, loaded: Loaded, *roles: Role) -> None:
             f"{caller.party} does not take part in this incident; the lead can invite it", code="not_participating"
         )
     require_role(caller, *roles)
+
+
+async def load_as_author(
+    session: AsyncSession, incident_id: int, caller: Caller, marking: MarkingInput, *roles: Role
+) -> tuple[Loaded, Marking]:
+    """The incident, locked, for a participant in one of ``roles`` adding a marked item of its party's;
+    and the item's marking as read from ``marking``."""
+    loaded = await load(session, incident_id, caller, lock=True)
+    require_participant(caller, loaded, *roles)
+    return loaded, read_marking(marking, author=caller.party, participants=loaded.participants, field="/marking")
 
 
 def require_editor(caller: Caller, loaded: Loaded) -> None:

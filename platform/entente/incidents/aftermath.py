@@ -56,12 +56,8 @@ async def add_lesson(
     session: AsyncSession, *, incident_id: int, caller: Caller, data: LessonCreate, now: datetime
 ) -> AfterActionLesson:
     """A lesson of the caller's party on a closed incident, marked like any text."""
-    loaded = await access.load(session, incident_id, caller, lock=True)
-    access.require_participant(caller, loaded, *LESSON_ROLES)
-    marking = access.read_marking(data.marking, author=caller.party, participants=loaded.participants, field="/marking")
-    body = access.text(data.body.strip())
-    if not body:
-        raise InvalidInputError("write the lesson", field="/body")
+    loaded, marking = await access.load_as_author(session, incident_id, caller, data.marking, *LESSON_ROLES)
+    body = access.required_text(data.body, field="/body", message="write the lesson")
     require_closed(loaded)
     lesson = AfterActionLesson(
         id=await access.unused_id(session, AfterActionLesson),
@@ -128,9 +124,8 @@ async def propose_ladder_change(
         access.require_participant(caller, loaded, Role.DRAFTER, Role.SIGNATORY)
     else:
         require_role(caller, Role.SECRETARIAT)
-    rationale = access.text(data.rationale.strip())
-    if not rationale:
-        raise InvalidInputError("say what the change would fix", code="justification_required", field="/rationale")
+    rationale = access.required_text(data.rationale, field="/rationale", code="justification_required",
+                                     message="say what the change would fix")
     text = access.text(data.ladder_toml).replace("\r\n", "\n")
     proposed = _check_proposed(text, templates)
     if proposed.version <= ladder.version:

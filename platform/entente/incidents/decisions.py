@@ -84,13 +84,9 @@ async def decide_tier(
     loaded = await access.load(session, incident_id, caller, lock=True)
     party = party_for(caller, loaded, party)
     _tier(ladder, tier)
-    justification = access.text(justification.strip())
-    if not justification:
-        raise InvalidInputError(
-            "say why your party decided this tier (the rubric recommends; the justification is the record)",
-            code="justification_required",
-            field="/justification",
-        )
+    justification = access.required_text(justification, field="/justification", code="justification_required",
+                                         message="say why your party decided this tier (the rubric recommends; the "
+                                         "justification is the record)")
     access.require_open(loaded)
     incident = loaded.incident
     decision = IncidentDecision(
@@ -181,9 +177,8 @@ async def record_legal_review(
     reviewed_at = require_aware(data.reviewed_at) if data.reviewed_at is not None else now
     if reviewed_at > now:
         raise InvalidInputError("a review cannot be dated in the future", field="/reviewed_at")
-    conclusion = access.text(data.conclusion.strip())
-    if not conclusion:
-        raise InvalidInputError("write the conclusion of the review", field="/conclusion")
+    conclusion = access.required_text(data.conclusion, field="/conclusion",
+                                      message="write the conclusion of the review")
     access.require_open(loaded)
     incident = loaded.incident
     review = IncidentLegalReview(

@@ -180,10 +180,8 @@ async def record_ramp_met(
     met_at = require_aware(data.met_at) if data.met_at is not None else now
     if met_at > now:
         raise InvalidInputError("a condition cannot be met in the future", field="/met_at")
-    showing = access.text(data.showing.strip())
-    if not showing:
-        raise InvalidInputError("say what shows the condition is met", code="justification_required",
-                                field="/showing")
+    showing = access.required_text(data.showing, field="/showing", code="justification_required",
+                                   message="say what shows the condition is met")
     access.require_open(loaded)
     decisions = await current_decisions(session, loaded.id)
     if not any(d.tier == tier for d in decisions.values()):
@@ -229,10 +227,8 @@ async def propose_step_down(
     """Propose stepping down one tier from the party's decided tier, citing exit ramps of that tier met."""
     loaded = await access.load(session, incident_id, caller, lock=True)
     party = party_for(caller, loaded, data.party)
-    justification = access.text(data.justification.strip())
-    if not justification:
-        raise InvalidInputError("say why the incident should step down", code="justification_required",
-                                field="/justification")
+    justification = access.required_text(data.justification, field="/justification", code="justification_required",
+                                         message="say why the incident should step down")
     access.require_open(loaded)
     decisions = await current_decisions(session, loaded.id)
     decision = decisions.get(party)

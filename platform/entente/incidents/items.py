@@ -57,9 +57,7 @@ async def add_evidence(
     session: AsyncSession, *, incident_id: int, caller: Caller, data: IncidentEvidenceCreate, now: datetime
 ) -> IncidentEvidence:
     """A new evidence item authored by the caller's party (a drafter or signatory of a participant)."""
-    loaded = await access.load(session, incident_id, caller, lock=True)
-    access.require_participant(caller, loaded, *CONTENT_ROLES)
-    marking = access.read_marking(data.marking, author=caller.party, participants=loaded.participants, field="/marking")
+    loaded, marking = await access.load_as_author(session, incident_id, caller, data.marking, *CONTENT_ROLES)
     access.require_open(loaded)
     evidence = IncidentEvidence(
         id=await access.unused_id(session, IncidentEvidence),
