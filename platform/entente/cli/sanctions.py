@@ -9,9 +9,11 @@ public part with ``--public``) and an import is checked exactly as ``POST .../im
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,17 @@ def _endpoint() -> tuple[str, str] | None:
     return url.rstrip("/"), token
 
 
+def _with_endpoint(command: Callable[[argparse.Namespace, str, str], int]) -> Callable[[argparse.Namespace], int]:
+    """The command, given the server's URL and the token from the environment (exit 2 when either is unset)."""
+
+    @functools.wraps(command)
+    def with_endpoint(args: argparse.Namespace) -> int:
+        endpoint = _endpoint()
+        return EXIT_USAGE if endpoint is None else command(args, *endpoint)
+
+    return with_endpoint
+
+
 async def _call(method: str, url: str, token: str, **kwargs: Any) -> tuple[int, bytes]:
     headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
     try:
@@ -83,11 +96,8 @@ def _refused(status: int, body: bytes) -> int:
     return EXIT_FAILED
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    endpoint = _endpoint()
-    if endpoint is None:
-        return EXIT_USAGE
-    url, token = endpoint
+@_with_endpoint
+def cmd_export(args: argparse.Namespace, url: str, token: str) -> int:
     view = "public" if args.public else "party"
     status, body = run(
         _call("GET", f"{url}/api/v1/sanctions/packages/{args.package}/export?format={args.format}&view={view}", token)
@@ -103,11 +113,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    endpoint = _endpoint()
-    if endpoint is None:
-        return EXIT_USAGE
-    url, token = endpoint
+@_with_endpoint
+def cmd_import(args: argparse.Namespace, url: str, token: str) -> int:
     try:
         data = Path(args.file).read_bytes()
     except OSError as exc:
