@@ -172,6 +172,15 @@ async def load_as_author(
     return loaded, read_marking(marking, author=caller.party, participants=loaded.participants, field="/marking")
 
 
+def require_taking_part(loaded: Loaded, codes: Sequence[str], *, field: str) -> None:
+    """Each of ``codes`` is a party taking part in the incident (``field``: the JSON Pointer of the list)."""
+    for index, code in enumerate(codes):
+        if code not in loaded.participants:
+            raise InvalidInputError(
+                f"{code!r} does not take part in this incident", code="not_participating", field=f"{field}/{index}"
+            )
+
+
 def require_editor(caller: Caller, loaded: Loaded) -> None:
     """Shared fields (title, description, metrics): a drafter of a participating party, or the secretariat."""
     if caller.has_role(Role.SECRETARIAT):

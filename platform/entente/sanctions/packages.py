@@ -148,13 +148,7 @@ async def create_package(
             code="legal_review_required",
             extra={"tier": tier.number, "party": caller.party},
         )
-    for index, code in enumerate(participants):
-        if code not in loaded.participants:
-            raise InvalidInputError(
-                f"{code!r} does not take part in this incident",
-                code="not_participating",
-                field=f"/participants/{index}",
-            )
+    incident_access.require_taking_part(loaded, participants, field="/participants")
     data = CommuniqueCreate(
         kind=CommuniqueKind.SANCTIONS_PACKAGE, title=title, participants=list(participants), incident=loaded.id
     )
