@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
@@ -25,7 +26,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 from entente import db, parties, platformkeys
-from entente.app import create_app
+from entente.app import Rules, create_app, load_rules
 from entente.appkeys import sessionmaker_key
 from entente.clock import FixedClock
 from entente.documents.pool import DocumentRenderer
@@ -59,36 +60,46 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
+def postgres_database() -> Iterator[PostgresDatabase]:
     """One PostgreSQL database per run (per worker), migrated once; each test leaves it empty."""
     url = postgres_url()
     if url is None:
         pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test)")
     name = f"entente_test_{uuid.uuid4().hex[:12]}"
     run_in_thread(_admin(url, f'CREATE DATABASE "{name}"'))
-    run_in_thread(db.migrate(_with_database(url, name)))
-    yield _with_database(url, name)
+    database = PostgresDatabase(_with_database(url, name))
+    run_in_thread(db.migrate(database.url))
+    yield database
     run_in_thread(_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def _empty_tables(url: str) -> None:
-    """Delete every row but alembic's and restart the sequences: far cheaper than a database per test
-    (or TRUNCATE, which rewrites every table's files), and just as isolating."""
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(sa.text("SET LOCAL lock_timeout = '20s'"))
-            for table in reversed(SQLModel.metadata.sorted_tables):
-                await connection.execute(table.delete())
-            sequences = (
-                await connection.execute(
-                    sa.text("SELECT schemaname || '.' || sequencename FROM pg_sequences WHERE schemaname = 'public'")
+class PostgresDatabase:
+    """The worker's migrated database, and the one batch of statements that empties it after a test."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._empty: str | None = None
+
+    async def empty(self) -> None:
+        """Delete every row but alembic's and restart the sequences, in one round trip on a plain
+        asyncpg connection: far cheaper than a database per test, an engine per test (its dialect
+        asks the server several questions first) or TRUNCATE (which rewrites every table's files),
+        and just as isolating."""
+        dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        connection = await asyncpg.connect(dsn)
+        try:
+            if self._empty is None:
+                sequences = await connection.fetch(
+                    "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) AS name"
+                    " FROM pg_sequences WHERE schemaname = 'public'"
                 )
-            ).scalars()
-            for sequence in list(sequences):
-                await connection.execute(sa.text("SELECT setval(:s, 1, false)"), {"s": sequence})
-    finally:
-        await engine.dispose()
+                deletes = [f'DELETE FROM "{table.name}"' for table in reversed(SQLModel.metadata.sorted_tables)]
+                restarts = [f"ALTER SEQUENCE {row['name']} RESTART" for row in sequences]
+                self._empty = ";\n".join(["SET lock_timeout = '20s'", *deletes, *restarts])
+            async with connection.transaction():
+                await connection.execute(self._empty)
+        finally:
+            await connection.close()
 
 
 async def _admin(url: str, statement: str) -> None:
@@ -111,11 +122,11 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    url = request.getfixturevalue("postgres_database")
+    database: PostgresDatabase = request.getfixturevalue("postgres_database")
     try:
-        yield url
+        yield database.url
     finally:
-        await _empty_tables(url)
+        await database.empty()
 
 
 @pytest.fixture
@@ -170,10 +181,38 @@ def document_renderer() -> Iterator[DocumentRenderer]:
     run_in_thread(renderer.close())
 
 
-@pytest.fixture
-def app(request: pytest.FixtureRequest, settings: Settings, clock: FixedClock) -> Any:
+@pytest.fixture(scope="session")
+def rules() -> Rules:
+    """The repository's ladder and crisis templates, parsed and cross-checked once per run (per worker):
+    every app of a test whose settings name these files shares them instead of parsing them again."""
+    return load_rules(load_settings(REPO / "config" / "entente.toml", env={}))
+
+
+def make_app(request: pytest.FixtureRequest, settings: Settings, clock: FixedClock) -> Any:
+    """An app for ``settings`` as a test's fixtures build it: the shared PDF pool where the test is
+    marked ``pdf``, the rules loaded once where ``settings`` names the repository's files."""
     pdf = request.node.get_closest_marker("pdf") is not None
-    return create_app(settings, clock=clock, renderer=request.getfixturevalue("document_renderer") if pdf else None)
+    shared: Rules = request.getfixturevalue("rules")
+    default = (
+        settings.paths.ladder == REPO / "config" / "ladder.toml" and settings.paths.templates == REPO / "templates"
+    )
+    return create_app(
+        settings,
+        clock=clock,
+        renderer=request.getfixturevalue("document_renderer") if pdf else None,
+        rules=shared if default else None,
+    )
+
+
+@pytest.fixture
+def app_for(request: pytest.FixtureRequest, clock: FixedClock) -> Callable[[Settings], Any]:
+    """Builds this test's app from other settings (a fixture that changes one setting uses it)."""
+    return lambda settings: make_app(request, settings, clock)
+
+
+@pytest.fixture
+def app(app_for: Callable[[Settings], Any], settings: Settings) -> Any:
+    return app_for(settings)
 
 
 @pytest.fixture
@@ -190,12 +229,71 @@ def password_hash() -> str:
     return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
 
 
+@pytest.fixture(scope="session")
+def world_rows(sqlite_template: Path, password_hash: str, tmp_path_factory: pytest.TempPathFactory) -> WorldRows:
+    """SMALL_COALITION seeded once per run (per worker) by ``seed_coalition`` into a scratch copy of the
+    migrated database, and read back: every row it wrote, table by table."""
+    path = tmp_path_factory.mktemp("world") / "entente.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    return run_in_thread(_seed_and_read(f"sqlite+aiosqlite:///{path}", password_hash))
+
+
+WorldRows = list[tuple[sa.Table, list[dict[str, Any]]]]
+
+
+async def _seed_and_read(url: str, password_hash: str) -> WorldRows:
+    """The rows seeding added (a migration's own rows, there before, are left out; none may change)."""
+    engine = db.create_engine(url)
+    try:
+        before = await _read_rows(engine)
+        async with db.sessionmaker(engine).begin() as session:
+            await parties.seed_coalition(
+                session, SMALL_COALITION, password=PASSWORD, now=START, password_hash=password_hash
+            )
+        after = await _read_rows(engine)
+    finally:
+        await engine.dispose()
+    added: WorldRows = []
+    for (table, old), (_, new) in zip(before, after, strict=True):
+        assert all(row in new for row in old), f"seeding changed a row of {table.name} the migration wrote"
+        if fresh := [row for row in new if row not in old]:
+            added.append((table, fresh))
+    return added
+
+
+async def _read_rows(engine: Any) -> WorldRows:
+    async with engine.connect() as connection:
+        return [(t, [dict(r) for r in (await connection.execute(t.select())).mappings()]) for t in _tables()]
+
+
+def _tables() -> list[sa.Table]:
+    return [t for t in SQLModel.metadata.sorted_tables if t.name != "alembic_version"]
+
+
+async def _insert_world(sessions: Any, rows: WorldRows) -> None:
+    """The seeded rows in one statement per table; on PostgreSQL the sequences then continue after them."""
+    async with sessions.begin() as session:
+        for table, values in rows:
+            await session.execute(table.insert(), values)
+        if session.bind.dialect.name == "postgresql":
+            for table, _ in rows:
+                if (column := table.autoincrement_column) is not None:
+                    restart = f'SELECT setval(pg_get_serial_sequence(:t, :c), max("{column.name}")) FROM "{table.name}"'
+                    await session.execute(sa.text(restart), {"t": f'"{table.name}"', "c": column.name})
+
+
 @pytest.fixture
-async def world(client: TestClient, clock: FixedClock, password_hash: str) -> World:
-    async with client.app[sessionmaker_key].begin() as session:
-        await parties.seed_coalition(
-            session, SMALL_COALITION, password=PASSWORD, now=clock(), password_hash=password_hash
-        )
+async def world(client: TestClient, clock: FixedClock, password_hash: str, request: pytest.FixtureRequest) -> World:
+    """The small coalition in this test's database: the rows ``seed_coalition`` wrote once, inserted in bulk
+    (a test whose clock does not start at START seeds its own)."""
+    sessions = client.app[sessionmaker_key]
+    if clock() == START:
+        await _insert_world(sessions, request.getfixturevalue("world_rows"))
+    else:
+        async with sessions.begin() as session:
+            await parties.seed_coalition(
+                session, SMALL_COALITION, password=PASSWORD, now=clock(), password_hash=password_hash
+            )
     return World(client, clock)
 
 

@@ -257,16 +257,13 @@ def test_the_graph_sees_function_level_imports() -> None:
 def test_every_route_is_declared_with_a_request_context(app) -> None:
     """Every handler on the router was declared with ``ApiRoutes.route`` or ``PageRoutes``, so it takes
     one :class:`~entente.web.context.Context` (caller checked, body read, ``now`` read once) and
-    derives none of it from the request by hand. Static files are the one exception."""
-    from aiohttp import web
+    derives none of it from the request by hand (static files too: they are served from memory)."""
 
     from entente.web.context import context_handler
 
     endpoint_code = context_handler(_probe, signed_in=False).__code__
     wrong = []
     for route in app.router.routes():
-        if isinstance(route.resource, web.StaticResource):
-            continue
         handler = route.handler
         wrapped = getattr(handler, "__wrapped__", None)
         if getattr(handler, "__code__", None) is endpoint_code and wrapped is not None:

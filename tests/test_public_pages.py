@@ -10,6 +10,7 @@ from entente import scheduler
 from entente.appkeys import publisher_key
 from tests.support.releasing import release_communique, signed_communique
 from tests.support.sanctions import Desk
+from tests.support.world import REPO
 
 
 async def test_a_released_sanctions_package_is_a_table_in_its_own_scripts(world, keys) -> None:
@@ -65,3 +66,15 @@ async def test_an_early_lift_prints_its_instant_without_microseconds(world, keys
     page = await (await world.client.get(f"/releases/{cid}")).text()
     assert 'released <time datetime="2026-11-27T09:07:33Z">2026-11-27 09:07:33 UTC</time>' in page
     assert re.search(r"\d\d:\d\d:\d\d\.\d", page) is None
+
+
+async def test_static_files_are_served_from_memory_with_an_etag_and_nothing_else(client) -> None:
+    response = await client.get("/static/entente.css")
+    assert response.status == 200 and response.content_type == "text/css"
+    assert await response.read() == (REPO / "templates" / "pages" / "static" / "entente.css").read_bytes()
+    again = await client.get("/static/entente.css", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status == 304
+    script = await client.get("/static/websign.js")
+    assert script.content_type == "text/javascript" and script.charset == "utf-8"
+    for path in ("/static/nothing.css", "/static/..%2Fbase.html", "/static/%2e%2e%2F%2e%2e%2Fconfig%2Fentente.toml"):
+        assert (await client.get(path)).status == 404, path

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -16,9 +17,7 @@ import pytest
 from sqlmodel import select
 
 from entente import canonical, scheduler
-from entente.app import create_app
 from entente.appkeys import publisher_key
-from entente.clock import FixedClock
 from entente.models import AuditEntry
 from entente.settings import Settings
 from entente.verification import VerifyOptions, verify_bundle
@@ -281,11 +280,9 @@ def lift_policy() -> str:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: FixedClock, lift_policy: str) -> Any:
+def app(app_for: Callable[[Settings], Any], settings: Settings, lift_policy: str) -> Any:
     """The app of these tests, with ``release.lift_policy`` set by the test (``any`` unless it says)."""
-    return create_app(
-        settings.replace(release=dataclasses.replace(settings.release, lift_policy=lift_policy)), clock=clock
-    )
+    return app_for(settings.replace(release=dataclasses.replace(settings.release, lift_policy=lift_policy)))
 
 
 @pytest.mark.parametrize("lift_policy", ["lead", "none"])

@@ -4,13 +4,12 @@ who proposed the standing instant, confirmed lifts and cancels, and the lift pol
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from entente.app import create_app
-from entente.clock import FixedClock
 from entente.errors import ConfigError
 from entente.settings import Settings, load_settings
 from tests.support.pages import browser
@@ -82,11 +81,9 @@ def lift_policy() -> str:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: FixedClock, lift_policy: str) -> Any:
+def app(app_for: Callable[[Settings], Any], settings: Settings, lift_policy: str) -> Any:
     """The app of these tests, with ``release.lift_policy`` set by the test (``any`` unless it says)."""
-    return create_app(
-        settings.replace(release=dataclasses.replace(settings.release, lift_policy=lift_policy)), clock=clock
-    )
+    return app_for(settings.replace(release=dataclasses.replace(settings.release, lift_policy=lift_policy)))
 
 
 @pytest.mark.parametrize("lift_policy", ["lead", "none"])

@@ -5,8 +5,9 @@ documentation tests).
 
 Raise sites keep their string literals (a ``StrEnum`` member equals its string); this test reads
 the source with ``ast`` to find them: every ``code=`` given to an error, every class-level ``code``
-of an error class, every ``event=`` given to ``audit.record``, and the f-strings, whose placeholders
-are followed back to the literals their callers pass.
+of an error class, every ``event=`` given to ``audit.record`` (the third argument of
+``audit.record_by``), and the f-strings, whose placeholders are followed back to the literals their
+callers pass.
 """
 
 from __future__ import annotations
@@ -241,14 +242,18 @@ def recorded_events() -> dict[str, list[str]]:
     found: dict[str, list[str]] = defaultdict(list)
     unresolved = []
     for call, function, path in source().calls:
-        if ast.unparse(call.func) != "audit.record":
+        func = ast.unparse(call.func)
+        if func == "audit.record":
+            event = next((k.value for k in call.keywords if k.arg == "event"), None)
+        elif func == "audit.record_by":  # (session, by, event, object, ...)
+            event = call.args[2] if len(call.args) > 2 else None
+        else:
             continue
-        keyword = next((k for k in call.keywords if k.arg == "event"), None)
-        if keyword is None:
-            unresolved.append(f"{where(path, call)}: audit.record without event=")
+        if event is None:
+            unresolved.append(f"{where(path, call)}: {func} without an event")
             continue
         try:
-            events = literal_values(keyword.value, function)
+            events = literal_values(event, function)
         except Unresolved as exc:
             unresolved.append(f"{where(path, call)}: event {exc} cannot be followed to literals")
             continue

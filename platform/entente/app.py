@@ -7,6 +7,7 @@ down in reverse, so later contexts (the scheduler) stop before the engine is dis
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import NamedTuple
 
 import aiohttp_jinja2
 import jinja2
@@ -32,10 +33,10 @@ from entente.appkeys import (
 )
 from entente.auth import CallerCache
 from entente.clock import Clock, system_clock
-from entente.crisis import load_templates
+from entente.crisis import CrisisTemplate, load_templates
 from entente.documents.pool import DocumentRenderer
 from entente.drafting.markdown import render_markdown
-from entente.ladder import load_ladder
+from entente.ladder import Ladder, load_ladder
 from entente.platformkeys import LazyPlatformKeys, require_platform_keys
 from entente.publisher import Publisher
 from entente.releases import PublicIndex, PublicRecords
@@ -55,6 +56,7 @@ from entente.web import (
     release_pages,
     sanctions_pages,
     signing_pages,
+    static,
     template_pages,
 )
 
@@ -120,11 +122,29 @@ async def publisher_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+class Rules(NamedTuple):
+    """What an app serves from its configuration files: the ladder and the crisis templates checked
+    against it. Immutable once loaded (frozen dataclasses; each app gets its own copy of the mapping)."""
+
+    ladder: Ladder
+    templates: dict[str, CrisisTemplate]
+
+
+def load_rules(settings: Settings) -> Rules:
+    ladder = load_ladder(settings.paths.ladder)
+    return Rules(ladder, load_templates(settings.paths.templates / "crisis", ladder=ladder))
+
+
 def create_app(
-    settings: Settings, *, clock: Clock = system_clock, renderer: DocumentRenderer | None = None
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    renderer: DocumentRenderer | None = None,
+    rules: Rules | None = None,
 ) -> web.Application:
-    """The application. ``renderer``: a PDF pool to use instead of starting one (several apps in one
-    process, as the tests run them, then share its warm worker)."""
+    """The application. ``renderer``: a PDF pool to use instead of starting one, and ``rules``: the
+    ladder and templates already loaded from ``settings``' files (several apps in one process, as the
+    tests run them, then share a warm worker and skip parsing the same files again)."""
     app = web.Application(
         middlewares=[middlewares.error_middleware, middlewares.caller_middleware, inbox_pages.waiting_middleware],
         client_max_size=settings.limits.max_body_bytes,
@@ -136,14 +156,16 @@ def create_app(
     app[public_records_key] = PublicRecords(index=index)
     app[platform_keys_key] = LazyPlatformKeys(settings.platform_keys_dir)
     app[log_tree_key] = TreeCache()
-    app[ladder_key] = ladder = load_ladder(settings.paths.ladder)
-    app[templates_key] = load_templates(settings.paths.templates / "crisis", ladder=ladder)
+    rules = rules or load_rules(settings)
+    app[ladder_key] = rules.ladder
+    app[templates_key] = dict(rules.templates)
     pages_dir = settings.paths.templates / "pages"
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(str(pages_dir)),
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
+        bytecode_cache=html.COMPILED_PAGES,
     )
     html.setup_environment(aiohttp_jinja2.get_env(app))
     env.globals["markdown"] = render_markdown  # the one Markdown renderer, for every page
@@ -168,5 +190,6 @@ def create_app(
     designation_pages.routes.add_to(app)
     template_pages.routes.add_to(app)
     inbox_pages.add_routes(app)
-    app.router.add_static("/static/", pages_dir / "static", name="static", append_version=True)
+    static.load(app, pages_dir / "static")
+    static.routes.add_to(app)
     return app

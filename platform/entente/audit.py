@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import rfc8785
 import sqlalchemy as sa
@@ -124,26 +124,17 @@ class Event(StrEnum):
     TRANSPARENCY_COSIGNATURE_ADD = "transparency:cosignature:add", "a party cosigned a log checkpoint"
 
 
-def entry_hash(
-    *,
-    seq: int,
-    at: datetime,
-    actor: str,
-    party: str | None,
-    event: str,
-    object: str,
-    details: dict[str, Any],
-    prev_hash: str,
-) -> str:
+def entry_hash(entry: AuditEntry) -> str:
+    """The SHA-256 of the canonical bytes of ``entry``'s fields and the hash of the entry before it."""
     body: dict[str, Any] = {
-        "seq": seq,
-        "at": isoformat(at),
-        "actor": actor,
-        "party": party,
-        "event": event,
-        "object": object,
-        "details": details,
-        "prev": prev_hash,
+        "seq": entry.seq,
+        "at": isoformat(entry.at),
+        "actor": entry.actor,
+        "party": entry.party,
+        "event": entry.event,
+        "object": entry.object,
+        "details": entry.details,
+        "prev": entry.prev_hash,
     }
     return "sha256:" + hashlib.sha256(rfc8785.dumps(body)).hexdigest()
 
@@ -173,12 +164,39 @@ async def record(
     entry = AuditEntry(
         seq=seq, at=at, actor=actor, party=party, event=event, object=object, details=details, prev_hash=prev, hash=""
     )
-    entry.hash = entry_hash(
-        seq=seq, at=at, actor=actor, party=party, event=event, object=object, details=details, prev_hash=prev
-    )
+    entry.hash = entry_hash(entry)
     session.add(entry)
     await session.flush()
     return entry
+
+
+class Acting(Protocol):
+    """Who acts, as the trail names them: a signed-in ``entente.auth.Caller`` fits."""
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def party(self) -> str | None: ...
+
+
+async def record_by(
+    session: AsyncSession,
+    by: Acting | str,
+    event: str,
+    object: str,
+    *,
+    at: datetime,
+    party: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """:func:`record` an action of ``by``: a caller, or a bare username (``init``, or one passed down
+    without its caller). The party is ``party`` when given (the secretariat acting for a party, a
+    user acting in a party's name), else the caller's own; a bare username has none of its own."""
+    actor, own_party = (by, None) if isinstance(by, str) else (by.username, by.party)
+    return await record(
+        session, at=at, actor=actor, party=party or own_party, event=event, object=object, details=details
+    )
 
 
 @dataclass(frozen=True)
@@ -220,17 +238,7 @@ async def verify_chain(session: AsyncSession) -> ChainReport:
             return ChainReport(count, expected_seq, f"entry {expected_seq} is missing (next is {entry.seq})")
         if entry.prev_hash != prev:
             return ChainReport(count, entry.seq, "prev_hash does not match the hash of the entry before it")
-        recomputed = entry_hash(
-            seq=entry.seq,
-            at=entry.at,
-            actor=entry.actor,
-            party=entry.party,
-            event=entry.event,
-            object=entry.object,
-            details=entry.details,
-            prev_hash=entry.prev_hash,
-        )
-        if recomputed != entry.hash:
+        if entry_hash(entry) != entry.hash:
             return ChainReport(count, entry.seq, "entry content does not match its hash (edited after the fact)")
         prev, expected_seq, count = entry.hash, expected_seq + 1, count + 1
     return ChainReport(count)

@@ -28,6 +28,7 @@ __all__ = [
     "require_caller",
     "require_party_role",
     "require_role",
+    "select_with_caller",
 ]
 
 
@@ -154,6 +155,16 @@ CALLER_COLUMNS = (
     col(Party.timezone),
     col(Party.status),
 )
+
+
+def select_with_caller(*columns: Any, user_id: Any) -> Any:
+    """A select of ``columns`` followed by the :data:`CALLER_COLUMNS` of the user whose id is in the
+    column ``user_id`` (a token's, a session's): :func:`caller_from_row` reads the row's tail."""
+    return (
+        sa.select(*columns, *CALLER_COLUMNS)
+        .join(User, col(User.id) == user_id)
+        .join(Party, col(Party.code) == col(User.party_code))
+    )
 
 
 def caller_from_row(row: Any, *, via: str, until: datetime, csrf_token: str | None = None) -> Caller | None:

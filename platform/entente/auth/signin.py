@@ -19,7 +19,7 @@ from sqlmodel import col
 
 from entente import audit
 from entente.auth import users
-from entente.auth.callers import CALLER_COLUMNS, Caller, caller_from_row, credential_hash
+from entente.auth.callers import Caller, caller_from_row, credential_hash, select_with_caller
 from entente.errors import AuthenticationError, RateLimitedError
 from entente.models import BrowserSession, LoginAttempt, Party, PartyStatus, User
 
@@ -110,23 +110,23 @@ async def login(
                 expires_at=now + timedelta(minutes=session_minutes),
             )
             session.add(row)
-            await audit.record(
+            await audit.record_by(
                 session,
+                user.username,
+                "auth:login:ok",
+                f"user:{user.username}",
                 at=now,
-                actor=user.username,
                 party=user.party_code,
-                event="auth:login:ok",
-                object=f"user:{user.username}",
                 details={"client": client},
             )
             return token, row, user
-        await audit.record(
+        await audit.record_by(
             session,
+            username[:64] or "-",
+            "auth:login:fail",
+            f"user:{username[:64]}",
             at=now,
-            actor=username[:64] or "-",
             party=user.party_code if user else None,
-            event="auth:login:fail",
-            object=f"user:{username[:64]}",
             details={"client": client},
         )
     raise AuthenticationError("wrong username or password", code="login_failed")
@@ -136,14 +136,10 @@ async def caller_from_session(session: AsyncSession, token: str, *, now: datetim
     """The caller a session cookie stands for, or None (unknown, expired, disabled account or party)."""
     if not token or len(token) > 128:
         return None
-    row = (
-        await session.execute(
-            sa.select(col(BrowserSession.expires_at), col(BrowserSession.csrf_token), *CALLER_COLUMNS)
-            .join(User, col(User.id) == col(BrowserSession.user_id))
-            .join(Party, col(Party.code) == col(User.party_code))
-            .where(col(BrowserSession.id_hash) == credential_hash(token))
-        )
-    ).first()
+    query = select_with_caller(
+        col(BrowserSession.expires_at), col(BrowserSession.csrf_token), user_id=col(BrowserSession.user_id)
+    )
+    row = (await session.execute(query.where(col(BrowserSession.id_hash) == credential_hash(token)))).first()
     if row is None or row[0] <= now:
         return None
     return caller_from_row(row, via="session", until=row[0], csrf_token=row[1])
@@ -156,13 +152,8 @@ async def logout(session: AsyncSession, token: str, *, now: datetime) -> None:
     user = await session.get(User, row.user_id)
     await session.delete(row)
     if user is not None:
-        await audit.record(
-            session,
-            at=now,
-            actor=user.username,
-            party=user.party_code,
-            event="auth:logout:ok",
-            object=f"user:{user.username}",
+        await audit.record_by(
+            session, user.username, "auth:logout:ok", f"user:{user.username}", at=now, party=user.party_code
         )
 
 

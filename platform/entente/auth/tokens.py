@@ -5,14 +5,13 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from entente import audit
-from entente.auth.callers import CALLER_COLUMNS, Caller, caller_from_row, credential_hash
+from entente.auth.callers import Caller, caller_from_row, credential_hash, select_with_caller
 from entente.errors import AuthenticationError, NotFoundError
-from entente.models import ApiToken, Party, User
+from entente.models import ApiToken, User
 
 __all__ = ["TOKEN_PREFIX", "caller_from_token", "create_token", "list_tokens", "revoke_token"]
 
@@ -35,13 +34,13 @@ async def create_token(
     )
     session.add(token)
     await session.flush()
-    await audit.record(
+    await audit.record_by(
         session,
+        user.username,
+        "auth:token:create",
+        f"token:{token.id}",
         at=now,
-        actor=user.username,
         party=user.party_code,
-        event="auth:token:create",
-        object=f"token:{token.id}",
         details={"name": name, "expires_at": token.expires_at.isoformat()},
     )
     return secret, token
@@ -62,14 +61,7 @@ async def revoke_token(session: AsyncSession, caller: Caller, token_id: int, *, 
     if token.revoked_at is None:
         token.revoked_at = now
         session.add(token)
-        await audit.record(
-            session,
-            at=now,
-            actor=caller.username,
-            party=caller.party,
-            event="auth:token:revoke",
-            object=f"token:{token.id}",
-        )
+        await audit.record_by(session, caller, "auth:token:revoke", f"token:{token.id}", at=now)
     return token
 
 
@@ -77,14 +69,8 @@ async def caller_from_token(session: AsyncSession, secret: str, *, now: datetime
     """The caller a bearer token stands for; ``AuthenticationError`` says why when it stands for no one."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 128:
         raise AuthenticationError("this is not an Entente API token", code="token_invalid")
-    row = (
-        await session.execute(
-            sa.select(col(ApiToken.expires_at), col(ApiToken.revoked_at), *CALLER_COLUMNS)
-            .join(User, col(User.id) == col(ApiToken.user_id))
-            .join(Party, col(Party.code) == col(User.party_code))
-            .where(col(ApiToken.token_hash) == credential_hash(secret))
-        )
-    ).first()
+    query = select_with_caller(col(ApiToken.expires_at), col(ApiToken.revoked_at), user_id=col(ApiToken.user_id))
+    row = (await session.execute(query.where(col(ApiToken.token_hash) == credential_hash(secret)))).first()
     if row is None:
         raise AuthenticationError("unknown API token", code="token_invalid")
     expires_at, revoked_at = row[0], row[1]

@@ -75,14 +75,8 @@ async def create_user(
     )
     session.add(user)
     await session.flush()
-    await audit.record(
-        session,
-        at=now,
-        actor=actor,
-        party=party,
-        event="auth:user:add",
-        object=f"user:{username}",
-        details={"roles": role_values},
+    await audit.record_by(
+        session, actor, "auth:user:add", f"user:{username}", at=now, party=party, details={"roles": role_values}
     )
     return user
 

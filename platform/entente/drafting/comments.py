@@ -72,19 +72,13 @@ async def _head_section_marking(session: AsyncSession, access: Access, section_i
 
 def comment_public(comment: SectionComment) -> CommentPublic:
     assert comment.id is not None
-    return CommentPublic(
-        id=comment.id,
-        section=comment.section_id,
-        thread=comment.thread_id or comment.id,
-        reply_to=comment.thread_id,
-        version=comment.version_number,
-        author=comment.author,
-        author_party=comment.author_party,
-        body=comment.body,
-        created_at=comment.created_at,
-        resolved_at=comment.resolved_at,
-        resolved_by=comment.resolved_by,
-    )
+    renamed = {
+        "section": comment.section_id,
+        "thread": comment.thread_id or comment.id,
+        "reply_to": comment.thread_id,
+        "version": comment.version_number,
+    }
+    return CommentPublic.model_validate(comment, from_attributes=True, update=renamed)
 
 
 async def add_comment(
@@ -120,13 +114,12 @@ async def add_comment(
     )
     session.add(comment)
     await session.flush()
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "drafting:comment:add",
+        f"communique:{access.id}",
         at=now,
-        actor=caller.username,
-        party=caller.party,
-        event="drafting:comment:add",
-        object=f"communique:{access.id}",
         details={"comment": comment.id, "thread": thread_id or comment.id},
     )
     return comment
@@ -166,13 +159,7 @@ async def resolve_thread(
     root.resolved_at = now
     root.resolved_by = caller.username
     session.add(root)
-    await audit.record(
-        session,
-        at=now,
-        actor=caller.username,
-        party=caller.party,
-        event="drafting:comment:resolve",
-        object=f"communique:{access.id}",
-        details={"thread": root.id},
+    await audit.record_by(
+        session, caller, "drafting:comment:resolve", f"communique:{access.id}", at=now, details={"thread": root.id}
     )
     return root

@@ -41,11 +41,11 @@ __all__ = [
     "MAX_COMMUNIQUE_ID",
     "accept_invitation",
     "create_communique",
-    "add_with_participants",
     "invite_party",
     "list_communiques",
     "new_communique_id",
     "require_editable",
+    "start_communique",
     "template_items",
 ]
 
@@ -127,7 +127,6 @@ async def create_communique(
         kind=data.kind,
         title=data.title.strip(),
         lead=lead,
-        state=CommuniqueState.DRAFTING,
         incident_id=data.incident,
         template_id=template.id if template else None,
         template_version=template.version if template else None,
@@ -137,26 +136,16 @@ async def create_communique(
         created_at=now,
         updated_at=now,
     )
-    await add_with_participants(session, communique, invited=invited, by=caller.username, now=now)
-    version = await write_version(
-        session,
-        communique,
-        parties=[lead],
-        title=communique.title,
-        sections=sections,
-        annex=annex,
-        author=caller.username,
-        author_party=lead,
-        now=now,
-        template_params=params,
+    version = await start_communique(
+        session, communique, invited=invited, sections=sections, annex=annex, template_params=params
     )
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "drafting:communique:add",
+        f"communique:{communique.id}",
         at=now,
-        actor=caller.username,
         party=lead,
-        event="drafting:communique:add",
-        object=f"communique:{communique.id}",
         details={
             "kind": communique.kind,
             "invited": invited,
@@ -173,10 +162,19 @@ def new_communique_id() -> int:
     return secrets.randbelow(MAX_COMMUNIQUE_ID) + 1
 
 
-async def add_with_participants(
-    session: AsyncSession, communique: Communique, *, invited: Sequence[str], by: str, now: datetime
-) -> None:
-    """Store a new communiqué, under a fresh random id, with its lead (accepted) and the parties it invites."""
+async def start_communique(
+    session: AsyncSession,
+    communique: Communique,
+    *,
+    invited: Sequence[str],
+    sections: Sequence[Item],
+    annex: Sequence[Item],
+    template_params: dict[str, Any] | None,
+) -> CommuniqueVersion:
+    """Store a new communiqué, under a fresh random id, with its lead (accepted) and the parties it
+    invites, and write its version 1: by its creator, for the lead alone (invited parties join the
+    parties of a version once they accept)."""
+    by, now = communique.created_by, communique.created_at
     communique.id = new_communique_id()
     while await session.get(Communique, communique.id) is not None:
         communique.id = new_communique_id()
@@ -195,6 +193,18 @@ async def add_with_participants(
     )
     for code in invited:
         session.add(CommuniqueParticipant(communique_id=communique.id, party=code, invited_by=by, invited_at=now))
+    return await write_version(
+        session,
+        communique,
+        parties=[communique.lead],
+        title=communique.title,
+        sections=sections,
+        annex=annex,
+        author=by,
+        author_party=communique.lead,
+        now=now,
+        template_params=template_params,
+    )
 
 
 async def _initial_sections(
@@ -329,14 +339,8 @@ async def invite_party(
     )
     session.add(participant)
     access.participants.append(participant)
-    await audit.record(
-        session,
-        at=now,
-        actor=caller.username,
-        party=caller.party,
-        event="drafting:participant:invite",
-        object=f"communique:{access.id}",
-        details={"party": party},
+    await audit.record_by(
+        session, caller, "drafting:participant:invite", f"communique:{access.id}", at=now, details={"party": party}
     )
     return access
 
@@ -375,13 +379,12 @@ async def accept_invitation(
         now=now,
         template_params=head.template_params,
     )
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "drafting:participant:accept",
+        f"communique:{access.id}",
         at=now,
-        actor=caller.username,
-        party=caller.party,
-        event="drafting:participant:accept",
-        object=f"communique:{access.id}",
         details={"version": version.number, "digest": version.digest, "awaits_instant": mine.awaits_instant},
     )
     return access, version

@@ -17,9 +17,8 @@ from entente import audit
 from entente.auth import Caller
 from entente.disclosure import Marking
 from entente.drafting.access import Access, find_version, items_of, load_items, require_editor
-from entente.drafting.communiques import add_with_participants
+from entente.drafting.communiques import start_communique
 from entente.drafting.versions import SECTION, Item, make_item
-from entente.drafting.writing import write_version
 from entente.errors import ConflictError, InvalidInputError
 from entente.models import Communique, CommuniqueState, CommuniqueVersion
 
@@ -27,6 +26,9 @@ __all__ = ["CHANGES_SECTION", "changes_section", "create_successor", "find_succe
 
 CHANGES_SECTION = "changes"
 """The id of the section in which a correction states what changed (public, first)."""
+
+INHERITED = ("kind", "incident_id", "template_id", "template_version", "template_digest", "tier")
+"""What a successor keeps of the communiqué it supersedes: its kind, incident, template and tier."""
 
 
 def changes_section(*, predecessor: int, digest: str, changes: str, lead: str) -> Item:
@@ -95,41 +97,30 @@ async def create_successor(
         first = changes_section(predecessor=old.id, digest=version.digest, changes=changes, lead=lead)
         carried = [first, *(item for item in carried if item.id != CHANGES_SECTION)]
     communique = Communique(
-        kind=old.kind,
+        **{name: getattr(old, name) for name in INHERITED},
         title=title,
         lead=lead,
-        state=CommuniqueState.DRAFTING,
-        incident_id=old.incident_id,
-        template_id=old.template_id,
-        template_version=old.template_version,
-        template_digest=old.template_digest,
-        tier=old.tier,
         supersedes_id=old.id,
         created_by=caller.username,
         created_at=now,
         updated_at=now,
     )
     invited = [p for p in predecessor.accepted_parties if p != lead]
-    await add_with_participants(session, communique, invited=invited, by=caller.username, now=now)
-    written = await write_version(
+    written = await start_communique(
         session,
         communique,
-        parties=[lead],
-        title=title,
+        invited=invited,
         sections=carried,
         annex=list(annex) if annex is not None else items_of(stored_annex),
-        author=caller.username,
-        author_party=lead,
-        now=now,
         template_params=version.template_params,
     )
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "drafting:communique:supersede",
+        f"communique:{communique.id}",
         at=now,
-        actor=caller.username,
         party=lead,
-        event="drafting:communique:supersede",
-        object=f"communique:{communique.id}",
         details={
             "supersedes": old.id,
             "from": version.digest,

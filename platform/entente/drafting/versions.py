@@ -211,6 +211,19 @@ class BuiltVersion:
     sections: list[StoredItem]
     annex: list[StoredItem]
 
+    def stored(self) -> dict[str, Any]:
+        """The columns of a ``CommuniqueVersion`` that the version object fixes: exact bytes and digest,
+        and the communiqué, number, previous digest and title they hold."""
+        obj = self.object
+        return {
+            "communique_id": obj["communique"],
+            "number": obj["version"],
+            "digest": self.digest,
+            "prev_digest": obj["prev"],
+            "title": obj["title"],
+            "content": self.content,
+        }
+
 
 def build_version(
     *,

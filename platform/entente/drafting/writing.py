@@ -184,15 +184,10 @@ async def write_version(
         annex=annex,
     )
     version = CommuniqueVersion(
-        communique_id=communique.id,
-        number=number,
-        digest=built.digest,
-        prev_digest=communique.head_digest,
-        title=title,
+        **built.stored(),
         author=author,
         author_party=author_party,
         created_at=now,
-        content=built.content,
         merged_head=merged_head,
         template_params=template_params,
     )

@@ -23,6 +23,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -238,17 +239,18 @@ async def _write(session: AsyncSession, entry: AuditEntry, text: NoticeText, now
     if text.user_id is not None:
         query = query.where(User.id == text.user_id)
     users = [u for u in (await session.execute(query)).scalars() if _has_role(u, text.roles)]
+    # What the notice says: stored for each user, and the body of the party's webhook call.
+    said: dict[str, Any] = {
+        "audit_seq": entry.seq,
+        "event": entry.event,
+        "object": entry.object,
+        "text": text.text,
+        "link": text.link,
+        "at": entry.at,
+    }
     written = 0
     for user in users:
-        notice = Notice(
-            user_id=user.id or 0,
-            audit_seq=entry.seq,
-            event=entry.event,
-            object=entry.object,
-            text=text.text,
-            link=text.link,
-            at=entry.at,
-        )
+        notice = Notice(user_id=user.id or 0, **said)
         session.add(notice)
         await session.flush()
         written += 1
@@ -271,16 +273,7 @@ async def _write(session: AsyncSession, entry: AuditEntry, text: NoticeText, now
         hook = await session.get(PartyWebhook, text.party)
         if hook is not None:
             body = json.dumps(
-                {
-                    "type": "entente-notice",
-                    "party": text.party,
-                    "event": entry.event,
-                    "object": entry.object,
-                    "text": text.text,
-                    "link": text.link,
-                    "at": isoformat(entry.at),
-                    "audit_seq": entry.seq,
-                },
+                {"type": "entente-notice", "party": text.party, **said, "at": isoformat(entry.at)},
                 ensure_ascii=False,
                 sort_keys=True,
             )

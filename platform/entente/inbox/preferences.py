@@ -98,15 +98,7 @@ async def set_webhook(session: AsyncSession, caller: Caller, *, url: str, now: d
     hook.created_by, hook.created_at = caller.username, now
     session.add(hook)
     await session.flush()
-    await audit.record(
-        session,
-        at=now,
-        actor=caller.username,
-        party=caller.party,
-        event="inbox:webhook:set",
-        object=f"party:{caller.party}",
-        details={"url": url},
-    )
+    await audit.record_by(session, caller, "inbox:webhook:set", f"party:{caller.party}", at=now, details={"url": url})
     return hook
 
 
@@ -116,12 +108,6 @@ async def delete_webhook(session: AsyncSession, caller: Caller, now: datetime) -
     if hook is None:
         return
     await session.delete(hook)
-    await audit.record(
-        session,
-        at=now,
-        actor=caller.username,
-        party=caller.party,
-        event="inbox:webhook:delete",
-        object=f"party:{caller.party}",
-        details={"url": hook.url},
+    await audit.record_by(
+        session, caller, "inbox:webhook:delete", f"party:{caller.party}", at=now, details={"url": hook.url}
     )

@@ -100,6 +100,10 @@ async def count_waiting(session: AsyncSession, caller: Caller, now: datetime, *,
     return len(await waiting_for(session, caller, now, ladder=ladder))
 
 
+def _communique_item(kind: str, c: Communique, detail: str, at: datetime | None) -> WaitingItem:
+    return WaitingItem(kind, "communique", c.id or 0, c.title, detail, at)
+
+
 async def _mine(
     session: AsyncSession, caller: Caller, *, accepted: bool
 ) -> list[tuple[Communique, CommuniqueParticipant]]:
@@ -114,7 +118,7 @@ async def _mine(
 
 async def _invitations(session: AsyncSession, caller: Caller) -> list[WaitingItem]:
     return [
-        WaitingItem("invitation", "communique", c.id or 0, c.title, f"{c.lead} invited {caller.party}", p.invited_at)
+        _communique_item("invitation", c, f"{c.lead} invited {caller.party}", p.invited_at)
         for c, p in await _mine(session, caller, accepted=False)
         if c.state not in (CommuniqueState.RELEASED, CommuniqueState.WITHDRAWN)
     ]
@@ -138,13 +142,8 @@ async def _signatures(session: AsyncSession, caller: Caller) -> list[WaitingItem
         )
         if not signed.scalar_one():
             out.append(
-                WaitingItem(
-                    "signature",
-                    "communique",
-                    c.id or 0,
-                    c.title,
-                    f"version {c.head_number} waits for {caller.party}'s sign-off",
-                    c.updated_at,
+                _communique_item(
+                    "signature", c, f"version {c.head_number} waits for {caller.party}'s sign-off", c.updated_at
                 )
             )
     return out
@@ -158,13 +157,8 @@ async def _instants(session: AsyncSession, caller: Caller, now: datetime) -> lis
             continue
         if release.state == ReleaseState.HELD:
             out.append(
-                WaitingItem(
-                    "conflict",
-                    "communique",
-                    c.id or 0,
-                    c.title,
-                    "the release is held: restore the quorum and schedule it again",
-                    release.held_at,
+                _communique_item(
+                    "conflict", c, "the release is held: restore the quorum and schedule it again", release.held_at
                 )
             )
             continue
@@ -172,11 +166,9 @@ async def _instants(session: AsyncSession, caller: Caller, now: datetime) -> lis
             continue
         if release.embargo_at <= now:
             out.append(
-                WaitingItem(
+                _communique_item(
                     "conflict",
-                    "communique",
-                    c.id or 0,
-                    c.title,
+                    c,
                     f"the instant {isoformat(release.embargo_at)} passed before scheduling: cancel and propose another",
                     release.embargo_at,
                 )
@@ -193,11 +185,9 @@ async def _instants(session: AsyncSession, caller: Caller, now: datetime) -> lis
         )
         if not accepted.scalar_one():
             out.append(
-                WaitingItem(
+                _communique_item(
                     "instant",
-                    "communique",
-                    c.id or 0,
-                    c.title,
+                    c,
                     f"{release.proposed_party} proposed {isoformat(release.embargo_at)}",
                     release.embargo_at,
                 )

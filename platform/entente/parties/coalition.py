@@ -100,13 +100,13 @@ async def create_party(
     party = Party(code=code, name=name, kind=kind, timezone=timezone, status=PartyStatus.ACTIVE, created_at=now)
     session.add(party)
     await session.flush()
-    await audit.record(
+    await audit.record_by(
         session,
+        actor,
+        "parties:party:add",
+        f"party:{code}",
         at=now,
-        actor=actor,
         party=code,
-        event="parties:party:add",
-        object=f"party:{code}",
         details={"name": name, "kind": kind.value, "timezone": timezone},
     )
     return party
@@ -119,9 +119,7 @@ async def set_party_status(
     if party.status != status:
         party.status = status
         session.add(party)
-        await audit.record(
-            session, at=now, actor=actor, party=code, event=f"parties:party:{status.value}", object=f"party:{code}"
-        )
+        await audit.record_by(session, actor, f"parties:party:{status.value}", f"party:{code}", at=now, party=code)
     return party
 
 
@@ -214,13 +212,13 @@ async def apply_demo_password(
         user.password_hash = new_hash
         session.add(user)
         changed.append(user.username)
-        await audit.record(
+        await audit.record_by(
             session,
+            "init",
+            "auth:password:set",
+            f"user:{user.username}",
             at=now,
-            actor="init",
             party=user.party_code,
-            event="auth:password:set",
-            object=f"user:{user.username}",
             details={"reason": "init --demo applied ENTENTE_DEMO_PASSWORD"},
         )
     return changed, kept

@@ -13,7 +13,7 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,7 @@ __all__ = [
     "IAT_MAX_SKEW",
     "PRIVATE_JWK_MEMBERS",
     "AcceptedSignature",
+    "KeyMaterial",
     "add_key",
     "canonical_envelope",
     "find_key_by_fingerprint",
@@ -183,13 +184,13 @@ async def add_key(
         await session.flush()
     except sa.exc.IntegrityError:
         raise ConflictError("this key material is already registered", code="key_exists") from None
-    await audit.record(
+    await audit.record_by(
         session,
+        actor,
+        "parties:key:add",
+        f"key:{key.kid}",
         at=now,
-        actor=actor,
         party=party,
-        event="parties:key:add",
-        object=f"key:{key.kid}",
         details={
             "kid": key.kid,
             "alg": str(key.alg),
@@ -201,30 +202,23 @@ async def add_key(
     return row
 
 
+class KeyMaterial(TypedDict, total=False):
+    """A key as :func:`add_key` and :func:`register_key` take it: the public JWK, and optionally its
+    algorithm and its life."""
+
+    jwk: Required[Mapping[str, Any]]
+    alg: str | None
+    not_before: datetime | None
+    not_after: datetime | None
+
+
 async def register_key(
-    session: AsyncSession,
-    caller: auth.Caller | None,
-    *,
-    party: str,
-    jwk: Mapping[str, Any],
-    alg: str | None = None,
-    not_before: datetime | None = None,
-    not_after: datetime | None = None,
-    now: datetime,
+    session: AsyncSession, caller: auth.Caller | None, *, party: str, now: datetime, **key: Unpack[KeyMaterial]
 ) -> PartyKey:
     """Register a key as ``caller``: the party's own signatory, or the secretariat."""
     await get_party(session, party)
     caller = auth.require_party_role(caller, party, Role.SIGNATORY)
-    return await add_key(
-        session,
-        party=party,
-        jwk=jwk,
-        alg=alg,
-        not_before=not_before,
-        not_after=not_after,
-        actor=caller.username,
-        now=now,
-    )
+    return await add_key(session, party=party, actor=caller.username, now=now, **key)
 
 
 async def revoke_key(
@@ -255,13 +249,13 @@ async def revoke_key(
         raise InvalidInputError("say why the key is revoked", field="/reason")
     row.revoked_at, row.revocation_reason = instant, reason
     session.add(row)
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "parties:key:revoke",
+        f"key:{kid}",
         at=now,
-        actor=caller.username,
         party=party,
-        event="parties:key:revoke",
-        object=f"key:{kid}",
         details={"kid": kid, "fingerprint": row.fingerprint, "revoked_at": isoformat(instant), "reason": reason},
     )
     return row

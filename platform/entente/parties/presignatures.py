@@ -161,13 +161,13 @@ async def add_presignature(
     )
     session.add(row)
     await session.flush()
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "templates:presignature:add",
+        f"presignature:{row.id}",
         at=now,
-        actor=caller.username,
         party=party,
-        event="templates:presignature:add",
-        object=f"presignature:{row.id}",
         details={
             "template": template.id,
             "version": template.version,
@@ -194,13 +194,13 @@ async def withdraw_presignature(
         raise ConflictError(f"withdrawn at {isoformat(row.withdrawn_at)}", code="presignature_withdrawn")
     row.withdrawn_at, row.withdrawn_by = now, caller.username
     session.add(row)
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "templates:presignature:withdraw",
+        f"presignature:{row.id}",
         at=now,
-        actor=caller.username,
         party=row.party_code,
-        event="templates:presignature:withdraw",
-        object=f"presignature:{row.id}",
         details={"template": template_id, "digest": row.template_digest},
     )
     return row
@@ -321,20 +321,9 @@ async def presignatures_covering(
 
 
 def _public(row: TemplatePresignature, state: PresignatureState) -> PresignaturePublic:
-    return PresignaturePublic(
-        id=row.id or 0,
-        template_id=row.template_id,
-        template_version=row.template_version,
-        template_digest=row.template_digest,
-        party=row.party_code,
-        tiers=row.tiers,
-        not_before=row.not_before,
-        not_after=row.not_after,
-        kid=row.kid,
-        state=state,
-        created_by=row.created_by,
-        created_at=row.created_at,
-        withdrawn_at=row.withdrawn_at,
+    """The row's shape with its state; the row calls its party ``party_code``."""
+    return PresignaturePublic.model_validate(
+        row, from_attributes=True, update={"party": row.party_code, "state": state}
     )
 
 

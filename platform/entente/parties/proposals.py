@@ -20,14 +20,7 @@ from entente.errors import InvalidInputError
 from entente.models import Party, PartyKey, PartyStatus, Role, RosterProposal, RosterProposalStatus, RosterVersion
 from entente.parties import chain
 from entente.parties.keys import jwk_with_validity
-from entente.parties.roster import (
-    adopt_if_complete,
-    find_current_roster,
-    find_pending_proposal,
-    lock_roster,
-    open_rosters,
-    record_signatures,
-)
+from entente.parties.roster import find_current_roster, find_pending_proposal, lock_roster, submit_roster_signatures
 
 __all__ = ["DEFAULT_ROSTER_DAYS", "build_roster", "create_proposal", "propose_roster", "seed_roster"]
 
@@ -130,33 +123,25 @@ async def create_proposal(
     if pending is not None:
         pending.status, pending.closed_at = RosterProposalStatus.WITHDRAWN, now
         session.add(pending)
-        await audit.record(
+        await audit.record_by(
             session,
+            actor,
+            "parties:roster:withdraw",
+            f"roster-proposal:{pending.id}",
             at=now,
-            actor=actor,
-            party=None,
-            event="parties:roster:withdraw",
-            object=f"roster-proposal:{pending.id}",
             details={"version": pending.version},
         )
     proposal = RosterProposal(
-        version=candidate.version,
-        body=candidate.data,
-        digest=candidate.digest,
-        expires=candidate.expires,
-        status=RosterProposalStatus.PENDING,
-        created_by=actor,
-        created_at=now,
+        **candidate.stored(), status=RosterProposalStatus.PENDING, created_by=actor, created_at=now
     )
     session.add(proposal)
     await session.flush()
-    await audit.record(
+    await audit.record_by(
         session,
+        actor,
+        "parties:roster:propose",
+        f"roster-proposal:{proposal.id}",
         at=now,
-        actor=actor,
-        party=None,
-        event="parties:roster:propose",
-        object=f"roster-proposal:{proposal.id}",
         details={
             "version": candidate.version,
             "digest": candidate.digest,
@@ -206,18 +191,9 @@ async def seed_roster(
         return None
     obj = await build_roster(session, version=1, previous=None, now=now)
     proposal = await create_proposal(session, obj=obj, actor=actor, now=now)
-    previous, candidate = await open_rosters(session, proposal, now)
     iat = int(now.timestamp())
-    for party, key in sorted(keys.items()):
-        envelope = signing.sign_detached(proposal.body, [key], typ=chain.ROSTER_JWS_TYPE, iat=iat)
-        await record_signatures(
-            session,
-            proposal=proposal,
-            previous=previous,
-            candidate=candidate,
-            party=party,
-            envelope=envelope,
-            actor=actor,
-            now=now,
-        )
-    return await adopt_if_complete(session, proposal, previous, candidate, now=now, actor=actor)
+    envelopes = {
+        party: signing.sign_detached(proposal.body, [key], typ=chain.ROSTER_JWS_TYPE, iat=iat)
+        for party, key in sorted(keys.items())
+    }
+    return await submit_roster_signatures(session, proposal=proposal, envelopes=envelopes, actor=actor, now=now)

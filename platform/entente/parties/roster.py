@@ -8,6 +8,7 @@ are made in :mod:`entente.parties.proposals`. Audited as ``parties:roster:sign|a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +47,7 @@ __all__ = [
     "roster_document_bytes",
     "sign_proposal",
     "submit_roster_signature",
+    "submit_roster_signatures",
 ]
 
 _PG_ROSTER_LOCK = 0x726F7374  # "rost": one roster writer at a time across server instances
@@ -115,10 +117,10 @@ async def _rosters(session: AsyncSession, proposal: RosterProposal) -> tuple[cha
 
 async def record_signatures(
     session: AsyncSession,
-    *,
     proposal: RosterProposal,
     previous: chain.Roster | None,
     candidate: chain.Roster,
+    *,
     party: str,
     envelope: Any,
     actor: str,
@@ -159,13 +161,13 @@ async def record_signatures(
                 created_at=now,
             )
         )
-        await audit.record(
+        await audit.record_by(
             session,
+            actor,
+            "parties:roster:sign",
+            f"roster-proposal:{proposal.id}",
             at=now,
-            actor=actor,
             party=party,
-            event="parties:roster:sign",
-            object=f"roster-proposal:{proposal.id}",
             details={"version": proposal.version, "kid": signature.kid},
         )
     await session.flush()
@@ -198,17 +200,18 @@ async def submit_roster_signature(
 
     Returns the new effective version when this signature completed it. No role check.
     """
+    return await submit_roster_signatures(session, proposal=proposal, envelopes={party: envelope}, actor=actor, now=now)
+
+
+async def submit_roster_signatures(
+    session: AsyncSession, *, proposal: RosterProposal, envelopes: Mapping[str, Any], actor: str, now: datetime
+) -> RosterVersion | None:
+    """Record each party's envelope on ``proposal``, in order, then adopt it when both thresholds are met."""
     previous, candidate = await open_rosters(session, proposal, now)
-    await record_signatures(
-        session,
-        proposal=proposal,
-        previous=previous,
-        candidate=candidate,
-        party=party,
-        envelope=envelope,
-        actor=actor,
-        now=now,
-    )
+    for party, envelope in envelopes.items():
+        await record_signatures(
+            session, proposal, previous, candidate, party=party, envelope=envelope, actor=actor, now=now
+        )
     return await adopt_if_complete(session, proposal, previous, candidate, now=now, actor=actor)
 
 
@@ -231,28 +234,19 @@ async def adopt_if_complete(
         if exc.reason in (chain.RosterFailure.OLD_THRESHOLD_NOT_MET, chain.RosterFailure.NEW_THRESHOLD_NOT_MET):
             return None
         raise
-    row = RosterVersion(
-        version=candidate.version,
-        body=candidate.data,
-        digest=candidate.digest,
-        envelope=envelope,
-        expires=candidate.expires,
-        proposal_id=proposal.id or 0,
-        adopted_at=now,
-    )
+    row = RosterVersion(**candidate.stored(), envelope=envelope, proposal_id=proposal.id or 0, adopted_at=now)
     proposal.status, proposal.closed_at = RosterProposalStatus.ADOPTED, now
     session.add_all([row, proposal])
     try:
         await session.flush()
     except sa.exc.IntegrityError:
         raise ConflictError(f"roster version {candidate.version} is already effective", code="proposal_stale") from None
-    await audit.record(
+    await audit.record_by(
         session,
+        actor,
+        "parties:roster:adopt",
+        f"roster:{candidate.version}",
         at=now,
-        actor=actor,
-        party=None,
-        event="parties:roster:adopt",
-        object=f"roster:{candidate.version}",
         details={"version": candidate.version, "digest": candidate.digest, "signatures": len(entries)},
     )
     return row
@@ -303,23 +297,14 @@ async def describe_proposal(session: AsyncSession, proposal: RosterProposal) -> 
                 met=len(signed) >= roster.threshold,
             )
         )
-    return RosterProposalPublic(
-        id=proposal.id or 0,
-        version=proposal.version,
-        digest=proposal.digest,
-        status=proposal.status,
-        expires=proposal.expires,
-        created_by=proposal.created_by,
-        created_at=proposal.created_at,
-        closed_at=proposal.closed_at,
-        roster=candidate.obj,
-        signatures=[
-            RosterSignaturePublic(
-                party=row.party_code, kid=row.kid, iat=row.iat, submitted_by=row.submitted_by, created_at=row.created_at
-            )
-            for row in rows
-        ],
-        thresholds=thresholds,
+    signatures = [
+        RosterSignaturePublic.model_validate(row, from_attributes=True, update={"party": row.party_code})
+        for row in rows
+    ]
+    return RosterProposalPublic.model_validate(
+        proposal,
+        from_attributes=True,
+        update={"roster": candidate.obj, "signatures": signatures, "thresholds": thresholds},
     )
 
 

@@ -114,6 +114,11 @@ class Roster:
     def is_expired(self, now: datetime) -> bool:
         return as_utc(now) >= self.expires
 
+    def stored(self) -> dict[str, Any]:
+        """The columns a roster proposal and an adopted roster version both keep: the exact bytes,
+        and what they are found and checked by."""
+        return {"version": self.version, "body": self.data, "digest": self.digest, "expires": self.expires}
+
 
 def default_threshold(party_count: int) -> int:
     """A strict majority of the roster's parties."""

@@ -12,6 +12,24 @@ from aiohttp import web
 from entente.appkeys import caller_key, clock_key, login_csrf_key, waiting_count_key
 
 
+class _ProcessBytecodeCache(jinja2.BytecodeCache):
+    """Page templates compiled once per process, whichever app's environment asks first (Jinja checks
+    each entry against the template's source checksum, so an edited template is compiled again)."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if (code := self._compiled.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_PAGES = _ProcessBytecodeCache()
+
+
 def render(request: web.Request, template: str, context: dict[str, Any], *, status: int = 200) -> web.Response:
     return aiohttp_jinja2.render_template(template, request, base_context(request) | context, status=status)
 
