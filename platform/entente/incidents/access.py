@@ -348,13 +348,13 @@ async def record_change(
         details=details,
     )
     session.add(change)
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        f"incidents:{action}",
+        f"incident:{incident.id}" if subject == "incident" else f"incident:{incident.id}/{subject}",
         at=now,
-        actor=caller.username,
         party=party,
-        event=f"incidents:{action}",
-        object=f"incident:{incident.id}" if subject == "incident" else f"incident:{incident.id}/{subject}",
         details={"version": incident.version} | details | (audit_details or {}),
     )
     return change

@@ -220,12 +220,11 @@ async def _record(
     **details: Any,
 ) -> None:
     extra = {k: (isoformat(v) if isinstance(v, datetime) else v) for k, v in details.items()}
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        f"releases:briefing:{action}",
+        f"communique:{communique_id}",
         at=now,
-        actor=caller.username,
-        party=caller.party,
-        event=f"releases:briefing:{action}",
-        object=f"communique:{communique_id}",
         details={"press": press, **extra},
     )

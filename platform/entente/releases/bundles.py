@@ -182,13 +182,12 @@ def require_comms(bundle: Bundle) -> None:
 async def audit_bundle(
     session: AsyncSession, bundle: ReleaseBundle, *, action: str, caller: Caller, now: datetime, **details: object
 ) -> None:
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        f"releases:bundle:{action}",
+        f"bundle:{bundle.id}",
         at=now,
-        actor=caller.username,
-        party=caller.party,
-        event=f"releases:bundle:{action}",
-        object=f"bundle:{bundle.id}",
         details={"title": bundle.title, **details},
     )
 

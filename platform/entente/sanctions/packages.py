@@ -158,13 +158,12 @@ async def create_package(
     communique.tier = tier.number
     session.add(communique)
     await session.flush()
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "sanctions:package:add",
+        f"communique:{communique.id}",
         at=now,
-        actor=caller.username,
-        party=caller.party,
-        event="sanctions:package:add",
-        object=f"communique:{communique.id}",
         details={"incident": loaded.id, "tier": tier.number, "participants": list(participants)},
     )
     return await get_package(session, communique.id or 0, caller)
@@ -200,13 +199,12 @@ async def save_designations(
         now=now,
         max_sections=max_sections,
     )
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        f"sanctions:designation:{event}",
+        f"communique:{package.id}",
         at=now,
-        actor=caller.username,
-        party=caller.party,
-        event=f"sanctions:designation:{event}",
-        object=f"communique:{package.id}",
         details={"designations": sorted(d.id for d, _ in changed)},
     )
     return await get_package(session, package.id, caller)
