@@ -145,6 +145,7 @@ def platform_keys_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "pdf: renders PDFs (documents.pdf is on in these tests only)")
     config.addinivalue_line("markers", "browser: drives Chromium through Playwright (tests/support/browser.py)")
+    config.addinivalue_line("markers", f"postgresql: runs on the PostgreSQL server of {POSTGRES_ENV} (skipped without)")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -27,6 +27,7 @@ from entente.models import (
     PartyKind,
     Role,
 )
+from tests.support.backends import POSTGRESQL_EXAMPLES, POSTGRESQL_ONLY, SQLITE_ONLY
 from tests.support.disclosure import OVERSIGHT, VIEWERS, found, ground_truth
 from tests.support.drafting import BASE, create, editable, if_match
 from tests.support.world import PASSWORD
@@ -179,6 +180,7 @@ async def credentials(world) -> tuple[dict[str, dict[str, str]], dict[str, dict[
     return CREDENTIALS[key]
 
 
+@SQLITE_ONLY
 @settings(
     max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
@@ -203,6 +205,40 @@ async def credentials(world) -> tuple[dict[str, dict[str, str]], dict[str, dict[
     ]
 )
 async def test_no_section_text_reaches_a_viewer_it_is_not_releasable_to(world, history) -> None:
+    await _no_section_text_reaches_a_viewer_it_is_not_releasable_to(world, history)
+
+
+@POSTGRESQL_ONLY
+@settings(
+    max_examples=POSTGRESQL_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=operations)
+@example(
+    history=[
+        ("add", "EE", {"EE"}),
+        ("comment", "EE", 1),
+        ("edit", "FR", 0, {"FR"}),
+        ("stale", "FR", 0),
+        ("accept", "EU"),
+    ]
+)
+@example(
+    history=[
+        ("accept", "EU"),
+        ("add", "FR", {"FR", "EU"}),
+        ("comment", "EU", 1),
+        ("edit", "EE", 0, "keep"),
+        ("edit", "EU", 1, {"EU"}),
+        ("stale", "EE", 0),
+    ]
+)
+async def test_no_section_text_reaches_a_viewer_it_is_not_releasable_to_on_postgresql(world, history) -> None:
+    await _no_section_text_reaches_a_viewer_it_is_not_releasable_to(world, history)
+
+
+async def _no_section_text_reaches_a_viewer_it_is_not_releasable_to(world, history) -> None:
     async with world.sessions.begin() as session:
         if await session.get(Party, "LV") is None:
             await parties.seed_coalition(session, [LATVIA], password=PASSWORD, now=world.clock())

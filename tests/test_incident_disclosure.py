@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.backends import POSTGRESQL_EXAMPLES, POSTGRESQL_ONLY, SQLITE_ONLY
 from tests.support.incidents import TIER_3, Desk
 from tests.support.pages import browser
 
@@ -99,11 +100,27 @@ async def seen(world) -> dict:
     return {"items": [], "cookies": {user: await page_cookie(world, user) for user in VIEWERS if user}}
 
 
+@SQLITE_ONLY
 @settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(scenario=scenarios())
 async def test_no_marked_text_reaches_a_party_it_is_not_releasable_to(desk, seen, scenario) -> None:
+    await _no_marked_text_reaches_a_party_it_is_not_releasable_to(desk, seen, scenario)
+
+
+@POSTGRESQL_ONLY
+@settings(
+    max_examples=POSTGRESQL_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(scenario=scenarios())
+async def test_no_marked_text_reaches_a_party_it_is_not_releasable_to_on_postgresql(desk, seen, scenario) -> None:
+    await _no_marked_text_reaches_a_party_it_is_not_releasable_to(desk, seen, scenario)
+
+
+async def _no_marked_text_reaches_a_party_it_is_not_releasable_to(desk, seen, scenario) -> None:
     participants = scenario["participants"]
     incident = await desk.open(participants=participants[1:], title="property incident")
     base = f"/api/v1/incidents/{incident['id']}"
@@ -343,8 +360,11 @@ def lesson_scenarios(draw: st.DrawFn) -> dict:
     authors = {"EE": "ee.drafter", "FR": "fr.drafter", "EU": "eu.comms"}
     lessons = draw(
         st.lists(
-            st.tuples(st.sampled_from(participants), st.sampled_from(["thresholds", "messages", "tools"]),
-                      markings(participants)),
+            st.tuples(
+                st.sampled_from(participants),
+                st.sampled_from(["thresholds", "messages", "tools"]),
+                markings(participants),
+            ),
             min_size=1,
             max_size=4,
         )
@@ -352,11 +372,29 @@ def lesson_scenarios(draw: st.DrawFn) -> dict:
     return {"participants": participants, "authors": authors, "lessons": lessons}
 
 
+@SQLITE_ONLY
 @settings(
     max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(scenario=lesson_scenarios())
 async def test_no_lesson_reaches_a_party_or_its_oversight_it_is_not_releasable_to(desk, seen, scenario) -> None:
+    await _no_lesson_reaches_a_party_or_its_oversight_it_is_not_releasable_to(desk, seen, scenario)
+
+
+@POSTGRESQL_ONLY
+@settings(
+    max_examples=POSTGRESQL_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(scenario=lesson_scenarios())
+async def test_no_lesson_reaches_a_party_or_its_oversight_it_is_not_releasable_to_on_postgresql(
+    desk, seen, scenario
+) -> None:
+    await _no_lesson_reaches_a_party_or_its_oversight_it_is_not_releasable_to(desk, seen, scenario)
+
+
+async def _no_lesson_reaches_a_party_or_its_oversight_it_is_not_releasable_to(desk, seen, scenario) -> None:
     participants = scenario["participants"]
     incident = await desk.open(participants=participants[1:], title="lessons incident")
     base = f"/api/v1/incidents/{incident['id']}"

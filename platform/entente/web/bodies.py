@@ -118,6 +118,14 @@ def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1").replace("\x00", "\\u0000")
 
 
+def from_fields(model: type[M], source: object, **given: Any) -> M:
+    """An answer's ``model`` with each field read from ``source``'s attribute of the same name, or
+    taken from ``given`` (for the fields the answer names or shapes otherwise)."""
+    return model.model_validate(
+        {name: given[name] if name in given else getattr(source, name) for name in model.model_fields}
+    )
+
+
 def dump(value: Any) -> Any:
     """Plain JSON-ready data from a data model or a list of them."""
     if isinstance(value, pydantic.BaseModel):

@@ -4,14 +4,19 @@ A route declares what it needs (a signed-in caller or not, the JSON model of its
 declaration builds a :class:`Context` before the handler runs, so a handler reads like the
 operation it performs::
 
-    @routes.route("POST", f"{BASE}/{{communique}}/invitations", name="api-communique-invite",
-                  summary="Invite another party", request=InvitationCreate, response=CommuniquePublic, status=201)
+    @routes.post(f"{ONE}/invitations", name="api-communique-invite", request=InvitationCreate,
+                 response=CommuniquePublic, status=201)
     async def invite(ctx: Context) -> web.Response:
         async with ctx.write() as session:
             access = await drafting.invite_party(
                 session, communique_id=ctx.path_id("communique"), caller=ctx.caller, party=ctx.body.party, now=ctx.now
             )
         return json_response(drafting.communique_public(access), status=201)
+
+The handler's docstring is the operation's summary in the OpenAPI document. Where many operations
+share one shape (a step on a bundle, a write to an incident's record), a helper in the area's module
+runs it (``ctx.write()``, the domain step, the answer) and each handler names only its step and what
+it takes from the body.
 
 ``now`` is read from the application's clock once per request, so every rule applied while
 answering it sees the same instant. ``read()`` opens a session for reads only (on SQLite a deferred

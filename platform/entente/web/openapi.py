@@ -7,6 +7,7 @@ without being described (a test walks the router to hold that true).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -56,7 +57,7 @@ class ApiRoutes:
         path: str,
         *,
         name: str,
-        summary: str,
+        summary: str | None = None,
         tag: str | None = None,
         request: type[pydantic.BaseModel] | None = None,
         response: type[pydantic.BaseModel] | None = None,
@@ -70,6 +71,9 @@ class ApiRoutes:
     ) -> Callable[[H], H]:
         """Declare an operation; its handler receives a :class:`~entente.web.context.Context`.
 
+        The document's summary of the operation is the handler's docstring (its words on one line)
+        unless ``summary`` is given.
+
         A signed-in caller is required unless ``authenticated=False``; the JSON body is read into
         ``request`` (as ``ctx.body``) before the handler runs unless ``read_body=False`` (for a
         handler that checks its path or headers first, then reads it with ``await ctx.load_body()``).
@@ -82,7 +86,7 @@ class ApiRoutes:
                     method.upper(),
                     path,
                     name,
-                    summary,
+                    summary or _summary(handler),
                     endpoint,
                     tag or self.tag,
                     request,
@@ -99,12 +103,45 @@ class ApiRoutes:
 
         return register
 
+    def get(self, path: str, **declared: Any) -> Callable[[H], H]:
+        """:meth:`route` for a GET."""
+        return self.route("GET", path, **declared)
+
+    def post(self, path: str, **declared: Any) -> Callable[[H], H]:
+        """:meth:`route` for a POST."""
+        return self.route("POST", path, **declared)
+
+    def put(self, path: str, **declared: Any) -> Callable[[H], H]:
+        """:meth:`route` for a PUT."""
+        return self.route("PUT", path, **declared)
+
+    def patch(self, path: str, **declared: Any) -> Callable[[H], H]:
+        """:meth:`route` for a PATCH."""
+        return self.route("PATCH", path, **declared)
+
+    def delete(self, path: str, **declared: Any) -> Callable[[H], H]:
+        """:meth:`route` for a DELETE."""
+        return self.route("DELETE", path, **declared)
+
+    def family(self, method: str, **shared: Any) -> Callable[..., Callable[[H], H]]:
+        """:meth:`route` for a family of operations of one method that share declarations (the answer's
+        model, its status, the refusals), stated once; each operation states what is its own."""
+        return functools.partial(self.route, method, **shared)
+
     def extend(self, other: ApiRoutes) -> None:
         self.operations.extend(other.operations)
 
     def add_to(self, app: web.Application) -> None:
         for op in self.operations:
             app.router.add_route(op.method, op.path, op.handler, name=op.name)
+
+
+def _summary(handler: Callable[..., Any]) -> str:
+    """A handler's docstring as an operation's summary: its words on one line."""
+    summary = " ".join((handler.__doc__ or "").split())
+    if not summary:
+        raise ValueError(f"{handler.__qualname__}: an operation needs a summary or a docstring")
+    return summary
 
 
 def document(operations: list[Operation], *, server_url: str) -> dict[str, Any]:

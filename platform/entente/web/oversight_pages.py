@@ -54,8 +54,9 @@ def _party_names(session_parties: list[Any]) -> dict[str, str]:
 # --- de-escalation ------------------------------------------------------------------------------
 
 
-async def _deescalation_page(ctx: Context, *, form_name: str | None = None, values: dict[str, str] | None = None,
-                             errors: dict[str, str] | None = None, status: int = 200) -> web.Response:
+@routes.get("/incidents/{incident_id}/de-escalation", name="incident-deescalation")
+async def deescalation_page(ctx: Context, *, form_name: str | None = None, values: dict[str, str] | None = None,
+                            errors: dict[str, str] | None = None, status: int = 200) -> web.Response:
     incident_id = ctx.path_id("incident_id")
     async with ctx.read() as session:
         view = await incidents.get_deescalation(session, incident_id=incident_id, caller=ctx.caller,
@@ -68,11 +69,6 @@ async def _deescalation_page(ctx: Context, *, form_name: str | None = None, valu
         "view": view, "incident": view.incident, "parties": names, "can_act": can_act, "ladder": ctx.ladder,
         "form_name": form_name, "values": values or {}, "errors": errors or {},
     }, status=status)
-
-
-@routes.get("/incidents/{incident_id}/de-escalation", name="incident-deescalation")
-async def deescalation_page(ctx: Context) -> web.Response:
-    return await _deescalation_page(ctx)
 
 
 async def _act(ctx: Context, page: Any, route: str, form_name: str, fields: set[str], action: Any,
@@ -94,7 +90,7 @@ async def exit_ramp_submit(ctx: Context) -> web.StreamResponse:
         await incidents.record_ramp_met(session, incident_id=incident_id, caller=ctx.caller, data=data,
                                         ladder=ctx.ladder, now=ctx.now)
 
-    return await _act(ctx, _deescalation_page, "incident-deescalation", "meet", {"ramp", "showing"}, action)
+    return await _act(ctx, deescalation_page, "incident-deescalation", "meet", {"ramp", "showing"}, action)
 
 
 @routes.post("/incidents/{incident_id}/step-downs", name="incident-step-down")
@@ -108,7 +104,7 @@ async def step_down_submit(ctx: Context) -> web.StreamResponse:
                                           ladder=ctx.ladder, now=ctx.now)
 
     ramp_fields = {f"ramp.{r.id}" for t in ctx.ladder.tiers for r in t.exit_ramps}
-    return await _act(ctx, _deescalation_page, "incident-deescalation", "propose", ramp_fields | {"justification"},
+    return await _act(ctx, deescalation_page, "incident-deescalation", "propose", ramp_fields | {"justification"},
                       action)
 
 
@@ -121,7 +117,7 @@ async def step_down_decide_submit(ctx: Context) -> web.StreamResponse:
         await incidents.decide_step_down(session, incident_id=incident_id, step_down_id=step_down_id,
                                          caller=ctx.caller, data=data, ladder=ctx.ladder, now=ctx.now)
 
-    return await _act(ctx, _deescalation_page, "incident-deescalation", f"decide-{step_down_id}", {"justification"},
+    return await _act(ctx, deescalation_page, "incident-deescalation", f"decide-{step_down_id}", {"justification"},
                       action)
 
 
@@ -142,8 +138,9 @@ def duration(value: int | None) -> str:
     return " ".join(parts)
 
 
-async def _after_action_page(ctx: Context, *, form_name: str | None = None, values: dict[str, str] | None = None,
-                             errors: dict[str, str] | None = None, status: int = 200) -> web.Response:
+@routes.get("/incidents/{incident_id}/after-action", name="incident-after-action")
+async def after_action_page(ctx: Context, *, form_name: str | None = None, values: dict[str, str] | None = None,
+                            errors: dict[str, str] | None = None, status: int = 200) -> web.Response:
     incident_id = ctx.path_id("incident_id")
     caller = ctx.caller
     async with ctx.read() as session:
@@ -165,11 +162,6 @@ async def _after_action_page(ctx: Context, *, form_name: str | None = None, valu
     }, status=status)
 
 
-@routes.get("/incidents/{incident_id}/after-action", name="incident-after-action")
-async def after_action_page(ctx: Context) -> web.Response:
-    return await _after_action_page(ctx)
-
-
 @routes.post("/incidents/{incident_id}/after-action/lessons", name="incident-lesson")
 async def lesson_submit(ctx: Context) -> web.StreamResponse:
     async with ctx.read() as session:
@@ -182,7 +174,7 @@ async def lesson_submit(ctx: Context) -> web.StreamResponse:
         })
         await incidents.add_lesson(session, incident_id=incident_id, caller=ctx.caller, data=data, now=ctx.now)
 
-    return await _act(ctx, _after_action_page, "incident-after-action", "lesson",
+    return await _act(ctx, after_action_page, "incident-after-action", "lesson",
                       {"topic", "body"} | marking_fields(view.participants), action)
 
 
@@ -194,7 +186,7 @@ async def ladder_proposal_submit(ctx: Context) -> web.StreamResponse:
         await incidents.propose_ladder_change(session, incident_id=incident_id, caller=ctx.caller, data=data,
                                               ladder=ctx.ladder, templates=ctx.templates, now=ctx.now)
 
-    return await _act(ctx, _after_action_page, "incident-after-action", "ladder", {"ladder_toml", "rationale"},
+    return await _act(ctx, after_action_page, "incident-after-action", "ladder", {"ladder_toml", "rationale"},
                       action)
 
 

@@ -4,6 +4,7 @@ page again with the reason, and changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,6 +38,16 @@ def _message(exc: EntenteError) -> str:
     return f"{exc.field + ': ' if exc.field else ''}{exc.detail} ({exc.code})"
 
 
+async def _shown_again(
+    exc: EntenteError, page: Callable[..., Awaitable[web.Response]], *args: Any, **kept: Any
+) -> web.Response:
+    """A refused action shows its ``page`` again with the reason, under the refusal's status (what is
+    not there, or not the caller's to see, stays a 404)."""
+    if isinstance(exc, NotFoundError):
+        raise exc
+    return await page(*args, error=_message(exc), status=_status(exc), **kept)
+
+
 def _instant(form: dict[str, str]) -> datetime:
     """``at``: RFC 3339 with an offset, or a local date and time read in ``zone``."""
     text = form.get("at", "").strip()
@@ -55,7 +66,8 @@ def _instant(form: dict[str, str]) -> datetime:
 # --- bundles -------------------------------------------------------------------------------------
 
 
-async def _bundles_page(ctx: Context, *, error: str | None = None, status: int = 200) -> web.Response:
+@routes.get("/bundles", name="bundles")
+async def bundles_page(ctx: Context, *, error: str | None = None, status: int = 200) -> web.Response:
     async with ctx.read() as session:
         views = [
             await releases.bundle_public(session, b, ctx.now) for b in await releases.list_bundles(session, ctx.caller)
@@ -64,11 +76,6 @@ async def _bundles_page(ctx: Context, *, error: str | None = None, status: int =
     candidates = [drafting.communique_public(a) for a in mine if a.communique.state in ("drafting", "signing")]
     context = {"bundles": views, "candidates": candidates, "error": error, "is_comms": ctx.caller.has_role(Role.COMMS)}
     return render(ctx.request, "releases/bundles.html", context, status=status)
-
-
-@routes.get("/bundles", name="bundles")
-async def bundles_page(ctx: Context) -> web.Response:
-    return await _bundles_page(ctx)
 
 
 @routes.post("/bundles", name="bundles-submit")
@@ -87,16 +94,15 @@ async def bundles_submit(ctx: Context) -> web.StreamResponse:
                 members=members,
                 now=ctx.now,
             )
-    except NotFoundError:
-        raise
     except EntenteError as exc:
-        return await _bundles_page(ctx, error=_message(exc), status=_status(exc))
+        return await _shown_again(exc, bundles_page, ctx)
     raise web.HTTPSeeOther(location=ctx.url("bundle", bundle=str(bundle.id)))
 
 
-async def _bundle_page(ctx: Context, bundle_id: int, *, error: str | None = None, status: int = 200) -> web.Response:
+@routes.get("/bundles/{bundle}", name="bundle")
+async def bundle_page(ctx: Context, *, error: str | None = None, status: int = 200) -> web.Response:
     async with ctx.read() as session:
-        bundle = await releases.get_bundle(session, bundle_id, ctx.caller)
+        bundle = await releases.get_bundle(session, ctx.path_id("bundle"), ctx.caller)
         view = await releases.bundle_public(session, bundle, ctx.now)
         mine = [a for a in await drafting.list_communiques(session, ctx.caller) if a.joined]
     members = {m.communique for m in view.members}
@@ -113,11 +119,6 @@ async def _bundle_page(ctx: Context, bundle_id: int, *, error: str | None = None
         "zones": ZONES,
     }
     return render(ctx.request, "releases/bundle.html", context, status=status)
-
-
-@routes.get("/bundles/{bundle}", name="bundle")
-async def bundle_page(ctx: Context) -> web.Response:
-    return await _bundle_page(ctx, ctx.path_id("bundle"))
 
 
 @routes.post("/bundles/{bundle}", name="bundle-submit")
@@ -158,10 +159,8 @@ async def bundle_submit(ctx: Context) -> web.StreamResponse:
         if changed is not None:  # the members' public PDFs name the instant
             for _, release in changed.releases:
                 await ctx.app[publisher_key].after_release_change(release.id or 0)
-    except NotFoundError:
-        raise
     except EntenteError as exc:
-        return await _bundle_page(ctx, bid, error=_message(exc), status=_status(exc))
+        return await _shown_again(exc, bundle_page, ctx)
     if action == "remove":
         async with ctx.read() as session:
             try:
@@ -174,7 +173,9 @@ async def bundle_submit(ctx: Context) -> web.StreamResponse:
 # --- late alignment ------------------------------------------------------------------------------
 
 
-async def _alignment_page(ctx: Context, cid: int, *, error: str | None = None, status: int = 200) -> web.Response:
+@routes.get("/alignments/{communique}", name="alignment")
+async def alignment_page(ctx: Context, *, error: str | None = None, status: int = 200) -> web.Response:
+    cid = ctx.path_id("communique")
     async with ctx.read() as session:
         rows = await releases.list_alignments(session, cid, ctx.now)  # 404 unless public
         body = await releases.get_public_artefact(session, cid, ctx.now)
@@ -192,11 +193,6 @@ async def _alignment_page(ctx: Context, cid: int, *, error: str | None = None, s
         "signer": signer,
     }
     return render(ctx.request, "releases/alignment.html", context, status=status)
-
-
-@routes.get("/alignments/{communique}", name="alignment")
-async def alignment_page(ctx: Context) -> web.Response:
-    return await _alignment_page(ctx, ctx.path_id("communique"))
 
 
 @routes.post("/alignments/{communique}", name="alignment-submit")
@@ -220,10 +216,8 @@ async def alignment_submit(ctx: Context) -> web.StreamResponse:
                 await releases.add_alignment(
                     session, communique_id=cid, caller=ctx.caller, envelope=envelope, statement=statement, now=ctx.now
                 )
-    except NotFoundError:
-        raise
     except EntenteError as exc:
-        return await _alignment_page(ctx, cid, error=_message(exc), status=_status(exc))
+        return await _shown_again(exc, alignment_page, ctx)
     await ctx.app[publisher_key].after_alignment(cid)
     raise web.HTTPSeeOther(location=ctx.url("public-release", communique=str(cid)) + "#alignments")
 
@@ -231,19 +225,16 @@ async def alignment_submit(ctx: Context) -> web.StreamResponse:
 # --- corrections ---------------------------------------------------------------------------------
 
 
-async def _correction_page(
-    ctx: Context, cid: int, *, error: str | None = None, status: int = 200, form: dict[str, str] | None = None
+@routes.get("/communiques/{communique}/correction", name="correction")
+async def correction_page(
+    ctx: Context, *, error: str | None = None, status: int = 200, form: dict[str, str] | None = None
 ) -> web.Response:
+    cid = ctx.path_id("communique")
     async with ctx.read() as session:
         access = drafting.require_admitted(await drafting.get_access(session, cid, ctx.caller))
         successor = await drafting.find_successor(session, cid)
     context = {"c": drafting.communique_public(access), "successor": successor, "error": error, "form": form or {}}
     return render(ctx.request, "releases/correction.html", context, status=status)
-
-
-@routes.get("/communiques/{communique}/correction", name="correction")
-async def correction_page(ctx: Context) -> web.Response:
-    return await _correction_page(ctx, ctx.path_id("communique"))
 
 
 @routes.post("/communiques/{communique}/correction", name="correction-submit")
@@ -260,10 +251,8 @@ async def correction_submit(ctx: Context) -> web.StreamResponse:
                 changes=form.get("changes", ""),
                 now=ctx.now,
             )
-    except NotFoundError:
-        raise
     except EntenteError as exc:
-        return await _correction_page(ctx, cid, error=_message(exc), status=_status(exc), form=form)
+        return await _shown_again(exc, correction_page, ctx, form=form)
     raise web.HTTPSeeOther(location=ctx.url("communique", communique=str(communique.id)))
 
 

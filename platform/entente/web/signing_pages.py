@@ -79,12 +79,8 @@ def pasted_envelope(text: str) -> dict[str, Any]:
 
 
 @routes.get("/keys", name="party-keys-page")
-async def keys_page(ctx: Context) -> web.Response:
+async def keys_page(ctx: Context, *, error: str | None = None, status: int = 200) -> web.Response:
     """My party's registered keys; keys kept in this browser; making one and registering it."""
-    return await _keys_response(ctx)
-
-
-async def _keys_response(ctx: Context, *, error: str | None = None, status: int = 200) -> web.Response:
     caller = ctx.caller
     async with ctx.read() as session:
         party = await parties.get_party(session, caller.party)
@@ -129,7 +125,7 @@ async def revoke_submit(ctx: Context) -> web.StreamResponse:
         raise
     except EntenteError as exc:
         status = 403 if isinstance(exc, PermissionDeniedError) else 409 if isinstance(exc, ConflictError) else 422
-        return await _keys_response(ctx, error=f"key {kid}: {exc.detail} ({exc.code})", status=status)
+        return await keys_page(ctx, error=f"key {kid}: {exc.detail} ({exc.code})", status=status)
     raise web.HTTPSeeOther(location=ctx.url("party-keys-page"))
 
 

@@ -49,15 +49,9 @@ def routes() -> ApiRoutes:
         collected.extend(module.routes)
     meta = ApiRoutes()
 
-    @meta.route(
-        "GET",
-        f"{API}/openapi.json",
-        name="api-openapi",
-        summary="This API's OpenAPI 3.1 document",
-        tag="meta",
-        authenticated=False,
-    )
+    @meta.get(f"{API}/openapi.json", name="api-openapi", tag="meta", authenticated=False)
     async def openapi(ctx: Context) -> web.Response:
+        """This API's OpenAPI 3.1 document"""
         doc = document(collected.operations + meta.operations, server_url=ctx.settings.server.public_url)
         return json_response(doc)
 

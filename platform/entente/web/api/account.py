@@ -26,8 +26,9 @@ API = "/api/v1"
 routes = ApiRoutes(tag="account")
 
 
-@routes.route("GET", f"{API}/me", name="api-me", summary="Who is calling: user, party and roles", response=MePublic)
+@routes.get(f"{API}/me", name="api-me", response=MePublic)
 async def me(ctx: Context) -> web.Response:
+    """Who is calling: user, party and roles"""
     caller = ctx.caller
     party = PartyPublic(
         code=caller.party,
@@ -46,30 +47,17 @@ async def me(ctx: Context) -> web.Response:
     return json_response(body)
 
 
-@routes.route(
-    "GET",
-    f"{API}/tokens",
-    name="api-tokens",
-    summary="My API tokens (never their secrets)",
-    response=TokenPublic,
-    response_list=True,
-)
+@routes.get(f"{API}/tokens", name="api-tokens", response=TokenPublic, response_list=True)
 async def list_tokens(ctx: Context) -> web.Response:
+    """My API tokens (never their secrets)"""
     async with ctx.read() as session:
         tokens = await auth.list_tokens(session, ctx.caller.user_id)
     return json_response([TokenPublic.model_validate(t, from_attributes=True) for t in tokens])
 
 
-@routes.route(
-    "POST",
-    f"{API}/tokens",
-    name="api-token-create",
-    summary="Create an API token; the secret is shown once",
-    request=TokenCreate,
-    response=TokenCreated,
-    status=201,
-)
+@routes.post(f"{API}/tokens", name="api-token-create", request=TokenCreate, response=TokenCreated, status=201)
 async def create_token(ctx: Context) -> web.Response:
+    """Create an API token; the secret is shown once"""
     days = ctx.body.days or ctx.settings.auth.token_days
     async with ctx.write() as session:
         user = await auth.get_user(session, ctx.caller.username)
@@ -78,14 +66,9 @@ async def create_token(ctx: Context) -> web.Response:
     return json_response(body, status=201)
 
 
-@routes.route(
-    "DELETE",
-    f"{API}/tokens/{{token_id}}",
-    name="api-token-revoke",
-    summary="Revoke one of my API tokens",
-    response=TokenPublic,
-)
+@routes.delete(f"{API}/tokens/{{token_id}}", name="api-token-revoke", response=TokenPublic)
 async def revoke_token(ctx: Context) -> web.Response:
+    """Revoke one of my API tokens"""
     token_id = ctx.path_id("token_id")
     async with ctx.write() as session:
         token = await auth.revoke_token(session, ctx.caller, token_id, now=ctx.now)
@@ -93,32 +76,24 @@ async def revoke_token(ctx: Context) -> web.Response:
     return json_response(TokenPublic.model_validate(token, from_attributes=True))
 
 
-@routes.route(
-    "GET",
-    f"{API}/parties",
-    name="api-parties",
-    summary="The parties of the coalition",
-    tag="coalition",
-    response=PartyPublic,
-    response_list=True,
-)
+@routes.get(f"{API}/parties", name="api-parties", tag="coalition", response=PartyPublic, response_list=True)
 async def list_parties(ctx: Context) -> web.Response:
+    """The parties of the coalition"""
     async with ctx.read() as session:
         rows = await parties.list_parties(session)
     return json_response([PartyPublic.model_validate(p, from_attributes=True) for p in rows])
 
 
-@routes.route(
-    "POST",
+@routes.post(
     f"{API}/users",
     name="api-user-create",
-    summary="Add a user to a party (secretariat only)",
     tag="coalition",
     request=UserCreate,
     response=UserPublic,
     status=201,
 )
 async def create_user(ctx: Context) -> web.Response:
+    """Add a user to a party (secretariat only)"""
     caller = auth.require_role(ctx.caller, Role.SECRETARIAT)
     data = ctx.body
     # argon2 before the transaction: a write transaction never waits for a password hash.

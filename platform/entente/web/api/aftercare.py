@@ -10,11 +10,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiohttp import web
 
 from entente import canonical, drafting, releases
 from entente.appkeys import publisher_key
 from entente.models import (
+    Alignment,
     AlignmentCreate,
     AlignmentPublic,
     AlignmentWithdraw,
@@ -42,6 +46,12 @@ PUBLIC = f"{API}/public"
 TAG = "bundles"
 ALIGN_TAG = "alignments"
 routes = ApiRoutes()
+#: A comms officer's write to a bundle: answered with the bundle, refused with 403, 404 or 409.
+bundle_write = routes.family("POST", tag=TAG, response=BundlePublic, errors=(403, 404, 409))
+#: A signatory's alignment or its withdrawal: answered with the alignment, refused with 403, 404 or 409.
+alignment_write = routes.family("POST", tag=ALIGN_TAG, response=AlignmentPublic, errors=(403, 404, 409))
+#: What anyone may read of a released communiqué or bundle (404 until it is public).
+public_read = routes.family("GET", tag="public", authenticated=False, errors=(404,))
 
 
 async def _bundle_answer(ctx: Context, session, bundle: releases.Bundle, *, status: int = 200) -> web.Response:
@@ -49,43 +59,36 @@ async def _bundle_answer(ctx: Context, session, bundle: releases.Bundle, *, stat
     return json_response(view, status=status)
 
 
-async def _after_schedule_or_lift(ctx: Context, bundle: releases.Bundle) -> None:
-    """The public PDFs name the instant: render each member's (the scheduler's next tick would too)."""
-    for _, release in bundle.releases:
-        await ctx.app[publisher_key].after_release_change(release.id or 0)
+async def _bundle_step(
+    ctx: Context, step: Callable[..., Awaitable[releases.Bundle]], *, status: int = 200, **fields: Any
+) -> web.Response:
+    """One comms officer's step on the bundle in the path (``fields`` from the body), answered with the
+    bundle; after a schedule or a lift the public PDFs name the instant: each member's is rendered now
+    (the scheduler's next tick would too)."""
+    async with ctx.write() as session:
+        bundle = await step(session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, now=ctx.now, **fields)
+        answer = await _bundle_answer(ctx, session, bundle, status=status)
+    if step in (releases.schedule_bundle, releases.lift_bundle):
+        for _, release in bundle.releases:
+            await ctx.app[publisher_key].after_release_change(release.id or 0)
+    return answer
 
 
 # --- bundles -------------------------------------------------------------------------------------
 
 
-@routes.route(
-    "GET",
-    BUNDLES,
-    name="api-bundles",
-    summary="The release bundles my party takes part in, newest first",
-    tag=TAG,
-    response=BundlePublic,
-    response_list=True,
-)
+@routes.get(BUNDLES, name="api-bundles", tag=TAG, response=BundlePublic, response_list=True)
 async def list_bundles(ctx: Context) -> web.Response:
+    """The release bundles my party takes part in, newest first"""
     async with ctx.read() as session:
         found = await releases.list_bundles(session, ctx.caller)
         views = [await releases.bundle_public(session, b, ctx.now) for b in found]
     return json_response(views)
 
 
-@routes.route(
-    "POST",
-    BUNDLES,
-    name="api-bundle-create",
-    summary="Gather communiqués my party takes part in into one release bundle (comms officer)",
-    tag=TAG,
-    request=BundleCreate,
-    response=BundlePublic,
-    status=201,
-    errors=(403, 404, 409),
-)
+@bundle_write(BUNDLES, name="api-bundle-create", request=BundleCreate, status=201)
 async def create_bundle(ctx: Context) -> web.Response:
+    """Gather communiqués my party takes part in into one release bundle (comms officer)"""
     async with ctx.write() as session:
         bundle = await releases.create_bundle(
             session, caller=ctx.caller, title=ctx.body.title, members=ctx.body.members, now=ctx.now
@@ -95,52 +98,25 @@ async def create_bundle(ctx: Context) -> web.Response:
     return answer
 
 
-@routes.route(
-    "GET",
-    BUNDLE,
-    name="api-bundle",
-    summary="A release bundle: its state, instant, members and who must still accept",
-    tag=TAG,
-    response=BundlePublic,
-    errors=(404,),
-)
+@routes.get(BUNDLE, name="api-bundle", tag=TAG, response=BundlePublic, errors=(404,))
 async def get_bundle(ctx: Context) -> web.Response:
+    """A release bundle: its state, instant, members and who must still accept"""
     async with ctx.read() as session:
         bundle = await releases.get_bundle(session, ctx.path_id("bundle"), ctx.caller)
         view = await releases.bundle_public(session, bundle, ctx.now)
     return json_response(view)
 
 
-@routes.route(
-    "POST",
-    f"{BUNDLE}/members",
-    name="api-bundle-add",
-    summary="Add a communiqué my party takes part in to the bundle, before it is scheduled (comms officer)",
-    tag=TAG,
-    request=BundleMemberCreate,
-    response=BundlePublic,
-    errors=(403, 404, 409),
-)
+@bundle_write(f"{BUNDLE}/members", name="api-bundle-add", request=BundleMemberCreate)
 async def add_member(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        bundle = await releases.add_bundle_member(
-            session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, communique_id=ctx.body.communique, now=ctx.now
-        )
-        return await _bundle_answer(ctx, session, bundle)
+    """Add a communiqué my party takes part in to the bundle, before it is scheduled (comms officer)"""
+    return await _bundle_step(ctx, releases.add_bundle_member, communique_id=ctx.body.communique)
 
 
-@routes.route(
-    "POST",
-    f"{BUNDLE}/members/{{communique}}/removal",
-    name="api-bundle-remove",
-    summary="Take a communiqué of my party out of a bundle not scheduled yet; its release in negotiation is "
-    "cancelled (comms officer, audited reason)",
-    tag=TAG,
-    request=ReleaseReason,
-    response=BundlePublic,
-    errors=(403, 404, 409),
-)
+@bundle_write(f"{BUNDLE}/members/{{communique}}/removal", name="api-bundle-remove", request=ReleaseReason)
 async def remove_member(ctx: Context) -> web.Response:
+    """Take a communiqué of my party out of a bundle not scheduled yet; its release in negotiation is cancelled (comms
+    officer, audited reason)"""
     async with ctx.write() as session:
         bundle = await releases.remove_bundle_member(
             session,
@@ -153,139 +129,51 @@ async def remove_member(ctx: Context) -> web.Response:
         return json_response(await releases.bundle_public(session, bundle, ctx.now))
 
 
-@routes.route(
-    "POST",
-    f"{BUNDLE}/release",
-    name="api-bundle-propose",
-    summary="Propose the bundle's embargo instant: every member gets a release at it (comms officer)",
-    tag=TAG,
-    request=ReleaseCreate,
-    response=BundlePublic,
-    status=201,
-    errors=(403, 404, 409),
-)
+@bundle_write(f"{BUNDLE}/release", name="api-bundle-propose", request=ReleaseCreate, status=201)
 async def propose(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        bundle = await releases.propose_bundle(
-            session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, at=ctx.body.at, now=ctx.now
-        )
-        return await _bundle_answer(ctx, session, bundle, status=201)
+    """Propose the bundle's embargo instant: every member gets a release at it (comms officer)"""
+    return await _bundle_step(ctx, releases.propose_bundle, status=201, at=ctx.body.at)
 
 
-@routes.route(
-    "POST",
-    f"{BUNDLE}/release/responses",
-    name="api-bundle-respond",
-    summary="My party accepts the bundle's instant for every member it takes part in, or counter-proposes "
-    "another for the whole bundle (comms officer)",
-    tag=TAG,
-    request=BundleResponseCreate,
-    response=BundlePublic,
-    errors=(403, 404, 409),
-)
+@bundle_write(f"{BUNDLE}/release/responses", name="api-bundle-respond", request=BundleResponseCreate)
 async def respond(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        bundle = await releases.respond_bundle(
-            session,
-            bundle_id=ctx.path_id("bundle"),
-            caller=ctx.caller,
-            party=ctx.body.party,
-            decision=ctx.body.decision,
-            at=ctx.body.at,
-            now=ctx.now,
-        )
-        return await _bundle_answer(ctx, session, bundle)
+    """My party accepts the bundle's instant for every member it takes part in, or counter-proposes another for the
+    whole bundle (comms officer)"""
+    data = ctx.body
+    return await _bundle_step(ctx, releases.respond_bundle, party=data.party, decision=data.decision, at=data.at)
 
 
-@routes.route(
-    "POST",
-    f"{BUNDLE}/release/schedule",
-    name="api-bundle-schedule",
-    summary="Schedule every member at the agreed instant (or resume a held bundle): all or none",
-    tag=TAG,
-    response=BundlePublic,
-    errors=(403, 404, 409),
-)
+@bundle_write(f"{BUNDLE}/release/schedule", name="api-bundle-schedule")
 async def schedule(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        bundle = await releases.schedule_bundle(
-            session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, now=ctx.now
-        )
-        answer = await _bundle_answer(ctx, session, bundle)
-    await _after_schedule_or_lift(ctx, bundle)
-    return answer
+    """Schedule every member at the agreed instant (or resume a held bundle): all or none"""
+    return await _bundle_step(ctx, releases.schedule_bundle)
 
 
-@routes.route(
-    "POST",
-    f"{BUNDLE}/release/cancel",
-    name="api-bundle-cancel",
-    summary="Cancel the bundle's release (every member) before it is public (comms officer, audited reason)",
-    tag=TAG,
-    request=ReleaseReason,
-    response=BundlePublic,
-    errors=(403, 404, 409),
-)
+@bundle_write(f"{BUNDLE}/release/cancel", name="api-bundle-cancel", request=ReleaseReason)
 async def cancel(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        bundle = await releases.cancel_bundle(
-            session, bundle_id=ctx.path_id("bundle"), caller=ctx.caller, reason=ctx.body.reason, now=ctx.now
-        )
-        return await _bundle_answer(ctx, session, bundle)
+    """Cancel the bundle's release (every member) before it is public (comms officer, audited reason)"""
+    return await _bundle_step(ctx, releases.cancel_bundle, reason=ctx.body.reason)
 
 
-@routes.route(
-    "POST",
-    f"{BUNDLE}/release/lift",
-    name="api-bundle-lift",
-    summary="Lift the embargo of every member of a scheduled bundle now, e.g. after a leak (audited reason)",
-    tag=TAG,
-    request=ReleaseReason,
-    response=BundlePublic,
-    errors=(403, 404, 409),
-)
+@bundle_write(f"{BUNDLE}/release/lift", name="api-bundle-lift", request=ReleaseReason)
 async def lift(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        bundle = await releases.lift_bundle(
-            session,
-            bundle_id=ctx.path_id("bundle"),
-            caller=ctx.caller,
-            reason=ctx.body.reason,
-            now=ctx.now,
-            policy=ctx.settings.release.lift_policy,
-        )
-        answer = await _bundle_answer(ctx, session, bundle)
-    await _after_schedule_or_lift(ctx, bundle)
-    return answer
+    """Lift the embargo of every member of a scheduled bundle now, e.g. after a leak (audited reason)"""
+    policy = ctx.settings.release.lift_policy
+    return await _bundle_step(ctx, releases.lift_bundle, reason=ctx.body.reason, policy=policy)
 
 
-@routes.route(
-    "GET",
-    f"{PUBLIC}/bundles/{{bundle}}",
-    name="api-public-release-bundle",
-    summary="A released bundle: its title, instant and members (each verifiable alone; no sign-in)",
-    tag="public",
-    response=PublicBundle,
-    authenticated=False,
-    errors=(404,),
-)
+@public_read(f"{PUBLIC}/bundles/{{bundle}}", name="api-public-release-bundle", response=PublicBundle)
 async def public_bundle(ctx: Context) -> web.Response:
+    """A released bundle: its title, instant and members (each verifiable alone; no sign-in)"""
     async with ctx.read() as session:
         found = await releases.get_public_bundle(session, ctx.path_id("bundle"), ctx.now)
     return json_response(found)
 
 
-@routes.route(
-    "GET",
-    f"{PUBLIC}/communiques/{{communique}}/version",
-    name="api-public-version",
-    summary="The exact version bytes of a released communiqué (what its parties signed, and what a party "
-    "aligning later signs; no sign-in)",
-    tag="public",
-    authenticated=False,
-    errors=(404,),
-)
+@public_read(f"{PUBLIC}/communiques/{{communique}}/version", name="api-public-version")
 async def public_version(ctx: Context) -> web.Response:
+    """The exact version bytes of a released communiqué (what its parties signed, and what a party aligning later signs;
+    no sign-in)"""
     cid = ctx.path_id("communique")
     async with ctx.read() as session:
         body = await releases.get_public_artefact(session, cid, ctx.now)
@@ -298,73 +186,43 @@ async def public_version(ctx: Context) -> web.Response:
 # --- alignments ----------------------------------------------------------------------------------
 
 
-@routes.route(
-    "POST",
-    ALIGNMENTS,
-    name="api-alignment-add",
-    summary="My party aligns with a released communiqué it did not sign: a JWS (typ entente-alignment+jws) over "
-    "the released version bytes, with an optional statement bound by statement_digest (signatory)",
-    tag=ALIGN_TAG,
-    request=AlignmentCreate,
-    response=AlignmentPublic,
-    status=201,
-    errors=(403, 404, 409),
-)
+@alignment_write(ALIGNMENTS, name="api-alignment-add", request=AlignmentCreate, status=201)
 async def add_alignment(ctx: Context) -> web.Response:
-    cid = ctx.path_id("communique")
-    async with ctx.write() as session:
-        row = await releases.add_alignment(
-            session,
-            communique_id=cid,
-            caller=ctx.caller,
-            envelope=ctx.body.jws,
-            statement=ctx.body.statement,
-            now=ctx.now,
-        )
-        view = releases.alignment_public(row)
-    await ctx.app[publisher_key].after_alignment(cid)
-    return json_response(view, status=201)
+    """My party aligns with a released communiqué it did not sign: a JWS (typ entente-alignment+jws) over the released
+    version bytes, with an optional statement bound by statement_digest (signatory)"""
+    data = ctx.body
+    return await _alignment_step(ctx, releases.add_alignment, status=201, envelope=data.jws, statement=data.statement)
 
 
-@routes.route(
-    "POST",
-    f"{ALIGNMENTS}/{{alignment}}/withdrawal",
-    name="api-alignment-withdraw",
-    summary="My party withdraws its alignment (signatory, audited and logged reason; never erased)",
-    tag=ALIGN_TAG,
-    request=AlignmentWithdraw,
-    response=AlignmentPublic,
-    errors=(403, 404, 409),
-)
+@alignment_write(f"{ALIGNMENTS}/{{alignment}}/withdrawal", name="api-alignment-withdraw", request=AlignmentWithdraw)
 async def withdraw_alignment(ctx: Context) -> web.Response:
+    """My party withdraws its alignment (signatory, audited and logged reason; never erased)"""
+    alignment_id, reason = ctx.path_id("alignment"), ctx.body.reason
+    return await _alignment_step(ctx, releases.withdraw_alignment, alignment_id=alignment_id, reason=reason)
+
+
+async def _alignment_step(
+    ctx: Context, step: Callable[..., Awaitable[Alignment]], *, status: int = 200, **fields: Any
+) -> web.Response:
+    """Align with the communiqué in the path or withdraw: answered with the alignment, and the
+    communiqué's public record (which lists its alignments) rendered again."""
     cid = ctx.path_id("communique")
     async with ctx.write() as session:
-        row = await releases.withdraw_alignment(
-            session,
-            communique_id=cid,
-            alignment_id=ctx.path_id("alignment"),
-            caller=ctx.caller,
-            reason=ctx.body.reason,
-            now=ctx.now,
-        )
+        row = await step(session, communique_id=cid, caller=ctx.caller, now=ctx.now, **fields)
         view = releases.alignment_public(row)
     await ctx.app[publisher_key].after_alignment(cid)
-    return json_response(view)
+    return json_response(view, status=status)
 
 
-@routes.route(
-    "GET",
+@public_read(
     f"{PUBLIC}/communiques/{{communique}}/alignments",
     name="api-public-alignments",
-    summary="The parties that aligned with a released communiqué after its release, withdrawn ones included "
-    "(no sign-in; the signatures are in the publication bundle)",
-    tag="public",
     response=AlignmentPublic,
     response_list=True,
-    authenticated=False,
-    errors=(404,),
 )
 async def public_alignments(ctx: Context) -> web.Response:
+    """The parties that aligned with a released communiqué after its release, withdrawn ones included (no sign-in; the
+    signatures are in the publication bundle)"""
     cid = ctx.path_id("communique")
     async with ctx.read() as session:
         rows = await releases.list_alignments(session, cid, ctx.now)
@@ -374,12 +232,9 @@ async def public_alignments(ctx: Context) -> web.Response:
 # --- corrections ---------------------------------------------------------------------------------
 
 
-@routes.route(
-    "POST",
+@routes.post(
     f"{API}/communiques/{{communique}}/successor",
     name="api-communique-successor",
-    summary="Start the correction of a released communiqué: a successor that supersedes it, carrying its text "
-    "with a first public section stating what changed (drafter of a party that took part)",
     tag="communiques",
     request=CorrectionCreate,
     response=VersionPublic,
@@ -387,6 +242,8 @@ async def public_alignments(ctx: Context) -> web.Response:
     errors=(403, 404, 409),
 )
 async def supersede(ctx: Context) -> web.Response:
+    """Start the correction of a released communiqué: a successor that supersedes it, carrying its text with a first
+    public section stating what changed (drafter of a party that took part)"""
     cid = ctx.path_id("communique")
     async with ctx.write() as session:
         communique, version = await releases.supersede_communique(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from entente import incidents, oversight
-from entente.incidents.access import stored_marking
 from entente.models import (
     AfterActionLesson,
     AfterActionPublic,
@@ -14,30 +13,21 @@ from entente.models import (
     LadderProposalPublic,
     LessonCreate,
     LessonPublic,
-    MarkingPublic,
     MilestonePublic,
     PartyTimingPublic,
     TimelineStepPublic,
 )
-from entente.web.api.incidents.shapes import ONE
-from entente.web.bodies import json_response
+from entente.web.api.incidents.shapes import ONE, RECORD_WRITE, marking_public, record_step
+from entente.web.bodies import from_fields, json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
-TAG = "incidents"
-routes = ApiRoutes()
+routes = ApiRoutes(tag="incidents")
+record_write = routes.family("POST", **RECORD_WRITE)
 
 
 def lesson_public(lesson: AfterActionLesson) -> LessonPublic:
-    return LessonPublic(
-        id=lesson.id,
-        topic=lesson.topic,
-        body=lesson.body,
-        marking=MarkingPublic.model_validate(stored_marking(lesson.marking, lesson.author_party).to_dict()),
-        author_party=lesson.author_party,
-        author=lesson.author,
-        added_at=lesson.added_at,
-    )
+    return from_fields(LessonPublic, lesson, marking=marking_public(lesson.marking, lesson.author_party))
 
 
 def proposal_public(proposal: LadderProposal) -> LadderProposalPublic:
@@ -73,16 +63,9 @@ def after_action_public(review: oversight.AfterAction) -> AfterActionPublic:
     )
 
 
-@routes.route(
-    "GET",
-    f"{ONE}/after-action",
-    name="api-incident-after-action",
-    tag=TAG,
-    response=AfterActionPublic,
-    errors=(404, 409),
-    summary="The after-action review of a closed incident: timeline from the audit trail, durations, lessons",
-)
+@routes.get(f"{ONE}/after-action", name="api-incident-after-action", response=AfterActionPublic, errors=(404, 409))
 async def get_after_action(ctx: Context) -> web.Response:
+    """The after-action review of a closed incident: timeline from the audit trail, durations, lessons"""
     async with ctx.read() as session:
         review = await oversight.after_action_review(
             session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller
@@ -90,42 +73,20 @@ async def get_after_action(ctx: Context) -> web.Response:
     return json_response(after_action_public(review))
 
 
-@routes.route(
-    "POST",
-    f"{ONE}/after-action/lessons",
-    name="api-incident-lesson",
-    tag=TAG,
-    request=LessonCreate,
-    response=LessonPublic,
-    status=201,
-    errors=(403, 404, 409),
-    summary="Add my party's lesson (on thresholds, messages or tools) to a closed incident, marked like any text",
-)
+@record_write(f"{ONE}/after-action/lessons", name="api-incident-lesson", request=LessonCreate, response=LessonPublic)
 async def add_lesson(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        lesson = await incidents.add_lesson(
-            session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller, data=ctx.body, now=ctx.now
-        )
-        body = lesson_public(lesson)
-    return json_response(body, status=201)
+    """Add my party's lesson (on thresholds, messages or tools) to a closed incident, marked like any text"""
+    return await record_step(ctx, incidents.add_lesson, lesson_public, data=ctx.body)
 
 
-@routes.route(
-    "POST",
+@record_write(
     f"{ONE}/after-action/ladder-proposals",
     name="api-incident-ladder-proposal",
-    tag=TAG,
     request=LadderProposalCreate,
     response=LadderProposalPublic,
-    status=201,
-    errors=(403, 404, 409),
-    summary="Propose a change to config/ladder.toml from a closed incident: the whole new file, answered as a diff",
 )
 async def propose_ladder_change(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        proposal = await incidents.propose_ladder_change(
-            session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller, data=ctx.body, ladder=ctx.ladder,
-            templates=ctx.templates, now=ctx.now,
-        )
-        body = proposal_public(proposal)
-    return json_response(body, status=201)
+    """Propose a change to config/ladder.toml from a closed incident: the whole new file, answered as a diff"""
+    return await record_step(
+        ctx, incidents.propose_ladder_change, proposal_public, data=ctx.body, ladder=ctx.ladder, templates=ctx.templates
+    )

@@ -18,6 +18,7 @@ from entente.models import (
     VersionSave,
     VersionSummary,
 )
+from entente.web.api.steps import written
 from entente.web.bodies import json_response
 from entente.web.context import Context
 from entente.web.etags import etag, if_match_digest
@@ -26,6 +27,7 @@ from entente.web.paths import parse_id
 
 API = "/api/v1"
 BASE = f"{API}/communiques"
+ONE = f"{BASE}/{{communique}}"
 TAG = "communiques"
 routes = ApiRoutes(tag=TAG)
 
@@ -47,30 +49,17 @@ def resolve_ref(access: drafting.Access, text: str) -> int | str:
     return access.communique.head_number if ref == "head" else ref
 
 
-@routes.route(
-    "GET",
-    BASE,
-    name="api-communiques",
-    summary="Communiqués my party takes part in or is invited to, newest first",
-    response=CommuniquePublic,
-    response_list=True,
-)
+@routes.get(BASE, name="api-communiques", response=CommuniquePublic, response_list=True)
 async def list_communiques(ctx: Context) -> web.Response:
+    """Communiqués my party takes part in or is invited to, newest first"""
     async with ctx.read() as session:
         found = await drafting.list_communiques(session, ctx.caller)
     return json_response([drafting.communique_public(a) for a in found])
 
 
-@routes.route(
-    "POST",
-    BASE,
-    name="api-communique-create",
-    summary="Start a communiqué led by my party: sections written directly, or rendered from a crisis template",
-    request=CommuniqueCreate,
-    response=VersionPublic,
-    status=201,
-)
+@routes.post(BASE, name="api-communique-create", request=CommuniqueCreate, response=VersionPublic, status=201)
 async def create_communique(ctx: Context) -> web.Response:
+    """Start a communiqué led by my party: sections written directly, or rendered from a crisis template"""
     async with ctx.write() as session:
         communique, version = await drafting.create_communique(
             session,
@@ -87,44 +76,32 @@ async def create_communique(ctx: Context) -> web.Response:
     return json_response(view.public(), status=201, headers=headers)
 
 
-@routes.route(
-    "GET",
-    f"{BASE}/{{communique}}",
-    name="api-communique",
-    summary="One communiqué: kind, lead, state, participants and head version",
-    response=CommuniquePublic,
-)
+@routes.get(ONE, name="api-communique", response=CommuniquePublic)
 async def get_communique(ctx: Context) -> web.Response:
+    """One communiqué: kind, lead, state, participants and head version"""
     async with ctx.read() as session:
         access = await drafting.get_access(session, ctx.path_id("communique"), ctx.caller)
     return json_response(drafting.communique_public(access))
 
 
-@routes.route(
-    "POST",
-    f"{BASE}/{{communique}}/invitations",
+@routes.post(
+    f"{ONE}/invitations",
     name="api-communique-invite",
-    summary="Invite another party (lead party's drafters); it sees the text once it accepts",
     request=InvitationCreate,
     response=CommuniquePublic,
     status=201,
 )
 async def invite(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        access = await drafting.invite_party(
-            session, communique_id=ctx.path_id("communique"), caller=ctx.caller, party=ctx.body.party, now=ctx.now
-        )
-    return json_response(drafting.communique_public(access), status=201)
+    """Invite another party (lead party's drafters); it sees the text once it accepts"""
+    cid, party = ctx.path_id("communique"), ctx.body.party
+    return await written(
+        ctx, drafting.invite_party, drafting.communique_public, status=201, communique_id=cid, party=party
+    )
 
 
-@routes.route(
-    "POST",
-    f"{BASE}/{{communique}}/acceptance",
-    name="api-communique-accept",
-    summary="My party accepts to take part: a new version lists it among the parties",
-    response=CommuniquePublic,
-)
+@routes.post(f"{ONE}/acceptance", name="api-communique-accept", response=CommuniquePublic)
 async def accept(ctx: Context) -> web.Response:
+    """My party accepts to take part: a new version lists it among the parties"""
     async with ctx.write() as session:
         access, version = await drafting.accept_invitation(
             session, communique_id=ctx.path_id("communique"), caller=ctx.caller, now=ctx.now
@@ -132,27 +109,18 @@ async def accept(ctx: Context) -> web.Response:
     return json_response(drafting.communique_public(access), headers=etag(version.digest))
 
 
-@routes.route(
-    "GET",
-    f"{BASE}/{{communique}}/versions",
-    name="api-communique-versions",
-    summary="The versions of a communiqué, newest first",
-    response=VersionSummary,
-    response_list=True,
-)
+@routes.get(f"{ONE}/versions", name="api-communique-versions", response=VersionSummary, response_list=True)
 async def list_versions(ctx: Context) -> web.Response:
+    """The versions of a communiqué, newest first"""
     async with ctx.read() as session:
         access = await drafting.get_access(session, ctx.path_id("communique"), ctx.caller)
         versions = await drafting.list_versions(session, access)
     return json_response(versions)
 
 
-@routes.route(
-    "POST",
-    f"{BASE}/{{communique}}/versions",
+@routes.post(
+    f"{ONE}/versions",
     name="api-communique-save",
-    summary='Save a new version of the one named by If-Match: "<digest>"; merged when the head moved on, '
-    "409 with base, theirs and yours when the same section changed",
     request=VersionSave,
     response=VersionPublic,
     status=201,
@@ -160,6 +128,8 @@ async def list_versions(ctx: Context) -> web.Response:
     read_body=False,
 )
 async def save_version(ctx: Context) -> web.Response:
+    """Save a new version of the one named by If-Match: "<digest>"; merged when the head moved on, 409 with base, theirs
+    and yours when the same section changed"""
     cid = ctx.path_id("communique")
     base = if_match_digest(ctx.request)  # a bad path or If-Match answers before the body is read
     data = await ctx.load_body()
@@ -176,14 +146,9 @@ async def save_version(ctx: Context) -> web.Response:
     return json_response(outcome.view().public(), status=201, headers=etag(outcome.version.digest))
 
 
-@routes.route(
-    "GET",
-    f"{BASE}/{{communique}}/versions/{{version}}",
-    name="api-communique-version",
-    summary="One version (by number, digest or 'head'): its object and the sections I may see, with disclosures",
-    response=VersionPublic,
-)
+@routes.get(f"{ONE}/versions/{{version}}", name="api-communique-version", response=VersionPublic)
 async def get_version(ctx: Context) -> web.Response:
+    """One version (by number, digest or 'head'): its object and the sections I may see, with disclosures"""
     async with ctx.read() as session:
         access = await drafting.get_access(session, ctx.path_id("communique"), ctx.caller)
         ref = resolve_ref(access, ctx.segment("version"))
@@ -191,14 +156,13 @@ async def get_version(ctx: Context) -> web.Response:
     return json_response(view.public(), headers=etag(view.version.digest))
 
 
-@routes.route(
-    "GET",
-    f"{BASE}/{{communique}}/versions/{{version}}/signing-payload",
+@routes.get(
+    f"{ONE}/versions/{{version}}/signing-payload",
     name="api-communique-signing-payload",
-    summary="The exact bytes to sign (RFC 8785 version object); ETag and Entente-Digest carry their digest",
     content_type="application/json",
 )
 async def signing_payload(ctx: Context) -> web.Response:
+    """The exact bytes to sign (RFC 8785 version object); ETag and Entente-Digest carry their digest"""
     async with ctx.read() as session:
         access = await drafting.get_access(session, ctx.path_id("communique"), ctx.caller)
         ref = resolve_ref(access, ctx.segment("version"))
@@ -207,15 +171,10 @@ async def signing_payload(ctx: Context) -> web.Response:
     return web.Response(body=version.content, content_type="application/json", headers=headers)
 
 
-@routes.route(
-    "GET",
-    f"{BASE}/{{communique}}/versions/{{version}}/pdf",
-    name="api-communique-version-pdf",
-    summary="My party's own view of a version as a signed PDF: every section I may see with its TLP banner, "
-    "watermarked EMBARGOED UNTIL the instant while the release is ahead; never cached",
-    content_type="application/pdf",
-)
+@routes.get(f"{ONE}/versions/{{version}}/pdf", name="api-communique-version-pdf", content_type="application/pdf")
 async def version_pdf(ctx: Context) -> web.Response:
+    """My party's own view of a version as a signed PDF: every section I may see with its TLP banner, watermarked
+    EMBARGOED UNTIL the instant while the release is ahead; never cached"""
     from entente.documents.views import party_view_spec
 
     cid = ctx.path_id("communique")
@@ -232,14 +191,9 @@ async def version_pdf(ctx: Context) -> web.Response:
     return web.Response(body=pdf, content_type="application/pdf", headers=headers)
 
 
-@routes.route(
-    "GET",
-    f"{BASE}/{{communique}}/diff/{{before}}/{{after}}",
-    name="api-communique-diff",
-    summary="Section-by-section, word-level differences between two versions, over what I may see in each",
-    response=DiffPublic,
-)
+@routes.get(f"{ONE}/diff/{{before}}/{{after}}", name="api-communique-diff", response=DiffPublic)
 async def diff(ctx: Context) -> web.Response:
+    """Section-by-section, word-level differences between two versions, over what I may see in each"""
     async with ctx.read() as session:
         access = await drafting.get_access(session, ctx.path_id("communique"), ctx.caller)
         before = resolve_ref(access, ctx.segment("before"))
@@ -248,55 +202,41 @@ async def diff(ctx: Context) -> web.Response:
     return json_response(result)
 
 
-@routes.route(
-    "GET",
-    f"{BASE}/{{communique}}/comments",
-    name="api-communique-comments",
-    summary="Comments on the sections I may see, oldest first",
-    response=CommentPublic,
-    response_list=True,
-)
+@routes.get(f"{ONE}/comments", name="api-communique-comments", response=CommentPublic, response_list=True)
 async def list_comments(ctx: Context) -> web.Response:
+    """Comments on the sections I may see, oldest first"""
     async with ctx.read() as session:
         access = await drafting.get_access(session, ctx.path_id("communique"), ctx.caller)
         comments = await drafting.list_comments(session, access)
     return json_response([drafting.comment_public(c) for c in comments])
 
 
-@routes.route(
-    "POST",
-    f"{BASE}/{{communique}}/sections/{{section}}/comments",
+@routes.post(
+    f"{ONE}/sections/{{section}}/comments",
     name="api-communique-comment-add",
-    summary="Comment on a section of the head version, or reply in a thread (reply_to)",
     request=CommentCreate,
     response=CommentPublic,
     status=201,
 )
 async def add_comment(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        comment = await drafting.add_comment(
-            session,
-            communique_id=ctx.path_id("communique"),
-            section_id=ctx.segment("section"),
-            caller=ctx.caller,
-            body=ctx.body.body,
-            reply_to=ctx.body.reply_to,
-            now=ctx.now,
-        )
-    return json_response(drafting.comment_public(comment), status=201)
+    """Comment on a section of the head version, or reply in a thread (reply_to)"""
+    data = ctx.body
+    return await written(
+        ctx,
+        drafting.add_comment,
+        drafting.comment_public,
+        status=201,
+        communique_id=ctx.path_id("communique"),
+        section_id=ctx.segment("section"),
+        body=data.body,
+        reply_to=data.reply_to,
+    )
 
 
-@routes.route(
-    "POST",
-    f"{BASE}/{{communique}}/comments/{{comment}}/resolve",
-    name="api-communique-comment-resolve",
-    summary="Resolve the comment thread holding this comment",
-    response=CommentPublic,
-)
+@routes.post(f"{ONE}/comments/{{comment}}/resolve", name="api-communique-comment-resolve", response=CommentPublic)
 async def resolve_comment(ctx: Context) -> web.Response:
+    """Resolve the comment thread holding this comment"""
     cid, comment_id = ctx.path_id("communique"), ctx.path_id("comment")
-    async with ctx.write() as session:
-        root = await drafting.resolve_thread(
-            session, communique_id=cid, comment_id=comment_id, caller=ctx.caller, now=ctx.now
-        )
-    return json_response(drafting.comment_public(root))
+    return await written(
+        ctx, drafting.resolve_thread, drafting.comment_public, communique_id=cid, comment_id=comment_id
+    )

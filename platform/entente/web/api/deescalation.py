@@ -15,13 +15,13 @@ from entente.models import (
     StepDownDecide,
     StepDownPublic,
 )
-from entente.web.api.incidents.shapes import ONE
-from entente.web.bodies import json_response
+from entente.web.api.incidents.shapes import ONE, RECORD_WRITE, record_step
+from entente.web.bodies import from_fields, json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
-TAG = "incidents"
-routes = ApiRoutes()
+routes = ApiRoutes(tag="incidents")
+record_write = routes.family("POST", **RECORD_WRITE)
 
 
 def met_public(row: IncidentRampMet) -> RampMetPublic:
@@ -30,19 +30,7 @@ def met_public(row: IncidentRampMet) -> RampMetPublic:
 
 def step_down_public(view: incidents.StepDownView) -> StepDownPublic:
     s = view.step_down
-    return StepDownPublic(
-        id=s.id or 0,
-        party=s.party,
-        from_tier=s.from_tier,
-        to_tier=s.to_tier,
-        ramps=list(s.ramps),
-        justification=s.justification,
-        state=s.state,
-        proposed_by=s.proposed_by,
-        proposed_at=s.proposed_at,
-        settled_at=s.settled_at,
-        waiting_for=list(view.waiting_for),
-    )
+    return from_fields(StepDownPublic, s, id=s.id or 0, ramps=list(s.ramps), waiting_for=list(view.waiting_for))
 
 
 def deescalation_public(view: incidents.Deescalation) -> DeescalationPublic:
@@ -65,16 +53,9 @@ async def _step_down_answer(ctx: Context, session, incident_id: int, step_down_i
     return step_down_public(next(s for s in view.step_downs if s.step_down.id == step_down_id))
 
 
-@routes.route(
-    "GET",
-    f"{ONE}/de-escalation",
-    name="api-incident-deescalation",
-    tag=TAG,
-    response=DeescalationPublic,
-    errors=(404,),
-    summary="The exit ramps of the tiers decided on the incident, those recorded as met, and step-down proposals",
-)
+@routes.get(f"{ONE}/de-escalation", name="api-incident-deescalation", response=DeescalationPublic, errors=(404,))
 async def get_deescalation(ctx: Context) -> web.Response:
+    """The exit ramps of the tiers decided on the incident, those recorded as met, and step-down proposals"""
     async with ctx.read() as session:
         view = await incidents.get_deescalation(
             session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller, ladder=ctx.ladder
@@ -82,39 +63,15 @@ async def get_deescalation(ctx: Context) -> web.Response:
     return json_response(deescalation_public(view))
 
 
-@routes.route(
-    "POST",
-    f"{ONE}/exit-ramps",
-    name="api-incident-exit-ramp",
-    tag=TAG,
-    request=ExitRampMeet,
-    response=RampMetPublic,
-    status=201,
-    errors=(403, 404, 409),
-    summary="Record that an exit ramp of the ladder is met on the incident, and what shows it",
-)
+@record_write(f"{ONE}/exit-ramps", name="api-incident-exit-ramp", request=ExitRampMeet, response=RampMetPublic)
 async def meet_exit_ramp(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        row = await incidents.record_ramp_met(
-            session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller, data=ctx.body, ladder=ctx.ladder,
-            now=ctx.now,
-        )
-        body = met_public(row)
-    return json_response(body, status=201)
+    """Record that an exit ramp of the ladder is met on the incident, and what shows it"""
+    return await record_step(ctx, incidents.record_ramp_met, met_public, data=ctx.body, ladder=ctx.ladder)
 
 
-@routes.route(
-    "POST",
-    f"{ONE}/step-downs",
-    name="api-incident-step-down",
-    tag=TAG,
-    request=StepDownCreate,
-    response=StepDownPublic,
-    status=201,
-    errors=(403, 404, 409),
-    summary="Propose stepping the incident down one tier from my party's decided tier, citing exit ramps met",
-)
+@record_write(f"{ONE}/step-downs", name="api-incident-step-down", request=StepDownCreate, response=StepDownPublic)
 async def propose_step_down(ctx: Context) -> web.Response:
+    """Propose stepping the incident down one tier from my party's decided tier, citing exit ramps met"""
     incident_id = ctx.path_id("incident_id")
     async with ctx.write() as session:
         step_down = await incidents.propose_step_down(
@@ -124,18 +81,14 @@ async def propose_step_down(ctx: Context) -> web.Response:
     return json_response(body, status=201)
 
 
-@routes.route(
-    "POST",
+@record_write(
     f"{ONE}/step-downs/{{step_down}}/decisions",
     name="api-incident-step-down-decide",
-    tag=TAG,
     request=StepDownDecide,
     response=StepDownPublic,
-    status=201,
-    errors=(403, 404, 409),
-    summary="My party decides the step-down's lower tier (a decided tier, with its justification)",
 )
 async def decide_step_down(ctx: Context) -> web.Response:
+    """My party decides the step-down's lower tier (a decided tier, with its justification)"""
     incident_id = ctx.path_id("incident_id")
     step_down_id = ctx.path_id("step_down")
     async with ctx.write() as session:

@@ -14,24 +14,18 @@ API = "/api/v1"
 routes = ApiRoutes(tag="ladder")
 
 
-@routes.route(
-    "GET",
-    f"{API}/ladder",
-    name="api-ladder",
-    summary="The escalation ladder: tiers, what lifts an incident to each, what each permits; the metrics",
-    response=LadderPublic,
-)
+@routes.get(f"{API}/ladder", name="api-ladder", response=LadderPublic)
 async def get_ladder(ctx: Context) -> web.Response:
+    """The escalation ladder: tiers, what lifts an incident to each, what each permits; the metrics"""
     return json_response(describe_ladder(ctx.ladder))
 
 
-@routes.route(
-    "POST",
+@routes.post(
     f"{API}/ladder/score",
     name="api-ladder-score",
-    summary="Score metrics with the rubric: recommended tier, reasons, what the next tier lacks",
     request=LadderScoreRequest,
     response=LadderAssessmentPublic,
 )
 async def score(ctx: Context) -> web.Response:
+    """Score metrics with the rubric: recommended tier, reasons, what the next tier lacks"""
     return json_response(score_metrics(ctx.ladder, ctx.body.metrics))

@@ -18,7 +18,7 @@ from entente.web.openapi import ApiRoutes
 API = "/api/v1"
 TAG = "oversight"
 DEFAULT_PERIOD = timedelta(days=90)
-routes = ApiRoutes()
+routes = ApiRoutes(tag=TAG)
 
 
 def instant_query(ctx: Context, name: str) -> datetime | None:
@@ -65,17 +65,9 @@ async def audit_trail(ctx: Context, *, limit: int, before: int | None):
         )
 
 
-@routes.route(
-    "GET",
-    f"{API}/audit",
-    name="api-audit",
-    tag=TAG,
-    response=AuditEntryPublic,
-    response_list=True,
-    errors=(403, 422),
-    summary="My party's audit trail, newest first (?limit= up to 1000, ?before= a seq to page back)",
-)
+@routes.get(f"{API}/audit", name="api-audit", response=AuditEntryPublic, response_list=True, errors=(403, 422))
 async def get_audit(ctx: Context) -> web.Response:
+    """My party's audit trail, newest first (?limit= up to 1000, ?before= a seq to page back)"""
     limit_text = ctx.request.query.get("limit", "100")
     before_text = ctx.request.query.get("before")
     if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
@@ -92,30 +84,21 @@ async def build(ctx: Context) -> oversight.Report:
         return await oversight.build_report(session, caller=ctx.caller, period_from=start, period_to=end, now=ctx.now)
 
 
-@routes.route(
-    "GET",
-    f"{API}/oversight/report",
-    name="api-oversight-report",
-    tag=TAG,
-    response=OversightReportPublic,
-    errors=(403, 422),
-    summary="The oversight report of ?from= to ?to= (default: the last 90 days): decisions, outcomes, timings, lessons",
-)
+@routes.get(f"{API}/oversight/report", name="api-oversight-report", response=OversightReportPublic, errors=(403, 422))
 async def get_report(ctx: Context) -> web.Response:
+    """The oversight report of ?from= to ?to= (default: the last 90 days): decisions, outcomes, timings, lessons"""
     report = await build(ctx)
     return json_response(OversightReportPublic.model_validate(report.public()), headers={"Cache-Control": "no-store"})
 
 
-@routes.route(
-    "GET",
+@routes.get(
     f"{API}/oversight/report.pdf",
     name="api-oversight-report-pdf",
-    tag=TAG,
     content_type="application/pdf",
     errors=(403, 404, 422),
-    summary="The same report as a signed PDF/A-3b with the JSON attached",
 )
 async def get_report_pdf(ctx: Context) -> web.Response:
+    """The same report as a signed PDF/A-3b with the JSON attached"""
     if not ctx.settings.documents.pdf:
         raise NotFoundError("no PDF of the report: this server renders no PDFs")
     report = await build(ctx)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,14 +48,9 @@ async def _answer(ctx: Context, session: AsyncSession, release: Release, *, stat
     return json_response(view, status=status)
 
 
-@routes.route(
-    "GET",
-    BASE,
-    name="api-release",
-    summary="The communiqué's open release: state, instant in UTC and in each party's zone, each party's answer",
-    response=ReleasePublic,
-)
+@routes.get(BASE, name="api-release", response=ReleasePublic)
 async def get_release(ctx: Context) -> web.Response:
+    """The communiqué's open release: state, instant in UTC and in each party's zone, each party's answer"""
     async with ctx.read() as session:
         view = await releases.read_release(
             session, communique_id=ctx.path_id("communique"), caller=ctx.caller, now=ctx.now
@@ -62,102 +58,48 @@ async def get_release(ctx: Context) -> web.Response:
     return json_response(view)
 
 
-@routes.route(
-    "POST",
-    BASE,
-    name="api-release-propose",
-    summary="Propose an embargo instant (comms officer; an instant with its UTC offset, in the future)",
-    request=ReleaseCreate,
-    response=ReleasePublic,
-    status=201,
-)
+@routes.post(BASE, name="api-release-propose", request=ReleaseCreate, response=ReleasePublic, status=201)
 async def propose(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        release = await releases.propose_release(
-            session, communique_id=ctx.path_id("communique"), caller=ctx.caller, at=ctx.body.at, now=ctx.now
-        )
-        return await _answer(ctx, session, release, status=201)
+    """Propose an embargo instant (comms officer; an instant with its UTC offset, in the future)"""
+    return await _step(ctx, releases.propose_release, status=201, at=ctx.body.at)
 
 
-@routes.route(
-    "POST",
-    f"{BASE}/responses",
-    name="api-release-respond",
-    summary="My party accepts the proposed instant (naming it) or counter-proposes another (comms officer)",
-    request=ReleaseResponseCreate,
-    response=ReleasePublic,
-)
+@routes.post(f"{BASE}/responses", name="api-release-respond", request=ReleaseResponseCreate, response=ReleasePublic)
 async def respond(ctx: Context) -> web.Response:
+    """My party accepts the proposed instant (naming it) or counter-proposes another (comms officer)"""
     data = ctx.body
-    async with ctx.write() as session:
-        release = await releases.respond_release(
-            session,
-            communique_id=ctx.path_id("communique"),
-            caller=ctx.caller,
-            party=data.party,
-            decision=data.decision,
-            at=data.at,
-            now=ctx.now,
-        )
-        return await _answer(ctx, session, release)
+    return await _step(ctx, releases.respond_release, party=data.party, decision=data.decision, at=data.at)
 
 
-@routes.route(
-    "POST",
-    f"{BASE}/schedule",
-    name="api-release-schedule",
-    summary="Schedule the agreed release (or resume a held one): freezes the head version, whose quorum "
-    "must be complete, logs a salted commitment to it, and renders the public record and signed PDF",
-    response=ReleasePublic,
-)
+@routes.post(f"{BASE}/schedule", name="api-release-schedule", response=ReleasePublic)
 async def schedule(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        release = await releases.schedule_release(
-            session, communique_id=ctx.path_id("communique"), caller=ctx.caller, now=ctx.now
-        )
-        answer = await _answer(ctx, session, release)
-    await ctx.app[publisher_key].after_release_change(release.id or 0)
-    return answer
+    """Schedule the agreed release (or resume a held one): freezes the head version, whose quorum must be complete, logs
+    a salted commitment to it, and renders the public record and signed PDF"""
+    return await _step(ctx, releases.schedule_release)
 
 
-@routes.route(
-    "POST",
-    f"{BASE}/cancel",
-    name="api-release-cancel",
-    summary="Cancel a release that is not public yet; the communiqué becomes editable again (audited reason)",
-    request=ReleaseReason,
-    response=ReleasePublic,
-)
+@routes.post(f"{BASE}/cancel", name="api-release-cancel", request=ReleaseReason, response=ReleasePublic)
 async def cancel(ctx: Context) -> web.Response:
-    return await _with_reason(ctx, releases.cancel_release)
+    """Cancel a release that is not public yet; the communiqué becomes editable again (audited reason)"""
+    return await _step(ctx, releases.cancel_release, reason=ctx.body.reason)
 
 
-@routes.route(
-    "POST",
-    f"{BASE}/lift",
-    name="api-release-lift",
-    summary="Lift the embargo of a scheduled release now, e.g. after a leak (audited reason)",
-    request=ReleaseReason,
-    response=ReleasePublic,
-)
+@routes.post(f"{BASE}/lift", name="api-release-lift", request=ReleaseReason, response=ReleasePublic)
 async def lift(ctx: Context) -> web.Response:
-    return await _with_reason(ctx, releases.lift_release)
+    """Lift the embargo of a scheduled release now, e.g. after a leak (audited reason)"""
+    policy = ctx.settings.release.lift_policy
+    return await _step(ctx, releases.lift_release, reason=ctx.body.reason, policy=policy)
 
 
-async def _with_reason(ctx: Context, step: Callable[..., Awaitable[Release]]) -> web.Response:
-    """Cancel or lift: a comms officer's step on the release that records a reason."""
-    policy = {"policy": ctx.settings.release.lift_policy} if step is releases.lift_release else {}
+async def _step(
+    ctx: Context, step: Callable[..., Awaitable[Release]], *, status: int = 200, **fields: Any
+) -> web.Response:
+    """A comms officer's step on the release of the communiqué in the path (``fields`` from the body),
+    answered with the release; after a schedule or a lift the public record and PDF are rendered now."""
     async with ctx.write() as session:
-        release = await step(
-            session,
-            communique_id=ctx.path_id("communique"),
-            caller=ctx.caller,
-            reason=ctx.body.reason,
-            now=ctx.now,
-            **policy,
-        )
-        answer = await _answer(ctx, session, release)
-    if step is releases.lift_release:  # the public PDF names the instant: render it again
+        release = await step(session, communique_id=ctx.path_id("communique"), caller=ctx.caller, now=ctx.now, **fields)
+        answer = await _answer(ctx, session, release, status=status)
+    if step in (releases.schedule_release, releases.lift_release):
         await ctx.app[publisher_key].after_release_change(release.id or 0)
     return answer
 
@@ -172,12 +114,9 @@ def public_id(request: web.Request) -> int:
     return value
 
 
-@routes.route(
-    "GET",
+@routes.get(
     PUBLIC,
     name="api-public-communiques",
-    summary="Released communiqués, newest first, a page at a time: the next page is the `Link` header's "
-    'rel="next" (`?after=` an opaque cursor); no sign-in',
     tag=PUBLIC_TAG,
     response=PublicReleaseSummary,
     response_list=True,
@@ -186,6 +125,8 @@ def public_id(request: web.Request) -> int:
     query=(("after", "the opaque cursor of the next page, from the `Link` header's rel=\"next\" URL"),),
 )
 async def list_public(ctx: Context) -> web.Response:
+    """Released communiqués, newest first, a page at a time: the next page is the `Link` header's rel="next" (`?after=`
+    an opaque cursor); no sign-in"""
     after = ctx.request.query.get("after") or None
     if after is not None:
         releases.parse_cursor(after)  # a bad cursor is refused before anything is cached
@@ -211,33 +152,21 @@ async def list_public(ctx: Context) -> web.Response:
     return response
 
 
-@routes.route(
-    "GET",
-    f"{PUBLIC}/{{communique}}",
-    name="api-public-communique",
-    summary="The public artefact of a released communiqué: version bytes, public disclosures, sign-off JWS "
-    "and keys, to verify without trusting this server (no sign-in)",
-    tag=PUBLIC_TAG,
-    authenticated=False,
-)
+@routes.get(f"{PUBLIC}/{{communique}}", name="api-public-communique", tag=PUBLIC_TAG, authenticated=False)
 async def get_public(ctx: Context) -> web.Response:
+    """The public artefact of a released communiqué: version bytes, public disclosures, sign-off JWS and keys, to verify
+    without trusting this server (no sign-in)"""
     cid = public_id(ctx.request)
     records = ctx.app[public_records_key]
     body, digest = await records.get(ctx.app[read_sessionmaker_key], cid, ctx.now)
     return public_bytes(ctx.request, body, cache_control=PUBLIC_CACHE, etag=digest)
 
 
-@routes.route(
-    "GET",
-    f"{PUBLIC}/{{communique}}/bundle",
-    name="api-public-bundle",
-    summary="The publication bundle of a released communiqué: its record, the roster chain, the log's entries "
-    "with inclusion proofs and a signed checkpoint, the PDF's digest and signing certificate; everything "
-    "`entente verify` checks offline (no sign-in)",
-    tag=PUBLIC_TAG,
-    authenticated=False,
-)
+@routes.get(f"{PUBLIC}/{{communique}}/bundle", name="api-public-bundle", tag=PUBLIC_TAG, authenticated=False)
 async def get_bundle(ctx: Context) -> web.Response:
+    """The publication bundle of a released communiqué: its record, the roster chain, the log's entries with inclusion
+    proofs and a signed checkpoint, the PDF's digest and signing certificate; everything `entente verify` checks offline
+    (no sign-in)"""
     cid = public_id(ctx.request)
     publisher = ctx.app[publisher_key]
     identity, certificate = await publisher.identity(), await publisher.certificate()
@@ -252,17 +181,16 @@ async def get_bundle(ctx: Context) -> web.Response:
     return public_bytes(ctx.request, canonical.canonical_bytes(bundle), cache_control=REVALIDATE)
 
 
-@routes.route(
-    "GET",
+@routes.get(
     "/.well-known/entente/pdf-signing.pem",
     name="pdf-signing-certificate",
-    summary="The certificate of the platform's PDF signing key (ECDSA P-256): every published PDF's PAdES "
-    "signature is made with it",
     tag=PUBLIC_TAG,
     authenticated=False,
     content_type="application/x-pem-file",
 )
 async def pdf_signing_certificate(ctx: Context) -> web.Response:
+    """The certificate of the platform's PDF signing key (ECDSA P-256): every published PDF's PAdES signature is made
+    with it"""
     pem = (await ctx.app[platform_keys_key].get()).pdf_certificate
     response = public_bytes(ctx.request, pem, cache_control=REVALIDATE, content_type="application/x-pem-file")
     response.headers["Content-Disposition"] = 'inline; filename="pdf-signing.pem"'

@@ -8,12 +8,13 @@ from aiohttp import web
 
 from entente import releases, signoffs
 from entente.models import SignoffCreate, SignoffStatusPublic
-from entente.web.api.communiques import BASE, TAG, version_ref
+from entente.web.api.communiques import ONE, TAG, version_ref
 from entente.web.bodies import json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
 routes = ApiRoutes(tag=TAG)
+SIGNOFFS = f"{ONE}/versions/{{version}}/signoffs"
 
 
 def _version(ctx: Context) -> dict[str, Any]:
@@ -27,59 +28,45 @@ def _version(ctx: Context) -> dict[str, Any]:
     }
 
 
-@routes.route(
-    "GET",
-    f"{BASE}/{{communique}}/versions/{{version}}/signoffs",
-    name="api-communique-signoffs",
-    summary="Quorum of a version: who signed, who is missing, invalid signatures and why, "
-    "and how many sections each signatory cannot see",
-    response=SignoffStatusPublic,
-)
+@routes.get(SIGNOFFS, name="api-communique-signoffs", response=SignoffStatusPublic)
 async def signoff_status(ctx: Context) -> web.Response:
+    """Quorum of a version: who signed, who is missing, invalid signatures and why, and how many sections each signatory
+    cannot see"""
     async with ctx.read() as session:
         status = await signoffs.signoff_status(session, **_version(ctx))
     return json_response(status)
 
 
-@routes.route(
-    "POST",
-    f"{BASE}/{{communique}}/versions/{{version}}/signoffs",
+@routes.post(
+    SIGNOFFS,
     name="api-communique-signoff-add",
-    summary="Sign off the head version: a JWS (typ entente-signoff+jws) over its signing payload, "
-    "made with a key my party registered",
     request=SignoffCreate,
     response=SignoffStatusPublic,
     status=201,
 )
 async def add_signoff(ctx: Context) -> web.Response:
+    """Sign off the head version: a JWS (typ entente-signoff+jws) over its signing payload, made with a key my party
+    registered"""
     async with ctx.write() as session:
         status = await signoffs.add_signoff(session, envelope=ctx.body.jws, **_version(ctx))
     return json_response(status, status=201)
 
 
-@routes.route(
-    "POST",
-    f"{BASE}/{{communique}}/versions/{{version}}/signoffs/presigned",
-    name="api-communique-signoff-presigned",
-    summary="Record the pre-authorised sign-offs (template pre-signatures) that cover the head version now",
-    response=SignoffStatusPublic,
-)
+@routes.post(f"{SIGNOFFS}/presigned", name="api-communique-signoff-presigned", response=SignoffStatusPublic)
 async def record_presigned(ctx: Context) -> web.Response:
+    """Record the pre-authorised sign-offs (template pre-signatures) that cover the head version now"""
     async with ctx.write() as session:
         status = await signoffs.record_presigned(session, **_version(ctx))
     return json_response(status)
 
 
-@routes.route(
-    "DELETE",
-    # A party code is upper case: ``presigned`` (the POST beside it) is never taken for one, so a DELETE
-    # of .../signoffs/presigned answers 405 with ``Allow: POST`` as the document says.
-    f"{BASE}/{{communique}}/versions/{{version}}/signoffs/{{party:[A-Z0-9][A-Z0-9-]+}}",
+@routes.delete(
+    f"{SIGNOFFS}/{{party:[A-Z0-9][A-Z0-9-]+}}",
     name="api-communique-signoff-withdraw",
-    summary="Withdraw my party's sign-off of a version (until the communiqué is released)",
     response=SignoffStatusPublic,
 )
 async def withdraw_signoff(ctx: Context) -> web.Response:
+    """Withdraw my party's sign-off of a version (until the communiqué is released)"""
     async with ctx.write() as session:
         status = await releases.withdraw_signoff(session, party=ctx.segment("party")[:16], **_version(ctx))
     return json_response(status)

@@ -16,31 +16,21 @@ from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
 API = "/api/v1"
+TEMPLATE = f"{API}/templates/{{template_id}}"
 routes = ApiRoutes(tag="templates")
 
 
-@routes.route(
-    "GET",
-    f"{API}/templates",
-    name="api-templates",
-    summary="Crisis templates with their digests and who pre-signed them, until when, in what state",
-    response=TemplatePublic,
-    response_list=True,
-)
+@routes.get(f"{API}/templates", name="api-templates", response=TemplatePublic, response_list=True)
 async def list_templates(ctx: Context) -> web.Response:
+    """Crisis templates with their digests and who pre-signed them, until when, in what state"""
     async with ctx.read() as session:
         body = await parties.template_summaries(session, ctx.templates, now=ctx.now)
     return json_response(body)
 
 
-@routes.route(
-    "GET",
-    f"{API}/templates/{{template_id}}",
-    name="api-template",
-    summary="One crisis template: header, parameter schema, sections, digest and pre-signatures",
-    response=TemplateDetail,
-)
+@routes.get(TEMPLATE, name="api-template", response=TemplateDetail)
 async def show_template(ctx: Context) -> web.Response:
+    """One crisis template: header, parameter schema, sections, digest and pre-signatures"""
     async with ctx.read() as session:
         body = await parties.template_detail(session, ctx.templates, ctx.segment("template_id"), now=ctx.now)
     return json_response(body)
@@ -57,14 +47,9 @@ def _tiers(ctx: Context) -> list[int]:
     return [int(v) for v in values]
 
 
-@routes.route(
-    "GET",
-    f"{API}/templates/{{template_id}}/presignature-payload",
-    name="api-template-presignature-payload",
-    summary="The exact bytes to sign to pre-sign a template (query: party, tiers, not_before, not_after)",
-    errors=(422,),
-)
+@routes.get(f"{TEMPLATE}/presignature-payload", name="api-template-presignature-payload", errors=(422,))
 async def presignature_payload(ctx: Context) -> web.Response:
+    """The exact bytes to sign to pre-sign a template (query: party, tiers, not_before, not_after)"""
     template = presignatures.get_template(ctx.templates, ctx.segment("template_id"))
     party = ctx.query.get("party") or ctx.caller.party
     async with ctx.read() as session:
@@ -80,16 +65,15 @@ async def presignature_payload(ctx: Context) -> web.Response:
     return web.Response(body=payload, content_type="application/json", headers=headers)
 
 
-@routes.route(
-    "POST",
-    f"{API}/templates/{{template_id}}/presignatures",
+@routes.post(
+    f"{TEMPLATE}/presignatures",
     name="api-template-presign",
-    summary="Record a party's pre-signature: a JWS by a key of that party over the exact pre-signature object",
     request=PresignatureCreate,
     response=PresignaturePublic,
     status=201,
 )
 async def presign(ctx: Context) -> web.Response:
+    """Record a party's pre-signature: a JWS by a key of that party over the exact pre-signature object"""
     data = ctx.body
     template = presignatures.get_template(ctx.templates, ctx.segment("template_id"))
     async with ctx.write() as session:
@@ -109,14 +93,13 @@ async def presign(ctx: Context) -> web.Response:
     return json_response(body, status=201)
 
 
-@routes.route(
-    "POST",
-    f"{API}/templates/{{template_id}}/presignatures/{{presignature_id}}/withdraw",
+@routes.post(
+    f"{TEMPLATE}/presignatures/{{presignature_id}}/withdraw",
     name="api-template-presignature-withdraw",
-    summary="Withdraw a pre-signature (a signatory of its party, or the secretariat)",
     response=PresignaturePublic,
 )
 async def withdraw(ctx: Context) -> web.Response:
+    """Withdraw a pre-signature (a signatory of its party, or the secretariat)"""
     presignature_id = ctx.path_id("presignature_id")
     async with ctx.write() as session:
         row = await parties.withdraw_presignature(

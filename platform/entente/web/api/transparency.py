@@ -8,6 +8,7 @@ the log has grown past its newest checkpoint, reading the checkpoint signs one f
 from __future__ import annotations
 
 import base64
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -36,21 +37,29 @@ def _number(ctx: Context, name: str, text: str | None = None) -> int:
     return int(value)
 
 
-def _proof(ctx: Context, hashes: list[bytes]) -> web.Response:
+async def _proof(ctx: Context, prove: Callable[..., Awaitable[list[bytes]]], first: str, second: str) -> web.Response:
+    """The proof ``prove`` makes between the entry counts (or index) in query parameters ``first`` and
+    ``second``: ``{"hashes": [base64, ...]}``, the same for ever."""
+    a, b = _number(ctx, first), _number(ctx, second)
+    async with ctx.read() as session:
+        hashes = await prove(session, a, b, cache=ctx.app[log_tree_key])
     body = LogProofPublic(hashes=[base64.b64encode(h).decode("ascii") for h in hashes])
     data = body.model_dump_json().encode("utf-8")
     return public_bytes(ctx.request, data, content_type="application/json", cache_control=IMMUTABLE)
 
 
-@routes.route(
-    "GET",
+#: A proof: public; a query number that is missing or not one answers 400, one past the log 422.
+proof_route = routes.family("GET", response=LogProofPublic, authenticated=False, errors=(400, 422))
+
+
+@routes.get(
     f"{WELL_KNOWN_LOG}/checkpoint",
     name="well-known-log-checkpoint",
-    summary="The log's newest checkpoint: a C2SP signed note by the log key, then the parties' cosignatures",
     authenticated=False,
     content_type="text/plain",
 )
 async def checkpoint(ctx: Context) -> web.Response:
+    """The log's newest checkpoint: a C2SP signed note by the log key, then the parties' cosignatures"""
     async with ctx.read() as session:
         latest = await log.find_latest_checkpoint(session)
         size = await log.tree_size(session)
@@ -64,77 +73,44 @@ async def checkpoint(ctx: Context) -> web.Response:
     )
 
 
-@routes.route(
-    "GET",
-    f"{WELL_KNOWN_LOG}/key",
-    name="well-known-log-key",
-    summary="The log's verifier key string (name+keyhash+base64 of 0x01 and the Ed25519 public key)",
-    authenticated=False,
-    content_type="text/plain",
-)
+@routes.get(f"{WELL_KNOWN_LOG}/key", name="well-known-log-key", authenticated=False, content_type="text/plain")
 async def key(ctx: Context) -> web.Response:
+    """The log's verifier key string (name+keyhash+base64 of 0x01 and the Ed25519 public key)"""
     body = ((await ctx.app[publisher_key].identity()).key + "\n").encode("utf-8")
     return public_bytes(ctx.request, body, content_type="text/plain", charset="utf-8", cache_control=NO_CACHE)
 
 
-@routes.route(
-    "GET",
-    f"{WELL_KNOWN_LOG}/entries/{{index}}",
-    name="well-known-log-entry",
-    summary="Log entry INDEX (from 0): its exact leaf bytes, canonical JSON; the leaf hash is SHA-256(0x00 || bytes)",
-    authenticated=False,
-    errors=(400,),
-)
+@routes.get(f"{WELL_KNOWN_LOG}/entries/{{index}}", name="well-known-log-entry", authenticated=False, errors=(400,))
 async def entry(ctx: Context) -> web.Response:
+    """Log entry INDEX (from 0): its exact leaf bytes, canonical JSON; the leaf hash is SHA-256(0x00 || bytes)"""
     index = _number(ctx, "index", ctx.segment("index"))
     async with ctx.read() as session:
         row = await log.get_entry(session, index)
     return public_bytes(ctx.request, row.leaf, content_type="application/json", cache_control=IMMUTABLE)
 
 
-@routes.route(
-    "GET",
-    f"{WELL_KNOWN_LOG}/proof/inclusion",
-    name="well-known-log-inclusion-proof",
-    summary="RFC 9162 inclusion proof of entry ?index=I in the tree of ?size=N entries",
-    response=LogProofPublic,
-    authenticated=False,
-    errors=(400, 422),
-)
+@proof_route(f"{WELL_KNOWN_LOG}/proof/inclusion", name="well-known-log-inclusion-proof")
 async def inclusion(ctx: Context) -> web.Response:
-    index, size = _number(ctx, "index"), _number(ctx, "size")
-    async with ctx.read() as session:
-        hashes = await log.inclusion_proof(session, index, size, cache=ctx.app[log_tree_key])
-    return _proof(ctx, hashes)
+    """RFC 9162 inclusion proof of entry ?index=I in the tree of ?size=N entries"""
+    return await _proof(ctx, log.inclusion_proof, "index", "size")
 
 
-@routes.route(
-    "GET",
-    f"{WELL_KNOWN_LOG}/proof/consistency",
-    name="well-known-log-consistency-proof",
-    summary="RFC 9162 consistency proof from the tree of ?first=M entries to that of ?second=N",
-    response=LogProofPublic,
-    authenticated=False,
-    errors=(400, 422),
-)
+@proof_route(f"{WELL_KNOWN_LOG}/proof/consistency", name="well-known-log-consistency-proof")
 async def consistency(ctx: Context) -> web.Response:
-    first, second = _number(ctx, "first"), _number(ctx, "second")
-    async with ctx.read() as session:
-        hashes = await log.consistency_proof(session, first, second, cache=ctx.app[log_tree_key])
-    return _proof(ctx, hashes)
+    """RFC 9162 consistency proof from the tree of ?first=M entries to that of ?second=N"""
+    return await _proof(ctx, log.consistency_proof, "first", "second")
 
 
-@routes.route(
-    "POST",
+@routes.post(
     f"{API}/log/cosignatures",
     name="api-log-cosignature-add",
-    summary="A party's C2SP cosignature of a checkpoint it checked; the signature (a registered key) says who sent it",
     request=LogCosignatureCreate,
     response=LogCosignaturePublic,
     status=201,
     authenticated=False,
 )
 async def add_cosignature(ctx: Context) -> web.Response:
+    """A party's C2SP cosignature of a checkpoint it checked; the signature (a registered key) says who sent it"""
     data = ctx.body
     async with ctx.write() as session:
         row = await log.add_cosignature(session, party=data.party, size=data.size, line=data.line, now=ctx.now)

@@ -19,7 +19,7 @@ from entente.models import (
     RosterStatePublic,
 )
 from entente.parties import roster as rosters
-from entente.web.bodies import json_response
+from entente.web.bodies import from_fields, json_response
 from entente.web.context import Context
 from entente.web.etags import IMMUTABLE, REVALIDATE, public_bytes
 from entente.web.openapi import ApiRoutes
@@ -28,53 +28,30 @@ __all__ = ["IMMUTABLE", "REVALIDATE", "public_bytes", "routes"]  # public_bytes:
 
 API = "/api/v1"
 WELL_KNOWN_ROSTER = "/.well-known/entente/roster"
+KEYS = f"{API}/parties/{{code}}/keys"
+PROPOSALS = f"{API}/roster/proposals"
 routes = ApiRoutes(tag="trust")
 
 
 def _key_public(row: PartyKey) -> KeyPublic:
-    return KeyPublic(
-        party=row.party_code,
-        kid=row.kid,
-        alg=row.alg,
-        fingerprint=row.fingerprint,
-        jwk=row.jwk,
-        not_before=row.not_before,
-        not_after=row.not_after,
-        revoked_at=row.revoked_at,
-        revocation_reason=row.revocation_reason,
-        registered_by=row.registered_by,
-        created_at=row.created_at,
-    )
+    return from_fields(KeyPublic, row, party=row.party_code)
 
 
 # --- keys ----------------------------------------------------------------------------------------
 
 
-@routes.route(
-    "GET",
-    f"{API}/parties/{{code}}/keys",
-    name="api-party-keys",
-    summary="A party's public keys as a JWK Set, with validity and revocation (public)",
-    response=JwksPublic,
-    authenticated=False,
-)
+@routes.get(KEYS, name="api-party-keys", response=JwksPublic, authenticated=False)
 async def party_keys(ctx: Context) -> web.Response:
+    """A party's public keys as a JWK Set, with validity and revocation (public)"""
     code = ctx.segment("code")
     async with ctx.read() as session:
         rows = await parties.list_keys(session, code)
     return public_bytes(ctx.request, canonical.canonical_bytes(parties.jwks(code, rows)), cache_control=REVALIDATE)
 
 
-@routes.route(
-    "POST",
-    f"{API}/parties/{{code}}/keys",
-    name="api-party-key-register",
-    summary="Register a public key of a party (its signatory, or the secretariat)",
-    request=KeyCreate,
-    response=KeyPublic,
-    status=201,
-)
+@routes.post(KEYS, name="api-party-key-register", request=KeyCreate, response=KeyPublic, status=201)
 async def register_key(ctx: Context) -> web.Response:
+    """Register a public key of a party (its signatory, or the secretariat)"""
     data = ctx.body
     async with ctx.write() as session:
         row = await parties.register_key(
@@ -90,15 +67,9 @@ async def register_key(ctx: Context) -> web.Response:
     return json_response(_key_public(row), status=201)
 
 
-@routes.route(
-    "POST",
-    f"{API}/parties/{{code}}/keys/{{kid}}/revoke",
-    name="api-party-key-revoke",
-    summary="Revoke a party's key from an instant (default now), with a reason",
-    request=KeyRevoke,
-    response=KeyPublic,
-)
+@routes.post(f"{KEYS}/{{kid}}/revoke", name="api-party-key-revoke", request=KeyRevoke, response=KeyPublic)
 async def revoke_key(ctx: Context) -> web.Response:
+    """Revoke a party's key from an instant (default now), with a reason"""
     async with ctx.write() as session:
         row = await releases.revoke_key(
             session,
@@ -116,14 +87,9 @@ async def revoke_key(ctx: Context) -> web.Response:
 # --- the roster ------------------------------------------------------------------------------------
 
 
-@routes.route(
-    "GET",
-    f"{API}/roster",
-    name="api-roster",
-    summary="The effective roster and the pending proposal, if any",
-    response=RosterStatePublic,
-)
+@routes.get(f"{API}/roster", name="api-roster", response=RosterStatePublic)
 async def roster_state(ctx: Context) -> web.Response:
+    """The effective roster and the pending proposal, if any"""
     async with ctx.read() as session:
         current = await rosters.find_current_roster(session)
         pending = await rosters.find_pending_proposal(session)
@@ -134,16 +100,15 @@ async def roster_state(ctx: Context) -> web.Response:
     return json_response(body)
 
 
-@routes.route(
-    "POST",
-    f"{API}/roster/proposals",
+@routes.post(
+    PROPOSALS,
     name="api-roster-propose",
-    summary="Propose the next roster version, built from the registered parties and keys (secretariat)",
     request=RosterProposalCreate,
     response=RosterProposalPublic,
     status=201,
 )
 async def propose(ctx: Context) -> web.Response:
+    """Propose the next roster version, built from the registered parties and keys (secretariat)"""
     data = ctx.body
     async with ctx.write() as session:
         proposal = await parties.propose_roster(
@@ -160,41 +125,31 @@ async def propose(ctx: Context) -> web.Response:
     return json_response(body, status=201)
 
 
-@routes.route(
-    "GET",
-    f"{API}/roster/proposals/{{proposal_id}}",
-    name="api-roster-proposal",
-    summary="A roster proposal with its signatures and both thresholds",
-    response=RosterProposalPublic,
-)
+@routes.get(f"{PROPOSALS}/{{proposal_id}}", name="api-roster-proposal", response=RosterProposalPublic)
 async def proposal(ctx: Context) -> web.Response:
+    """A roster proposal with its signatures and both thresholds"""
     async with ctx.read() as session:
         row = await rosters.get_proposal(session, ctx.path_id("proposal_id"))
         body = await rosters.describe_proposal(session, row)
     return json_response(body)
 
 
-@routes.route(
-    "GET",
-    f"{API}/roster/proposals/{{proposal_id}}/payload",
-    name="api-roster-proposal-payload",
-    summary="The exact bytes to sign (RFC 8785): the detached JWS payload, typ entente-roster+jws",
-)
+@routes.get(f"{PROPOSALS}/{{proposal_id}}/payload", name="api-roster-proposal-payload")
 async def proposal_payload(ctx: Context) -> web.Response:
+    """The exact bytes to sign (RFC 8785): the detached JWS payload, typ entente-roster+jws"""
     async with ctx.read() as session:
         row = await rosters.get_proposal(session, ctx.path_id("proposal_id"))
     return web.Response(body=row.body, content_type="application/json", headers={"Digest-SHA256": row.digest})
 
 
-@routes.route(
-    "POST",
-    f"{API}/roster/proposals/{{proposal_id}}/signatures",
+@routes.post(
+    f"{PROPOSALS}/{{proposal_id}}/signatures",
     name="api-roster-proposal-sign",
-    summary="Submit a party's JWS over the proposal; adopted as soon as both thresholds are met",
     request=RosterSignatureCreate,
     response=RosterProposalPublic,
 )
 async def sign(ctx: Context) -> web.Response:
+    """Submit a party's JWS over the proposal; adopted as soon as both thresholds are met"""
     async with ctx.write() as session:
         row, _ = await rosters.sign_proposal(
             session,
@@ -208,15 +163,9 @@ async def sign(ctx: Context) -> web.Response:
     return json_response(body)
 
 
-@routes.route(
-    "GET",
-    f"{WELL_KNOWN_ROSTER}/{{file}}",
-    name="well-known-roster",
-    summary="Roster version N as published (N.json, immutable) or the newest (latest.json); public",
-    response=RosterDocument,
-    authenticated=False,
-)
+@routes.get(f"{WELL_KNOWN_ROSTER}/{{file}}", name="well-known-roster", response=RosterDocument, authenticated=False)
 async def well_known_roster(ctx: Context) -> web.Response:
+    """Roster version N as published (N.json, immutable) or the newest (latest.json); public"""
     name = ctx.segment("file")
     stem = name.removesuffix(".json")
     if name == stem or not (stem == "latest" or (stem.isdigit() and len(stem) <= 9 and stem[0] != "0")):

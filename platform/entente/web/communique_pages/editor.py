@@ -212,6 +212,12 @@ async def new_submit(ctx: Context) -> web.StreamResponse:
             "sections": sections,
         },
     )
+    raise await start_communique(ctx, data)
+
+
+async def start_communique(ctx: Context, data: CommuniqueCreate) -> web.HTTPSeeOther:
+    """Start the communiqué ``data`` describes (written, or from a crisis template) and answer with its
+    editor (raise it)."""
     async with ctx.write() as session:
         communique, _ = await drafting.create_communique(
             session,
@@ -222,7 +228,7 @@ async def new_submit(ctx: Context) -> web.StreamResponse:
             templates=ctx.templates,
             ladder=ctx.ladder,
         )
-    raise ctx.redirect("communique", communique=str(communique.id))
+    return ctx.redirect("communique", communique=str(communique.id))
 
 
 @routes.get("/communiques/{communique}", name="communique")

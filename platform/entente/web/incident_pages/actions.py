@@ -10,7 +10,7 @@ from entente import incidents
 from entente.errors import InvalidInputError
 from entente.models import IncidentAttributionUpdate, IncidentEvidenceCreate, IncidentUpdate, LegalReviewCreate
 from entente.web import forms
-from entente.web.bodies import validate
+from entente.web.bodies import M, validate
 from entente.web.context import Context, PageRoutes
 from entente.web.problems import status_for
 
@@ -37,6 +37,15 @@ async def _act(ctx: Context, form_name: str, fields: Any, action: Any) -> web.St
             ctx, incident_id, form_name=form_name, values=form, errors=errors_of(exc), status=status_for(exc)
         )
     raise ctx.redirect("incident", form_name, incident_id=str(incident_id))
+
+
+def _marked(
+    model: type[M], form: dict[str, str], view: incidents.IncidentView, texts: tuple[str, ...], **values: Any
+) -> M:
+    """A marked item from the form: its ``texts`` fields as typed, ``values``, and the marking chosen
+    among the incident's participants."""
+    marking = marking_from_form(form, view.participants).model_dump(exclude_none=True)
+    return validate(model, {name: form.get(name, "") for name in texts} | values | {"marking": marking})
 
 
 @routes.post(f"{ONE}/update", name="incident-update")
@@ -69,16 +78,7 @@ async def incident_update(ctx: Context) -> web.StreamResponse:
 @routes.post(f"{ONE}/evidence", name="incident-evidence")
 async def evidence_add(ctx: Context) -> web.StreamResponse:
     async def action(session, caller, incident_id, form, view):
-        data = validate(
-            IncidentEvidenceCreate,
-            {
-                "kind": form.get("kind", ""),
-                "title": form.get("title", ""),
-                "body": form.get("body", ""),
-                "source": form.get("source", ""),
-                "marking": marking_from_form(form, view.participants).model_dump(exclude_none=True),
-            },
-        )
+        data = _marked(IncidentEvidenceCreate, form, view, ("kind", "title", "body", "source"))
         await incidents.add_evidence(session, incident_id=incident_id, caller=caller, data=data, now=ctx.now)
 
     return await _act(
@@ -107,16 +107,8 @@ async def evidence_marking(ctx: Context) -> web.StreamResponse:
 @routes.post(f"{ONE}/attribution", name="incident-attribution")
 async def attribution_set(ctx: Context) -> web.StreamResponse:
     async def action(session, caller, incident_id, form, view):
-        data = validate(
-            IncidentAttributionUpdate,
-            {
-                "suspected_actor": form.get("suspected_actor", ""),
-                "confidence": form.get("confidence", ""),
-                "state_backing": form.get("state_backing") or None,
-                "reasoning": form.get("reasoning", ""),
-                "marking": marking_from_form(form, view.participants).model_dump(exclude_none=True),
-            },
-        )
+        texts = ("suspected_actor", "confidence", "reasoning")
+        data = _marked(IncidentAttributionUpdate, form, view, texts, state_backing=form.get("state_backing") or None)
         version = forms.integer(form, "version", minimum=1) if form.get("version") else None
         await incidents.set_attribution(
             session,

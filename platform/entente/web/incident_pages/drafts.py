@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from entente import drafting, incidents
+from entente import incidents
 from entente.crisis import CrisisTemplate, Parameter, ParameterType
 from entente.errors import EntenteError, InvalidInputError
 from entente.ladder import Confidence, ResponseCategory
@@ -26,6 +26,7 @@ from entente.web.bodies import validate
 from entente.web.context import Context, PageRoutes
 from entente.web.problems import status_for
 
+from ..communique_pages.editor import start_communique
 from .reading import SHOWN_ERRORS, errors_of, markdown
 
 __all__ = ["routes"]
@@ -215,17 +216,7 @@ async def draft_submit(ctx: Context) -> web.StreamResponse:
                 raise InvalidInputError(
                     "a crisis template starts a joint or coordinated national statement", field="kind"
                 )
-            async with ctx.write() as session:
-                communique, _ = await drafting.create_communique(
-                    session,
-                    caller=ctx.caller,
-                    data=data,
-                    now=ctx.now,
-                    max_sections=ctx.settings.limits.max_sections,
-                    templates=ctx.templates,
-                    ladder=ctx.ladder,
-                )
-            raise web.HTTPSeeOther(location=ctx.url("communique", communique=str(communique.id)))
+            raise await start_communique(ctx, data)
         async with ctx.read() as session:
             preview = await incidents.start_draft(
                 session,
@@ -245,7 +236,8 @@ async def draft_submit(ctx: Context) -> web.StreamResponse:
 # --- a sanctions package from the incident --------------------------------------------------------
 
 
-async def _package_page(
+@routes.get("/incidents/{incident_id}/sanctions-package", name="incident-sanctions")
+async def package_form(
     ctx: Context, *, values: dict[str, str] | None = None, errors: dict[str, str] | None = None, status: int = 200
 ) -> web.Response:
     incident_id = ctx.path_id("incident_id")
@@ -269,11 +261,6 @@ async def _package_page(
     return ctx.render("incidents/sanctions_package.html", context, status=status)
 
 
-@routes.get("/incidents/{incident_id}/sanctions-package", name="incident-sanctions")
-async def package_form(ctx: Context) -> web.Response:
-    return await _package_page(ctx)
-
-
 @routes.post("/incidents/{incident_id}/sanctions-package", name="incident-sanctions-submit")
 async def package_submit(ctx: Context) -> web.StreamResponse:
     incident_id = ctx.path_id("incident_id")
@@ -294,5 +281,5 @@ async def package_submit(ctx: Context) -> web.StreamResponse:
                 max_sections=ctx.settings.limits.max_sections,
             )
     except SHOWN_ERRORS as exc:
-        return await _package_page(ctx, values=form, errors=field_errors(exc), status=status_for(exc))
+        return await package_form(ctx, values=form, errors=field_errors(exc), status=status_for(exc))
     raise web.HTTPSeeOther(location=ctx.url("sanctions-package", package=str(package.id)))

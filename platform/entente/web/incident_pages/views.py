@@ -23,8 +23,16 @@ routes = PageRoutes()
 
 
 @routes.get("/ladder", name="ladder")
-async def ladder_page(ctx: Context) -> web.Response:
-    return _ladder_page(ctx, values={}, assessment=None, errors={})
+async def ladder_page(
+    ctx: Context, *, values: dict | None = None, assessment: Any = None, errors: dict | None = None, status: int = 200
+) -> web.Response:
+    context = {
+        "ladder": incidents.describe_ladder(ctx.ladder),
+        "values": values or {},
+        "assessment": assessment,
+        "errors": errors or {},
+    }
+    return ctx.render("ladder.html", context, status=status)
 
 
 @routes.post("/ladder", name="ladder-score")
@@ -33,18 +41,8 @@ async def ladder_score(ctx: Context) -> web.Response:
     try:
         assessment = incidents.score_metrics(ctx.ladder, metrics_from_form(ctx.ladder, form))
     except InvalidInputError as exc:
-        return _ladder_page(ctx, values=form, assessment=None, errors=errors_of(exc), status=422)
-    return _ladder_page(ctx, values=form, assessment=assessment, errors={})
-
-
-def _ladder_page(ctx: Context, *, values: dict, assessment: Any, errors: dict, status: int = 200) -> web.Response:
-    context = {
-        "ladder": incidents.describe_ladder(ctx.ladder),
-        "values": values,
-        "assessment": assessment,
-        "errors": errors,
-    }
-    return ctx.render("ladder.html", context, status=status)
+        return await ladder_page(ctx, values=form, errors=errors_of(exc), status=422)
+    return await ladder_page(ctx, values=form, assessment=assessment)
 
 
 # --- incidents ----------------------------------------------------------------------------------
@@ -58,17 +56,15 @@ async def incident_list(ctx: Context) -> web.Response:
 
 
 @routes.get("/incidents/new", name="incident-new")
-async def incident_new(ctx: Context) -> web.Response:
-    return await _new_page(ctx, values={}, errors={})
-
-
-async def _new_page(ctx: Context, *, values: dict, errors: dict, status: int = 200) -> web.Response:
+async def incident_new(
+    ctx: Context, *, values: dict | None = None, errors: dict | None = None, status: int = 200
+) -> web.Response:
     async with ctx.read() as session:
         names = await incidents.party_names(session)
     context = {
         "ladder": incidents.describe_ladder(ctx.ladder),
-        "values": values,
-        "errors": errors,
+        "values": values or {},
+        "errors": errors or {},
         "parties": names,
     }
     return ctx.render("incidents/new.html", context, status=status)
@@ -94,7 +90,7 @@ async def incident_open(ctx: Context) -> web.StreamResponse:
         async with ctx.write() as session:
             incident = await incidents.open_incident(session, caller=ctx.caller, data=data, ladder=ladder, now=ctx.now)
     except SHOWN_ERRORS as exc:
-        return await _new_page(ctx, values=form, errors=errors_of(exc), status=status_for(exc))
+        return await incident_new(ctx, values=form, errors=errors_of(exc), status=status_for(exc))
     raise ctx.redirect("incident", incident_id=str(incident.id))
 
 

@@ -17,67 +17,42 @@ from entente.web.bodies import json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
-from .shapes import ONE, decision_public, draft_public, review_public
+from .shapes import ONE, decision_public, draft_public, record_step, review_public
 
 routes = ApiRoutes(tag="incidents")
+#: A write that records on the incident, answered with what it recorded (201).
+record_write = routes.family("POST", status=201)
 
 
-@routes.route(
-    "POST",
-    f"{ONE}/decisions",
-    name="api-incident-decide",
-    request=TierDecisionCreate,
-    response=TierDecisionPublic,
-    status=201,
-    summary="Record my party's decided tier, with its justification",
-)
+@record_write(f"{ONE}/decisions", name="api-incident-decide", request=TierDecisionCreate, response=TierDecisionPublic)
 async def decide(ctx: Context) -> web.Response:
+    """Record my party's decided tier, with its justification"""
     data = ctx.body
-    async with ctx.write() as session:
-        decision = await incidents.decide_tier(
-            session,
-            incident_id=ctx.path_id("incident_id"),
-            caller=ctx.caller,
-            tier=data.tier,
-            justification=data.justification,
-            party=data.party,
-            ladder=ctx.ladder,
-            now=ctx.now,
-        )
-    return json_response(decision_public(decision), status=201)
+    return await record_step(
+        ctx,
+        incidents.decide_tier,
+        decision_public,
+        tier=data.tier,
+        justification=data.justification,
+        party=data.party,
+        ladder=ctx.ladder,
+    )
 
 
-@routes.route(
-    "POST",
+@record_write(
     f"{ONE}/legal-reviews",
     name="api-incident-legal-review",
     request=LegalReviewCreate,
     response=LegalReviewPublic,
-    status=201,
-    summary="Record my party's legal review of a tier: cleared or not cleared",
 )
 async def legal_review(ctx: Context) -> web.Response:
-    async with ctx.write() as session:
-        review = await incidents.record_legal_review(
-            session,
-            incident_id=ctx.path_id("incident_id"),
-            caller=ctx.caller,
-            data=ctx.body,
-            ladder=ctx.ladder,
-            now=ctx.now,
-        )
-    return json_response(review_public(review), status=201)
+    """Record my party's legal review of a tier: cleared or not cleared"""
+    return await record_step(ctx, incidents.record_legal_review, review_public, data=ctx.body, ladder=ctx.ladder)
 
 
-@routes.route(
-    "POST",
-    f"{ONE}/communique-drafts",
-    name="api-incident-draft",
-    request=DraftStartCreate,
-    response=DraftStartPublic,
-    summary="Render a crisis template allowed at my party's decided tier: the sections of a first draft",
-)
+@routes.post(f"{ONE}/communique-drafts", name="api-incident-draft", request=DraftStartCreate, response=DraftStartPublic)
 async def start_draft(ctx: Context) -> web.Response:
+    """Render a crisis template allowed at my party's decided tier: the sections of a first draft"""
     incident_id = ctx.path_id("incident_id")
     data = ctx.body
     template = incidents.find_template(ctx.templates, data.template)

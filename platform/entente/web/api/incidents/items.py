@@ -20,32 +20,26 @@ from entente.web.openapi import ApiRoutes
 from .shapes import ONE, attribution_public, evidence_public
 
 routes = ApiRoutes(tag="incidents")
+EVIDENCE = f"{ONE}/evidence"
 
 
-@routes.route(
-    "GET",
-    f"{ONE}/evidence",
-    name="api-incident-evidence",
-    response=IncidentEvidencePublic,
-    response_list=True,
-    summary="The evidence items I may see",
-)
+@routes.get(EVIDENCE, name="api-incident-evidence", response=IncidentEvidencePublic, response_list=True)
 async def list_evidence(ctx: Context) -> web.Response:
+    """The evidence items I may see"""
     async with ctx.read() as session:
         rows = await incidents.list_evidence(session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller)
     return json_response([evidence_public(e) for e in rows])
 
 
-@routes.route(
-    "POST",
-    f"{ONE}/evidence",
+@routes.post(
+    EVIDENCE,
     name="api-incident-evidence-add",
     request=IncidentEvidenceCreate,
     response=IncidentEvidencePublic,
     status=201,
-    summary="Add an evidence item, marked public or releasable to named participating parties",
 )
 async def add_evidence(ctx: Context) -> web.Response:
+    """Add an evidence item, marked public or releasable to named participating parties"""
     incident_id = ctx.path_id("incident_id")
     async with ctx.write() as session:
         evidence = await incidents.add_evidence(
@@ -55,14 +49,9 @@ async def add_evidence(ctx: Context) -> web.Response:
     return json_response(evidence_public(evidence), status=201, headers=etag(evidence.version) | {"Location": location})
 
 
-@routes.route(
-    "GET",
-    f"{ONE}/evidence/{{evidence_id}}",
-    name="api-incident-evidence-item",
-    response=IncidentEvidencePublic,
-    summary="One evidence item",
-)
+@routes.get(f"{EVIDENCE}/{{evidence_id}}", name="api-incident-evidence-item", response=IncidentEvidencePublic)
 async def get_evidence(ctx: Context) -> web.Response:
+    """One evidence item"""
     incident_id, evidence_id = ctx.path_id("incident_id"), ctx.path_id("evidence_id")
     async with ctx.read() as session:
         evidence = await incidents.get_evidence(
@@ -71,17 +60,16 @@ async def get_evidence(ctx: Context) -> web.Response:
     return json_response(evidence_public(evidence), headers=etag(evidence.version))
 
 
-@routes.route(
-    "PUT",
-    f"{ONE}/evidence/{{evidence_id}}/marking",
+@routes.put(
+    f"{EVIDENCE}/{{evidence_id}}/marking",
     name="api-incident-evidence-marking",
     request=IncidentMarkingUpdate,
     response=IncidentEvidencePublic,
     errors=(412, 428),
-    summary="Change an evidence marking: any participant may narrow it, only its author's party widen it "
-    "(204 when the caller narrowed it out of its own sight)",
 )
 async def change_marking(ctx: Context) -> web.Response:
+    """Change an evidence marking: any participant may narrow it, only its author's party widen it (204 when the caller
+    narrowed it out of its own sight)"""
     incident_id, evidence_id = ctx.path_id("incident_id"), ctx.path_id("evidence_id")
     expected = expected_version(ctx.request, ctx.body.version)
     async with ctx.write() as session:
@@ -99,16 +87,15 @@ async def change_marking(ctx: Context) -> web.Response:
     return json_response(evidence_public(evidence), headers=etag(evidence.version))
 
 
-@routes.route(
-    "PUT",
+@routes.put(
     f"{ONE}/attribution",
     name="api-incident-attribution",
     request=IncidentAttributionUpdate,
     response=IncidentAttributionPublic,
     errors=(412, 428),
-    summary="Record or replace my party's attribution assessment (replacing names its version)",
 )
 async def set_attribution(ctx: Context) -> web.Response:
+    """Record or replace my party's attribution assessment (replacing names its version)"""
     incident_id = ctx.path_id("incident_id")
     expected = expected_version(ctx.request, ctx.body.version)
     async with ctx.write() as session:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiohttp import web
 
 from entente import incidents
@@ -26,15 +29,23 @@ from .shapes import API, ONE, answer_incident
 routes = ApiRoutes(tag="incidents")
 
 
-@routes.route(
-    "GET",
-    f"{API}/incidents",
-    name="api-incidents",
-    response=IncidentSummary,
-    response_list=True,
-    summary="Incidents my party takes part in (the secretariat: all); ?state=open",
-)
+async def _change(
+    ctx: Context, step: Callable[..., Awaitable[object]], *, versioned: bool = False, **fields: Any
+) -> web.Response:
+    """A change to the incident in the path (``fields`` from the body), answered with the incident;
+    a ``versioned`` change names the version it edits (If-Match or the body's ``version``)."""
+    incident_id = ctx.path_id("incident_id")
+    expected = {"expected_version": expected_version(ctx.request, ctx.body.version)} if versioned else {}
+    async with ctx.write() as session:
+        await step(
+            session, incident_id=incident_id, caller=ctx.caller, ladder=ctx.ladder, now=ctx.now, **fields, **expected
+        )
+        return await answer_incident(ctx, session, incident_id)
+
+
+@routes.get(f"{API}/incidents", name="api-incidents", response=IncidentSummary, response_list=True)
 async def list_incidents(ctx: Context) -> web.Response:
+    """Incidents my party takes part in (the secretariat: all); ?state=open"""
     state = ctx.query.get("state")
     if state is not None and state not in set(IncidentState):
         raise InvalidInputError(f"state is one of: {', '.join(IncidentState)}", field="state")
@@ -59,16 +70,9 @@ async def list_incidents(ctx: Context) -> web.Response:
     )
 
 
-@routes.route(
-    "POST",
-    f"{API}/incidents",
-    name="api-incident-open",
-    request=IncidentCreate,
-    response=IncidentPublic,
-    status=201,
-    summary="Open an incident (a drafter; the caller's party leads), inviting participants",
-)
+@routes.post(f"{API}/incidents", name="api-incident-open", request=IncidentCreate, response=IncidentPublic, status=201)
 async def open_incident(ctx: Context) -> web.Response:
+    """Open an incident (a drafter; the caller's party leads), inviting participants"""
     async with ctx.write() as session:
         incident = await incidents.open_incident(
             session, caller=ctx.caller, data=ctx.body, ladder=ctx.ladder, now=ctx.now
@@ -78,100 +82,41 @@ async def open_incident(ctx: Context) -> web.Response:
     return response
 
 
-@routes.route(
-    "GET",
-    ONE,
-    name="api-incident",
-    response=IncidentPublic,
-    summary="One incident: metrics, recommendation, decided tiers, reviews, and what I may see of it",
-)
+@routes.get(ONE, name="api-incident", response=IncidentPublic)
 async def get_incident(ctx: Context) -> web.Response:
+    """One incident: metrics, recommendation, decided tiers, reviews, and what I may see of it"""
     incident_id = ctx.path_id("incident_id")
     async with ctx.read() as session:
         return await answer_incident(ctx, session, incident_id)
 
 
-@routes.route(
-    "PATCH",
-    ONE,
-    name="api-incident-update",
-    request=IncidentUpdate,
-    response=IncidentPublic,
-    errors=(412, 428),
-    summary="Change title, description or metrics of the version named by If-Match or version",
-)
+@routes.patch(ONE, name="api-incident-update", request=IncidentUpdate, response=IncidentPublic, errors=(412, 428))
 async def update_incident(ctx: Context) -> web.Response:
-    incident_id = ctx.path_id("incident_id")
-    expected = expected_version(ctx.request, ctx.body.version)
-    async with ctx.write() as session:
-        await incidents.update_incident(
-            session,
-            incident_id=incident_id,
-            caller=ctx.caller,
-            data=ctx.body,
-            expected_version=expected,
-            ladder=ctx.ladder,
-            now=ctx.now,
-        )
-        return await answer_incident(ctx, session, incident_id)
+    """Change title, description or metrics of the version named by If-Match or version"""
+    return await _change(ctx, incidents.update_incident, versioned=True, data=ctx.body)
 
 
-@routes.route(
-    "POST",
-    f"{ONE}/participants",
-    name="api-incident-invite",
-    request=IncidentInvite,
-    response=IncidentPublic,
-    summary="Invite parties to take part (the lead's drafters or the secretariat)",
-)
+@routes.post(f"{ONE}/participants", name="api-incident-invite", request=IncidentInvite, response=IncidentPublic)
 async def invite(ctx: Context) -> web.Response:
-    incident_id = ctx.path_id("incident_id")
-    async with ctx.write() as session:
-        await incidents.invite_parties(
-            session,
-            incident_id=incident_id,
-            caller=ctx.caller,
-            parties=ctx.body.parties,
-            ladder=ctx.ladder,
-            now=ctx.now,
-        )
-        return await answer_incident(ctx, session, incident_id)
+    """Invite parties to take part (the lead's drafters or the secretariat)"""
+    return await _change(ctx, incidents.invite_parties, parties=ctx.body.parties)
 
 
-@routes.route(
-    "POST",
+@routes.post(
     f"{ONE}/close",
     name="api-incident-close",
     request=IncidentClose,
     response=IncidentPublic,
     errors=(412, 428),
-    summary="Close the incident (the lead's drafters or the secretariat)",
 )
 async def close(ctx: Context) -> web.Response:
-    incident_id = ctx.path_id("incident_id")
-    expected = expected_version(ctx.request, ctx.body.version)
-    async with ctx.write() as session:
-        await incidents.close_incident(
-            session,
-            incident_id=incident_id,
-            caller=ctx.caller,
-            reason=ctx.body.reason,
-            expected_version=expected,
-            ladder=ctx.ladder,
-            now=ctx.now,
-        )
-        return await answer_incident(ctx, session, incident_id)
+    """Close the incident (the lead's drafters or the secretariat)"""
+    return await _change(ctx, incidents.close_incident, versioned=True, reason=ctx.body.reason)
 
 
-@routes.route(
-    "GET",
-    f"{ONE}/history",
-    name="api-incident-history",
-    response=IncidentChangePublic,
-    response_list=True,
-    summary="Every change I may see, oldest first, with the incident version it made",
-)
+@routes.get(f"{ONE}/history", name="api-incident-history", response=IncidentChangePublic, response_list=True)
 async def history(ctx: Context) -> web.Response:
+    """Every change I may see, oldest first, with the incident version it made"""
     async with ctx.read() as session:
         changes = await incidents.list_history(session, incident_id=ctx.path_id("incident_id"), caller=ctx.caller)
     return json_response([IncidentChangePublic.model_validate(c, from_attributes=True) for c in changes])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,12 +24,17 @@ from entente.models import (
     MarkingPublic,
     TierDecisionPublic,
 )
-from entente.web.bodies import json_response
+from entente.web.api.steps import written
+from entente.web.bodies import from_fields, json_response
 from entente.web.context import Context
 from entente.web.etags import etag
 
 API = "/api/v1"
 ONE = f"{API}/incidents/{{incident_id}}"
+T = TypeVar("T")
+#: How a write to the incident's record is declared: answered with what it recorded (201), refused
+#: with 403, 404 or 409.
+RECORD_WRITE: dict[str, Any] = {"status": 201, "errors": (403, 404, 409)}
 
 
 def marking_public(value: dict, author: str) -> MarkingPublic:
@@ -34,32 +42,14 @@ def marking_public(value: dict, author: str) -> MarkingPublic:
 
 
 def evidence_public(evidence: IncidentEvidence) -> IncidentEvidencePublic:
-    return IncidentEvidencePublic(
-        id=evidence.id,
-        kind=evidence.kind,
-        title=evidence.title,
-        body=evidence.body,
-        source=evidence.source,
-        marking=marking_public(evidence.marking, evidence.author_party),
-        author_party=evidence.author_party,
-        author=evidence.author,
-        version=evidence.version,
-        added_at=evidence.added_at,
+    return from_fields(
+        IncidentEvidencePublic, evidence, marking=marking_public(evidence.marking, evidence.author_party)
     )
 
 
 def attribution_public(attribution: IncidentAttribution) -> IncidentAttributionPublic:
-    return IncidentAttributionPublic(
-        party=attribution.party,
-        suspected_actor=attribution.suspected_actor,
-        confidence=attribution.confidence,
-        state_backing=attribution.state_backing,
-        reasoning=attribution.reasoning,
-        marking=marking_public(attribution.marking, attribution.party),
-        version=attribution.version,
-        updated_by=attribution.updated_by,
-        updated_at=attribution.updated_at,
-    )
+    marking = marking_public(attribution.marking, attribution.party)
+    return from_fields(IncidentAttributionPublic, attribution, marking=marking)
 
 
 def decision_public(decision: IncidentDecision) -> TierDecisionPublic:
@@ -72,27 +62,24 @@ def review_public(review: IncidentLegalReview) -> LegalReviewPublic:
 
 def incident_public(view: incidents.IncidentView, ladder: Ladder) -> IncidentPublic:
     incident = view.incident
-    return IncidentPublic(
-        id=incident.id,
-        title=incident.title,
-        description=incident.description,
-        state=incident.state,
-        version=incident.version,
-        lead=incident.lead,
-        opened_by=incident.opened_by,
+    return from_fields(
+        IncidentPublic,
+        incident,
         participants=list(view.participants),
-        metrics=incident.metrics,
-        recommended_tier=incident.recommended_tier,
         recommendation=incidents.assessment_public(ladder, incident.assessment),
         decisions=[decision_public(d) for d in view.decisions],
         legal_reviews=[review_public(r) for r in view.legal_reviews],
         attributions=[attribution_public(a) for a in view.attributions],
         evidence=[evidence_public(e) for e in view.evidence],
-        close_reason=incident.close_reason,
-        opened_at=incident.opened_at,
-        updated_at=incident.updated_at,
-        closed_at=incident.closed_at,
     )
+
+
+async def record_step(
+    ctx: Context, step: Callable[..., Awaitable[T]], shape: Callable[[T], Any], *, status: int = 201, **fields: Any
+) -> web.Response:
+    """One write to the incident in the path (``fields`` from the body and the rules), answered with
+    what it recorded in its public shape."""
+    return await written(ctx, step, shape, status=status, incident_id=ctx.path_id("incident_id"), **fields)
 
 
 async def answer_incident(ctx: Context, session: AsyncSession, incident_id: int, *, status: int = 200) -> web.Response:

@@ -27,14 +27,9 @@ from .shapes import API, MAX_IMPORT_BYTES, ONE, TAG, limits, package_answer
 routes = ApiRoutes(tag=TAG)
 
 
-@routes.route(
-    "GET",
-    f"{ONE}/coordination",
-    name="api-sanctions-coordination",
-    summary="Designations against parties with each party's adoption state (gaps: no position yet)",
-    response=CoordinationPublic,
-)
+@routes.get(f"{ONE}/coordination", name="api-sanctions-coordination", response=CoordinationPublic)
 async def coordination_view(ctx: Context) -> web.Response:
+    """Designations against parties with each party's adoption state (gaps: no position yet)"""
     async with ctx.read() as session:
         package = await get_package(session, ctx.path_id("package"), ctx.caller)
     parties, rows = coordination(package)
@@ -61,16 +56,15 @@ async def coordination_view(ctx: Context) -> web.Response:
     return json_response(out)
 
 
-@routes.route(
-    "GET",
+@routes.get(
     f"{API}/sanctions/reviews",
     name="api-sanctions-reviews",
-    summary="Designations in effect due for review within ?days= (default 30) across my packages, soonest first",
     response=ReviewPublic,
     response_list=True,
     errors=(422,),
 )
 async def reviews(ctx: Context) -> web.Response:
+    """Designations in effect due for review within ?days= (default 30) across my packages, soonest first"""
     days_text = ctx.query.get("days", "30")
     if not days_text.isdigit() or not 0 <= int(days_text) <= 3650:
         raise InvalidInputError("days is a whole number from 0 to 3650", code="invalid_days", field="/days")
@@ -98,15 +92,9 @@ async def reviews(ctx: Context) -> web.Response:
     )
 
 
-@routes.route(
-    "GET",
-    f"{ONE}/export",
-    name="api-sanctions-export",
-    summary="Export ?format=eu-xml|ofac-xml|csv: what I may see (with evidence), or ?view=public for the public part",
-    content_type=("text/csv", "application/xml"),
-    errors=(422,),
-)
+@routes.get(f"{ONE}/export", name="api-sanctions-export", content_type=("text/csv", "application/xml"), errors=(422,))
 async def export(ctx: Context) -> web.Response:
+    """Export ?format=eu-xml|ofac-xml|csv: what I may see (with evidence), or ?view=public for the public part"""
     try:
         fmt = ExportFormat(ctx.query.get("format", "csv"))
     except ValueError:
@@ -127,15 +115,9 @@ async def export(ctx: Context) -> web.Response:
     )
 
 
-@routes.route(
-    "POST",
-    f"{ONE}/import",
-    name="api-sanctions-upload",
-    summary="Import a flat CSV (text/csv body, UTF-8): all rows or none, errors with row and column; ?confirm=true",
-    response=PackagePublic,
-    status=201,
-)
+@routes.post(f"{ONE}/import", name="api-sanctions-upload", response=PackagePublic, status=201)
 async def import_(ctx: Context) -> web.Response:
+    """Import a flat CSV (text/csv body, UTF-8): all rows or none, errors with row and column; ?confirm=true"""
     request = ctx.request
     if request.content_type != "text/csv":
         raise UnsupportedMediaTypeError("send the CSV file as Content-Type: text/csv")

@@ -21,7 +21,7 @@ from entente.sanctions import Designation
 from entente.sanctions.chains import Chain, load_chain
 from entente.sanctions.lifecycle import is_in_force
 from entente.sanctions.packages import Package
-from entente.web.bodies import json_response
+from entente.web.bodies import from_fields, json_response
 from entente.web.context import Context
 
 API = "/api/v1"
@@ -39,14 +39,8 @@ def parse_instant(text: str, field: str) -> datetime:
 def standing_public(standing: Designation | None, now: datetime) -> StandingPublic | None:
     if standing is None or standing.effective_at is None or standing.version_at is None:
         return None
-    return StandingPublic(
-        version=standing.version,
-        since=standing.version_at,
-        effective_at=standing.effective_at,
-        review_at=standing.review_at,
-        lifted_at=standing.lifted_at,
-        in_force=is_in_force(standing, now),
-    )
+    in_force = is_in_force(standing, now)
+    return from_fields(StandingPublic, standing, since=standing.version_at, in_force=in_force)
 
 
 def designation_public(
