@@ -25,10 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from entente import releases
 from entente.clock import Clock, system_clock
 from entente.documents.pool import DocumentRenderer
-from entente.documents.spec import DocumentAttachment
+from entente.documents.spec import DocumentAttachment, DocumentSpec
 from entente.documents.specs import alignment_rows, public_spec
 from entente.platformkeys import LazyPlatformKeys
-from entente.releases.publication import LogIdentity, aligned_pdf_work, pdf_work, store_aligned_pdf, store_pdf
+from entente.releases.pdfs import AlignedPdfWork, PdfWork, aligned_pdf_work, pdf_work, store_aligned_pdf, store_pdf
+from entente.releases.publication import LogIdentity
 from entente.settings import Settings
 from entente.transparency import log as tlog
 
@@ -75,6 +76,14 @@ class Publisher:
         async with self.sessions.begin() as session:
             await tlog.sign_checkpoint(session, keys, self.origin, self.clock(), cache=self.tree)
 
+    def _spec(self, item: PdfWork | AlignedPdfWork) -> DocumentSpec:
+        """The public document of a release, with the files it embeds."""
+        files = [
+            DocumentAttachment(name, data, "application/json", *ATTACHED[name])
+            for name, data in item.attachments.items()
+        ]
+        return public_spec(item.record, item.party_names, files, base_url=self.base_url)
+
     async def render_pdfs(self, *, release_id: int | None = None) -> int:
         """Render and store each public PDF that is due (of one release, or all); how many were stored."""
         if self.renderer is None:
@@ -85,12 +94,7 @@ class Publisher:
         stored = 0
         keys = await self.keys.get()
         for item in work:
-            files = [
-                DocumentAttachment(name, data, "application/json", *ATTACHED[name])
-                for name, data in item.attachments.items()
-            ]
-            spec = public_spec(item.record, item.party_names, files, base_url=self.base_url)
-            pdf = await self.renderer.render(spec, keys)
+            pdf = await self.renderer.render(self._spec(item), keys)
             async with self.sessions.begin() as session:
                 stored += await store_pdf(
                     session, release_id=item.release_id, embargo_at=item.embargo_at, pdf=pdf, now=self.clock()
@@ -109,12 +113,7 @@ class Publisher:
         stored = 0
         keys = await self.keys.get()
         for item in work:
-            files = [
-                DocumentAttachment(name, data, "application/json", *ATTACHED[name])
-                for name, data in item.attachments.items()
-            ]
-            spec = public_spec(item.record, item.party_names, files, base_url=self.base_url)
-            spec = dataclasses.replace(spec, alignments=alignment_rows(item.alignments, item.party_names))
+            spec = dataclasses.replace(self._spec(item), alignments=alignment_rows(item.alignments, item.party_names))
             pdf = await self.renderer.render(spec, keys)
             async with self.sessions.begin() as session:
                 stored += await store_aligned_pdf(

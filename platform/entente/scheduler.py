@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
@@ -31,16 +31,21 @@ async def tick(publisher: Publisher) -> list[int]:
     return released
 
 
-async def run(publisher: Publisher, seconds: float) -> None:
-    """Tick at once (catching up after a restart), then every ``seconds``, until cancelled."""
+async def _repeat(step: Callable[[], Awaitable[object]], seconds: float, what: str) -> None:
+    """Run ``step`` at once, then every ``seconds``, until cancelled; a failure is logged and tried again."""
     while True:
         try:
-            await tick(publisher)
+            await step()
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("release scheduler tick failed; trying again in %s s", seconds)
+            log.exception("%s failed; trying again in %s s", what, seconds)
         await asyncio.sleep(seconds)
+
+
+async def run(publisher: Publisher, seconds: float) -> None:
+    """Tick at once (catching up after a restart), then every ``seconds``, until cancelled."""
+    await _repeat(lambda: tick(publisher), seconds, "release scheduler tick")
 
 
 async def notify(app: web.Application) -> int:
@@ -54,14 +59,7 @@ async def notify(app: web.Application) -> int:
 
 async def run_notices(app: web.Application, seconds: float) -> None:
     """Notices beside the release loop (a slow webhook never delays a release), until cancelled."""
-    while True:
-        try:
-            await notify(app)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("notice tick failed; trying again in %s s", seconds)
-        await asyncio.sleep(seconds)
+    await _repeat(lambda: notify(app), seconds, "notice tick")
 
 
 async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from entente import audit, auth, db, parties, platformkeys
 from entente.app import create_app
-from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, database, run, settings
+from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, command_group, database, run, settings
 from entente.cli.trust.demo import seed_demo_keys
 from entente.cli.trust.statement import seed_demo_statement
 from entente.clock import system_clock
@@ -49,9 +49,7 @@ def register(commands: Any) -> None:
     p.add_argument("--rev-id", help="(developers) revision id for --autogenerate, e.g. 0005")
     p.set_defaults(run=cmd_migrate)
 
-    user = commands.add_parser("user", help="manage users").add_subparsers(
-        dest="user_command", metavar="ACTION", required=True
-    )
+    user = command_group(commands, "user", help="manage users")
     p = user.add_parser(
         "add",
         help="add a user to a party",
@@ -66,18 +64,14 @@ def register(commands: Any) -> None:
     p.add_argument("--no-password", action="store_true", help="API tokens only; no browser sign-in")
     p.set_defaults(run=cmd_user_add)
 
-    token = commands.add_parser("token", help="manage API tokens").add_subparsers(
-        dest="token_command", metavar="ACTION", required=True
-    )
+    token = command_group(commands, "token", help="manage API tokens")
     p = token.add_parser("create", help="create an API token for a user and print it once")
     p.add_argument("username")
     p.add_argument("--name", default="cli", help="what the token is for")
     p.add_argument("--days", type=int, help="validity in days (default: auth.token_days)")
     p.set_defaults(run=cmd_token_create)
 
-    trail = commands.add_parser("audit", help="the audit trail").add_subparsers(
-        dest="audit_command", metavar="ACTION", required=True
-    )
+    trail = command_group(commands, "audit", help="the audit trail")
     p = trail.add_parser("verify", help="walk the hash chain and report the first broken link")
     p.set_defaults(run=cmd_audit_verify)
 

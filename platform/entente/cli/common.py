@@ -13,6 +13,8 @@ from entente.errors import UnavailableError
 from entente.settings import Settings, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INDETERMINATE = 0, 1, 2, 3
+#: Where the commands that talk to a running server find it, and the API token they send.
+URL_ENV, TOKEN_ENV = "ENTENTE_URL", "ENTENTE_TOKEN"
 T = TypeVar("T")
 
 
@@ -25,6 +27,20 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message}\n{self.format_usage().strip()}")
+
+
+def command_group(commands: Any, name: str, *, help: str, description: str | None = None) -> Any:
+    """``entente NAME ACTION``: a command whose actions are added to what is returned; one is required."""
+    return commands.add_parser(name, help=help, description=description).add_subparsers(
+        dest=f"{name}_command", metavar="ACTION", required=True
+    )
+
+
+def days(text: str) -> int:
+    """An argument type: a whole number of days from 1 to 36500."""
+    if not text.isdigit() or not 1 <= int(text) <= 36_500:
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of days from 1 to 36500")
+    return int(text)
 
 
 def settings(args: argparse.Namespace) -> Settings:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, settings
+from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, command_group, settings
 from entente.errors import ConfigError, InvalidInputError
 from entente.incidents import describe_ladder, score_metrics
 from entente.ladder import Ladder, load_ladder
@@ -24,9 +24,12 @@ from entente.settings import parse_toml
 
 
 def register(commands: Any) -> None:
-    ladder = commands.add_parser(
-        "ladder", help="the escalation ladder and its rubric", description="Show the ladder; score incident metrics."
-    ).add_subparsers(dest="ladder_command", metavar="ACTION", required=True)
+    ladder = command_group(
+        commands,
+        "ladder",
+        help="the escalation ladder and its rubric",
+        description="Show the ladder; score incident metrics.",
+    )
     p = ladder.add_parser(
         "show",
         help="print the tiers, what lifts an incident to each, and the metrics",

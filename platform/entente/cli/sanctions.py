@@ -9,18 +9,19 @@ public part with ``--public``) and an import is checked exactly as ``POST .../im
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, run
+from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, TOKEN_ENV, URL_ENV, command_group, run
 from entente.errors import UnavailableError
 
-URL_ENV, TOKEN_ENV = "ENTENTE_URL", "ENTENTE_TOKEN"
 FORMATS = ("eu-xml", "ofac-xml", "csv")
 
 
@@ -31,11 +32,12 @@ def _package(text: str) -> int:
 
 
 def register(commands: Any) -> None:
-    sanctions = commands.add_parser(
+    sanctions = command_group(
+        commands,
         "sanctions",
         help="export and import the designations of a sanctions package (through the API)",
         description=f"Talks to ${URL_ENV} with ${TOKEN_ENV} (a drafter's API token).",
-    ).add_subparsers(dest="sanctions_command", metavar="ACTION", required=True)
+    )
 
     p = sanctions.add_parser("export", help="export a package as eu-xml, ofac-xml or csv")
     p.add_argument("package", type=_package, metavar="PACKAGE")
@@ -57,6 +59,17 @@ def _endpoint() -> tuple[str, str] | None:
         print(f"entente: set {URL_ENV} and {TOKEN_ENV}", file=sys.stderr)
         return None
     return url.rstrip("/"), token
+
+
+def _with_endpoint(command: Callable[[argparse.Namespace, str, str], int]) -> Callable[[argparse.Namespace], int]:
+    """The command, given the server's URL and the token from the environment (exit 2 when either is unset)."""
+
+    @functools.wraps(command)
+    def with_endpoint(args: argparse.Namespace) -> int:
+        endpoint = _endpoint()
+        return EXIT_USAGE if endpoint is None else command(args, *endpoint)
+
+    return with_endpoint
 
 
 async def _call(method: str, url: str, token: str, **kwargs: Any) -> tuple[int, bytes]:
@@ -83,11 +96,8 @@ def _refused(status: int, body: bytes) -> int:
     return EXIT_FAILED
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    endpoint = _endpoint()
-    if endpoint is None:
-        return EXIT_USAGE
-    url, token = endpoint
+@_with_endpoint
+def cmd_export(args: argparse.Namespace, url: str, token: str) -> int:
     view = "public" if args.public else "party"
     status, body = run(
         _call("GET", f"{url}/api/v1/sanctions/packages/{args.package}/export?format={args.format}&view={view}", token)
@@ -103,11 +113,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    endpoint = _endpoint()
-    if endpoint is None:
-        return EXIT_USAGE
-    url, token = endpoint
+@_with_endpoint
+def cmd_import(args: argparse.Namespace, url: str, token: str) -> int:
     try:
         data = Path(args.file).read_bytes()
     except OSError as exc:

@@ -17,7 +17,19 @@ from typing import Any
 import aiohttp
 
 from entente import parties, signing
-from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, database, post_json, run, settings
+from entente.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    TOKEN_ENV,
+    URL_ENV,
+    command_group,
+    database,
+    days,
+    post_json,
+    run,
+    settings,
+)
 from entente.cli.trust import files
 from entente.clock import isoformat, system_clock
 from entente.crisis import CrisisTemplate, load_templates
@@ -26,21 +38,10 @@ from entente.models import TemplatePublic
 from entente.parties.presignatures import get_template
 from entente.settings import Settings
 
-URL_ENV, TOKEN_ENV = "ENTENTE_URL", "ENTENTE_TOKEN"
-
-
-def days(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 36_500:
-        raise argparse.ArgumentTypeError(f"{text!r}: a number of days from 1 to 36500")
-    return int(text)
-
 
 def register(commands: Any) -> None:
-    templates = commands.add_parser(
-        "templates",
-        help="crisis templates and their pre-signatures",
-        description="List crisis templates, show one, and pre-sign one for a party.",
-    ).add_subparsers(dest="templates_command", metavar="ACTION", required=True)
+    templates = command_group(commands, "templates", help="crisis templates and their pre-signatures",
+        description="List crisis templates, show one, and pre-sign one for a party.",)
 
     p = templates.add_parser("list", help="templates with their digest and who pre-signed them (database)")
     p.add_argument("--json", action="store_true", help="print as JSON (the shape of GET /api/v1/templates)")

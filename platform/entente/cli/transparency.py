@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from entente import signing
-from entente.cli.common import EXIT_FAILED, EXIT_OK, post_json, run
+from entente.cli.common import EXIT_FAILED, EXIT_OK, command_group, post_json, run
 from entente.cli.trust import files
 from entente.clock import system_clock
 from entente.errors import ConfigError, InvalidInputError, SignatureError, UnavailableError
@@ -33,11 +33,12 @@ STATE_VERSION = 1
 
 
 def register(commands: Any) -> None:
-    group = commands.add_parser(
+    group = command_group(
+        commands,
         "log",
         help="the transparency log: cosign its checkpoints as a party",
         description="Work with an Entente server's transparency log.",
-    ).add_subparsers(dest="log_command", metavar="ACTION", required=True)
+    )
     p = group.add_parser(
         "cosign",
         help="check the newest checkpoint for consistency and cosign it with a party key",

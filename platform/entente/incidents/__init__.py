@@ -15,6 +15,8 @@ legal reviews, and marked items: evidence and each party's attribution assessmen
 - :mod:`.drafts`: :func:`start_draft`, the first step of a communiqué from a crisis template
 - :mod:`.rubric`: the ladder and assessments described for the API, the command line and pages
 
+What callers use is named here, in ``__all__``; a module that only feeds this list keeps none of its own.
+
 Audit events: ``incidents:incident:open``, ``incidents:incident:update``,
 ``incidents:participant:invite``, ``incidents:incident:close``, ``incidents:evidence:add``,
 ``incidents:evidence:mark``, ``incidents:attribution:set``, ``incidents:tier:decide``,

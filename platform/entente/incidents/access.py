@@ -19,10 +19,10 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 
 from entente import audit
 from entente.auth import Caller, require_role
@@ -46,6 +46,8 @@ from entente.models import (
     Role,
 )
 
+Row = TypeVar("Row", bound=SQLModel)
+
 MAX_ID = 2**31 - 1
 NO_INCIDENT = "no such incident"
 NO_EVIDENCE = "no such evidence"
@@ -56,6 +58,14 @@ CONTENT_ROLES = (Role.DRAFTER, Role.SIGNATORY)
 def new_id() -> int:
     """A random id in 1..2^31-1: ids reveal neither how many incidents exist nor hidden items."""
     return secrets.randbelow(MAX_ID) + 1
+
+
+async def unused_id(session: AsyncSession, model: type[SQLModel]) -> int:
+    """A :func:`new_id` that no row of ``model`` has yet."""
+    value = new_id()
+    while await session.get(model, value) is not None:
+        value = new_id()
+    return value
 
 
 def in_id_range(value: int) -> bool:
@@ -82,6 +92,14 @@ def text(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+def required_text(value: str, *, field: str, message: str, code: str | None = None) -> str:
+    """``value`` stripped and normalised (:func:`text`); refused with ``message`` when nothing is left."""
+    stripped = text(value.strip())
+    if not stripped:
+        raise InvalidInputError(message, code=code, field=field)
+    return stripped
+
+
 @dataclass
 class Loaded:
     """An incident the caller is admitted to, with its participating parties (the lead first)."""
@@ -103,6 +121,14 @@ async def participants_of(session: AsyncSession, incident_id: int) -> tuple[str,
         )
     ).scalars()
     return tuple(rows)
+
+
+async def rows_of(session: AsyncSession, model: type[Row], incident_id: int, *order: Any) -> list[Row]:
+    """The rows of ``model`` that belong to the incident, in ``order`` (by default: by id, oldest first)."""
+    # a row type of the incident's: its columns ``incident_id`` and ``id`` are not known to the type
+    query = select(model).where(col(getattr(model, "incident_id")) == incident_id)  # noqa: B009
+    query = query.order_by(*(order or (col(getattr(model, "id")),)))  # noqa: B009
+    return list((await session.execute(query)).scalars())
 
 
 async def load(session: AsyncSession, incident_id: int, caller: Caller, *, lock: bool = False) -> Loaded:
@@ -134,6 +160,25 @@ def require_participant(caller: Caller, loaded: Loaded, *roles: Role) -> None:
             f"{caller.party} does not take part in this incident; the lead can invite it", code="not_participating"
         )
     require_role(caller, *roles)
+
+
+async def load_as_author(
+    session: AsyncSession, incident_id: int, caller: Caller, marking: MarkingInput, *roles: Role
+) -> tuple[Loaded, Marking]:
+    """The incident, locked, for a participant in one of ``roles`` adding a marked item of its party's;
+    and the item's marking as read from ``marking``."""
+    loaded = await load(session, incident_id, caller, lock=True)
+    require_participant(caller, loaded, *roles)
+    return loaded, read_marking(marking, author=caller.party, participants=loaded.participants, field="/marking")
+
+
+def require_taking_part(loaded: Loaded, codes: Sequence[str], *, field: str) -> None:
+    """Each of ``codes`` is a party taking part in the incident (``field``: the JSON Pointer of the list)."""
+    for index, code in enumerate(codes):
+        if code not in loaded.participants:
+            raise InvalidInputError(
+                f"{code!r} does not take part in this incident", code="not_participating", field=f"{field}/{index}"
+            )
 
 
 def require_editor(caller: Caller, loaded: Loaded) -> None:
@@ -303,13 +348,65 @@ async def record_change(
         details=details,
     )
     session.add(change)
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        f"incidents:{action}",
+        f"incident:{incident.id}" if subject == "incident" else f"incident:{incident.id}/{subject}",
         at=now,
-        actor=caller.username,
         party=party,
-        event=f"incidents:{action}",
-        object=f"incident:{incident.id}" if subject == "incident" else f"incident:{incident.id}/{subject}",
         details={"version": incident.version} | details | (audit_details or {}),
     )
     return change
+
+
+async def add_record(session: AsyncSession, row: SQLModel) -> None:
+    """Store a new record of the incident (flushed, so its id is known for the history entry)."""
+    session.add(row)
+    await session.flush()
+
+
+async def add_marked(
+    session: AsyncSession,
+    loaded: Loaded,
+    row: SQLModel,
+    marking: Marking,
+    *,
+    caller: Caller,
+    action: str,
+    subject: str,
+    now: datetime,
+    details: dict[str, Any],
+) -> None:
+    """Store a marked item (evidence, an attribution assessment, a lesson) and record the change: the
+    history names its TLP, the audit entry its whole marking."""
+    await add_record(session, row)
+    await record_change(
+        session,
+        loaded.incident,
+        caller=caller,
+        action=action,
+        subject=subject,
+        now=now,
+        details=details | {"tlp": marking.tlp},
+        audit_details={"marking": marking.to_dict()},
+    )
+
+
+async def record_update(
+    session: AsyncSession,
+    incident: Incident,
+    ladder: Ladder,
+    now: datetime,
+    *,
+    caller: Caller,
+    party: str | None = None,
+    action: str,
+    details: dict[str, Any],
+) -> IncidentChange:
+    """A new version of the shared record (:func:`bump`) and the change that made it (:func:`record_change`)."""
+    bump(incident, ladder, now)
+    session.add(incident)
+    return await record_change(
+        session, incident, caller=caller, party=party, action=action, subject="incident", now=now, details=details
+    )

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col
 
 from entente.auth import Caller, require_role
 from entente.crisis import CrisisTemplate, check_ladder_templates
@@ -36,16 +36,6 @@ from entente.models import (
 
 from . import access
 from .access import Loaded
-
-__all__ = [
-    "LESSON_ROLES",
-    "add_lesson",
-    "lesson_marking",
-    "list_ladder_proposals",
-    "list_lessons",
-    "list_lessons_of",
-    "propose_ladder_change",
-]
 
 #: Who writes lessons: the people of a participating party who took part in the response.
 LESSON_ROLES = (Role.DRAFTER, Role.SIGNATORY, Role.COMMS)
@@ -66,18 +56,11 @@ async def add_lesson(
     session: AsyncSession, *, incident_id: int, caller: Caller, data: LessonCreate, now: datetime
 ) -> AfterActionLesson:
     """A lesson of the caller's party on a closed incident, marked like any text."""
-    loaded = await access.load(session, incident_id, caller, lock=True)
-    access.require_participant(caller, loaded, *LESSON_ROLES)
-    marking = access.read_marking(data.marking, author=caller.party, participants=loaded.participants, field="/marking")
-    body = access.text(data.body.strip())
-    if not body:
-        raise InvalidInputError("write the lesson", field="/body")
+    loaded, marking = await access.load_as_author(session, incident_id, caller, data.marking, *LESSON_ROLES)
+    body = access.required_text(data.body, field="/body", message="write the lesson")
     require_closed(loaded)
-    lesson_id = access.new_id()
-    while await session.get(AfterActionLesson, lesson_id) is not None:
-        lesson_id = access.new_id()
     lesson = AfterActionLesson(
-        id=lesson_id,
+        id=await access.unused_id(session, AfterActionLesson),
         incident_id=loaded.id,
         topic=data.topic,
         body=body,
@@ -86,30 +69,17 @@ async def add_lesson(
         author=caller.username,
         added_at=now,
     )
-    session.add(lesson)
-    await session.flush()
-    await access.record_change(
-        session,
-        loaded.incident,
-        caller=caller,
-        action="lesson:add",
-        subject=f"lesson:{lesson.id}",
-        now=now,
-        details={"lesson_id": lesson.id, "topic": str(lesson.topic), "tlp": marking.tlp},
-        audit_details={"marking": marking.to_dict()},
-    )
+    await access.add_marked(session, loaded, lesson, marking, caller=caller, action="lesson:add",
+                            subject=f"lesson:{lesson.id}", now=now,
+                            details={"lesson_id": lesson.id, "topic": str(lesson.topic)})
     return lesson
 
 
 async def list_lessons_of(session: AsyncSession, loaded: Loaded, caller: Caller) -> list[AfterActionLesson]:
     """The lessons of an incident the caller is admitted to, as far as their markings let it see them."""
-    rows = (
-        await session.execute(
-            select(AfterActionLesson)
-            .where(AfterActionLesson.incident_id == loaded.id)
-            .order_by(col(AfterActionLesson.added_at), col(AfterActionLesson.id))
-        )
-    ).scalars()
+    rows = await access.rows_of(
+        session, AfterActionLesson, loaded.id, col(AfterActionLesson.added_at), col(AfterActionLesson.id)
+    )
     viewer = access.viewer_of(caller)
     return [lesson for lesson in rows if may_see(lesson_marking(lesson), viewer, admitted=True)]
 
@@ -154,9 +124,8 @@ async def propose_ladder_change(
         access.require_participant(caller, loaded, Role.DRAFTER, Role.SIGNATORY)
     else:
         require_role(caller, Role.SECRETARIAT)
-    rationale = access.text(data.rationale.strip())
-    if not rationale:
-        raise InvalidInputError("say what the change would fix", code="justification_required", field="/rationale")
+    rationale = access.required_text(data.rationale, field="/rationale", code="justification_required",
+                                     message="say what the change would fix")
     text = access.text(data.ladder_toml).replace("\r\n", "\n")
     proposed = _check_proposed(text, templates)
     if proposed.version <= ladder.version:
@@ -188,8 +157,7 @@ async def propose_ladder_change(
         proposed_by=caller.username,
         proposed_at=now,
     )
-    session.add(proposal)
-    await session.flush()
+    await access.add_record(session, proposal)
     await access.record_change(
         session,
         loaded.incident,
@@ -208,10 +176,4 @@ async def propose_ladder_change(
 
 
 async def list_ladder_proposals(session: AsyncSession, loaded: Loaded) -> list[LadderProposal]:
-    return list(
-        (
-            await session.execute(
-                select(LadderProposal).where(LadderProposal.incident_id == loaded.id).order_by(col(LadderProposal.id))
-            )
-        ).scalars()
-    )
+    return await access.rows_of(session, LadderProposal, loaded.id)

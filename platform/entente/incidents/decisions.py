@@ -84,13 +84,9 @@ async def decide_tier(
     loaded = await access.load(session, incident_id, caller, lock=True)
     party = party_for(caller, loaded, party)
     _tier(ladder, tier)
-    justification = access.text(justification.strip())
-    if not justification:
-        raise InvalidInputError(
-            "say why your party decided this tier (the rubric recommends; the justification is the record)",
-            code="justification_required",
-            field="/justification",
-        )
+    justification = access.required_text(justification, field="/justification", code="justification_required",
+                                         message="say why your party decided this tier (the rubric recommends; the "
+                                         "justification is the record)")
     access.require_open(loaded)
     incident = loaded.incident
     decision = IncidentDecision(
@@ -102,27 +98,14 @@ async def decide_tier(
         decided_by=caller.username,
         decided_at=now,
     )
-    session.add(decision)
-    await session.flush()
-    access.bump(incident, ladder, now)
+    await access.add_record(session, decision)
     incident.state = await state_after(session, incident, loaded.participants)
-    session.add(incident)
-    await access.record_change(
-        session,
-        incident,
-        caller=caller,
-        party=party,
-        action="tier:decide",
-        subject="incident",
-        now=now,
-        details={
-            "party": party,
-            "tier": tier,
-            "recommended_tier": decision.recommended_tier,
-            "state": str(incident.state),
-        }
-        | ({"step_down": step_down} if step_down is not None else {}),
-    )
+    details = {"party": party, "tier": tier, "recommended_tier": decision.recommended_tier,
+               "state": str(incident.state)}
+    if step_down is not None:
+        details["step_down"] = step_down
+    await access.record_update(session, incident, ladder, now, caller=caller, party=party, action="tier:decide",
+                               details=details)
     await settle_step_downs(session, loaded, caller=caller, now=now)
     return decision
 
@@ -147,27 +130,20 @@ async def settle_step_downs(session: AsyncSession, loaded: Loaded, *, caller: Ca
         details = {"step_down": step_down.id, "from_tier": step_down.from_tier, "to_tier": step_down.to_tier,
                    "decided_tiers": {p: decided[p].tier for p in loaded.participants if p in decided}}
         if any(t is not None and t > step_down.from_tier for t in tiers):
-            step_down.state, step_down.settled_at = StepDownState.SUPERSEDED, now
-            await access.record_change(session, loaded.incident, caller=caller, action="step_down:supersede",
-                                       subject="incident", now=now, details=details)
+            settled, action = StepDownState.SUPERSEDED, "step_down:supersede"
         elif all(t is not None and t <= step_down.to_tier for t in tiers):
-            step_down.state, step_down.settled_at = StepDownState.AGREED, now
-            await access.record_change(session, loaded.incident, caller=caller, action="step_down:agree",
-                                       subject="incident", now=now, details=details)
+            settled, action = StepDownState.AGREED, "step_down:agree"
+        else:
+            continue
+        step_down.state, step_down.settled_at = settled, now
+        await access.record_change(session, loaded.incident, caller=caller, action=action, subject="incident",
+                                   now=now, details=details)
         session.add(step_down)
 
 
 async def list_decisions(session: AsyncSession, incident_id: int) -> list[IncidentDecision]:
     """Every decision ever recorded on the incident, oldest first."""
-    return list(
-        (
-            await session.execute(
-                select(IncidentDecision)
-                .where(IncidentDecision.incident_id == incident_id)
-                .order_by(col(IncidentDecision.id))
-            )
-        ).scalars()
-    )
+    return await access.rows_of(session, IncidentDecision, incident_id)
 
 
 async def current_decisions(session: AsyncSession, incident_id: int) -> dict[str, IncidentDecision]:
@@ -201,9 +177,8 @@ async def record_legal_review(
     reviewed_at = require_aware(data.reviewed_at) if data.reviewed_at is not None else now
     if reviewed_at > now:
         raise InvalidInputError("a review cannot be dated in the future", field="/reviewed_at")
-    conclusion = access.text(data.conclusion.strip())
-    if not conclusion:
-        raise InvalidInputError("write the conclusion of the review", field="/conclusion")
+    conclusion = access.required_text(data.conclusion, field="/conclusion",
+                                      message="write the conclusion of the review")
     access.require_open(loaded)
     incident = loaded.incident
     review = IncidentLegalReview(
@@ -217,32 +192,16 @@ async def record_legal_review(
         recorded_by=caller.username,
         recorded_at=now,
     )
-    session.add(review)
-    await session.flush()
-    access.bump(incident, ladder, now)
-    session.add(incident)
-    await access.record_change(
-        session,
-        incident,
-        caller=caller,
-        party=party,
-        action="legal_review:record",
-        subject="incident",
-        now=now,
-        details={"party": party, "tier": data.tier, "outcome": str(data.outcome), "review_id": review.id},
-    )
+    await access.add_record(session, review)
+    details = {"party": party, "tier": data.tier, "outcome": str(data.outcome), "review_id": review.id}
+    await access.record_update(session, incident, ladder, now, caller=caller, party=party,
+                               action="legal_review:record", details=details)
     return review
 
 
 async def list_legal_reviews(session: AsyncSession, incident_id: int) -> list[IncidentLegalReview]:
-    return list(
-        (
-            await session.execute(
-                select(IncidentLegalReview)
-                .where(IncidentLegalReview.incident_id == incident_id)
-                .order_by(col(IncidentLegalReview.reviewed_at), col(IncidentLegalReview.id))
-            )
-        ).scalars()
+    return await access.rows_of(
+        session, IncidentLegalReview, incident_id, col(IncidentLegalReview.reviewed_at), col(IncidentLegalReview.id)
     )
 
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import select
 
 from entente.auth import Caller
 from entente.clock import isoformat, require_aware
@@ -41,19 +41,6 @@ from entente.models import (
 from . import access
 from .access import Loaded
 from .decisions import current_decisions, decide_tier, party_for
-
-__all__ = [
-    "Deescalation",
-    "RampStatus",
-    "StepDownView",
-    "decide_step_down",
-    "get_deescalation",
-    "last_recurrence_at",
-    "list_step_downs",
-    "propose_step_down",
-    "ramps_for_measures",
-    "record_ramp_met",
-]
 
 NO_STEP_DOWN = "no such step-down"
 
@@ -108,27 +95,11 @@ async def last_recurrence_at(session: AsyncSession, incident: Incident) -> datet
 
 
 async def _met(session: AsyncSession, incident_id: int) -> list[IncidentRampMet]:
-    return list(
-        (
-            await session.execute(
-                select(IncidentRampMet)
-                .where(IncidentRampMet.incident_id == incident_id)
-                .order_by(col(IncidentRampMet.id))
-            )
-        ).scalars()
-    )
+    return await access.rows_of(session, IncidentRampMet, incident_id)
 
 
 async def list_step_downs(session: AsyncSession, incident_id: int) -> list[IncidentStepDown]:
-    return list(
-        (
-            await session.execute(
-                select(IncidentStepDown)
-                .where(IncidentStepDown.incident_id == incident_id)
-                .order_by(col(IncidentStepDown.id))
-            )
-        ).scalars()
-    )
+    return await access.rows_of(session, IncidentStepDown, incident_id)
 
 
 def _waiting_for(step_down: IncidentStepDown, participants: tuple[str, ...],
@@ -209,10 +180,8 @@ async def record_ramp_met(
     met_at = require_aware(data.met_at) if data.met_at is not None else now
     if met_at > now:
         raise InvalidInputError("a condition cannot be met in the future", field="/met_at")
-    showing = access.text(data.showing.strip())
-    if not showing:
-        raise InvalidInputError("say what shows the condition is met", code="justification_required",
-                                field="/showing")
+    showing = access.required_text(data.showing, field="/showing", code="justification_required",
+                                   message="say what shows the condition is met")
     access.require_open(loaded)
     decisions = await current_decisions(session, loaded.id)
     if not any(d.tier == tier for d in decisions.values()):
@@ -244,22 +213,11 @@ async def record_ramp_met(
         recorded_by=caller.username,
         recorded_at=now,
     )
-    session.add(row)
-    await session.flush()
-    incident = loaded.incident
-    access.bump(incident, ladder, now)
-    session.add(incident)
-    await access.record_change(
-        session,
-        incident,
-        caller=caller,
-        party=party,
-        action="exit_ramp:meet",
-        subject="incident",
-        now=now,
-        details={"party": party, "tier": tier, "ramp": ramp.id, "kind": str(ramp.kind),
-                 "met_at": isoformat(met_at), "record_id": row.id},
-    )
+    await access.add_record(session, row)
+    details = {"party": party, "tier": tier, "ramp": ramp.id, "kind": str(ramp.kind), "met_at": isoformat(met_at),
+               "record_id": row.id}
+    await access.record_update(session, loaded.incident, ladder, now, caller=caller, party=party,
+                               action="exit_ramp:meet", details=details)
     return row
 
 
@@ -269,10 +227,8 @@ async def propose_step_down(
     """Propose stepping down one tier from the party's decided tier, citing exit ramps of that tier met."""
     loaded = await access.load(session, incident_id, caller, lock=True)
     party = party_for(caller, loaded, data.party)
-    justification = access.text(data.justification.strip())
-    if not justification:
-        raise InvalidInputError("say why the incident should step down", code="justification_required",
-                                field="/justification")
+    justification = access.required_text(data.justification, field="/justification", code="justification_required",
+                                         message="say why the incident should step down")
     access.require_open(loaded)
     decisions = await current_decisions(session, loaded.id)
     decision = decisions.get(party)
@@ -313,22 +269,11 @@ async def propose_step_down(
         proposed_by=caller.username,
         proposed_at=now,
     )
-    session.add(step_down)
-    await session.flush()
-    incident = loaded.incident
-    access.bump(incident, ladder, now)
-    session.add(incident)
-    await access.record_change(
-        session,
-        incident,
-        caller=caller,
-        party=party,
-        action="step_down:propose",
-        subject="incident",
-        now=now,
-        details={"party": party, "step_down": step_down.id, "from_tier": from_tier, "to_tier": from_tier - 1,
-                 "ramps": cited},
-    )
+    await access.add_record(session, step_down)
+    details = {"party": party, "step_down": step_down.id, "from_tier": from_tier, "to_tier": from_tier - 1,
+               "ramps": cited}
+    await access.record_update(session, loaded.incident, ladder, now, caller=caller, party=party,
+                               action="step_down:propose", details=details)
     return step_down
 
 

@@ -35,16 +35,6 @@ from entente.models import Party, PartyStatus, Role
 from . import access
 from .decisions import current_decisions, has_legal_clearance
 
-__all__ = [
-    "DraftSection",
-    "DraftStart",
-    "TemplateRef",
-    "find_template",
-    "party_names",
-    "resolve_marking",
-    "start_draft",
-]
-
 
 @dataclass(frozen=True)
 class TemplateRef:
@@ -154,16 +144,8 @@ async def start_draft(
             code="legal_review_required",
             extra={"tier": tier.number, "party": lead},
         )
-    members = [lead]
-    for index, code in enumerate(participants):
-        if code not in loaded.participants:
-            raise InvalidInputError(
-                f"{code!r} does not take part in this incident",
-                code="not_participating",
-                field=f"/participants/{index}",
-            )
-        if code not in members:
-            members.append(code)
+    access.require_taking_part(loaded, participants, field="/participants")
+    members = list(dict.fromkeys([lead, *participants]))
     values: dict[str, object] = dict(params)
     blank = template.parameters.get("participants")
     if blank is not None and blank.type is crisis.ParameterType.PARTY_LIST and "participants" not in values:

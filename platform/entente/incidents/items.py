@@ -57,15 +57,10 @@ async def add_evidence(
     session: AsyncSession, *, incident_id: int, caller: Caller, data: IncidentEvidenceCreate, now: datetime
 ) -> IncidentEvidence:
     """A new evidence item authored by the caller's party (a drafter or signatory of a participant)."""
-    loaded = await access.load(session, incident_id, caller, lock=True)
-    access.require_participant(caller, loaded, *CONTENT_ROLES)
-    marking = access.read_marking(data.marking, author=caller.party, participants=loaded.participants, field="/marking")
+    loaded, marking = await access.load_as_author(session, incident_id, caller, data.marking, *CONTENT_ROLES)
     access.require_open(loaded)
-    evidence_id = access.new_id()
-    while await session.get(IncidentEvidence, evidence_id) is not None:
-        evidence_id = access.new_id()
     evidence = IncidentEvidence(
-        id=evidence_id,
+        id=await access.unused_id(session, IncidentEvidence),
         incident_id=loaded.id,
         kind=data.kind,
         title=access.text(data.title.strip()),
@@ -77,18 +72,9 @@ async def add_evidence(
         version=1,
         added_at=now,
     )
-    session.add(evidence)
-    await session.flush()
-    await access.record_change(
-        session,
-        loaded.incident,
-        caller=caller,
-        action="evidence:add",
-        subject=f"evidence:{evidence.id}",
-        now=now,
-        details={"evidence_id": evidence.id, "kind": str(evidence.kind), "tlp": marking.tlp},
-        audit_details={"marking": marking.to_dict()},
-    )
+    await access.add_marked(session, loaded, evidence, marking, caller=caller, action="evidence:add",
+                            subject=f"evidence:{evidence.id}", now=now,
+                            details={"evidence_id": evidence.id, "kind": str(evidence.kind)})
     return evidence
 
 
@@ -103,13 +89,9 @@ async def list_evidence(session: AsyncSession, *, incident_id: int, caller: Call
 
 
 async def list_evidence_of(session: AsyncSession, loaded: Loaded, caller: Caller) -> list[IncidentEvidence]:
-    rows = (
-        await session.execute(
-            select(IncidentEvidence)
-            .where(IncidentEvidence.incident_id == loaded.id)
-            .order_by(col(IncidentEvidence.added_at), col(IncidentEvidence.id))
-        )
-    ).scalars()
+    rows = await access.rows_of(
+        session, IncidentEvidence, loaded.id, col(IncidentEvidence.added_at), col(IncidentEvidence.id)
+    )
     return visible(rows, access.viewer_of(caller), _evidence_marking, admitted=True)
 
 
@@ -187,13 +169,7 @@ async def change_evidence_marking(
 
 
 async def list_attributions(session: AsyncSession, loaded: Loaded, caller: Caller) -> list[IncidentAttribution]:
-    rows = (
-        await session.execute(
-            select(IncidentAttribution)
-            .where(IncidentAttribution.incident_id == loaded.id)
-            .order_by(IncidentAttribution.party)
-        )
-    ).scalars()
+    rows = await access.rows_of(session, IncidentAttribution, loaded.id, col(IncidentAttribution.party))
     return visible(rows, access.viewer_of(caller), _attribution_marking, admitted=True)
 
 
@@ -249,16 +225,7 @@ async def set_attribution(
     attribution.version += 1
     attribution.updated_by = caller.username
     attribution.updated_at = now
-    session.add(attribution)
-    await session.flush()
-    await access.record_change(
-        session,
-        loaded.incident,
-        caller=caller,
-        action="attribution:set",
-        subject=f"attribution:{caller.party}",
-        now=now,
-        details={"party": caller.party, "attribution_version": attribution.version, "tlp": marking.tlp},
-        audit_details={"marking": marking.to_dict()},
-    )
+    await access.add_marked(session, loaded, attribution, marking, caller=caller, action="attribution:set",
+                            subject=f"attribution:{caller.party}", now=now,
+                            details={"party": caller.party, "attribution_version": attribution.version})
     return attribution

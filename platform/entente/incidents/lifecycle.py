@@ -37,19 +37,6 @@ from .access import Loaded
 from .decisions import current_decisions, list_legal_reviews, state_after
 from .items import list_attributions, list_evidence_of
 
-__all__ = [
-    "IncidentListing",
-    "IncidentView",
-    "close_incident",
-    "get_incident",
-    "get_incident_view",
-    "invite_parties",
-    "list_history",
-    "list_incidents",
-    "open_incident",
-    "update_incident",
-]
-
 
 @dataclass(frozen=True)
 class IncidentListing:
@@ -79,11 +66,8 @@ async def open_incident(
     invited = [
         p for p in await access.check_parties(session, data.participants, field="/participants") if p != caller.party
     ]
-    incident_id = access.new_id()
-    while await session.get(Incident, incident_id) is not None:
-        incident_id = access.new_id()
     incident = Incident(
-        id=incident_id,
+        id=await access.unused_id(session, Incident),
         title=access.text(data.title.strip()),
         description=access.text(data.description),
         state=IncidentState.OPEN,
@@ -230,18 +214,9 @@ async def invite_parties(
             IncidentParticipant(incident_id=incident.id, party=party, invited_by=caller.username, joined_at=now)
         )
     await session.flush()
-    access.bump(incident, ladder, now)
     incident.state = await state_after(session, incident, (*loaded.participants, *new))
-    session.add(incident)
-    await access.record_change(
-        session,
-        incident,
-        caller=caller,
-        action="participant:invite",
-        subject="incident",
-        now=now,
-        details={"parties": new, "state": str(incident.state)},
-    )
+    await access.record_update(session, incident, ladder, now, caller=caller, action="participant:invite",
+                               details={"parties": new, "state": str(incident.state)})
     return incident
 
 
@@ -260,20 +235,11 @@ async def close_incident(
     access.require_open(loaded)
     incident = loaded.incident
     access.check_version(incident.version, expected_version, required=False, what="incident")
-    access.bump(incident, ladder, now)
     incident.state = IncidentState.CLOSED
     incident.closed_at = now
     incident.close_reason = access.text(reason.strip()) or None
-    session.add(incident)
-    await access.record_change(
-        session,
-        incident,
-        caller=caller,
-        action="incident:close",
-        subject="incident",
-        now=now,
-        details={"reason": incident.close_reason},
-    )
+    await access.record_update(session, incident, ladder, now, caller=caller, action="incident:close",
+                               details={"reason": incident.close_reason})
     return incident
 
 
@@ -299,15 +265,7 @@ async def list_history(session: AsyncSession, *, incident_id: int, caller: Calle
     """Every change the caller may see, oldest first: changes to evidence or an attribution assessment
     are shown only to those who may see that item now."""
     loaded = await access.load(session, incident_id, caller)
-    changes = list(
-        (
-            await session.execute(
-                select(IncidentChange)
-                .where(col(IncidentChange.incident_id) == loaded.id)
-                .order_by(col(IncidentChange.id))
-            )
-        ).scalars()
-    )
+    changes = await access.rows_of(session, IncidentChange, loaded.id)
     markings: dict[str, Marking] = {}
     for evidence in (
         await session.execute(select(IncidentEvidence).where(IncidentEvidence.incident_id == loaded.id))

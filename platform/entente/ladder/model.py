@@ -16,25 +16,6 @@ from pathlib import Path
 
 from .scales import Confidence, Scale
 
-__all__ = [
-    "ALWAYS_ALLOWED",
-    "EVIDENCE_METRIC",
-    "Combine",
-    "Comparator",
-    "Condition",
-    "ExitRamp",
-    "ExitRampKind",
-    "Ladder",
-    "Measure",
-    "Metric",
-    "MetricKind",
-    "MetricValue",
-    "ResponseCategory",
-    "Rule",
-    "Tier",
-    "Unit",
-]
-
 
 class ResponseCategory(StrEnum):
     """Kinds of response a coalition can start; each tier allows a subset."""

@@ -29,7 +29,15 @@ def parse_member(choices: type[E], value: object) -> E | None:
         return None
 
 
-class Confidence(StrEnum):
+class Vocabulary(StrEnum):
+    """A closed set of values; each reads as its value with underscores as spaces (its ``label``)."""
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class Confidence(Vocabulary):
     """The UK Professional Head of Intelligence Assessment (PHIA) probability yardstick, low to high.
 
     Attribution confidence and each tier's evidence standard are stated on it, so a minister reads
@@ -49,10 +57,6 @@ class Confidence(StrEnum):
     def band(self) -> tuple[int, int]:
         return _PHIA_BANDS[self]
 
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
-
 
 _PHIA_BANDS: Mapping[Confidence, tuple[int, int]] = MappingProxyType({
     Confidence.REMOTE_CHANCE: (0, 5),
@@ -65,7 +69,7 @@ _PHIA_BANDS: Mapping[Confidence, tuple[int, int]] = MappingProxyType({
 })
 
 
-class StateBacking(StrEnum):
+class StateBacking(Vocabulary):
     """Jason Healey's spectrum of state responsibility ("Beyond Attribution", 2011), least to most.
 
     It describes how far a state is answerable for an attack, from having prohibited and acted
@@ -83,12 +87,8 @@ class StateBacking(StrEnum):
     EXECUTED = "state-executed"
     INTEGRATED = "state-integrated"
 
-    @property
-    def label(self) -> str:
-        return self.value
 
-
-class HarmToLife(StrEnum):
+class HarmToLife(Vocabulary):
     """Physical harm to people caused by the incident, least to most severe."""
 
     NONE = "none"
@@ -96,12 +96,8 @@ class HarmToLife(StrEnum):
     INJURY = "injury"
     LOSS_OF_LIFE = "loss_of_life"
 
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
 
-
-class Sector(StrEnum):
+class Sector(Vocabulary):
     """Sectors an incident can affect, after the NIS2 Directive's annexes (EU 2022/2555).
 
     NIS2's sectors, some merged (banking and financial market infrastructure as ``finance``,
@@ -129,10 +125,6 @@ class Sector(StrEnum):
     MANUFACTURING = "manufacturing"
     DIGITAL_PROVIDERS = "digital_providers"
     RESEARCH = "research"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@
   ``revoke_key`` (a party revokes a key; ``hold_unsigned_releases``)
 - :mod:`.briefings`: embargoed press briefings (``invite_press``, ``get_briefing``, audited per person)
 - :mod:`.artefact`: the public artefact rendered at scheduling, and the public reads of it
-- :mod:`.bundles`: release bundles (several communiqués with one instant, schedule, hold, lift, cancel)
+- :mod:`.bundles`: release bundles (several communiqués with one instant, schedule, hold, lift, cancel):
+  what a bundle is and who reads it; :mod:`.bundle_members` gathers its members, :mod:`.bundle_release`
+  negotiates, schedules, cancels and lifts their one release
 - :mod:`.alignments`: late alignment with a released communiqué, and its withdrawal (both logged)
 - :mod:`.corrections`: a successor communiqué superseding a released one, for every kind
 - :mod:`.artefact`: the public artefact rendered at scheduling, and the public reads of it (the
@@ -56,27 +58,22 @@ from entente.releases.briefings import (
     list_press_accounts,
     public_text,
 )
-from entente.releases.bundles import (
-    Bundle,
-    add_bundle_member,
-    bundle_public,
+from entente.releases.bundle_members import add_bundle_member, create_bundle, remove_bundle_member
+from entente.releases.bundle_release import (
     cancel_bundle,
-    create_bundle,
-    get_bundle,
-    get_public_bundle,
     lift_bundle,
-    list_bundles,
     propose_bundle,
-    remove_bundle_member,
     respond_bundle,
     schedule_bundle,
 )
+from entente.releases.bundles import Bundle, bundle_public, get_bundle, get_public_bundle, list_bundles
 from entente.releases.common import find_open_release, is_public
 from entente.releases.corrections import supersede_communique
 from entente.releases.holds import hold_unsigned_releases, revoke_key, withdraw_signoff
 from entente.releases.index import PublicIndex
 from entente.releases.negotiation import get_release, propose_release, read_release, release_public, respond_release
-from entente.releases.publication import LogIdentity, get_aligned_pdf, public_relations, publication_bundle
+from entente.releases.pdfs import get_aligned_pdf
+from entente.releases.publication import LogIdentity, public_relations, publication_bundle
 from entente.releases.scheduling import (
     cancel_release,
     find_scheduled,

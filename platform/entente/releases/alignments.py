@@ -193,13 +193,12 @@ async def add_alignment(
     await session.flush()
     row.log_index = await tlog.append_entry(session, kind=ALIGNMENT, leaf=alignment_leaf(row), now=now)
     session.add(row)
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "releases:alignment:add",
+        f"communique:{communique_id}",
         at=now,
-        actor=caller.username,
-        party=party,
-        event="releases:alignment:add",
-        object=f"communique:{communique_id}",
         details={
             "alignment": row.id,
             "digest": row.version_digest,
@@ -231,13 +230,12 @@ async def withdraw_alignment(
     row.withdrawal_log_index = await tlog.append_entry(session, kind=WITHDRAWAL, leaf=withdrawal_leaf(row), now=now)
     session.add(row)
     await session.flush()
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "releases:alignment:withdraw",
+        f"communique:{communique_id}",
         at=now,
-        actor=caller.username,
-        party=caller.party,
-        event="releases:alignment:withdraw",
-        object=f"communique:{communique_id}",
         details={"alignment": row.id, "reason": text, "log_index": row.withdrawal_log_index},
     )
     return row

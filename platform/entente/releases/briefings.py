@@ -24,17 +24,6 @@ from entente.errors import ConflictError, InvalidInputError, NotFoundError
 from entente.models import PressBriefing, Release, ReleaseState, Role, User
 from entente.releases.common import comms_access, find_open_release, is_public, require_open_release
 
-__all__ = [
-    "Briefing",
-    "PressAccount",
-    "briefing_title",
-    "get_briefing",
-    "invite_press",
-    "list_briefings",
-    "list_press_accounts",
-    "public_text",
-]
-
 NO_BRIEFING = "no such briefing"
 
 
@@ -231,12 +220,11 @@ async def _record(
     **details: Any,
 ) -> None:
     extra = {k: (isoformat(v) if isinstance(v, datetime) else v) for k, v in details.items()}
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        f"releases:briefing:{action}",
+        f"communique:{communique_id}",
         at=now,
-        actor=caller.username,
-        party=caller.party,
-        event=f"releases:briefing:{action}",
-        object=f"communique:{communique_id}",
         details={"press": press, **extra},
     )

@@ -82,6 +82,31 @@ def upsert_response(
     return mine
 
 
+async def open_release(
+    session: AsyncSession, access: Access, at: datetime, caller: Caller, now: datetime, *, bundle_id: int | None = None
+) -> Release:
+    """A release proposed at ``at`` by the caller, accepted by its party when that takes part (agreed at
+    once when it is the only party); ``bundle_id``: the bundle it is a member's release of."""
+    release = Release(
+        communique_id=access.id,
+        bundle_id=bundle_id,
+        state=ReleaseState.PROPOSED,
+        embargo_at=at,
+        proposed_by=caller.username,
+        proposed_party=caller.party,
+        created_at=now,
+    )
+    session.add(release)
+    await session.flush()
+    responses: list[ReleaseResponse] = []
+    if caller.party in access.accepted_parties:
+        session.add(upsert_response(responses, release, caller.party, ResponseDecision.ACCEPTED, caller.username, now))
+    settle(release, responses, access.accepted_parties, now)
+    session.add(release)
+    await session.flush()
+    return release
+
+
 async def propose_release(
     session: AsyncSession, *, communique_id: int, caller: Caller, at: datetime, now: datetime
 ) -> Release:
@@ -106,23 +131,9 @@ async def propose_release(
             extra={"embargo_at": isoformat(existing.embargo_at), "state": existing.state},
         )
     at = require_future(at, now)
-    release = Release(
-        communique_id=access.id,
-        state=ReleaseState.PROPOSED,
-        embargo_at=at,
-        proposed_by=caller.username,
-        proposed_party=caller.party,
-        created_at=now,
-    )
-    session.add(release)
-    await session.flush()
-    responses: list[ReleaseResponse] = []
-    session.add(upsert_response(responses, release, caller.party, ResponseDecision.ACCEPTED, caller.username, now))
-    agreed = settle(release, responses, access.accepted_parties, now)
-    session.add(release)
-    await session.flush()
+    release = await open_release(session, access, at, caller, now)
     await record(session, action="propose", release=release, actor=caller.username, party=caller.party, now=now)
-    if agreed:
+    if release.state == ReleaseState.AGREED:
         await record(session, action="agree", release=release, actor=caller.username, party=caller.party, now=now)
     return release
 

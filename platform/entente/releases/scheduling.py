@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -35,7 +36,8 @@ from entente.releases.common import (
     settle,
     waiting_for,
 )
-from entente.releases.publication import has_current_pdf, log_commitment, log_publication
+from entente.releases.pdfs import has_current_pdf
+from entente.releases.publication import log_commitment, log_publication
 
 __all__ = [
     "cancel_member",
@@ -56,8 +58,27 @@ __all__ = [
 SCHEDULER = "scheduler"
 
 
-def _bundle(release: Release) -> dict[str, int]:
-    return {"bundle": release.bundle_id} if release.bundle_id is not None else {}
+async def _record(
+    session: AsyncSession,
+    release: Release,
+    action: str,
+    *,
+    actor: str,
+    party: str | None,
+    now: datetime,
+    **details: Any,
+) -> None:
+    """:func:`record` a step, naming the release's bundle when it is a member of one."""
+    if release.bundle_id is not None:
+        details["bundle"] = release.bundle_id
+    await record(session, action=action, release=release, actor=actor, party=party, now=now, **details)
+
+
+async def _record_by(
+    session: AsyncSession, release: Release, action: str, caller: Caller, now: datetime, **details: Any
+) -> None:
+    """:func:`_record` a step the caller took for its party."""
+    await _record(session, release, action, actor=caller.username, party=caller.party, now=now, **details)
 
 
 def require_unbundled(release: Release) -> None:
@@ -133,18 +154,8 @@ async def schedule_member(
     session.add_all([release, c])
     await session.flush()
     await log_commitment(session, release, now)
-    await record(
-        session,
-        action="schedule",
-        release=release,
-        actor=caller.username,
-        party=caller.party,
-        now=now,
-        version=version.number,
-        digest=version.digest,
-        resumed=resuming,
-        **_bundle(release),
-    )
+    details = {"version": version.number, "digest": version.digest, "resumed": resuming}
+    await _record_by(session, release, "schedule", caller, now, **details)
     return release
 
 
@@ -176,17 +187,7 @@ async def cancel_member(
     admit(session, access)
     session.add_all([release, c])
     await session.flush()
-    await record(
-        session,
-        action="cancel",
-        release=release,
-        actor=caller.username,
-        party=caller.party,
-        now=now,
-        reason=reason,
-        previous=previous,
-        **_bundle(release),
-    )
+    await _record_by(session, release, "cancel", caller, now, reason=reason, previous=previous)
     return release
 
 
@@ -240,18 +241,7 @@ async def lift_member(
     release.public_body = with_embargo(release.public_body, at)
     session.add(release)
     await session.flush()
-    await record(
-        session,
-        action="lift",
-        release=release,
-        actor=caller.username,
-        party=caller.party,
-        now=now,
-        reason=reason,
-        previous=isoformat(previous),
-        policy=policy,
-        **_bundle(release),
-    )
+    await _record_by(session, release, "lift", caller, now, reason=reason, previous=isoformat(previous), policy=policy)
     return release
 
 
@@ -286,9 +276,7 @@ async def hold_release(
     release.reason = reason
     session.add(release)
     await session.flush()
-    await record(
-        session, action="hold", release=release, actor=actor, party=party, now=now, reason=reason, **_bundle(release)
-    )
+    await _record(session, release, "hold", actor=actor, party=party, now=now, reason=reason)
     if release.bundle_id is not None:
         await _hold_partners(session, release, actor=actor, party=party, now=now, reason=reason)
     return release
@@ -317,9 +305,7 @@ async def _hold_partners(
         release.state, release.held_at, release.reason = ReleaseState.HELD, now, why
         session.add_all([release, communique])
         await session.flush()
-        await record(
-            session, action="hold", release=release, actor=actor, party=party, now=now, reason=why, **_bundle(release)
-        )
+        await _record(session, release, "hold", actor=actor, party=party, now=now, reason=why)
 
 
 async def find_scheduled(

@@ -204,13 +204,12 @@ async def supersede_package(
         annex=annex,
         now=now,
     )
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "sanctions:package:supersede",
+        f"communique:{communique.id}",
         at=now,
-        actor=caller.username,
-        party=caller.party,
-        event="sanctions:package:supersede",
-        object=f"communique:{communique.id}",
         details={"supersedes": package.id, "digest": version.digest, "released_at": released[package.id].isoformat()},
     )
     assert communique.id is not None

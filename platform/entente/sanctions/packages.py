@@ -148,13 +148,7 @@ async def create_package(
             code="legal_review_required",
             extra={"tier": tier.number, "party": caller.party},
         )
-    for index, code in enumerate(participants):
-        if code not in loaded.participants:
-            raise InvalidInputError(
-                f"{code!r} does not take part in this incident",
-                code="not_participating",
-                field=f"/participants/{index}",
-            )
+    incident_access.require_taking_part(loaded, participants, field="/participants")
     data = CommuniqueCreate(
         kind=CommuniqueKind.SANCTIONS_PACKAGE, title=title, participants=list(participants), incident=loaded.id
     )
@@ -164,13 +158,12 @@ async def create_package(
     communique.tier = tier.number
     session.add(communique)
     await session.flush()
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "sanctions:package:add",
+        f"communique:{communique.id}",
         at=now,
-        actor=caller.username,
-        party=caller.party,
-        event="sanctions:package:add",
-        object=f"communique:{communique.id}",
         details={"incident": loaded.id, "tier": tier.number, "participants": list(participants)},
     )
     return await get_package(session, communique.id or 0, caller)
@@ -206,13 +199,12 @@ async def save_designations(
         now=now,
         max_sections=max_sections,
     )
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        f"sanctions:designation:{event}",
+        f"communique:{package.id}",
         at=now,
-        actor=caller.username,
-        party=caller.party,
-        event=f"sanctions:designation:{event}",
-        object=f"communique:{package.id}",
         details={"designations": sorted(d.id for d, _ in changed)},
     )
     return await get_package(session, package.id, caller)

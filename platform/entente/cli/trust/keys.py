@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from entente import parties, signing
-from entente.cli.common import EXIT_OK, database, run, settings
+from entente.cli.common import EXIT_OK, command_group, database, run, settings
 from entente.cli.trust import files
 from entente.clock import InstantError, isoformat, parse_instant, system_clock
 from entente.errors import ConfigError
@@ -18,9 +18,9 @@ DEFAULT_TYP = "entente-signoff+jws"
 
 
 def register(commands: Any) -> None:
-    keys = commands.add_parser(
-        "keys", help="party signing keys", description="Generate, inspect and register party signing keys."
-    ).add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    keys = command_group(
+        commands, "keys", help="party signing keys", description="Generate, inspect and register party signing keys."
+    )
 
     p = keys.add_parser(
         "generate",

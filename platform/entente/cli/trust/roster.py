@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from entente import canonical, signing
-from entente.cli.common import EXIT_FAILED, EXIT_OK, database, run, settings
+from entente.cli.common import EXIT_FAILED, EXIT_OK, command_group, database, days, run, settings
 from entente.cli.trust import files
 from entente.clock import isoformat, system_clock
 from entente.errors import ConfigError, InvalidInputError, NotFoundError
@@ -17,16 +17,13 @@ from entente.parties import chain, proposals
 from entente.parties import roster as rosters
 
 
-def days(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 36_500:
-        raise argparse.ArgumentTypeError(f"{text!r}: a number of days from 1 to 36500")
-    return int(text)
-
-
 def register(commands: Any) -> None:
-    roster = commands.add_parser(
-        "roster", help="the signed coalition roster", description="Show, propose, sign, export and verify rosters."
-    ).add_subparsers(dest="roster_command", metavar="ACTION", required=True)
+    roster = command_group(
+        commands,
+        "roster",
+        help="the signed coalition roster",
+        description="Show, propose, sign, export and verify rosters.",
+    )
 
     p = roster.add_parser("show", help="the effective roster and the pending proposal")
     p.add_argument("--json", action="store_true", help="print as JSON (the shape of GET /api/v1/roster)")
