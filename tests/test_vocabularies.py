@@ -130,13 +130,21 @@ class Unresolved(Exception):
 
 
 def local_values(name: str, function: Function | None) -> set[str]:
-    """Literal values assigned to a local ``name`` (``action = "accept"``, ``x = "a" if c else "b"``)."""
+    """Literal values assigned to a local ``name`` (``action = "accept"``, ``x = "a" if c else "b"``,
+    ``state, action = State.X, "accept"``)."""
     if function is None:
         raise Unresolved(name)
     values: set[str] = set()
     for node in ast.walk(function.node):
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            values |= literal_values(node.value, function)
+        if not isinstance(node, ast.Assign):
+            continue
+        for target in node.targets:
+            if isinstance(target, ast.Name) and target.id == name:
+                values |= literal_values(node.value, function)
+            elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                for element, value in zip(target.elts, node.value.elts, strict=False):
+                    if isinstance(element, ast.Name) and element.id == name:
+                        values |= literal_values(value, function)
     if not values:
         raise Unresolved(name)
     return values
@@ -177,9 +185,16 @@ def parameter_values(function: Function, name: str) -> set[str]:
     if (function.node.name, name) in PARAMETER_VALUES:
         return PARAMETER_VALUES[(function.node.name, name)]
     values: set[str] = set()
-    for call, caller, _ in source().calls:
-        if _name(call.func) != function.node.name:
+    positional = [arg.arg for arg in [*function.node.args.posonlyargs, *function.node.args.args]]
+    if function.cls is not None and positional[:1] in (["self"], ["cls"]):
+        positional = positional[1:]
+    index = positional.index(name) if name in positional else None
+    private = function.node.name.startswith("_")  # called from its own module only
+    for call, caller, path in source().calls:
+        if _name(call.func) != function.node.name or (private and path != function.path):
             continue
+        if index is not None and index < len(call.args):
+            values |= literal_values(call.args[index], caller)
         for keyword in call.keywords:
             if keyword.arg == name:
                 values |= literal_values(keyword.value, caller)
