@@ -8,6 +8,7 @@ tests share one migrated database that is emptied after each test, so none sees 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import shutil
 import uuid
@@ -147,6 +148,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "pdf: renders PDFs (documents.pdf is on in these tests only)")
     config.addinivalue_line("markers", "browser: drives Chromium through Playwright (tests/support/browser.py)")
     config.addinivalue_line("markers", f"postgresql: runs on the PostgreSQL server of {POSTGRES_ENV} (skipped without)")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The modules, app code and collected tests live for the whole run: set them aside from the
+    garbage collector (``gc.freeze``) and collect less often. A sixth to a fifth of the suite's CPU
+    went to collections scanning the same long-lived objects again and again."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
