@@ -17,7 +17,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example
 from hypothesis import strategies as st
 
 from entente import auth, parties
@@ -27,7 +27,7 @@ from entente.models import (
     PartyKind,
     Role,
 )
-from tests.support.backends import POSTGRESQL_EXAMPLES, POSTGRESQL_ONLY, SQLITE_ONLY
+from tests.support.backends import on_both_backends
 from tests.support.disclosure import OVERSIGHT, VIEWERS, found, ground_truth
 from tests.support.drafting import BASE, create, editable, if_match
 from tests.support.world import PASSWORD
@@ -180,11 +180,6 @@ async def credentials(world) -> tuple[dict[str, dict[str, str]], dict[str, dict[
     return CREDENTIALS[key]
 
 
-@SQLITE_ONLY
-@settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-)
-@given(history=operations)
 @example(
     history=[
         ("add", "EE", {"EE"}),
@@ -204,40 +199,6 @@ async def credentials(world) -> tuple[dict[str, dict[str, str]], dict[str, dict[
         ("stale", "EE", 0),
     ]
 )
-async def test_no_section_text_reaches_a_viewer_it_is_not_releasable_to(world, history) -> None:
-    await _no_section_text_reaches_a_viewer_it_is_not_releasable_to(world, history)
-
-
-@POSTGRESQL_ONLY
-@settings(
-    max_examples=POSTGRESQL_EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(history=operations)
-@example(
-    history=[
-        ("add", "EE", {"EE"}),
-        ("comment", "EE", 1),
-        ("edit", "FR", 0, {"FR"}),
-        ("stale", "FR", 0),
-        ("accept", "EU"),
-    ]
-)
-@example(
-    history=[
-        ("accept", "EU"),
-        ("add", "FR", {"FR", "EU"}),
-        ("comment", "EU", 1),
-        ("edit", "EE", 0, "keep"),
-        ("edit", "EU", 1, {"EU"}),
-        ("stale", "EE", 0),
-    ]
-)
-async def test_no_section_text_reaches_a_viewer_it_is_not_releasable_to_on_postgresql(world, history) -> None:
-    await _no_section_text_reaches_a_viewer_it_is_not_releasable_to(world, history)
-
-
 async def _no_section_text_reaches_a_viewer_it_is_not_releasable_to(world, history) -> None:
     async with world.sessions.begin() as session:
         if await session.get(Party, "LV") is None:
@@ -270,6 +231,14 @@ async def _no_section_text_reaches_a_viewer_it_is_not_releasable_to(world, histo
         leaked = seen - allowed[party]
         assert not leaked, f"{user} saw {sorted(leaked)}; allowed {sorted(allowed[party])}"
         assert seen, f"{user} saw nothing of its party's communiqué"
+
+
+(
+    test_no_section_text_reaches_a_viewer_it_is_not_releasable_to,
+    test_no_section_text_reaches_a_viewer_it_is_not_releasable_to_on_postgresql,
+) = on_both_backends(
+    _no_section_text_reaches_a_viewer_it_is_not_releasable_to, examples=10, strategies={"history": operations}
+)
 
 
 LATVIA = parties.SeedParty(

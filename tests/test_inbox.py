@@ -15,13 +15,13 @@ import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from aiosmtpd.controller import Controller
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example
 from hypothesis import strategies as st
 
 from entente import auth, inbox, parties, signing
 from entente.models import Delivery, DeliveryState, Notice, Party, PartyKind, Role, User, UserSetting
 from entente.settings import NotifySettings
-from tests.support.backends import POSTGRESQL_EXAMPLES, POSTGRESQL_ONLY, SQLITE_ONLY
+from tests.support.backends import on_both_backends
 from tests.support.drafting import BASE, accept, create, editable, head, if_match, section
 from tests.support.pages import browser
 from tests.support.releasing import release_url, signed_communique, three_party
@@ -351,28 +351,7 @@ LATVIA = parties.SeedParty(
 )
 
 
-@SQLITE_ONLY
-@settings(
-    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-)
-@given(history=steps)
 @example(history=[("add", "EE", {"EE"}), ("title", "FR"), ("propose", "FR"), ("cancel", "EE"), ("accept", "LV")])
-async def test_no_notice_says_more_than_its_recipient_may_see(world, history) -> None:
-    await _no_notice_says_more_than_its_recipient_may_see(world, history)
-
-
-@POSTGRESQL_ONLY
-@settings(
-    max_examples=POSTGRESQL_EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(history=steps)
-@example(history=[("add", "EE", {"EE"}), ("title", "FR"), ("propose", "FR"), ("cancel", "EE"), ("accept", "LV")])
-async def test_no_notice_says_more_than_its_recipient_may_see_on_postgresql(world, history) -> None:
-    await _no_notice_says_more_than_its_recipient_may_see(world, history)
-
-
 async def _no_notice_says_more_than_its_recipient_may_see(world, history) -> None:
     """Tokens go into section text (marked), comments, titles and cancel reasons; after every step the
     notices (and the webhook and e-mail bodies queued) of each party hold only tokens that party may
@@ -466,6 +445,12 @@ async def _no_notice_says_more_than_its_recipient_may_see(world, history) -> Non
         leaked = set(TOKEN.findall(delivery.body + delivery.subject)) - visible[delivery.party]
         assert not leaked, f"a delivery to {delivery.party} carried {sorted(leaked)}"
         assert delivery.party != "LV"
+
+
+(
+    test_no_notice_says_more_than_its_recipient_may_see,
+    test_no_notice_says_more_than_its_recipient_may_see_on_postgresql,
+) = on_both_backends(_no_notice_says_more_than_its_recipient_may_see, examples=8, strategies={"history": steps})
 
 
 def _hook_caller(code: str) -> auth.Caller:

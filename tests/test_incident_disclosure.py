@@ -8,10 +8,9 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.backends import POSTGRESQL_EXAMPLES, POSTGRESQL_ONLY, SQLITE_ONLY
+from tests.support.backends import on_both_backends
 from tests.support.incidents import TIER_3, Desk
 from tests.support.pages import browser
 
@@ -100,26 +99,6 @@ async def seen(world) -> dict:
     return {"items": [], "cookies": {user: await page_cookie(world, user) for user in VIEWERS if user}}
 
 
-@SQLITE_ONLY
-@settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-)
-@given(scenario=scenarios())
-async def test_no_marked_text_reaches_a_party_it_is_not_releasable_to(desk, seen, scenario) -> None:
-    await _no_marked_text_reaches_a_party_it_is_not_releasable_to(desk, seen, scenario)
-
-
-@POSTGRESQL_ONLY
-@settings(
-    max_examples=POSTGRESQL_EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(scenario=scenarios())
-async def test_no_marked_text_reaches_a_party_it_is_not_releasable_to_on_postgresql(desk, seen, scenario) -> None:
-    await _no_marked_text_reaches_a_party_it_is_not_releasable_to(desk, seen, scenario)
-
-
 async def _no_marked_text_reaches_a_party_it_is_not_releasable_to(desk, seen, scenario) -> None:
     participants = scenario["participants"]
     incident = await desk.open(participants=participants[1:], title="property incident")
@@ -188,6 +167,14 @@ async def _no_marked_text_reaches_a_party_it_is_not_releasable_to(desk, seen, sc
         for item in attribution_items:
             if item.visible_to(user):
                 assert item.marker in texts[1] and item.marker in texts[-1]
+
+
+(
+    test_no_marked_text_reaches_a_party_it_is_not_releasable_to,
+    test_no_marked_text_reaches_a_party_it_is_not_releasable_to_on_postgresql,
+) = on_both_backends(
+    _no_marked_text_reaches_a_party_it_is_not_releasable_to, examples=12, strategies={"scenario": scenarios()}
+)
 
 
 # --- 404s that reveal nothing -------------------------------------------------------------------------
@@ -372,28 +359,6 @@ def lesson_scenarios(draw: st.DrawFn) -> dict:
     return {"participants": participants, "authors": authors, "lessons": lessons}
 
 
-@SQLITE_ONLY
-@settings(
-    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-)
-@given(scenario=lesson_scenarios())
-async def test_no_lesson_reaches_a_party_or_its_oversight_it_is_not_releasable_to(desk, seen, scenario) -> None:
-    await _no_lesson_reaches_a_party_or_its_oversight_it_is_not_releasable_to(desk, seen, scenario)
-
-
-@POSTGRESQL_ONLY
-@settings(
-    max_examples=POSTGRESQL_EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(scenario=lesson_scenarios())
-async def test_no_lesson_reaches_a_party_or_its_oversight_it_is_not_releasable_to_on_postgresql(
-    desk, seen, scenario
-) -> None:
-    await _no_lesson_reaches_a_party_or_its_oversight_it_is_not_releasable_to(desk, seen, scenario)
-
-
 async def _no_lesson_reaches_a_party_or_its_oversight_it_is_not_releasable_to(desk, seen, scenario) -> None:
     participants = scenario["participants"]
     incident = await desk.open(participants=participants[1:], title="lessons incident")
@@ -421,3 +386,13 @@ async def _no_lesson_reaches_a_party_or_its_oversight_it_is_not_releasable_to(de
         for item in items:  # not vacuous: what the viewer may see is there, in the JSON and on the page
             if item.visible_to(user):
                 assert item.marker in texts[0] and item.marker in texts[4], (user, item)
+
+
+(
+    test_no_lesson_reaches_a_party_or_its_oversight_it_is_not_releasable_to,
+    test_no_lesson_reaches_a_party_or_its_oversight_it_is_not_releasable_to_on_postgresql,
+) = on_both_backends(
+    _no_lesson_reaches_a_party_or_its_oversight_it_is_not_releasable_to,
+    examples=8,
+    strategies={"scenario": lesson_scenarios()},
+)

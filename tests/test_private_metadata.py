@@ -23,7 +23,7 @@ from typing import Any
 
 import pypdf
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example
 from hypothesis import strategies as st
 
 from entente import canonical, parties, scheduler
@@ -32,7 +32,7 @@ from entente.drafting import versions as drafting_versions
 from entente.drafting import writing as drafting_writing
 from entente.models import Party, PartyKind, Role
 from entente.verification import VerifyOptions, verify_bundle, verify_pdf
-from tests.support.backends import POSTGRESQL_EXAMPLES, POSTGRESQL_ONLY, SQLITE_ONLY
+from tests.support.backends import on_both_backends
 from tests.support.drafting import BASE, accept, create, head, section
 from tests.support.releasing import PUBLIC, RESTRICTED_MARKER, bundle_of, release_communique, sign_head, three_party
 from tests.support.world import PASSWORD
@@ -290,32 +290,8 @@ item_markings = st.lists(
 counter = itertools.count()
 
 
-@SQLITE_ONLY
-@settings(
-    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-)
-@given(markings=item_markings)
 @example(markings=[None, {"LV"}])
 @example(markings=[{"EE", "LV"}, {"FR"}, None])
-async def test_no_public_view_names_a_party_only_a_withheld_marking_names(world, rostered, markings) -> None:
-    await _no_public_view_names_a_party_only_a_withheld_marking_names(world, rostered, markings)
-
-
-@POSTGRESQL_ONLY
-@settings(
-    max_examples=POSTGRESQL_EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(markings=item_markings)
-@example(markings=[None, {"LV"}])
-@example(markings=[{"EE", "LV"}, {"FR"}, None])
-async def test_no_public_view_names_a_party_only_a_withheld_marking_names_on_postgresql(
-    world, rostered, markings
-) -> None:
-    await _no_public_view_names_a_party_only_a_withheld_marking_names(world, rostered, markings)
-
-
 async def _no_public_view_names_a_party_only_a_withheld_marking_names(world, rostered, markings) -> None:
     """For any version with restricted items, no public view (list, record, bundle, feed, pages) contains a
     party code that only a withheld item's marking names, nor any restricted marking at all."""
@@ -351,6 +327,14 @@ async def _no_public_view_names_a_party_only_a_withheld_marking_names(world, ros
     assert record["withheld"]["sections"] == len(withheld)
     for part in record_texts(record):
         assert not has_marking(part)
+
+
+(
+    test_no_public_view_names_a_party_only_a_withheld_marking_names,
+    test_no_public_view_names_a_party_only_a_withheld_marking_names_on_postgresql,
+) = on_both_backends(
+    _no_public_view_names_a_party_only_a_withheld_marking_names, examples=6, strategies={"markings": item_markings}
+)
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ import itertools
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import Phase, example
 from hypothesis import strategies as st
 
 from entente import parties
@@ -23,7 +23,7 @@ from entente.disclosure import Marking
 from entente.models import Party, PartyKind, Role
 from entente.sanctions import AdoptionState, Designation, decline
 from entente.sanctions.chains import _public_designations
-from tests.support.backends import POSTGRESQL_EXAMPLES, POSTGRESQL_ONLY, SQLITE_ONLY
+from tests.support.backends import on_both_backends
 from tests.support.disclosure import VIEWERS, found, ground_truth
 from tests.support.sanctions import DESIGNATIONS, SANCTIONS, Desk
 from tests.support.world import PASSWORD, START, sign_in
@@ -177,34 +177,8 @@ async def _probe(desk: Desk, user: str, pid: int) -> str:
     return "\n".join(texts)
 
 
-@SQLITE_ONLY
-@settings(
-    max_examples=8,
-    deadline=None,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(history=histories)
 @example(history=("public", [("FR", None), ("EU", "public"), ("EE", {"EE"})]))
 @example(history=({"EE", "FR"}, [("FR", "public"), ("EE", set())]))
-async def test_no_reason_for_declining_reaches_a_reader_it_is_not_releasable_to(world, history) -> None:
-    await _no_reason_for_declining_reaches_a_reader_it_is_not_releasable_to(world, history)
-
-
-@POSTGRESQL_ONLY
-@settings(
-    max_examples=POSTGRESQL_EXAMPLES,
-    deadline=None,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(history=histories)
-@example(history=("public", [("FR", None), ("EU", "public"), ("EE", {"EE"})]))
-@example(history=({"EE", "FR"}, [("FR", "public"), ("EE", set())]))
-async def test_no_reason_for_declining_reaches_a_reader_it_is_not_releasable_to_on_postgresql(world, history) -> None:
-    await _no_reason_for_declining_reaches_a_reader_it_is_not_releasable_to(world, history)
-
-
 async def _no_reason_for_declining_reaches_a_reader_it_is_not_releasable_to(world, history) -> None:
     await _seed_latvia(world)
     desk = Desk(world)
@@ -255,6 +229,17 @@ async def _no_reason_for_declining_reaches_a_reader_it_is_not_releasable_to(worl
                     if designation_marking != "public":
                         assert not mark.get("public")
                         assert set(mark["releasable_to"]) <= designation_marking | {"EE", position["party"]}
+
+
+(
+    test_no_reason_for_declining_reaches_a_reader_it_is_not_releasable_to,
+    test_no_reason_for_declining_reaches_a_reader_it_is_not_releasable_to_on_postgresql,
+) = on_both_backends(
+    _no_reason_for_declining_reaches_a_reader_it_is_not_releasable_to,
+    examples=8,
+    strategies={"history": histories},
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
 
 
 async def _public_tokens(world, pid: int) -> set[str]:
