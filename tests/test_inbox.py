@@ -8,6 +8,8 @@ import itertools
 import json
 import re
 import socket
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
@@ -196,9 +198,12 @@ async def test_an_unreachable_smtp_server_is_retried_with_backoff_then_marked_fa
 # --- signed webhooks ------------------------------------------------------------------------------
 
 
-async def test_a_party_webhook_is_signed_with_hmac_retried_and_logged(world) -> None:
+@asynccontextmanager
+async def webhook_receiver(
+    answers: Iterator[int],
+) -> AsyncIterator[tuple[TestServer, list[tuple[dict[str, str], bytes]]]]:
+    """A webhook receiver on loopback answering ``answers`` in turn, and what it received."""
     received: list[tuple[dict[str, str], bytes]] = []
-    answers = itertools.chain([500], itertools.repeat(204))
 
     async def hook(request: web.Request) -> web.Response:
         received.append((dict(request.headers), await request.read()))
@@ -209,6 +214,13 @@ async def test_a_party_webhook_is_signed_with_hmac_retried_and_logged(world) -> 
     server = TestServer(receiver, host="127.0.0.1")
     await server.start_server()
     try:
+        yield server, received
+    finally:
+        await server.close()
+
+
+async def test_a_party_webhook_is_signed_with_hmac_retried_and_logged(world) -> None:
+    async with webhook_receiver(itertools.chain([500], itertools.repeat(204))) as (server, received):
         fr = await browser(world, "fr.comms")
         page = await fr.get("/account/settings")
         assert "Webhook of FR" in page
@@ -239,22 +251,10 @@ async def test_a_party_webhook_is_signed_with_hmac_retried_and_logged(world) -> 
         assert headers["Entente-Signature"].startswith(f"t={int(world.clock().timestamp())},v1=")
         log = await fr.get("/account/settings")
         assert "Delivery log" in log and "delivered" in log and "<td>204 </td>" in log and "<td>2</td>" in log
-    finally:
-        await server.close()
 
 
 async def test_a_webhook_reaches_public_addresses_only_unless_configured(world) -> None:
-    received: list[bytes] = []
-
-    async def hook(request: web.Request) -> web.Response:
-        received.append(await request.read())
-        return web.Response(status=204)
-
-    receiver = web.Application()
-    receiver.router.add_post("/entente", hook)
-    server = TestServer(receiver, host="127.0.0.1")
-    await server.start_server()
-    try:
+    async with webhook_receiver(itertools.repeat(204)) as (server, received):
         fr = await browser(world, "fr.comms")
         by_name = str(server.make_url("/entente")).replace("127.0.0.1", "localhost")
         for target in (str(server.make_url("/entente")), by_name):
@@ -270,8 +270,6 @@ async def test_a_webhook_reaches_public_addresses_only_unless_configured(world) 
             ]
         assert received == []  # nothing left the server
         assert "notify.webhook_private_addresses" in await fr.get("/account/settings")
-    finally:
-        await server.close()
 
 
 @pytest.mark.parametrize(
