@@ -18,18 +18,19 @@ demo: install system-deps
 	@echo "Entente demo: open http://$(HOST):$(PORT)/ and sign in with one of the logins above."
 	$(BIN)/entente serve --host $(HOST) --port $(PORT)
 
-# Tests run on every core (pytest-xdist); TEST_WORKERS=0 runs them in one process.
+# Tests run on every core (pytest-xdist; an idle worker steals queued tests from a busy one);
+# TEST_WORKERS=0 runs them in one process.
 TEST_WORKERS ?= auto
 
 # Tests write bytecode even where the environment says not to: each worker then imports compiled modules
 # instead of compiling the package and the test modules again.
 test: install system-deps
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The inner loop: SQLite only (PostgreSQL ignored even when ENTENTE_TEST_POSTGRES_URL is set), no browser,
 # no PDF rendering. `make test` before pushing runs what this leaves out.
 test-fast: install
-	env -u ENTENTE_TEST_POSTGRES_URL PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser and not pdf" $(PYTEST_ARGS)
+	env -u ENTENTE_TEST_POSTGRES_URL PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not browser and not pdf" $(PYTEST_ARGS)
 
 bench: install
 	@for script in tests/bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
