@@ -5,19 +5,16 @@ shows it, and jwcrypto and `entente verify` check what the browser made."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-import pytest
 from jwcrypto import jwk as jwcrypto_jwk
 from jwcrypto import jws as jwcrypto_jws
 
 from entente import canonical, releases, scheduler, signing
 from entente.appkeys import publisher_key
 from entente.verification import VerifyOptions, verify_bundle
-from tests.support.browser import BROWSER_MARKS, chromium
+from tests.support.browser import BROWSER_MARKS
 from tests.support.drafting import BASE, create, section
 from tests.support.releasing import PUBLIC, bundle_of
 from tests.support.signoffs import jws, payload, sign
@@ -26,16 +23,6 @@ from tests.support.world import PASSWORD
 pytestmark = BROWSER_MARKS
 
 STATEMENT = "Estonia aligns itself with France's assessment of this operation."
-
-
-@pytest.fixture
-async def browser_page() -> AsyncIterator[tuple[Any, list[str]]]:
-    async with chromium() as browser:
-        page = await (await browser.new_context()).new_page()
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        yield page, problems
 
 
 async def test_a_signatory_aligns_in_the_browser_with_a_bound_statement(

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.browser import BROWSER_MARKS, chromium
+from tests.support.browser import BROWSER_MARKS, watched_page
 from tests.support.releasing import RESTRICTED_MARKER, signed_communique
 from tests.support.world import PASSWORD
 
@@ -17,18 +16,10 @@ pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
-async def browser_page(tmp_path: Path) -> AsyncIterator[tuple[Any, list[str]]]:
-    async with chromium() as browser:
-        context = await browser.new_context()
-        page = await context.new_page()
-        problems: list[str] = []
-        # Failed sign-ins answer 401 and the browser logs that as a failed load: expected, not a problem.
-        page.on(
-            "console",
-            lambda m: problems.append(m.text) if m.type == "error" and "status of 401" not in m.text else None,
-        )
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        yield page, problems
+async def browser_page() -> AsyncIterator[tuple[Any, list[str]]]:
+    # Failed sign-ins answer 401 and the browser logs that as a failed load: expected, not a problem.
+    async with watched_page(expected=("status of 401",)) as watched:
+        yield watched
 
 
 async def test_sign_in_reach_the_dashboard_and_sign_out_in_a_browser(browser_page, base_url, tmp_path) -> None:
@@ -58,8 +49,6 @@ async def test_stylesheet_loads_under_the_content_security_policy(browser_page, 
     colour = await page.eval_on_selector("header.masthead", "e => getComputedStyle(e).backgroundColor")
     assert colour == "rgb(31, 78, 121)"
     assert problems == []
-
-
 
 
 async def sign_in(page: Any, base_url: str, username: str) -> None:
@@ -95,7 +84,7 @@ async def test_comms_officers_agree_and_schedule_a_release_and_the_public_reads_
     for user in ("fr.comms", "eu.comms"):
         await sign_in(page, base_url, user)
         await page.goto(f"{base_url}communiques/{cid}")
-        await submit(page, "#release button:has-text(\"Accept \")")
+        await submit(page, '#release button:has-text("Accept ")')
         assert f"accepted by {user}" in await page.inner_text("#release")
         await sign_out(page)
     await sign_in(page, base_url, "ee.comms")

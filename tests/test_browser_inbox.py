@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from entente import auth
 from entente.models import Role
-from tests.support.browser import BROWSER_MARKS, chromium
+from tests.support.browser import BROWSER_MARKS, watched_page
 from tests.support.releasing import RESTRICTED_MARKER, TITLE, release_communique, signed_communique
 from tests.support.world import PASSWORD
 
@@ -23,18 +22,10 @@ LEFT = re.compile(r"^(\d+ d )?\d\d:\d\d:\d\d left$")
 
 
 @pytest.fixture
-async def browser_page(tmp_path: Path) -> AsyncIterator[tuple[Any, list[str]]]:
-    async with chromium() as browser:
-        context = await browser.new_context()
-        page = await context.new_page()
-        problems: list[str] = []
-        expected = ("status of 404",)  # the pages the press may not open answer 404, on purpose
-        page.on(
-            "console",
-            lambda m: problems.append(m.text) if m.type == "error" and not any(e in m.text for e in expected) else None,
-        )
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        yield page, problems
+async def browser_page() -> AsyncIterator[tuple[Any, list[str]]]:
+    # The pages the press may not open answer 404, on purpose.
+    async with watched_page(expected=("status of 404",)) as watched:
+        yield watched
 
 
 async def sign_in(page: Any, base_url: str, username: str) -> None:

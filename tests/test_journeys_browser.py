@@ -6,12 +6,11 @@ links it. Nothing is typed into a terminal."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.browser import BROWSER_MARKS, chromium
+from tests.support.browser import BROWSER_MARKS, watched_page
 from tests.support.sanctions import Desk
 from tests.support.world import PASSWORD
 
@@ -19,19 +18,10 @@ pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
-async def browser_page(tmp_path: Path) -> AsyncIterator[tuple[Any, list[str]]]:
-    async with chromium() as browser:
-        context = await browser.new_context()
-        page = await context.new_page()
-        problems: list[str] = []
-        # A refused form answers 422 (bad values) or 409 (a probable duplicate) with its page: expected here.
-        expected = ("status of 422", "status of 409")
-        page.on(
-            "console",
-            lambda m: problems.append(m.text) if m.type == "error" and not any(e in m.text for e in expected) else None,
-        )
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        yield page, problems
+async def browser_page() -> AsyncIterator[tuple[Any, list[str]]]:
+    # A refused form answers 422 (bad values) or 409 (a probable duplicate) with its page: expected here.
+    async with watched_page(expected=("status of 422", "status of 409")) as watched:
+        yield watched
 
 
 async def sign_in(page: Any, base_url: str, username: str) -> None:
@@ -71,15 +61,15 @@ async def test_a_diplomat_goes_from_an_incident_to_a_communique_started_from_a_t
     await page.fill('[name="param.sectors"]', "energy\nhealth")
     await page.fill('[name="param.summary"]', "An actor exploits unpatched VPN appliances.")
     async with page.expect_navigation():
-        await page.click("button:has-text(\"Preview\")")
+        await page.click('button:has-text("Preview")')
     assert "Mitigations" in await page.inner_text("[role=alert]")
     await page.fill('[name="param.mitigations"]', "Patch VPN appliances now\nRotate credentials")
     async with page.expect_navigation():
-        await page.click("button:has-text(\"Preview\")")
+        await page.click('button:has-text("Preview")')
     preview = await page.inner_text("#preview")
     assert "Patch VPN appliances now" in preview and "TLP:CLEAR" in preview
     await page.screenshot(path=str(tmp_path / "preview.png"), full_page=True)
-    await page.click("button:has-text(\"Start the communiqué\")")
+    await page.click('button:has-text("Start the communiqué")')
     await page.wait_for_url("**/communiques/*")
     body = await page.inner_text("main")
     assert "joint-advisory" in body and "FR" in body and "invited" in body
@@ -107,10 +97,10 @@ async def test_a_sanctions_drafter_adds_a_cyrillic_name_meets_a_duplicate_and_li
     await page.check('input[name="measure.asset_freeze"]')
     await page.fill("#reasons", "Operated the infrastructure used in the intrusion.")
     async with page.expect_navigation():
-        await page.click("button:has-text(\"Suggest transliterations\")")
+        await page.click('button:has-text("Suggest transliterations")')
     assert await page.input_value('[name="name.latin"]') == "Evgenii Viktorovich Smirnov"  # ICAO 9303
     await page.fill('[name="name.latin"]', "Yevgeny Viktorovich Smirnov")
-    await page.click("button:has-text(\"Add as a new version\")")
+    await page.click('button:has-text("Add as a new version")')
     warning = page.locator("#duplicates")
     await warning.wait_for()
     text = await warning.inner_text()

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-
-from tests.support.browser import BROWSER_MARKS, chromium
+from tests.support.browser import BROWSER_MARKS
 from tests.support.incidents import TIER_3, Desk
 from tests.support.world import PASSWORD, REPO
 
 pytestmark = BROWSER_MARKS
-
-
-@pytest.fixture
-async def browser_page() -> AsyncIterator[tuple[Any, list[str]]]:
-    async with chromium() as browser:
-        page = await (await browser.new_context()).new_page()
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        yield page, problems
 
 
 async def sign_in(page: Any, base_url: str, username: str) -> None:
@@ -38,10 +25,19 @@ async def test_a_drafter_adds_a_lesson_and_the_oversight_body_reads_the_review(w
     incident = await desk.open(metrics=TIER_3, participants=["FR"])
     await desk.decide("ee.drafter", incident, 3)
     await desk.call("ee.drafter", "POST", f"/api/v1/incidents/{incident['id']}/close", {"reason": "over"}, status=200)
-    proposed = (REPO / "config" / "ladder.toml").read_text().replace("version = 1\n", "version = 2\n", 1).replace(
-        "days = 60", "days = 45", 1)
-    await desk.call("fr.drafter", "POST", f"/api/v1/incidents/{incident['id']}/after-action/ladder-proposals",
-                    {"ladder_toml": proposed, "rationale": "Shorter quiet period."}, status=201)
+    proposed = (
+        (REPO / "config" / "ladder.toml")
+        .read_text()
+        .replace("version = 1\n", "version = 2\n", 1)
+        .replace("days = 60", "days = 45", 1)
+    )
+    await desk.call(
+        "fr.drafter",
+        "POST",
+        f"/api/v1/incidents/{incident['id']}/after-action/ladder-proposals",
+        {"ladder_toml": proposed, "rationale": "Shorter quiet period."},
+        status=201,
+    )
 
     await sign_in(page, base_url, "ee.drafter")
     await page.goto(base_url + f"incidents/{incident['id']}")

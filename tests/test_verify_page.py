@@ -16,7 +16,7 @@ import pytest
 from entente import canonical
 from entente.transparency import note
 from tests.support import roster
-from tests.support.browser import BROWSER_MARKS, chromium
+from tests.support.browser import BROWSER_MARKS, watched_page
 from tests.support.releasing import bundle_of, released, scheduled
 
 pytestmark = BROWSER_MARKS
@@ -39,12 +39,8 @@ EXPECTED_CHECKS = [
 
 @pytest.fixture
 async def browser_page():
-    async with chromium() as browser:
-        page = await (await browser.new_context()).new_page()
-        problems: list[str] = []
+    async with watched_page() as (page, problems):
         requests: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
         page.on("request", lambda request: requests.append(request.url))
         yield page, problems, requests
 

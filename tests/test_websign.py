@@ -7,19 +7,17 @@ with jwcrypto over the exact version bytes the API serves.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from jwcrypto import jwk as jwcrypto_jwk
 from jwcrypto import jws as jwcrypto_jws
 from sqlmodel import select
 
 from entente import audit, canonical, parties, signing
 from entente.models import Signoff
-from tests.support.browser import BROWSER_MARKS, chromium
+from tests.support.browser import BROWSER_MARKS
 from tests.support.drafting import BASE
 from tests.support.releasing import RESTRICTED_MARKER, three_party
 from tests.support.world import PASSWORD
@@ -27,18 +25,6 @@ from tests.support.world import PASSWORD
 pytestmark = BROWSER_MARKS
 
 PASSPHRASE = "a long passphrase for the EE key file"
-
-
-@pytest.fixture
-async def browser_page() -> AsyncIterator[tuple[Any, list[str]]]:
-    """A page whose console errors, uncaught exceptions and CSP violations are collected."""
-    async with chromium() as browser:
-        context = await browser.new_context()
-        page = await context.new_page()
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        yield page, problems
 
 
 async def sign_in(page: Any, base_url: str, username: str) -> None:

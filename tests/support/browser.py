@@ -29,9 +29,7 @@ CHROMIUM_ARGS = [
 # pytestmark of every browser test module: the marker, and a skip where Playwright or Chromium is missing.
 BROWSER_MARKS = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        importlib.util.find_spec("playwright") is None, reason="playwright is installed by `make test`"
-    ),
+    pytest.mark.skipif(importlib.util.find_spec("playwright") is None, reason="playwright is installed by `make test`"),
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs Debian's)"),
 ]
 
@@ -47,6 +45,31 @@ async def chromium() -> AsyncIterator[Any]:
             yield browser
         finally:
             await browser.close()
+
+
+@asynccontextmanager
+async def watched_page(*, expected: tuple[str, ...] = ()) -> AsyncIterator[tuple[Any, list[str]]]:
+    """A page in a fresh Chromium, and the problems it reports: console errors (CSP violations among
+    them) but those naming one of ``expected`` (a refused form's status, say), and uncaught exceptions."""
+    async with chromium() as browser:
+        page = await (await browser.new_context()).new_page()
+        problems: list[str] = []
+
+        def console(message: Any) -> None:
+            if message.type == "error" and not any(e in message.text for e in expected):
+                problems.append(message.text)
+
+        page.on("console", console)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        yield page, problems
+
+
+@pytest.fixture
+async def browser_page() -> AsyncIterator[tuple[Any, list[str]]]:
+    """A watched page (:func:`watched_page`) expecting no error at all; a module that expects some
+    overrides this fixture with its own ``expected``."""
+    async with watched_page() as watched:
+        yield watched
 
 
 @pytest.fixture
