@@ -36,8 +36,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from entente import canonical, db, drafting, parties, signing, signoffs
-from entente.auth import Caller
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from drafts import body, caller  # noqa: E402
+
+from entente import canonical, db, drafting, parties, signing, signoffs  # noqa: E402
 from entente.clock import system_clock
 from entente.disclosure import Marking
 from entente.drafting.writing import write_version
@@ -65,20 +68,6 @@ SAVES = 60
 DIFF_DISTANCE = 1000
 DIFFS = 30
 SIGNOFF_ROUNDS = 3
-WORDS = (
-    "the coalition condemns the malicious cyber activity against critical infrastructure and calls on the "
-    "responsible state to cease it immediately in accordance with its international obligations"
-).split()
-
-
-def caller(party: str, *roles: Role) -> Caller:
-    return Caller(0, f"{party.lower()}.user", party, party, frozenset(roles or (Role.DRAFTER,)), "token")
-
-
-def body(seed: int) -> str:
-    return " ".join(WORDS[(seed + i) % len(WORDS)] for i in range(60))
-
-
 def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     return statistics.median(ordered) * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000

@@ -51,11 +51,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "platform"))
 
+from drafts import body, caller  # noqa: E402
 from loadgen import bench_settings, served  # noqa: E402
 
 from entente import db, drafting, parties, releases  # noqa: E402
 from entente.app import create_app  # noqa: E402
-from entente.auth import Caller  # noqa: E402
 from entente.models import (  # noqa: E402
     Communique,
     CommuniqueCreate,
@@ -65,7 +65,6 @@ from entente.models import (  # noqa: E402
     MarkingInput,
     PartyKind,
     Release,
-    Role,
     SectionInput,
     VersionItem,
     VersionSave,
@@ -73,24 +72,12 @@ from entente.models import (  # noqa: E402
 
 PARTIES = [f"P{i:02d}" for i in range(8)]
 COMMUNIQUES = int(os.environ.get("ENTENTE_BENCH_COMMUNIQUES", "10000"))  # smaller for a quick try
+if COMMUNIQUES < 1000:
+    sys.exit("ENTENTE_BENCH_COMMUNIQUES: at least 1000 (the list measured is the newest 200; 20 public pages of 50)")
 VERSIONS = 10
 RELEASED = COMMUNIQUES // 10
 SAMPLES = 200
 PUBLIC = MarkingInput(public=True)
-WORDS = (
-    "the coalition condemns the malicious cyber activity against critical infrastructure and calls on the "
-    "responsible state to cease it immediately in accordance with its international obligations"
-).split()
-
-
-def caller(party: str, *roles: Role) -> Caller:
-    return Caller(0, f"{party.lower()}.user", party, party, frozenset(roles or (Role.DRAFTER,)), "token")
-
-
-def body(seed: int) -> str:
-    return " ".join(WORDS[(seed + i) % len(WORDS)] for i in range(60))
-
-
 def line(label: str, samples: list[float]) -> float:
     ordered = sorted(samples)
     p50 = statistics.median(ordered) * 1000
