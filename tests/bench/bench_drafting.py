@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from drafts import body, caller  # noqa: E402
+from drafts import body, caller, started_statement  # noqa: E402
 
 from entente import canonical, db, drafting, parties, signing, signoffs  # noqa: E402
 from entente.clock import system_clock
@@ -46,8 +46,6 @@ from entente.disclosure import Marking
 from entente.drafting.writing import write_version
 from entente.models import (
     Communique,
-    CommuniqueCreate,
-    CommuniqueKind,
     CommuniqueVersion,
     MarkingInput,
     PartyKey,
@@ -68,6 +66,8 @@ SAVES = 60
 DIFF_DISTANCE = 1000
 DIFFS = 30
 SIGNOFF_ROUNDS = 3
+
+
 def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     return statistics.median(ordered) * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
@@ -100,27 +100,7 @@ async def setup(maker, settings) -> int:
     now = system_clock()
     async with maker.begin() as session:
         await parties.seed_coalition(session, seeds, password="bench password 1", now=now)
-    lead = caller(PARTIES[0])
-    data = CommuniqueCreate(
-        kind=CommuniqueKind.JOINT_STATEMENT,
-        title="Bench statement",
-        participants=PARTIES[1:],
-        sections=[SectionInput(heading=f"Section {i}", body=body(i)) for i in range(SECTIONS)],
-    )
-    async with maker.begin() as session:
-        communique, _ = await drafting.create_communique(
-            session,
-            caller=lead,
-            data=data,
-            now=now,
-            max_sections=settings.limits.max_sections,
-            templates={},
-            ladder=None,  # type: ignore[arg-type]  # no incident path here
-        )
-    for code in PARTIES[1:]:
-        async with maker.begin() as session:
-            await drafting.accept_invitation(session, communique_id=communique.id, caller=caller(code), now=now)
-    return communique.id
+    return await started_statement(maker, parties=PARTIES, sections=SECTIONS, title="Bench statement", now=now)
 
 
 async def head_sections(maker, cid: int) -> tuple[str, list[SectionInput]]:

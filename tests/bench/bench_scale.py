@@ -51,15 +51,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "platform"))
 
-from drafts import body, caller  # noqa: E402
+from drafts import body, caller, started_statement  # noqa: E402
 from loadgen import bench_settings, served  # noqa: E402
 
 from entente import db, drafting, parties, releases  # noqa: E402
 from entente.app import create_app  # noqa: E402
 from entente.models import (  # noqa: E402
     Communique,
-    CommuniqueCreate,
-    CommuniqueKind,
     CommuniqueParticipant,
     CommuniqueVersion,
     MarkingInput,
@@ -78,6 +76,8 @@ VERSIONS = 10
 RELEASED = COMMUNIQUES // 10
 SAMPLES = 200
 PUBLIC = MarkingInput(public=True)
+
+
 def line(label: str, samples: list[float]) -> float:
     ordered = sorted(samples)
     p50 = statistics.median(ordered) * 1000
@@ -101,26 +101,7 @@ async def timed(action: Callable[[], Awaitable[object]]) -> float:
 
 async def made_through_the_domain(maker, sections: int, title: str, now: datetime) -> int:
     lead = caller(PARTIES[0])
-    data = CommuniqueCreate(
-        kind=CommuniqueKind.JOINT_STATEMENT,
-        title=title,
-        participants=PARTIES[1:3],
-        sections=[SectionInput(heading=f"Section {i}", body=body(i)) for i in range(sections)],
-    )
-    async with maker.begin() as session:
-        communique, _ = await drafting.create_communique(
-            session,
-            caller=lead,
-            data=data,
-            now=now,
-            max_sections=200,
-            templates={},
-            ladder=None,  # type: ignore[arg-type]
-        )
-    cid = communique.id
-    for code in PARTIES[1:3]:
-        async with maker.begin() as session:
-            await drafting.accept_invitation(session, communique_id=cid, caller=caller(code), now=now)
+    cid = await started_statement(maker, parties=PARTIES[:3], sections=sections, title=title, now=now)
     while True:
         base, current = await head_sections(maker, cid)
         async with maker() as session:
