@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from entente import audit, auth, db, parties, platformkeys
 from entente.app import create_app
-from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, command_group, database, run, settings
+from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, command, command_group, database, run, settings
 from entente.cli.trust.demo import seed_demo_keys
 from entente.cli.trust.statement import seed_demo_statement
 from entente.clock import system_clock
@@ -29,32 +29,19 @@ DEFAULT_DEMO_PASSWORD = "entente-demo-2026"  # noqa: S105 (printed for the demo 
 
 
 def register(commands: Any) -> None:
-    p = commands.add_parser(
-        "init",
-        help="create or upgrade the database; --demo seeds the demo coalition",
-        description="Apply migrations; with --demo, seed the parties and users of the coalition file.",
-    )
+    p = command(commands, "init", cmd_init)
     p.add_argument("--demo", action="store_true", help="seed the demo coalition and print the demo logins")
-    p.set_defaults(run=cmd_init)
 
-    p = commands.add_parser("serve", help="run the server", description="Run the HTTP server until interrupted.")
+    p = command(commands, "serve", cmd_serve)
     p.add_argument("--host", help="address to listen on (default: server.host)")
     p.add_argument("--port", type=int, help="port to listen on (default: server.port)")
-    p.set_defaults(run=cmd_serve)
 
-    p = commands.add_parser(
-        "migrate", help="apply database migrations", description="Bring the schema to the latest migration."
-    )
+    p = command(commands, "migrate", cmd_migrate)
     p.add_argument("--autogenerate", metavar="MESSAGE", help="(developers) write a new migration for model changes")
     p.add_argument("--rev-id", help="(developers) revision id for --autogenerate, e.g. 0005")
-    p.set_defaults(run=cmd_migrate)
 
     user = command_group(commands, "user", help="manage users")
-    p = user.add_parser(
-        "add",
-        help="add a user to a party",
-        description="Add a user. The password is read from standard input when it is not a terminal.",
-    )
+    p = command(user, "add", cmd_user_add)
     p.add_argument("username")
     p.add_argument("--party", required=True, help="party code, e.g. EE")
     p.add_argument(
@@ -62,21 +49,21 @@ def register(commands: Any) -> None:
     )
     p.add_argument("--name", help="display name (default: the username)")
     p.add_argument("--no-password", action="store_true", help="API tokens only; no browser sign-in")
-    p.set_defaults(run=cmd_user_add)
 
     token = command_group(commands, "token", help="manage API tokens")
-    p = token.add_parser("create", help="create an API token for a user and print it once")
+    p = command(token, "create", cmd_token_create)
     p.add_argument("username")
     p.add_argument("--name", default="cli", help="what the token is for")
     p.add_argument("--days", type=int, help="validity in days (default: auth.token_days)")
-    p.set_defaults(run=cmd_token_create)
 
     trail = command_group(commands, "audit", help="the audit trail")
-    p = trail.add_parser("verify", help="walk the hash chain and report the first broken link")
-    p.set_defaults(run=cmd_audit_verify)
+    command(trail, "verify", cmd_audit_verify)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    """create or upgrade the database; --demo seeds the demo coalition
+
+    Apply migrations; with --demo, seed the parties and users of the coalition file."""
     config = settings(args)
     run(db.migrate(config.database_url))
     print(f"database ready: {_display_url(config.database_url)}")
@@ -132,6 +119,9 @@ def _host(url: str) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """run the server
+
+    Run the HTTP server until interrupted."""
     config = settings(args)
     host = args.host or config.server.host
     port = args.port if args.port is not None else config.server.port
@@ -166,6 +156,9 @@ def _served_address(config: Settings, host: str, port: int) -> Settings:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    """apply database migrations
+
+    Bring the schema to the latest migration."""
     config = settings(args)
     if args.autogenerate:
         if not args.rev_id:
@@ -180,6 +173,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
+    """add a user to a party
+
+    Add a user. The password is read from standard input when it is not a terminal."""
     config = settings(args)
     password = None if args.no_password else _read_password()
 
@@ -216,6 +212,7 @@ def _read_password() -> str:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
+    """create an API token for a user and print it once"""
     config = settings(args)
     days = args.days or config.auth.token_days
 
@@ -230,6 +227,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """walk the hash chain and report the first broken link"""
     config = settings(args)
 
     async def verify() -> audit.ChainReport:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import os
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, NoReturn, TypeVar
 
@@ -34,6 +35,21 @@ def command_group(commands: Any, name: str, *, help: str, description: str | Non
     return commands.add_parser(name, help=help, description=description).add_subparsers(
         dest=f"{name}_command", metavar="ACTION", required=True
     )
+
+
+def command(
+    commands: Any, name: str, run: Callable[[argparse.Namespace], int], *, description: str | None = None
+) -> argparse.ArgumentParser:
+    """``entente [GROUP] NAME``, carried out by ``run``, whose docstring says what it does (as an API handler's
+    is its operation's summary): the first paragraph is the command's help in its group's list, the rest its
+    description in ``--help`` (``description``, when given, instead)."""
+    doc = inspect.getdoc(run)
+    if not doc:
+        raise ValueError(f"{run.__qualname__}: a command needs a docstring")
+    summary, _, rest = doc.partition("\n\n")
+    parser = commands.add_parser(name, help=" ".join(summary.split()), description=description or rest or None)
+    parser.set_defaults(run=run)
+    return parser
 
 
 def days(text: str) -> int:

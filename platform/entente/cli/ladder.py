@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, command_group, settings
+from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, command, command_group, settings
 from entente.errors import ConfigError, InvalidInputError
 from entente.incidents import describe_ladder, score_metrics
 from entente.ladder import Ladder, load_ladder
@@ -30,24 +30,11 @@ def register(commands: Any) -> None:
         help="the escalation ladder and its rubric",
         description="Show the ladder; score incident metrics.",
     )
-    p = ladder.add_parser(
-        "show",
-        help="print the tiers, what lifts an incident to each, and the metrics",
-        description="Print the ladder of paths.ladder: tiers, evidence standards, legal review, responses, "
-        "templates, measures, review periods, the rules that lift an incident to each tier, the exit ramps "
-        "down from it, and the metrics.",
-    )
+    p = command(ladder, "show", cmd_show)
     p.add_argument("--json", action="store_true", help="print the ladder as JSON (as GET /api/v1/ladder)")
-    p.set_defaults(run=cmd_show)
-    p = ladder.add_parser(
-        "score",
-        help="recommend a tier for the metrics in FILE",
-        description="Score the metrics in FILE (JSON, or TOML when it ends in .toml; - reads JSON from "
-        "standard input), given as a 'metrics' table or at the top level. Exit 1 names every refused metric.",
-    )
+    p = command(ladder, "score", cmd_score)
     p.add_argument("file", metavar="FILE", help="metrics of an incident, JSON or TOML")
     p.add_argument("--json", action="store_true", help="print the assessment (or the problems) as JSON")
-    p.set_defaults(run=cmd_score)
 
 
 def _ladder(args: argparse.Namespace) -> Ladder:
@@ -55,6 +42,11 @@ def _ladder(args: argparse.Namespace) -> Ladder:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    """print the tiers, what lifts an incident to each, and the metrics
+
+    Print the ladder of paths.ladder: tiers, evidence standards, legal review, responses, templates,
+    measures, review periods, the rules that lift an incident to each tier, the exit ramps down from it, and the
+    metrics."""
     described = describe_ladder(_ladder(args))
     if args.json:
         print(described.model_dump_json(indent=2))
@@ -136,6 +128,10 @@ def _metrics(document: Any) -> Any:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    """recommend a tier for the metrics in FILE
+
+    Score the metrics in FILE (JSON, or TOML when it ends in .toml; - reads JSON from standard input),
+    given as a 'metrics' table or at the top level. Exit 1 names every refused metric."""
     ladder = _ladder(args)
     try:
         document = _read(args.file)

@@ -19,7 +19,7 @@ from typing import Any
 
 import aiohttp
 
-from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, TOKEN_ENV, URL_ENV, command_group, run
+from entente.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, TOKEN_ENV, URL_ENV, command, command_group, run
 from entente.errors import UnavailableError
 
 FORMATS = ("eu-xml", "ofac-xml", "csv")
@@ -39,18 +39,16 @@ def register(commands: Any) -> None:
         description=f"Talks to ${URL_ENV} with ${TOKEN_ENV} (a drafter's API token).",
     )
 
-    p = sanctions.add_parser("export", help="export a package as eu-xml, ofac-xml or csv")
+    p = command(sanctions, "export", cmd_export)
     p.add_argument("package", type=_package, metavar="PACKAGE")
     p.add_argument("--format", choices=FORMATS, default="csv")
     p.add_argument("--public", action="store_true", help="only the public part (no confidential material)")
     p.add_argument("--out", metavar="FILE", help="write here (default: standard output)")
-    p.set_defaults(run=cmd_export)
 
-    p = sanctions.add_parser("import", help="import a flat CSV into a package: all rows or none")
+    p = command(sanctions, "import", cmd_import)
     p.add_argument("package", type=_package, metavar="PACKAGE")
     p.add_argument("file", metavar="FILE", help="a UTF-8 CSV of the export's shape")
     p.add_argument("--confirm", action="store_true", help="add rows that probably match existing designations")
-    p.set_defaults(run=cmd_import)
 
 
 def _endpoint() -> tuple[str, str] | None:
@@ -61,13 +59,14 @@ def _endpoint() -> tuple[str, str] | None:
     return url.rstrip("/"), token
 
 
-def _with_endpoint(command: Callable[[argparse.Namespace, str, str], int]) -> Callable[[argparse.Namespace], int]:
-    """The command, given the server's URL and the token from the environment (exit 2 when either is unset)."""
+def _with_endpoint(step: Callable[[argparse.Namespace, str, str], int]) -> Callable[[argparse.Namespace], int]:
+    """The command ``step``, given the server's URL and the token from the environment (exit 2 when either is
+    unset)."""
 
-    @functools.wraps(command)
+    @functools.wraps(step)
     def with_endpoint(args: argparse.Namespace) -> int:
         endpoint = _endpoint()
-        return EXIT_USAGE if endpoint is None else command(args, *endpoint)
+        return EXIT_USAGE if endpoint is None else step(args, *endpoint)
 
     return with_endpoint
 
@@ -98,6 +97,7 @@ def _refused(status: int, body: bytes) -> int:
 
 @_with_endpoint
 def cmd_export(args: argparse.Namespace, url: str, token: str) -> int:
+    """export a package as eu-xml, ofac-xml or csv"""
     view = "public" if args.public else "party"
     status, body = run(
         _call("GET", f"{url}/api/v1/sanctions/packages/{args.package}/export?format={args.format}&view={view}", token)
@@ -115,6 +115,7 @@ def cmd_export(args: argparse.Namespace, url: str, token: str) -> int:
 
 @_with_endpoint
 def cmd_import(args: argparse.Namespace, url: str, token: str) -> int:
+    """import a flat CSV into a package: all rows or none"""
     try:
         data = Path(args.file).read_bytes()
     except OSError as exc:

@@ -23,6 +23,7 @@ from entente.cli.common import (
     EXIT_USAGE,
     TOKEN_ENV,
     URL_ENV,
+    command,
     command_group,
     database,
     days,
@@ -40,21 +41,24 @@ from entente.settings import Settings
 
 
 def register(commands: Any) -> None:
-    templates = command_group(commands, "templates", help="crisis templates and their pre-signatures",
-        description="List crisis templates, show one, and pre-sign one for a party.",)
+    templates = command_group(
+        commands,
+        "templates",
+        help="crisis templates and their pre-signatures",
+        description="List crisis templates, show one, and pre-sign one for a party.",
+    )
 
-    p = templates.add_parser("list", help="templates with their digest and who pre-signed them (database)")
+    p = command(templates, "list", cmd_list)
     p.add_argument("--json", action="store_true", help="print as JSON (the shape of GET /api/v1/templates)")
-    p.set_defaults(run=cmd_list)
 
-    p = templates.add_parser("show", help="one template: header, parameters, sections, pre-signatures")
+    p = command(templates, "show", cmd_show)
     p.add_argument("template_id", metavar="ID")
     p.add_argument("--json", action="store_true", help="print as JSON (the shape of GET /api/v1/templates/ID)")
-    p.set_defaults(run=cmd_show)
 
-    p = templates.add_parser(
+    p = command(
+        templates,
         "presign",
-        help="pre-sign a template for a party with its private key",
+        cmd_presign,
         description=f"Sign the pre-signature object of template ID (from the template files of this machine) "
         f"and submit it to ${URL_ENV} with ${TOKEN_ENV} (a signatory's API token), or write the request "
         "body to --out for `curl --data @FILE`.",
@@ -65,7 +69,6 @@ def register(commands: Any) -> None:
     p.add_argument("--tiers", required=True, type=_tiers, help="tiers the template may be used at, e.g. 2,3")
     p.add_argument("--days", type=days, default=365, help="validity from now, in days (default 365)")
     p.add_argument("--out", metavar="FILE", help="write the request body here instead of submitting it")
-    p.set_defaults(run=cmd_presign)
 
 
 def _tiers(text: str) -> list[int]:
@@ -80,6 +83,7 @@ def _templates(config: Settings) -> dict[str, CrisisTemplate]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    """templates with their digest and who pre-signed them (database)"""
     config = settings(args)
     templates = _templates(config)
 
@@ -102,6 +106,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    """one template: header, parameters, sections, pre-signatures"""
     config = settings(args)
     templates = _templates(config)
 
@@ -125,6 +130,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_presign(args: argparse.Namespace) -> int:
+    """pre-sign a template for a party with its private key"""
     config = settings(args)
     template = get_template(_templates(config), args.template_id)
     party = parties.check_party_code(args.party)
@@ -174,4 +180,3 @@ def cmd_presign(args: argparse.Namespace) -> int:
 async def _submit(url: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
     async with aiohttp.ClientSession() as client:
         return await post_json(client, url, body, headers={"Authorization": f"Bearer {token}"})
-

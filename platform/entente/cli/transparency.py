@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from entente import signing
-from entente.cli.common import EXIT_FAILED, EXIT_OK, command_group, post_json, run
+from entente.cli.common import EXIT_FAILED, EXIT_OK, command, command_group, post_json, run
 from entente.cli.trust import files
 from entente.clock import system_clock
 from entente.errors import ConfigError, InvalidInputError, SignatureError, UnavailableError
@@ -39,9 +39,10 @@ def register(commands: Any) -> None:
         help="the transparency log: cosign its checkpoints as a party",
         description="Work with an Entente server's transparency log.",
     )
-    p = group.add_parser(
+    p = command(
+        group,
         "cosign",
-        help="check the newest checkpoint for consistency and cosign it with a party key",
+        cmd_cosign,
         description="Fetch the log key (pinned in --state on first use) and the newest checkpoint, verify "
         "the log's signature, check consistency with the last checkpoint this party cosigned (--state), "
         f"cosign it (C2SP tlog-cosignature/v1) with --key (passphrase from {files.PASSPHRASE_ENV}) and post it.",
@@ -54,7 +55,6 @@ def register(commands: Any) -> None:
         metavar="FILE",
         help="where the pinned log key and the last cosigned checkpoint are kept (default: entente-log-CODE.json)",
     )
-    p.set_defaults(run=cmd_cosign)
 
 
 async def _fetch(client: aiohttp.ClientSession, url: str) -> str:
@@ -157,6 +157,7 @@ async def _check_consistency(
 
 
 def cmd_cosign(args: argparse.Namespace) -> int:
+    """check the newest checkpoint for consistency and cosign it with a party key"""
     try:
         args.party = check_party_code(args.party)
     except InvalidInputError as exc:

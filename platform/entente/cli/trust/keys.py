@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from entente import parties, signing
-from entente.cli.common import EXIT_OK, command_group, database, run, settings
+from entente.cli.common import EXIT_OK, command, command_group, database, run, settings
 from entente.cli.trust import files
 from entente.clock import InstantError, isoformat, parse_instant, system_clock
 from entente.errors import ConfigError
@@ -22,42 +22,27 @@ def register(commands: Any) -> None:
         commands, "keys", help="party signing keys", description="Generate, inspect and register party signing keys."
     )
 
-    p = keys.add_parser(
+    p = command(
+        keys,
         "generate",
-        help="generate a key pair: encrypted private key (mode 0600) and public JWK",
+        cmd_keys_generate,
         description="Write DIR/<CODE>-<kid>.pem (PKCS#8, encrypted with the passphrase from "
         f"{files.PASSPHRASE_ENV} or asked twice) and DIR/<CODE>-<kid>.jwk.json (the public key).",
     )
     p.add_argument("--party", required=True, help="party code, e.g. EE")
     p.add_argument("--alg", choices=["Ed25519", "ES256"], default="Ed25519", help="key type (default Ed25519)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the two files into")
-    p.set_defaults(run=cmd_keys_generate)
 
-    p = keys.add_parser(
-        "show",
-        help="print kid, alg, fingerprint and public JWK of a key file",
-        description="FILE is a private key file (the passphrase is needed) or a public JWK file.",
-    )
+    p = command(keys, "show", cmd_keys_show)
     p.add_argument("file", metavar="FILE")
-    p.set_defaults(run=cmd_keys_show)
 
-    p = keys.add_parser(
-        "register",
-        help="register a public key for a party in the configured database (operators)",
-        description="Register the public key of FILE (a public JWK, or a private key file) for a party.",
-    )
+    p = command(keys, "register", cmd_keys_register)
     p.add_argument("file", metavar="FILE")
     p.add_argument("--party", required=True, help="party code, e.g. EE")
     p.add_argument("--not-before", type=_instant, help="start of validity, RFC 3339 (default now)")
     p.add_argument("--not-after", type=_instant, help="end of validity, RFC 3339 (default none)")
-    p.set_defaults(run=cmd_keys_register)
 
-    p = commands.add_parser(
-        "sign",
-        help="sign a payload file: detached JWS, general JSON serialization",
-        description="Sign the exact bytes of PAYLOAD-FILE with a private key file; writes the JWS "
-        "(general JSON, detached payload, minified) to --out or standard output.",
-    )
+    p = command(commands, "sign", cmd_sign)
     p.add_argument("--key", required=True, metavar="FILE", help="private key file (PKCS#8 PEM, encrypted)")
     p.add_argument("payload", metavar="PAYLOAD-FILE")
     p.add_argument("--typ", default=DEFAULT_TYP, help=f"the JWS typ header (default {DEFAULT_TYP})")
@@ -68,7 +53,6 @@ def register(commands: Any) -> None:
         help="an alignment statement (UTF-8 text) to bind to the signature: its digest goes into the protected "
         "header as statement_digest (use with --typ entente-alignment+jws)",
     )
-    p.set_defaults(run=cmd_sign)
 
 
 def _instant(text: str) -> datetime:
@@ -79,6 +63,7 @@ def _instant(text: str) -> datetime:
 
 
 def cmd_keys_generate(args: argparse.Namespace) -> int:
+    """generate a key pair: encrypted private key (mode 0600) and public JWK"""
     code = parties.check_party_code(args.party)
     out = Path(args.out)
     try:
@@ -100,6 +85,9 @@ def cmd_keys_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_show(args: argparse.Namespace) -> int:
+    """print kid, alg, fingerprint and public JWK of a key file
+
+    FILE is a private key file (the passphrase is needed) or a public JWK file."""
     key = files.load_public(args.file)
     print(f"kid:         {key.kid}")
     print(f"alg:         {key.alg}")
@@ -109,6 +97,9 @@ def cmd_keys_show(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_register(args: argparse.Namespace) -> int:
+    """register a public key for a party in the configured database (operators)
+
+    Register the public key of FILE (a public JWK, or a private key file) for a party."""
     key = files.load_public(args.file)
     config = settings(args)
 
@@ -140,6 +131,10 @@ def statement_digest(text: str) -> str:
 
 
 def cmd_sign(args: argparse.Namespace) -> int:
+    """sign a payload file: detached JWS, general JSON serialization
+
+    Sign the exact bytes of PAYLOAD-FILE with a private key file; writes the JWS (general JSON, detached
+    payload, minified) to --out or standard output."""
     payload = files.read_bytes(args.payload)
     key = files.load_private(args.key)
     extra = None

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from entente import canonical, signing
-from entente.cli.common import EXIT_FAILED, EXIT_OK, command_group, database, days, run, settings
+from entente.cli.common import EXIT_FAILED, EXIT_OK, command, command_group, database, days, run, settings
 from entente.cli.trust import files
 from entente.clock import isoformat, system_clock
 from entente.errors import ConfigError, InvalidInputError, NotFoundError
@@ -25,51 +25,29 @@ def register(commands: Any) -> None:
         description="Show, propose, sign, export and verify rosters.",
     )
 
-    p = roster.add_parser("show", help="the effective roster and the pending proposal")
+    p = command(roster, "show", cmd_show)
     p.add_argument("--json", action="store_true", help="print as JSON (the shape of GET /api/v1/roster)")
-    p.set_defaults(run=cmd_show)
 
-    p = roster.add_parser(
-        "propose",
-        help="propose the next roster version from the registered parties and keys",
-        description="Build roster N+1 from the database (as the secretariat's POST /api/v1/roster/proposals "
-        "does) and make it the pending proposal; --out writes the bytes to sign.",
-    )
+    p = command(roster, "propose", cmd_propose)
     p.add_argument("--threshold", type=int, help="parties that must sign the next roster (default: a majority)")
     p.add_argument("--days", type=days, default=proposals.DEFAULT_ROSTER_DAYS, help="validity in days (default 365)")
     p.add_argument("--out", metavar="FILE", help="write the proposal's exact bytes (the payload to sign) here")
-    p.set_defaults(run=cmd_propose)
 
-    p = roster.add_parser(
-        "sign",
-        help="sign the pending proposal with a party's private key and record the signature",
-        description="Sign the pending proposal's bytes (typ entente-roster+jws) and record it; the proposal "
-        "takes effect once the previous roster's threshold and its own are both met.",
-    )
+    p = command(roster, "sign", cmd_sign)
     p.add_argument("--key", required=True, metavar="FILE", help="private key file of a party")
     p.add_argument("--party", help="the party the key belongs to (default: found from the key)")
-    p.set_defaults(run=cmd_sign)
 
-    p = roster.add_parser(
-        "export",
-        help="write every effective roster version as N.json (as /.well-known/entente/roster/N.json)",
-    )
+    p = command(roster, "export", cmd_export)
     p.add_argument("--out", required=True, metavar="DIR")
-    p.set_defaults(run=cmd_export)
 
-    p = roster.add_parser(
-        "verify",
-        help="walk a chain of roster documents from a pinned first one (offline)",
-        description="PINNED is the roster document you trust (usually 1.json); the others follow it. Exit 0 "
-        "when every step holds and the newest roster has not expired, 1 otherwise.",
-    )
+    p = command(roster, "verify", cmd_verify)
     p.add_argument("pinned", metavar="PINNED")
     p.add_argument("rosters", metavar="ROSTER", nargs="*")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.set_defaults(run=cmd_verify)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    """the effective roster and the pending proposal"""
     config = settings(args)
 
     async def load() -> RosterStatePublic:
@@ -117,6 +95,10 @@ def _print_roster(title: str, roster: chain.Roster) -> None:
 
 
 def cmd_propose(args: argparse.Namespace) -> int:
+    """propose the next roster version from the registered parties and keys
+
+    Build roster N+1 from the database (as the secretariat's POST /api/v1/roster/proposals does) and make
+    it the pending proposal; --out writes the bytes to sign."""
     config = settings(args)
     now = system_clock()
 
@@ -143,6 +125,10 @@ def cmd_propose(args: argparse.Namespace) -> int:
 
 
 def cmd_sign(args: argparse.Namespace) -> int:
+    """sign the pending proposal with a party's private key and record the signature
+
+    Sign the pending proposal's bytes (typ entente-roster+jws) and record it; the proposal takes effect
+    once the previous roster's threshold and its own are both met."""
     key = files.load_private(args.key)
     config = settings(args)
     now = system_clock()
@@ -179,6 +165,7 @@ async def _party_of(session: Any, proposal: Any, key: signing.PublicKey) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """write every effective roster version as N.json (as /.well-known/entente/roster/N.json)"""
     config = settings(args)
     out = Path(args.out)
     try:
@@ -203,6 +190,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    """walk a chain of roster documents from a pinned first one (offline)
+
+    PINNED is the roster document you trust (usually 1.json); the others follow it. Exit 0 when every
+    step holds and the newest roster has not expired, 1 otherwise."""
     pinned, pinned_envelopes = chain.read_roster_document(files.read_bytes(args.pinned))
     rest = [chain.read_roster_document(files.read_bytes(path)) for path in args.rosters]
     result = chain.verify_roster_chain(pinned, rest, system_clock(), pinned_envelopes=pinned_envelopes or None)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from entente import canonical, quorum, signing
-from entente.cli.common import EXIT_FAILED, EXIT_INDETERMINATE, EXIT_OK, EXIT_USAGE
+from entente.cli.common import EXIT_FAILED, EXIT_INDETERMINATE, EXIT_OK, EXIT_USAGE, command
 from entente.cli.trust import files
 from entente.clock import isoformat, system_clock
 from entente.errors import EntenteError, InvalidInputError, UnavailableError
@@ -22,17 +22,7 @@ UNKNOWN_PARTY = "?"
 
 
 def register(commands: Any) -> None:
-    p = commands.add_parser(
-        "verify",
-        help="verify a published PDF, a publication bundle or a release URL; or a detached JWS (--payload)",
-        description="FILE-OR-URL: a published PDF, a publication bundle, or the URL of a release page "
-        "(https://host/releases/ID brings both). Checks the PDF signature (PAdES), the embedded files "
-        "against each other, the roster chain, the canonical bytes, every JWS, the quorum, every disclosure, "
-        "the log's inclusion proofs against a signed checkpoint, cosignatures, and that the text was "
-        "committed in the log before the release. With --payload: check every signature of a JWS file over "
-        "the exact bytes of the payload file, with keys from a roster chain (--roster) or JWK Sets (--jwks). "
-        "Exit 0 valid, 1 invalid, 2 usage, 3 indeterminate (something could not be checked).",
-    )
+    p = command(commands, "verify", cmd_verify)
     p.add_argument("file", metavar="FILE-OR-URL", help="a PDF, a bundle, a release URL; or the JWS file (--payload)")
     p.add_argument(
         "--roster-pin", metavar="FILE", help="a roster document you trust (/.well-known/entente/roster/1.json)"
@@ -62,10 +52,18 @@ def register(commands: Any) -> None:
     )
     p.add_argument("--typ", help="require this JWS typ (e.g. entente-signoff+jws)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.set_defaults(run=cmd_verify)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    """verify a published PDF, a publication bundle or a release URL; or a detached JWS (--payload)
+
+    FILE-OR-URL: a published PDF, a publication bundle, or the URL of a release page
+    (https://host/releases/ID brings both). Checks the PDF signature (PAdES), the embedded files against each other,
+    the roster chain, the canonical bytes, every JWS, the quorum, every disclosure, the log's inclusion proofs against
+    a signed checkpoint, cosignatures, and that the text was committed in the log before the release. With --payload:
+    check every signature of a JWS file over the exact bytes of the payload file, with keys from a roster chain
+    (--roster) or JWK Sets (--jwks). Exit 0 valid, 1 invalid, 2 usage, 3 indeterminate (something could not be
+    checked)."""
     if args.payload is None:
         return verify_document(args)
     payload = files.read_bytes(args.payload)
