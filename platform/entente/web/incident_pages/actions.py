@@ -21,17 +21,21 @@ routes = PageRoutes()
 ONE = "/incidents/{incident_id}"
 
 
-async def _act(ctx: Context, form_name: str, fields: Any, action: Any) -> web.StreamResponse:
-    """Read the form, run ``action(session, caller, incident_id, form, view)``, then back to the incident;
-    a refusal re-renders the incident page with the reason beside the form."""
+async def _act(
+    ctx: Context, form_name: str, fields: set[str], step: Any, arguments: Any, *, marked: bool = False
+) -> web.StreamResponse:
+    """Read the form's ``fields`` (and a marking among the incident's participants when ``marked``), run the
+    incident ``step`` with what ``arguments(form, view)`` makes of them (beside the incident, the caller and
+    the instant), then back to the incident; a refusal re-renders the incident page with the reason beside
+    the form."""
     caller, incident_id = ctx.caller, ctx.path_id("incident_id")
     async with ctx.read() as session:
         view = await incidents.get_incident_view(session, incident_id=incident_id, caller=caller)
-    allowed = fields(view) if callable(fields) else fields
+    allowed = fields | marking_fields(view.participants) if marked else fields
     form = await ctx.form(allowed | {"csrf_token"})
     try:
         async with ctx.write() as session:
-            await action(session, caller, incident_id, form, view)
+            await step(session, incident_id=incident_id, caller=caller, now=ctx.now, **arguments(form, view))
     except SHOWN_ERRORS as exc:
         return await render_view(
             ctx, incident_id, form_name=form_name, values=form, errors=errors_of(exc), status=status_for(exc)
@@ -52,7 +56,7 @@ def _marked(
 async def incident_update(ctx: Context) -> web.StreamResponse:
     ladder = ctx.ladder
 
-    async def action(session, caller, incident_id, form, view):
+    def arguments(form, view):
         data = validate(
             IncidentUpdate,
             {
@@ -61,89 +65,65 @@ async def incident_update(ctx: Context) -> web.StreamResponse:
                 "metrics": metrics_from_form(ladder, form),
             },
         )
-        version = forms.integer(form, "version", minimum=1)
-        await incidents.update_incident(
-            session,
-            incident_id=incident_id,
-            caller=caller,
-            data=data,
-            expected_version=version,
-            ladder=ladder,
-            now=ctx.now,
-        )
+        return {"data": data, "expected_version": forms.integer(form, "version", minimum=1), "ladder": ladder}
 
-    return await _act(ctx, "update", metric_fields(ladder) | {"title", "description", "version"}, action)
+    fields = metric_fields(ladder) | {"title", "description", "version"}
+    return await _act(ctx, "update", fields, incidents.update_incident, arguments)
 
 
 @routes.post(f"{ONE}/evidence", name="incident-evidence")
 async def evidence_add(ctx: Context) -> web.StreamResponse:
-    async def action(session, caller, incident_id, form, view):
-        data = _marked(IncidentEvidenceCreate, form, view, ("kind", "title", "body", "source"))
-        await incidents.add_evidence(session, incident_id=incident_id, caller=caller, data=data, now=ctx.now)
+    texts = ("kind", "title", "body", "source")
 
-    return await _act(
-        ctx, "evidence", lambda v: {"kind", "title", "body", "source"} | marking_fields(v.participants), action
-    )
+    def arguments(form, view):
+        return {"data": _marked(IncidentEvidenceCreate, form, view, texts)}
+
+    return await _act(ctx, "evidence", set(texts), incidents.add_evidence, arguments, marked=True)
 
 
 @routes.post(f"{ONE}/evidence/{{evidence_id}}/marking", name="incident-evidence-marking")
 async def evidence_marking(ctx: Context) -> web.StreamResponse:
     evidence_id = ctx.path_id("evidence_id")
 
-    async def action(session, caller, incident_id, form, view):
-        await incidents.change_evidence_marking(
-            session,
-            incident_id=incident_id,
-            evidence_id=evidence_id,
-            caller=caller,
-            marking=marking_from_form(form, view.participants),
-            expected_version=forms.integer(form, "version", minimum=1),
-            now=ctx.now,
-        )
+    def arguments(form, view):
+        return {
+            "evidence_id": evidence_id,
+            "marking": marking_from_form(form, view.participants),
+            "expected_version": forms.integer(form, "version", minimum=1),
+        }
 
-    return await _act(ctx, f"evidence-{evidence_id}", lambda v: {"version"} | marking_fields(v.participants), action)
+    form_name = f"evidence-{evidence_id}"
+    return await _act(ctx, form_name, {"version"}, incidents.change_evidence_marking, arguments, marked=True)
 
 
 @routes.post(f"{ONE}/attribution", name="incident-attribution")
 async def attribution_set(ctx: Context) -> web.StreamResponse:
-    async def action(session, caller, incident_id, form, view):
+    def arguments(form, view):
         texts = ("suspected_actor", "confidence", "reasoning")
         data = _marked(IncidentAttributionUpdate, form, view, texts, state_backing=form.get("state_backing") or None)
         version = forms.integer(form, "version", minimum=1) if form.get("version") else None
-        await incidents.set_attribution(
-            session,
-            incident_id=incident_id,
-            caller=caller,
-            data=data,
-            expected_version=version,
-            now=ctx.now,
-        )
+        return {"data": data, "expected_version": version}
 
     fields = {"suspected_actor", "confidence", "state_backing", "reasoning", "version"}
-    return await _act(ctx, "attribution", lambda v: fields | marking_fields(v.participants), action)
+    return await _act(ctx, "attribution", fields, incidents.set_attribution, arguments, marked=True)
 
 
 @routes.post(f"{ONE}/decisions", name="incident-decide")
 async def decision_add(ctx: Context) -> web.StreamResponse:
-    async def action(session, caller, incident_id, form, view):
-        tier = forms.integer(form, "tier", minimum=0, maximum=1000)
-        await incidents.decide_tier(
-            session,
-            incident_id=incident_id,
-            caller=caller,
-            tier=tier,
-            justification=form.get("justification", ""),
-            party=form.get("party") or None,
-            ladder=ctx.ladder,
-            now=ctx.now,
-        )
+    def arguments(form, view):
+        return {
+            "tier": forms.integer(form, "tier", minimum=0, maximum=1000),
+            "justification": form.get("justification", ""),
+            "party": form.get("party") or None,
+            "ladder": ctx.ladder,
+        }
 
-    return await _act(ctx, "decide", {"tier", "justification", "party"}, action)
+    return await _act(ctx, "decide", {"tier", "justification", "party"}, incidents.decide_tier, arguments)
 
 
 @routes.post(f"{ONE}/legal-reviews", name="incident-review")
 async def legal_review_add(ctx: Context) -> web.StreamResponse:
-    async def action(session, caller, incident_id, form, view):
+    def arguments(form, view):
         data = validate(
             LegalReviewCreate,
             {
@@ -154,49 +134,32 @@ async def legal_review_add(ctx: Context) -> web.StreamResponse:
                 "party": form.get("party") or None,
             },
         )
-        await incidents.record_legal_review(
-            session,
-            incident_id=incident_id,
-            caller=caller,
-            data=data,
-            ladder=ctx.ladder,
-            now=ctx.now,
-        )
+        return {"data": data, "ladder": ctx.ladder}
 
-    return await _act(ctx, "review", {"tier", "outcome", "reviewer", "conclusion", "party"}, action)
+    fields = {"tier", "outcome", "reviewer", "conclusion", "party"}
+    return await _act(ctx, "review", fields, incidents.record_legal_review, arguments)
 
 
 @routes.post(f"{ONE}/participants", name="incident-invite")
 async def participants_add(ctx: Context) -> web.StreamResponse:
-    async def action(session, caller, incident_id, form, view):
+    def arguments(form, view):
         chosen = [name.removeprefix("invite.") for name in form if name.startswith("invite.")]
         if not chosen:
             raise InvalidInputError("choose at least one party to invite", field="/parties")
-        await incidents.invite_parties(
-            session,
-            incident_id=incident_id,
-            caller=caller,
-            parties=chosen,
-            ladder=ctx.ladder,
-            now=ctx.now,
-        )
+        return {"parties": chosen, "ladder": ctx.ladder}
 
     async with ctx.read() as session:
         names = await incidents.party_names(session)
-    return await _act(ctx, "invite", {f"invite.{p}" for p in names}, action)
+    return await _act(ctx, "invite", {f"invite.{p}" for p in names}, incidents.invite_parties, arguments)
 
 
 @routes.post(f"{ONE}/close", name="incident-close")
 async def incident_close(ctx: Context) -> web.StreamResponse:
-    async def action(session, caller, incident_id, form, view):
-        await incidents.close_incident(
-            session,
-            incident_id=incident_id,
-            caller=caller,
-            reason=forms.text(form, "reason", max_length=2000, required=False),
-            expected_version=forms.integer(form, "version", minimum=1),
-            ladder=ctx.ladder,
-            now=ctx.now,
-        )
+    def arguments(form, view):
+        return {
+            "reason": forms.text(form, "reason", max_length=2000, required=False),
+            "expected_version": forms.integer(form, "version", minimum=1),
+            "ladder": ctx.ladder,
+        }
 
-    return await _act(ctx, "close", {"reason", "version"}, action)
+    return await _act(ctx, "close", {"reason", "version"}, incidents.close_incident, arguments)
