@@ -126,6 +126,12 @@ def from_fields(model: type[M], source: object, **given: Any) -> M:
     )
 
 
+def fields_of(body: pydantic.BaseModel) -> dict[str, Any]:
+    """A parsed body's fields by name, as read (a nested model stays a model): the keywords of a domain
+    step whose parameters are the body's fields, as :func:`from_fields` is the way back."""
+    return dict(body)
+
+
 def dump(value: Any) -> Any:
     """Plain JSON-ready data from a data model or a list of them."""
     if isinstance(value, pydantic.BaseModel):

@@ -18,7 +18,7 @@ from entente.models import (
     UserCreate,
     UserPublic,
 )
-from entente.web.bodies import json_response
+from entente.web.bodies import fields_of, json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
@@ -100,15 +100,7 @@ async def create_user(ctx: Context) -> web.Response:
     password_hash = await auth.hash_password(data.password) if data.password else None
     async with ctx.write() as session:
         user = await auth.create_user(
-            session,
-            username=data.username,
-            display_name=data.display_name,
-            party=data.party,
-            roles=data.roles,
-            password=data.password,
-            password_hash=password_hash,
-            now=ctx.now,
-            actor=caller.username,
+            session, password_hash=password_hash, now=ctx.now, actor=caller.username, **fields_of(data)
         )
     return json_response(
         UserPublic(

@@ -19,7 +19,7 @@ from entente.models import (
     VersionSummary,
 )
 from entente.web.api.steps import written
-from entente.web.bodies import json_response
+from entente.web.bodies import fields_of, json_response
 from entente.web.context import Context
 from entente.web.etags import etag, if_match_digest
 from entente.web.openapi import ApiRoutes
@@ -220,16 +220,15 @@ async def list_comments(ctx: Context) -> web.Response:
 )
 async def add_comment(ctx: Context) -> web.Response:
     """Comment on a section of the head version, or reply in a thread (reply_to)"""
-    data = ctx.body
+    cid, section = ctx.path_id("communique"), ctx.segment("section")
     return await written(
         ctx,
         drafting.add_comment,
         drafting.comment_public,
         status=201,
-        communique_id=ctx.path_id("communique"),
-        section_id=ctx.segment("section"),
-        body=data.body,
-        reply_to=data.reply_to,
+        communique_id=cid,
+        section_id=section,
+        **fields_of(ctx.body),
     )
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from entente import parties
 from entente.clock import parse_instant
 from entente.errors import InvalidInputError
-from entente.models import PresignatureCreate, PresignaturePublic, TemplateDetail, TemplatePublic
+from entente.models import PresignatureCreate, PresignaturePublic, TemplateDetail, TemplatePresignature, TemplatePublic
 from entente.parties import presignatures
+from entente.web.api.steps import written_described
 from entente.web.bodies import json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
@@ -47,6 +50,11 @@ def _tiers(ctx: Context) -> list[int]:
     return [int(v) for v in values]
 
 
+def _described(ctx: Context) -> Callable[[AsyncSession, TemplatePresignature], Awaitable[PresignaturePublic]]:
+    """How a pre-signature is answered: described with its state at the request's instant."""
+    return lambda session, row: presignatures.describe_presignature(session, row, ctx.templates, now=ctx.now)
+
+
 @routes.get(f"{TEMPLATE}/presignature-payload", name="api-template-presignature-payload", errors=(422,))
 async def presignature_payload(ctx: Context) -> web.Response:
     """The exact bytes to sign to pre-sign a template (query: party, tiers, not_before, not_after)"""
@@ -76,21 +84,19 @@ async def presign(ctx: Context) -> web.Response:
     """Record a party's pre-signature: a JWS by a key of that party over the exact pre-signature object"""
     data = ctx.body
     template = presignatures.get_template(ctx.templates, ctx.segment("template_id"))
-    async with ctx.write() as session:
-        row = await parties.add_presignature(
-            session,
-            ctx.caller,
-            template,
-            party=data.party,
-            tiers=data.tiers,
-            not_before=data.not_before,
-            not_after=data.not_after,
-            template_digest=data.template_digest,
-            envelope=data.jws,
-            now=ctx.now,
-        )
-        body = await presignatures.describe_presignature(session, row, ctx.templates, now=ctx.now)
-    return json_response(body, status=201)
+    return await written_described(
+        ctx,
+        parties.add_presignature,
+        _described(ctx),
+        status=201,
+        template=template,
+        party=data.party,
+        tiers=data.tiers,
+        not_before=data.not_before,
+        not_after=data.not_after,
+        template_digest=data.template_digest,
+        envelope=data.jws,
+    )
 
 
 @routes.post(
@@ -101,9 +107,10 @@ async def presign(ctx: Context) -> web.Response:
 async def withdraw(ctx: Context) -> web.Response:
     """Withdraw a pre-signature (a signatory of its party, or the secretariat)"""
     presignature_id = ctx.path_id("presignature_id")
-    async with ctx.write() as session:
-        row = await parties.withdraw_presignature(
-            session, ctx.caller, template_id=ctx.segment("template_id"), presignature_id=presignature_id, now=ctx.now
-        )
-        body = await presignatures.describe_presignature(session, row, ctx.templates, now=ctx.now)
-    return json_response(body)
+    return await written_described(
+        ctx,
+        parties.withdraw_presignature,
+        _described(ctx),
+        template_id=ctx.segment("template_id"),
+        presignature_id=presignature_id,
+    )

@@ -16,7 +16,7 @@ from entente.appkeys import log_tree_key, publisher_key
 from entente.errors import MalformedInputError
 from entente.models import LogCosignatureCreate, LogCosignaturePublic, LogProofPublic
 from entente.transparency import log
-from entente.web.bodies import json_response
+from entente.web.bodies import fields_of, json_response
 from entente.web.context import Context
 from entente.web.etags import IMMUTABLE, NO_CACHE, public_bytes
 from entente.web.openapi import ApiRoutes
@@ -111,7 +111,6 @@ async def consistency(ctx: Context) -> web.Response:
 )
 async def add_cosignature(ctx: Context) -> web.Response:
     """A party's C2SP cosignature of a checkpoint it checked; the signature (a registered key) says who sent it"""
-    data = ctx.body
     async with ctx.write() as session:
-        row = await log.add_cosignature(session, party=data.party, size=data.size, line=data.line, now=ctx.now)
+        row = await log.add_cosignature(session, now=ctx.now, **fields_of(ctx.body))
     return json_response(LogCosignaturePublic.model_validate(row, from_attributes=True), status=201)

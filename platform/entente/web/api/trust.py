@@ -19,7 +19,8 @@ from entente.models import (
     RosterStatePublic,
 )
 from entente.parties import roster as rosters
-from entente.web.bodies import from_fields, json_response
+from entente.web.api.steps import written, written_described
+from entente.web.bodies import fields_of, from_fields, json_response
 from entente.web.context import Context
 from entente.web.etags import IMMUTABLE, REVALIDATE, public_bytes
 from entente.web.openapi import ApiRoutes
@@ -52,36 +53,17 @@ async def party_keys(ctx: Context) -> web.Response:
 @routes.post(KEYS, name="api-party-key-register", request=KeyCreate, response=KeyPublic, status=201)
 async def register_key(ctx: Context) -> web.Response:
     """Register a public key of a party (its signatory, or the secretariat)"""
-    data = ctx.body
-    async with ctx.write() as session:
-        row = await parties.register_key(
-            session,
-            ctx.caller,
-            party=ctx.segment("code"),
-            jwk=data.jwk,
-            alg=data.alg,
-            not_before=data.not_before,
-            not_after=data.not_after,
-            now=ctx.now,
-        )
-    return json_response(_key_public(row), status=201)
+    party = ctx.segment("code")
+    return await written(ctx, parties.register_key, _key_public, status=201, party=party, **fields_of(ctx.body))
 
 
 @routes.post(f"{KEYS}/{{kid}}/revoke", name="api-party-key-revoke", request=KeyRevoke, response=KeyPublic)
 async def revoke_key(ctx: Context) -> web.Response:
     """Revoke a party's key from an instant (default now), with a reason"""
-    async with ctx.write() as session:
-        row = await releases.revoke_key(
-            session,
-            ctx.caller,
-            party=ctx.segment("code"),
-            kid=ctx.segment("kid"),
-            reason=ctx.body.reason,
-            at=ctx.body.at,
-            templates=ctx.templates,
-            now=ctx.now,
-        )
-    return json_response(_key_public(row))
+    party, kid = ctx.segment("code"), ctx.segment("kid")
+    return await written(
+        ctx, releases.revoke_key, _key_public, party=party, kid=kid, templates=ctx.templates, **fields_of(ctx.body)
+    )
 
 
 # --- the roster ------------------------------------------------------------------------------------
@@ -109,20 +91,9 @@ async def roster_state(ctx: Context) -> web.Response:
 )
 async def propose(ctx: Context) -> web.Response:
     """Propose the next roster version, built from the registered parties and keys (secretariat)"""
-    data = ctx.body
-    async with ctx.write() as session:
-        proposal = await parties.propose_roster(
-            session,
-            ctx.caller,
-            now=ctx.now,
-            roster=data.roster,
-            expires=data.expires,
-            threshold=data.threshold,
-            default_policy=data.default_policy,
-            policies=data.policies,
-        )
-        body = await rosters.describe_proposal(session, proposal)
-    return json_response(body, status=201)
+    return await written_described(
+        ctx, parties.propose_roster, rosters.describe_proposal, status=201, **fields_of(ctx.body)
+    )
 
 
 @routes.get(f"{PROPOSALS}/{{proposal_id}}", name="api-roster-proposal", response=RosterProposalPublic)

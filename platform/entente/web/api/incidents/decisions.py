@@ -13,7 +13,7 @@ from entente.models import (
     TierDecisionCreate,
     TierDecisionPublic,
 )
-from entente.web.bodies import json_response
+from entente.web.bodies import fields_of, json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
@@ -27,16 +27,7 @@ record_write = routes.family("POST", status=201)
 @record_write(f"{ONE}/decisions", name="api-incident-decide", request=TierDecisionCreate, response=TierDecisionPublic)
 async def decide(ctx: Context) -> web.Response:
     """Record my party's decided tier, with its justification"""
-    data = ctx.body
-    return await record_step(
-        ctx,
-        incidents.decide_tier,
-        decision_public,
-        tier=data.tier,
-        justification=data.justification,
-        party=data.party,
-        ladder=ctx.ladder,
-    )
+    return await record_step(ctx, incidents.decide_tier, decision_public, ladder=ctx.ladder, **fields_of(ctx.body))
 
 
 @record_write(
