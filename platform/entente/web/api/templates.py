@@ -14,7 +14,7 @@ from entente.errors import InvalidInputError
 from entente.models import PresignatureCreate, PresignaturePublic, TemplateDetail, TemplatePresignature, TemplatePublic
 from entente.parties import presignatures
 from entente.web.api.steps import written_described
-from entente.web.bodies import json_response
+from entente.web.bodies import fields_of, json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
@@ -82,20 +82,11 @@ async def presignature_payload(ctx: Context) -> web.Response:
 )
 async def presign(ctx: Context) -> web.Response:
     """Record a party's pre-signature: a JWS by a key of that party over the exact pre-signature object"""
-    data = ctx.body
     template = presignatures.get_template(ctx.templates, ctx.segment("template_id"))
+    terms = fields_of(ctx.body)
+    envelope = terms.pop("jws")  # the domain's name for the signature over the terms
     return await written_described(
-        ctx,
-        parties.add_presignature,
-        _described(ctx),
-        status=201,
-        template=template,
-        party=data.party,
-        tiers=data.tiers,
-        not_before=data.not_before,
-        not_after=data.not_after,
-        template_digest=data.template_digest,
-        envelope=data.jws,
+        ctx, parties.add_presignature, _described(ctx), status=201, template=template, envelope=envelope, **terms
     )
 
 

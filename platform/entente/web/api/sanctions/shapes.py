@@ -84,13 +84,11 @@ def package_public(
             designation_public(d, placed[d.id].item_id, placed[d.id].marking, standing_public(d, at or now))
             for d in chosen
         ]
-    return PackagePublic(
+    return from_fields(
+        PackagePublic,
+        c,  # its title, lead, state and tier
         id=package.id,
-        title=c.title,
-        lead=c.lead,
-        state=c.state,
         incident=c.incident_id,
-        tier=c.tier,
         head=VersionRef(number=c.head_number, digest=c.head_digest) if c.head_digest else None,
         parties=package.access.accepted_parties,
         supersedes=c.supersedes_id,
