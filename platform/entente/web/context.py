@@ -4,8 +4,8 @@ A route declares what it needs (a signed-in caller or not, the JSON model of its
 declaration builds a :class:`Context` before the handler runs, so a handler reads like the
 operation it performs::
 
-    @routes.post(f"{ONE}/invitations", name="api-communique-invite", request=InvitationCreate,
-                 response=CommuniquePublic, status=201)
+    @routes.create(f"{ONE}/invitations", name="api-communique-invite", request=InvitationCreate,
+                   response=CommuniquePublic)
     async def invite(ctx: Context) -> web.Response:
         async with ctx.write() as session:
             access = await drafting.invite_party(

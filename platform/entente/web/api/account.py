@@ -55,7 +55,7 @@ async def list_tokens(ctx: Context) -> web.Response:
     return json_response([TokenPublic.model_validate(t, from_attributes=True) for t in tokens])
 
 
-@routes.post(f"{API}/tokens", name="api-token-create", request=TokenCreate, response=TokenCreated, status=201)
+@routes.create(f"{API}/tokens", name="api-token-create", request=TokenCreate, response=TokenCreated)
 async def create_token(ctx: Context) -> web.Response:
     """Create an API token; the secret is shown once"""
     days = ctx.body.days or ctx.settings.auth.token_days
@@ -84,14 +84,7 @@ async def list_parties(ctx: Context) -> web.Response:
     return json_response([PartyPublic.model_validate(p, from_attributes=True) for p in rows])
 
 
-@routes.post(
-    f"{API}/users",
-    name="api-user-create",
-    tag="coalition",
-    request=UserCreate,
-    response=UserPublic,
-    status=201,
-)
+@routes.create(f"{API}/users", name="api-user-create", tag="coalition", request=UserCreate, response=UserPublic)
 async def create_user(ctx: Context) -> web.Response:
     """Add a user to a party (secretariat only)"""
     caller = auth.require_role(ctx.caller, Role.SECRETARIAT)

@@ -232,13 +232,12 @@ async def public_alignments(ctx: Context) -> web.Response:
 # --- corrections ---------------------------------------------------------------------------------
 
 
-@routes.post(
+@routes.create(
     f"{API}/communiques/{{communique}}/successor",
     name="api-communique-successor",
     tag="communiques",
     request=CorrectionCreate,
     response=VersionPublic,
-    status=201,
     errors=(403, 404, 409),
 )
 async def supersede(ctx: Context) -> web.Response:

@@ -57,7 +57,7 @@ async def list_communiques(ctx: Context) -> web.Response:
     return json_response([drafting.communique_public(a) for a in found])
 
 
-@routes.post(BASE, name="api-communique-create", request=CommuniqueCreate, response=VersionPublic, status=201)
+@routes.create(BASE, name="api-communique-create", request=CommuniqueCreate, response=VersionPublic)
 async def create_communique(ctx: Context) -> web.Response:
     """Start a communiqué led by my party: sections written directly, or rendered from a crisis template"""
     async with ctx.write() as session:
@@ -84,13 +84,7 @@ async def get_communique(ctx: Context) -> web.Response:
     return json_response(drafting.communique_public(access))
 
 
-@routes.post(
-    f"{ONE}/invitations",
-    name="api-communique-invite",
-    request=InvitationCreate,
-    response=CommuniquePublic,
-    status=201,
-)
+@routes.create(f"{ONE}/invitations", name="api-communique-invite", request=InvitationCreate, response=CommuniquePublic)
 async def invite(ctx: Context) -> web.Response:
     """Invite another party (lead party's drafters); it sees the text once it accepts"""
     cid, party = ctx.path_id("communique"), ctx.body.party
@@ -118,12 +112,11 @@ async def list_versions(ctx: Context) -> web.Response:
     return json_response(versions)
 
 
-@routes.post(
+@routes.create(
     f"{ONE}/versions",
     name="api-communique-save",
     request=VersionSave,
     response=VersionPublic,
-    status=201,
     errors=(412, 428),
     read_body=False,
 )
@@ -211,12 +204,11 @@ async def list_comments(ctx: Context) -> web.Response:
     return json_response([drafting.comment_public(c) for c in comments])
 
 
-@routes.post(
+@routes.create(
     f"{ONE}/sections/{{section}}/comments",
     name="api-communique-comment-add",
     request=CommentCreate,
     response=CommentPublic,
-    status=201,
 )
 async def add_comment(ctx: Context) -> web.Response:
     """Comment on a section of the head version, or reply in a thread (reply_to)"""

@@ -58,7 +58,7 @@ async def get_release(ctx: Context) -> web.Response:
     return json_response(view)
 
 
-@routes.post(BASE, name="api-release-propose", request=ReleaseCreate, response=ReleasePublic, status=201)
+@routes.create(BASE, name="api-release-propose", request=ReleaseCreate, response=ReleasePublic)
 async def propose(ctx: Context) -> web.Response:
     """Propose an embargo instant (comms officer; an instant with its UTC offset, in the future)"""
     return await _step(ctx, releases.propose_release, status=201, at=ctx.body.at)

@@ -37,13 +37,7 @@ async def signoff_status(ctx: Context) -> web.Response:
     return json_response(status)
 
 
-@routes.post(
-    SIGNOFFS,
-    name="api-communique-signoff-add",
-    request=SignoffCreate,
-    response=SignoffStatusPublic,
-    status=201,
-)
+@routes.create(SIGNOFFS, name="api-communique-signoff-add", request=SignoffCreate, response=SignoffStatusPublic)
 async def add_signoff(ctx: Context) -> web.Response:
     """Sign off the head version: a JWS (typ entente-signoff+jws) over its signing payload, made with a key my party
     registered"""

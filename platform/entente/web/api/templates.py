@@ -73,12 +73,11 @@ async def presignature_payload(ctx: Context) -> web.Response:
     return web.Response(body=payload, content_type="application/json", headers=headers)
 
 
-@routes.post(
+@routes.create(
     f"{TEMPLATE}/presignatures",
     name="api-template-presign",
     request=PresignatureCreate,
     response=PresignaturePublic,
-    status=201,
 )
 async def presign(ctx: Context) -> web.Response:
     """Record a party's pre-signature: a JWS by a key of that party over the exact pre-signature object"""

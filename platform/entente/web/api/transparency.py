@@ -101,12 +101,11 @@ async def consistency(ctx: Context) -> web.Response:
     return await _proof(ctx, log.consistency_proof, "first", "second")
 
 
-@routes.post(
+@routes.create(
     f"{API}/log/cosignatures",
     name="api-log-cosignature-add",
     request=LogCosignatureCreate,
     response=LogCosignaturePublic,
-    status=201,
     authenticated=False,
 )
 async def add_cosignature(ctx: Context) -> web.Response:

@@ -50,7 +50,7 @@ async def party_keys(ctx: Context) -> web.Response:
     return public_bytes(ctx.request, canonical.canonical_bytes(parties.jwks(code, rows)), cache_control=REVALIDATE)
 
 
-@routes.post(KEYS, name="api-party-key-register", request=KeyCreate, response=KeyPublic, status=201)
+@routes.create(KEYS, name="api-party-key-register", request=KeyCreate, response=KeyPublic)
 async def register_key(ctx: Context) -> web.Response:
     """Register a public key of a party (its signatory, or the secretariat)"""
     party = ctx.segment("code")
@@ -82,13 +82,7 @@ async def roster_state(ctx: Context) -> web.Response:
     return json_response(body)
 
 
-@routes.post(
-    PROPOSALS,
-    name="api-roster-propose",
-    request=RosterProposalCreate,
-    response=RosterProposalPublic,
-    status=201,
-)
+@routes.create(PROPOSALS, name="api-roster-propose", request=RosterProposalCreate, response=RosterProposalPublic)
 async def propose(ctx: Context) -> web.Response:
     """Propose the next roster version, built from the registered parties and keys (secretariat)"""
     return await written_described(

@@ -31,12 +31,11 @@ async def list_evidence(ctx: Context) -> web.Response:
     return json_response([evidence_public(e) for e in rows])
 
 
-@routes.post(
+@routes.create(
     EVIDENCE,
     name="api-incident-evidence-add",
     request=IncidentEvidenceCreate,
     response=IncidentEvidencePublic,
-    status=201,
 )
 async def add_evidence(ctx: Context) -> web.Response:
     """Add an evidence item, marked public or releasable to named participating parties"""

@@ -70,7 +70,7 @@ async def list_incidents(ctx: Context) -> web.Response:
     )
 
 
-@routes.post(f"{API}/incidents", name="api-incident-open", request=IncidentCreate, response=IncidentPublic, status=201)
+@routes.create(f"{API}/incidents", name="api-incident-open", request=IncidentCreate, response=IncidentPublic)
 async def open_incident(ctx: Context) -> web.Response:
     """Open an incident (a drafter; the caller's party leads), inviting participants"""
     async with ctx.write() as session:

@@ -115,7 +115,7 @@ async def export(ctx: Context) -> web.Response:
     )
 
 
-@routes.post(f"{ONE}/import", name="api-sanctions-upload", response=PackagePublic, status=201)
+@routes.create(f"{ONE}/import", name="api-sanctions-upload", response=PackagePublic)
 async def import_(ctx: Context) -> web.Response:
     """Import a flat CSV (text/csv body, UTF-8): all rows or none, errors with row and column; ?confirm=true"""
     request = ctx.request

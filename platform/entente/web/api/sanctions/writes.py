@@ -59,12 +59,11 @@ def _designation(ctx: Context) -> dict[str, Any]:
     }
 
 
-@routes.post(
+@routes.create(
     f"{API}/incidents/{{incident}}/sanctions-packages",
     name="api-sanctions-package-create",
     request=PackageCreate,
     response=PackagePublic,
-    status=201,
 )
 async def create(ctx: Context) -> web.Response:
     """Start a sanctions package for an incident (decided tier allows sanctions, legal review cleared)"""
@@ -103,12 +102,11 @@ async def list_designations(ctx: Context) -> web.Response:
     return json_response(package_public(package, chain, now=ctx.now).designations)
 
 
-@routes.post(
+@routes.create(
     f"{ONE}/designations",
     name="api-sanctions-designation-add",
     request=DesignationWrite,
     response=PackagePublic,
-    status=201,
     errors=(412,),
 )
 async def add(ctx: Context) -> web.Response:
@@ -142,13 +140,7 @@ async def adoption(ctx: Context) -> web.Response:
     )
 
 
-@routes.post(
-    f"{ONE}/successor",
-    name="api-sanctions-successor",
-    request=SuccessorCreate,
-    response=PackagePublic,
-    status=201,
-)
+@routes.create(f"{ONE}/successor", name="api-sanctions-successor", request=SuccessorCreate, response=PackagePublic)
 async def successor(ctx: Context) -> web.Response:
     """Start the package superseding a released one, carrying its designations as they stand"""
     title = ctx.body.title
