@@ -17,7 +17,6 @@ from entente.errors import ConflictError, EntenteError, InvalidInputError, NotFo
 from entente.models import ReleaseDecision, Role
 from entente.web import forms
 from entente.web.context import Context, PageRoutes
-from entente.web.html import render
 from entente.web.signing_pages import pasted_envelope, signer_context
 
 routes = PageRoutes()
@@ -75,12 +74,12 @@ async def bundles_page(ctx: Context, *, error: str | None = None, status: int = 
         mine = [a for a in await drafting.list_communiques(session, ctx.caller) if a.joined]
     candidates = [drafting.communique_public(a) for a in mine if a.communique.state in ("drafting", "signing")]
     context = {"bundles": views, "candidates": candidates, "error": error, "is_comms": ctx.caller.has_role(Role.COMMS)}
-    return render(ctx.request, "releases/bundles.html", context, status=status)
+    return ctx.render("releases/bundles.html", context, status=status)
 
 
 @routes.post("/bundles", name="bundles-submit")
 async def bundles_submit(ctx: Context) -> web.StreamResponse:
-    form = await forms.read_form(ctx.request, {"csrf_token", "title", "members"})
+    form = await ctx.form({"csrf_token", "title", "members"})
     try:
         posted = await ctx.request.post()  # read once by read_form; several checked boxes share the name
         members = [int(v) for v in posted.getall("members", []) if isinstance(v, str) and v.isdigit() and len(v) < 12]
@@ -118,14 +117,14 @@ async def bundle_page(ctx: Context, *, error: str | None = None, status: int = 2
         "is_comms": ctx.caller.has_role(Role.COMMS),
         "zones": ZONES,
     }
-    return render(ctx.request, "releases/bundle.html", context, status=status)
+    return ctx.render("releases/bundle.html", context, status=status)
 
 
 @routes.post("/bundles/{bundle}", name="bundle-submit")
 async def bundle_submit(ctx: Context) -> web.StreamResponse:
     """One form per bundle step (``action``)."""
     bid = ctx.path_id("bundle")
-    form = await forms.read_form(ctx.request, {"csrf_token", "action", "at", "zone", "reason", "communique"})
+    form = await ctx.form({"csrf_token", "action", "at", "zone", "reason", "communique"})
     action = form.get("action", "")
     common: dict[str, Any] = {"bundle_id": bid, "caller": ctx.caller, "now": ctx.now}
     changed = None
@@ -192,13 +191,13 @@ async def alignment_page(ctx: Context, *, error: str | None = None, status: int 
         "error": error,
         "signer": signer,
     }
-    return render(ctx.request, "releases/alignment.html", context, status=status)
+    return ctx.render("releases/alignment.html", context, status=status)
 
 
 @routes.post("/alignments/{communique}", name="alignment-submit")
 async def alignment_submit(ctx: Context) -> web.StreamResponse:
     cid = ctx.path_id("communique")
-    form = await forms.read_form(ctx.request, {"csrf_token", "action", "jws", "statement", "alignment", "reason"})
+    form = await ctx.form({"csrf_token", "action", "jws", "statement", "alignment", "reason"})
     try:
         async with ctx.write() as session:
             if form.get("action") == "withdraw":
@@ -234,13 +233,13 @@ async def correction_page(
         access = drafting.require_admitted(await drafting.get_access(session, cid, ctx.caller))
         successor = await drafting.find_successor(session, cid)
     context = {"c": drafting.communique_public(access), "successor": successor, "error": error, "form": form or {}}
-    return render(ctx.request, "releases/correction.html", context, status=status)
+    return ctx.render("releases/correction.html", context, status=status)
 
 
 @routes.post("/communiques/{communique}/correction", name="correction-submit")
 async def correction_submit(ctx: Context) -> web.StreamResponse:
     cid = ctx.path_id("communique")
-    form = await forms.read_form(ctx.request, {"csrf_token", "title", "changes"})
+    form = await ctx.form({"csrf_token", "title", "changes"})
     try:
         async with ctx.write() as session:
             communique, _ = await releases.supersede_communique(
