@@ -17,11 +17,10 @@ from entente.web.bodies import fields_of, json_response
 from entente.web.context import Context
 from entente.web.openapi import ApiRoutes
 
-from .shapes import ONE, decision_public, draft_public, record_step, review_public
+from .shapes import ONE, RECORD_WRITE, decision_public, draft_public, record_step, review_public
 
 routes = ApiRoutes(tag="incidents")
-#: A write that records on the incident, answered with what it recorded (201).
-record_write = routes.family("POST", status=201)
+record_write = routes.family("POST", **RECORD_WRITE)
 
 
 @record_write(f"{ONE}/decisions", name="api-incident-decide", request=TierDecisionCreate, response=TierDecisionPublic)
