@@ -20,6 +20,7 @@ from entente.web.openapi import ApiRoutes
 
 API = "/api/v1"
 TEMPLATE = f"{API}/templates/{{template_id}}"
+PRESIGNATURES = f"{TEMPLATE}/presignatures"
 routes = ApiRoutes(tag="templates")
 
 
@@ -73,12 +74,7 @@ async def presignature_payload(ctx: Context) -> web.Response:
     return web.Response(body=payload, content_type="application/json", headers=headers)
 
 
-@routes.create(
-    f"{TEMPLATE}/presignatures",
-    name="api-template-presign",
-    request=PresignatureCreate,
-    response=PresignaturePublic,
-)
+@routes.create(PRESIGNATURES, name="api-template-presign", request=PresignatureCreate, response=PresignaturePublic)
 async def presign(ctx: Context) -> web.Response:
     """Record a party's pre-signature: a JWS by a key of that party over the exact pre-signature object"""
     template = presignatures.get_template(ctx.templates, ctx.segment("template_id"))
@@ -90,7 +86,7 @@ async def presign(ctx: Context) -> web.Response:
 
 
 @routes.post(
-    f"{TEMPLATE}/presignatures/{{presignature_id}}/withdraw",
+    f"{PRESIGNATURES}/{{presignature_id}}/withdraw",
     name="api-template-presignature-withdraw",
     response=PresignaturePublic,
 )
