@@ -96,18 +96,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     frozen.drop_indexes('browser_session', 'user_id')
-
     op.drop_table('browser_session')
     frozen.drop_indexes('api_token', 'user_id')
-
     op.drop_table('api_token')
     frozen.drop_indexes('user', 'party_code')
-
     op.drop_table('user')
     op.drop_table('party')
     frozen.drop_indexes('login_failure', 'subject', 'at')
-
     op.drop_table('login_failure')
     frozen.drop_indexes('audit_entry', 'event')
-
     op.drop_table('audit_entry')

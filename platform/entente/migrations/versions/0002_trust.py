@@ -108,15 +108,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     frozen.drop_indexes('template_presignature', 'template_id', 'party_code')
-
     op.drop_table('template_presignature')
     op.drop_table('roster_version')
     frozen.drop_indexes('roster_signature', 'proposal_id')
-
     op.drop_table('roster_signature')
     frozen.drop_indexes('roster_proposal', 'version')
-
     op.drop_table('roster_proposal')
     frozen.drop_indexes('party_key', 'party_code', 'kid')
-
     op.drop_table('party_key')

@@ -135,21 +135,16 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     frozen.drop_indexes('communique_signoff', 'version_id', 'communique_id')
-
     op.drop_table('communique_signoff')
     frozen.drop_indexes('communique_comment', 'communique_id')
-
     op.drop_table('communique_comment')
     with op.batch_alter_table('communique_version_item', schema=None) as batch_op:
         batch_op.drop_index('ix_communique_version_item_lookup')
 
     op.drop_table('communique_version_item')
     frozen.drop_indexes('communique_version', 'communique_id')
-
     op.drop_table('communique_version')
     frozen.drop_indexes('communique_participant', 'party')
-
     op.drop_table('communique_participant')
     frozen.drop_indexes('communique', 'state', 'incident_id')
-
     op.drop_table('communique')
