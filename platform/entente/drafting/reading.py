@@ -93,16 +93,7 @@ def communique_public(access: Access) -> CommuniquePublic:
         state=CommuniqueState(c.state),
         incident=c.incident_id,
         template=_template(access),
-        participants=[
-            ParticipantPublic(
-                party=p.party,
-                accepted=p.accepted,
-                awaits_instant=p.awaits_instant,
-                invited_at=p.invited_at,
-                accepted_at=p.accepted_at,
-            )
-            for p in access.participants
-        ],
+        participants=[ParticipantPublic.model_validate(p, from_attributes=True) for p in access.participants],
         head=VersionRef(number=c.head_number, digest=c.head_digest) if c.head_digest else None,
         ready_for_release=c.ready_digest is not None and c.ready_digest == c.head_digest,
         accepted=access.admitted,
@@ -114,16 +105,7 @@ def communique_public(access: Access) -> CommuniquePublic:
 
 
 def summary(version: CommuniqueVersion) -> VersionSummary:
-    return VersionSummary(
-        number=version.number,
-        digest=version.digest,
-        prev=version.prev_digest,
-        title=version.title,
-        author=version.author,
-        author_party=version.author_party,
-        created_at=version.created_at,
-        merged_head=version.merged_head,
-    )
+    return VersionSummary.model_validate(version, from_attributes=True, update={"prev": version.prev_digest})
 
 
 async def list_versions(session: AsyncSession, access: Access) -> list[VersionSummary]:
