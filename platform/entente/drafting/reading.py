@@ -150,6 +150,17 @@ async def list_versions(session: AsyncSession, access: Access) -> list[VersionSu
     return out
 
 
+def _shown(s: StoredItem) -> dict[str, Any]:
+    """What a section and an annex item show alike: the marking, the origin and the disclosures."""
+    return {
+        "marking": marking_public(s.item.marking),
+        "origin": s.item.origin,
+        "digest": s.digest,
+        "disclosure": s.disclosure,
+        "marking_disclosure": s.marking_disclosure,
+    }
+
+
 class VersionView:
     """A version as one reader sees it: the object, the visible items and what was withheld."""
 
@@ -191,29 +202,11 @@ class VersionView:
             template=TemplateRefPublic.model_validate(obj["template"]) if obj["template"] else None,
             object=obj,
             sections=[
-                SectionPublic(
-                    id=s.item.id,
-                    heading=s.item.heading,
-                    body=s.item.body,
-                    marking=marking_public(s.item.marking),
-                    origin=s.item.origin,
-                    digest=s.digest,
-                    disclosure=s.disclosure,
-                    marking_disclosure=s.marking_disclosure,
-                )
+                SectionPublic(id=s.item.id, heading=s.item.heading, body=s.item.body, **_shown(s))
                 for s in self.sections
             ],
             annex=[
-                AnnexItemPublic(
-                    id=s.item.id,
-                    kind=s.item.value["kind"],
-                    content=s.item.value["content"],
-                    marking=marking_public(s.item.marking),
-                    origin=s.item.origin,
-                    digest=s.digest,
-                    disclosure=s.disclosure,
-                    marking_disclosure=s.marking_disclosure,
-                )
+                AnnexItemPublic(id=s.item.id, kind=s.item.value["kind"], content=s.item.value["content"], **_shown(s))
                 for s in self.annex
             ],
             withheld=self.withheld,
