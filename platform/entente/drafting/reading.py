@@ -315,16 +315,11 @@ async def read_version(session: AsyncSession, access: Access, ref: int | str) ->
 
 
 def _diff_public(diff: ItemDiff) -> ItemDiffPublic:
-    return ItemDiffPublic(
-        id=diff.id,
-        change=diff.change,
-        heading=diff.heading,
-        body=diff.body,
-        content=diff.content,
-        marking_from=marking_public(diff.marking_from) if diff.marking_from else None,
-        marking_to=marking_public(diff.marking_to) if diff.marking_to else None,
-        moved=diff.moved,
-    )
+    markings = {
+        "marking_from": marking_public(diff.marking_from) if diff.marking_from else None,
+        "marking_to": marking_public(diff.marking_to) if diff.marking_to else None,
+    }
+    return ItemDiffPublic.model_validate(diff, from_attributes=True, update=markings)
 
 
 async def diff_versions(session: AsyncSession, access: Access, before: int | str, after: int | str) -> DiffPublic:
