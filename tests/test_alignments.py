@@ -25,7 +25,8 @@ from jwcrypto import jws as jwcrypto_jws
 from sqlmodel import select
 
 from entente import canonical, releases, scheduler, signing
-from entente.appkeys import publisher_key
+from entente.app import create_app
+from entente.appkeys import public_index_key, publisher_key
 from entente.cli import main as entente_main
 from entente.models import AuditEntry
 from entente.signoffs import SIGNOFF_TYP
@@ -330,3 +331,33 @@ async def test_the_pdf_is_rendered_again_with_the_alignment_and_the_original_sta
     assert verify_pdf(original, VerifyOptions()).verdict == "valid"
     page = await (await world.client.get(f"/releases/{cid}")).text()
     assert f'href="/releases/{cid}/aligned.pdf"' in page and f'href="/releases/{cid}.pdf"' in page
+
+
+@pytest.mark.pdf
+async def test_a_page_read_while_the_pdf_with_alignments_renders_links_it_once_stored(
+    world, rostered, monkeypatch, settings, clock, aiohttp_client
+) -> None:
+    """A reader arriving between the alignment and its PDF sees the page without the PDF; the page is
+    made again once the PDF is stored, at once on this instance and after its refresh on another."""
+    from entente import publisher
+
+    other = await aiohttp_client(create_app(settings, clock=clock))
+    elapsed = [0.0]
+    other.app[public_index_key].monotonic = lambda: elapsed[0]
+    cid = await released_without_ee(world, rostered)
+    _, version = await public_version(world, cid)
+    world.clock.advance(timedelta(days=7))
+    store, pages = publisher.store_aligned_pdf, []
+
+    async def read_then_store(*args, **kwargs):
+        for client in (world.client, other):
+            pages.append(await (await client.get(f"/releases/{cid}")).text())
+        return await store(*args, **kwargs)
+
+    monkeypatch.setattr(publisher, "store_aligned_pdf", read_then_store)
+    assert (await align(world, cid, alignment_jws(rostered["EE"], version, world))).status == 201
+    assert len(pages) == 2 and all("aligned.pdf" not in p and "Republic of Estonia" in p for p in pages)
+    link = f'href="/releases/{cid}/aligned.pdf"'
+    assert link in await (await world.client.get(f"/releases/{cid}")).text()
+    elapsed[0] = settings.release.public_refresh_seconds
+    assert link in await (await other.get(f"/releases/{cid}")).text()

@@ -99,7 +99,6 @@ class Publisher:
             lambda session, identity: pdf_work(session, identity, release_id=release_id, tree=self.tree),
             self._spec,
             store,
-            invalidate=True,
         )
 
     async def render_aligned_pdfs(self, *, communique_id: int | None = None) -> int:
@@ -117,7 +116,6 @@ class Publisher:
             lambda session, identity: aligned_pdf_work(session, identity, communique_id=communique_id, tree=self.tree),
             spec,
             store,
-            invalidate=False,
         )
 
     async def _render_due(
@@ -125,11 +123,10 @@ class Publisher:
         due: Callable[[AsyncSession, LogIdentity], Awaitable[list[Work]]],
         spec: Callable[[Work], DocumentSpec],
         store: Callable[[AsyncSession, Work, bytes], Awaitable[int]],
-        *,
-        invalidate: bool,
     ) -> int:
         """Render each item ``due`` finds, in the render pool and outside any transaction, then ``store``
-        it in a transaction of its own (telling the public index when ``invalidate``); how many were stored."""
+        it in a transaction of its own and tell the public index (the pages link the PDFs); how many
+        were stored."""
         if self.renderer is None:
             return 0
         identity = await self.identity()
@@ -141,7 +138,7 @@ class Publisher:
             pdf = await self.renderer.render(spec(item), keys)
             async with self.sessions.begin() as session:
                 stored += await store(session, item, pdf)
-            if invalidate and self.index is not None:
+            if self.index is not None:
                 self.index.invalidate()
         return stored
 
