@@ -197,7 +197,8 @@ async def test_the_explain_script_checks_alignments_and_stops_at_a_forged_one(
     world, rostered, entente, tmp_path: Path
 ) -> None:
     """Standard tools (openssl, sha256sum, plain python3) check a withdrawn alignment and a standing one
-    as `entente verify` does, and refuse an alignment signed by a key the roster does not hold."""
+    as `entente verify` does, refuse an alignment signed by a key the roster does not hold, and leave one the
+    log does not cover yet open."""
     bundle = await withdrawn_and_aligned_again(world, rostered)
     forged = with_a_forged_alignment(bundle, world)
     assert verify_bundle(bundle, VerifyOptions()).verdict == "valid"
@@ -222,6 +223,15 @@ async def test_the_explain_script_checks_alignments_and_stops_at_a_forged_one(
     assert run.returncode == 1, run.stdout + run.stderr
     assert "alignment 1 (EE): signed with a key of no party of the roster" in run.stderr
     assert "every check above passed" not in run.stdout
+
+    # An alignment no checkpoint covers yet: its signature is checked, the verdict left open (exit 3).
+    pending = copy.deepcopy(bundle)
+    pending["alignments"][1]["log"] = None
+    assert verify_bundle(pending, VerifyOptions()).verdict == "indeterminate"
+    run = explained(entente, pending, tmp_path / "pending")
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert run.stdout.count("Signature Verified Successfully") == 5
+    assert "indeterminate: EE's alignment is not in a checkpoint yet" in run.stdout
 
 
 async def test_what_an_alignment_must_be(world, rostered) -> None:
