@@ -337,6 +337,9 @@ async def test_the_pdf_is_rendered_again_with_the_alignment_and_the_original_sta
     checks = {c.name: c.detail for c in report.checks}
     assert checks["alignments"] == "at release: EU, FR; aligned later (not withdrawn): EE"
     assert verify_pdf(original, VerifyOptions()).verdict == "valid"
+    with_bundle = verify_pdf(original, VerifyOptions(), bundle=await bundle_of(world, cid))  # as for a release URL
+    assert with_bundle.verdict == "valid", with_bundle.to_dict()
+    assert {c.name: c.detail for c in with_bundle.checks}["alignments"] == checks["alignments"]
     # The script of standard tools finds alignments.json among the PDF's files and checks it the same way.
     run = explained(entente, aligned, tmp_path / "explained")
     assert run.returncode == 0, run.stdout + run.stderr

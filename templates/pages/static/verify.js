@@ -1,7 +1,7 @@
 // The public verifier (/verify): checks a publication bundle or a public PDF in this browser, with
 // WebCrypto only. Nothing is uploaded: the one network use is an optional fetch, from this same site,
 // of the first roster and the log key it serves, to say whether the file's match them.
-// The format is the one in `entente verify` and notes/bundle-format.md; each check names its RFC.
+// The format is the one in `entente verify` and docs/formats.md (the publication bundle); each check names its RFC.
 (function () {
   "use strict";
   var subtle = window.crypto && window.crypto.subtle;
