@@ -28,9 +28,10 @@ test: install system-deps
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The inner loop: SQLite only (PostgreSQL ignored even when ENTENTE_TEST_POSTGRES_URL is set), no browser,
-# no PDF rendering. `make test` before pushing runs what this leaves out.
+# no PDF rendering, a quarter of each property's generated examples. `make test` before pushing runs what
+# this leaves out.
 test-fast: install
-	env -u ENTENTE_TEST_POSTGRES_URL PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not browser and not pdf" $(PYTEST_ARGS)
+	env -u ENTENTE_TEST_POSTGRES_URL PYTHONDONTWRITEBYTECODE= ENTENTE_TEST_EXAMPLE_SHARE=0.25 $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not browser and not pdf" $(PYTEST_ARGS)
 
 bench: install
 	@for script in tests/bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

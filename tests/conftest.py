@@ -14,6 +14,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,14 @@ from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col, select
 
-from entente import db, parties, platformkeys
+from entente import auth, db, parties, platformkeys
 from entente.app import Rules, create_app, load_rules
 from entente.appkeys import sessionmaker_key
 from entente.clock import FixedClock
 from entente.documents.pool import DocumentRenderer
+from entente.models import User
 from entente.settings import Settings, load_settings
 from tests.support.browser import (  # noqa: F401 (fixtures shared by the browser tests)
     _function_scoped_runner,
@@ -41,7 +43,7 @@ from tests.support.browser import (  # noqa: F401 (fixtures shared by the browse
 )
 from tests.support.cli import entente  # noqa: F401 (a fixture: the command run in this process)
 from tests.support.signoffs import register_keys
-from tests.support.world import PASSWORD, REPO, SMALL_COALITION, START, World
+from tests.support.world import PASSWORD, REPO, SMALL_COALITION, START, TOKEN_DAYS, World
 
 POSTGRES_ENV = "ENTENTE_TEST_POSTGRES_URL"
 
@@ -249,14 +251,18 @@ def password_hash() -> str:
 
 @pytest.fixture(scope="session")
 def world_rows(sqlite_template: Path, password_hash: str, tmp_path_factory: pytest.TempPathFactory) -> WorldRows:
-    """SMALL_COALITION seeded once per run (per worker) by ``seed_coalition`` into a scratch copy of the
-    migrated database, and read back: every row it wrote, table by table."""
+    """SMALL_COALITION seeded once per run (per worker) by ``seed_coalition``, with an API token for each
+    user (``World.token`` hands them out), into a scratch copy of the migrated database, and read back:
+    every row it wrote, table by table, and the tokens' secrets."""
     path = tmp_path_factory.mktemp("world") / "entente.sqlite3"
     shutil.copyfile(sqlite_template, path)
     return run_in_thread(_seed_and_read(f"sqlite+aiosqlite:///{path}", password_hash))
 
 
-WorldRows = list[tuple[sa.Table, list[dict[str, Any]]]]
+@dataclass(frozen=True)
+class WorldRows:
+    tables: list[tuple[sa.Table, list[dict[str, Any]]]]
+    tokens: dict[str, str]
 
 
 async def _seed_and_read(url: str, password_hash: str) -> WorldRows:
@@ -268,15 +274,19 @@ async def _seed_and_read(url: str, password_hash: str) -> WorldRows:
             await parties.seed_coalition(
                 session, SMALL_COALITION, password=PASSWORD, now=START, password_hash=password_hash
             )
+            tokens = {
+                user.username: (await auth.create_token(session, user, name="test", days=TOKEN_DAYS, now=START))[0]
+                for user in (await session.execute(select(User).order_by(col(User.id)))).scalars()
+            }
         after = await _read_rows(engine)
     finally:
         await engine.dispose()
-    added: WorldRows = []
+    added = []
     for (table, old), (_, new) in zip(before, after, strict=True):
         assert all(row in new for row in old), f"seeding changed a row of {table.name} the migration wrote"
         if fresh := [row for row in new if row not in old]:
             added.append((table, fresh))
-    return added
+    return WorldRows(added, tokens)
 
 
 async def _read_rows(engine: Any) -> WorldRows:
@@ -291,10 +301,10 @@ def _tables() -> list[sa.Table]:
 async def _insert_world(sessions: Any, rows: WorldRows) -> None:
     """The seeded rows in one statement per table; on PostgreSQL the sequences then continue after them."""
     async with sessions.begin() as session:
-        for table, values in rows:
+        for table, values in rows.tables:
             await session.execute(table.insert(), values)
         if session.bind.dialect.name == "postgresql":
-            for table, _ in rows:
+            for table, _ in rows.tables:
                 if (column := table.autoincrement_column) is not None:
                     restart = f'SELECT setval(pg_get_serial_sequence(:t, :c), max("{column.name}")) FROM "{table.name}"'
                     await session.execute(sa.text(restart), {"t": f'"{table.name}"', "c": column.name})
@@ -306,12 +316,13 @@ async def world(client: TestClient, clock: FixedClock, password_hash: str, reque
     (a test whose clock does not start at START seeds its own)."""
     sessions = client.app[sessionmaker_key]
     if clock() == START:
-        await _insert_world(sessions, request.getfixturevalue("world_rows"))
-    else:
-        async with sessions.begin() as session:
-            await parties.seed_coalition(
-                session, SMALL_COALITION, password=PASSWORD, now=clock(), password_hash=password_hash
-            )
+        rows = request.getfixturevalue("world_rows")
+        await _insert_world(sessions, rows)
+        return World(client, clock, tokens=rows.tokens)
+    async with sessions.begin() as session:
+        await parties.seed_coalition(
+            session, SMALL_COALITION, password=PASSWORD, now=clock(), password_hash=password_hash
+        )
     return World(client, clock)
 
 

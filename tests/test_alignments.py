@@ -25,17 +25,24 @@ from jwcrypto import jws as jwcrypto_jws
 from sqlmodel import select
 
 from entente import canonical, releases, scheduler, signing
-from entente.appkeys import publisher_key
+from entente.app import create_app
+from entente.appkeys import public_index_key, publisher_key
 from entente.cli import main as entente_main
 from entente.models import AuditEntry
 from entente.signoffs import SIGNOFF_TYP
 from entente.verification import VerifyOptions, verify_bundle, verify_pdf
-from tests.support.drafting import accept, create, section
+from tests.support.aligning import (
+    STATEMENT,
+    align,
+    alignment_jws,
+    public_version,
+    released_without_ee,
+    with_a_forged_alignment,
+    withdrawn_and_aligned_again,
+)
+from tests.support.drafting import create, section
 from tests.support.releasing import PUBLIC, bundle_of
-from tests.support.signoffs import jws, payload, sign
-
-STATEMENT = "Estonia aligns itself with this declaration and shares its assessment."
-TITLE = "Declaration on the SolarWinds compromise"
+from tests.support.signoffs import payload
 
 
 async def problem(response, status: int, code: str) -> dict:
@@ -43,57 +50,6 @@ async def problem(response, status: int, code: str) -> dict:
     body = await response.json(content_type=None)
     assert body["code"] == code, body
     return body
-
-
-async def released_without_ee(world, keys) -> int:
-    """FR leads, EU takes part, both sign; released by the scheduler. EE took no part."""
-    fr = await world.token("fr.drafter")
-    created = await create(
-        world.client,
-        fr,
-        title=TITLE,
-        participants=["EU"],
-        sections=[section("Declaration", "We attribute the SolarWinds compromise to a state intelligence service.")],
-    )
-    cid = created["communique"]
-    await accept(world.client, await world.token("eu.secretariat"), cid)
-    data = await payload(world, fr, cid)
-    for party in ("FR", "EU"):
-        await sign(world, f"{party.lower()}.signatory", cid, jws(keys[party], data, world))
-    # The test helper proposes as ee.comms: EE takes no part here, so FR proposes and EU accepts.
-    proposed = await world.client.post(
-        f"/api/v1/communiques/{cid}/release",
-        json={"at": (world.clock() + timedelta(hours=1)).isoformat()},
-        headers=await world.token("fr.comms"),
-    )
-    at = (await proposed.json())["embargo_at"]
-    await world.client.post(
-        f"/api/v1/communiques/{cid}/release/responses",
-        json={"party": "EU", "decision": "accept", "at": at},
-        headers=await world.token("eu.comms"),
-    )
-    scheduled = await world.client.post(
-        f"/api/v1/communiques/{cid}/release/schedule", headers=await world.token("fr.comms")
-    )
-    assert scheduled.status == 200, await scheduled.text()
-    world.clock.advance(timedelta(hours=1))
-    assert await scheduler.tick(world.client.app[publisher_key]) == [cid]
-    return cid
-
-
-def alignment_jws(key, version: bytes, world, statement: str | None = STATEMENT, *, typ=releases.ALIGNMENT_TYP):
-    extra = {"statement_digest": releases.statement_digest(statement)} if statement is not None else None
-    return signing.sign_detached(version, [key], typ=typ, iat=int(world.clock().timestamp()), extra=extra)
-
-
-async def align(world, cid: int, envelope, statement: str | None = STATEMENT, *, user="ee.signatory"):
-    body = {"jws": envelope} | ({"statement": statement} if statement is not None else {})
-    return await world.client.post(f"/api/v1/communiques/{cid}/alignments", json=body, headers=await world.token(user))
-
-
-async def public_version(world, cid: int) -> tuple[bytes, bytes]:
-    record = await (await world.client.get(f"{PUBLIC}/{cid}")).read()
-    return record, canonical.b64url_decode(json.loads(record)["version"])
 
 
 async def test_a_partner_aligns_a_week_later_and_everyone_can_check_it(world, rostered, tmp_path: Path) -> None:
@@ -226,6 +182,59 @@ async def test_an_alignment_is_withdrawn_recorded_and_never_erased(world, roster
     assert events == ["releases:alignment:add", "releases:alignment:withdraw", "releases:alignment:add"]
 
 
+def explained(entente, published: dict | bytes, work: Path) -> subprocess.CompletedProcess[str]:
+    """The script `entente verify --explain FILE` prints for a bundle or a PDF, run in an empty folder."""
+    work.mkdir()
+    source = work.with_suffix(".pdf" if isinstance(published, bytes) else ".json")
+    source.write_bytes(published if isinstance(published, bytes) else json.dumps(published).encode())
+    printed = entente("verify", "--explain", str(source))
+    assert printed.returncode == 0, printed.stderr
+    (work / "check.sh").write_text(printed.stdout, encoding="utf-8")
+    return subprocess.run(["sh", "check.sh"], cwd=work, capture_output=True, text=True, timeout=60)  # noqa: S607
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="OpenSSL 3 is not installed")
+async def test_the_explain_script_checks_alignments_and_stops_at_a_forged_one(
+    world, rostered, entente, tmp_path: Path
+) -> None:
+    """Standard tools (openssl, sha256sum, plain python3) check a withdrawn alignment and a standing one
+    as `entente verify` does, refuse an alignment signed by a key the roster does not hold, and leave one the
+    log does not cover yet open."""
+    bundle = await withdrawn_and_aligned_again(world, rostered)
+    forged = with_a_forged_alignment(bundle, world)
+    assert verify_bundle(bundle, VerifyOptions()).verdict == "valid"
+    assert verify_bundle(forged, VerifyOptions()).verdict == "invalid"
+
+    run = explained(entente, bundle, tmp_path / "aligned")
+    assert run.returncode == 0, run.stdout + run.stderr
+    withdrawn, standing = bundle["alignments"]
+    assert (
+        f"EE aligned at 2026-12-04T10:00:00Z (log entry {withdrawn['log']['index']}), WITHDRAWN at "
+        f"2026-12-06T10:00:00Z (log entry {withdrawn['withdrawn']['log']['index']}): new evidence"
+    ) in run.stdout
+    assert f"EE aligned at 2026-12-06T10:00:00Z (log entry {standing['log']['index']}) with a signed statement" in (
+        run.stdout
+    )
+    assert "alignments: at release: EU, FR; aligned later (not withdrawn): EE" in run.stdout
+    # FR's and EU's sign-offs, the log's checkpoint, and both of EE's alignments (the withdrawn one too).
+    assert run.stdout.count("Signature Verified Successfully") == 5
+    assert run.stdout.rstrip().endswith("every check above passed")
+
+    run = explained(entente, forged, tmp_path / "forged")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "alignment 1 (EE): signed with a key of no party of the roster" in run.stderr
+    assert "every check above passed" not in run.stdout
+
+    # An alignment no checkpoint covers yet: its signature is checked, the verdict left open (exit 3).
+    pending = copy.deepcopy(bundle)
+    pending["alignments"][1]["log"] = None
+    assert verify_bundle(pending, VerifyOptions()).verdict == "indeterminate"
+    run = explained(entente, pending, tmp_path / "pending")
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert run.stdout.count("Signature Verified Successfully") == 5
+    assert "indeterminate: EE's alignment is not in a checkpoint yet" in run.stdout
+
+
 async def test_what_an_alignment_must_be(world, rostered) -> None:
     keys = rostered
     cid = await released_without_ee(world, keys)
@@ -302,7 +311,7 @@ async def test_entente_sign_makes_an_alignment_with_its_statement(world, rostere
 @pytest.mark.pdf
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
 async def test_the_pdf_is_rendered_again_with_the_alignment_and_the_original_stays(
-    world, rostered, tmp_path: Path
+    world, rostered, entente, tmp_path: Path
 ) -> None:
     keys = rostered
     cid = await released_without_ee(world, keys)
@@ -328,5 +337,42 @@ async def test_the_pdf_is_rendered_again_with_the_alignment_and_the_original_sta
     checks = {c.name: c.detail for c in report.checks}
     assert checks["alignments"] == "at release: EU, FR; aligned later (not withdrawn): EE"
     assert verify_pdf(original, VerifyOptions()).verdict == "valid"
+    with_bundle = verify_pdf(original, VerifyOptions(), bundle=await bundle_of(world, cid))  # as for a release URL
+    assert with_bundle.verdict == "valid", with_bundle.to_dict()
+    assert {c.name: c.detail for c in with_bundle.checks}["alignments"] == checks["alignments"]
+    # The script of standard tools finds alignments.json among the PDF's files and checks it the same way.
+    run = explained(entente, aligned, tmp_path / "explained")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "alignments: at release: EU, FR; aligned later (not withdrawn): EE" in run.stdout
     page = await (await world.client.get(f"/releases/{cid}")).text()
     assert f'href="/releases/{cid}/aligned.pdf"' in page and f'href="/releases/{cid}.pdf"' in page
+
+
+@pytest.mark.pdf
+async def test_a_page_read_while_the_pdf_with_alignments_renders_links_it_once_stored(
+    world, rostered, monkeypatch, settings, clock, aiohttp_client
+) -> None:
+    """A reader arriving between the alignment and its PDF sees the page without the PDF; the page is
+    made again once the PDF is stored, at once on this instance and after its refresh on another."""
+    from entente import publisher
+
+    other = await aiohttp_client(create_app(settings, clock=clock))
+    elapsed = [0.0]
+    other.app[public_index_key].monotonic = lambda: elapsed[0]
+    cid = await released_without_ee(world, rostered)
+    _, version = await public_version(world, cid)
+    world.clock.advance(timedelta(days=7))
+    store, pages = publisher.store_aligned_pdf, []
+
+    async def read_then_store(*args, **kwargs):
+        for client in (world.client, other):
+            pages.append(await (await client.get(f"/releases/{cid}")).text())
+        return await store(*args, **kwargs)
+
+    monkeypatch.setattr(publisher, "store_aligned_pdf", read_then_store)
+    assert (await align(world, cid, alignment_jws(rostered["EE"], version, world))).status == 201
+    assert len(pages) == 2 and all("aligned.pdf" not in p and "Republic of Estonia" in p for p in pages)
+    link = f'href="/releases/{cid}/aligned.pdf"'
+    assert link in await (await world.client.get(f"/releases/{cid}")).text()
+    elapsed[0] = settings.release.public_refresh_seconds
+    assert link in await (await other.get(f"/releases/{cid}")).text()

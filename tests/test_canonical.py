@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from entente import canonical
 from entente.errors import CanonicalFormError, InvalidInputError, MalformedInputError
+from tests.support.examples import examples
 
 JCS_VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "jcs"
 
@@ -452,7 +453,7 @@ _json_values = st.recursive(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(_json_values)
 def test_canonicalisation_is_idempotent(value: object) -> None:
     try:

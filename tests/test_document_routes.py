@@ -19,6 +19,7 @@ from entente.appkeys import settings_key
 from entente.documents import check_pdf
 from tests.support.disclosure import found, ground_truth
 from tests.support.drafting import BASE, section
+from tests.support.examples import examples
 from tests.support.releasing import RESTRICTED_MARKER, release_communique, signed_communique, three_party
 
 
@@ -92,7 +93,9 @@ markings = st.one_of(st.none(), st.sets(st.sampled_from(PARTIES), min_size=1, ma
 
 @pytest.mark.pdf
 @settings(
-    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=examples(3),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(marks=st.lists(markings, min_size=1, max_size=5))
 async def test_no_section_text_reaches_a_party_pdf_it_is_not_releasable_to(

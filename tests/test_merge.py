@@ -11,6 +11,7 @@ from entente.disclosure import Marking
 from entente.drafting import Item, make_item, merge_items
 from entente.drafting.diffs import word_diff
 from tests.support.drafting import BASE, create, editable, head, if_match, section
+from tests.support.examples import examples
 
 
 def item(item_id: str, body: str = "", marking: Marking | None = None) -> Item:
@@ -106,7 +107,7 @@ def disjoint_edits(draw):
 
 
 @given(disjoint_edits())
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_edits_of_disjoint_sections_always_merge_without_losing_any(case) -> None:
     base, mine, theirs_only, deleted, added = case
     theirs = [item(b.id, b.body + " theirs") if i in theirs_only else b for i, b in enumerate(base) if i not in deleted]
@@ -128,7 +129,7 @@ def test_edits_of_disjoint_sections_always_merge_without_losing_any(case) -> Non
 
 
 @given(st.text(alphabet="ab \n.", max_size=40), st.text(alphabet="ab \n.", max_size=40))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_word_diff_rebuilds_both_texts(before: str, after: str) -> None:
     ops = word_diff(before, after)
     assert "".join(text for op, text in ops if op != "+") == before

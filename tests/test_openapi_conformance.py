@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
+from tests.support.examples import examples  # noqa: E402
 from tests.support.hostile import seed_everything  # noqa: E402
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -42,7 +43,7 @@ def _run(doc: dict, base_url: str, headers: dict[str, str], params: dict[str, st
 
         @seed(20261127)
         @settings(
-            max_examples=EXAMPLES,
+            max_examples=examples(EXAMPLES),
             derandomize=True,
             database=None,
             deadline=None,

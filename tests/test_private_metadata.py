@@ -35,6 +35,7 @@ from entente.verification import VerifyOptions, verify_bundle, verify_pdf
 from tests.support.backends import on_both_backends
 from tests.support.drafting import BASE, accept, create, head, section
 from tests.support.releasing import PUBLIC, RESTRICTED_MARKER, bundle_of, release_communique, sign_head, three_party
+from tests.support.versions import format_1_build_version
 from tests.support.world import PASSWORD
 
 LATVIA = parties.SeedParty(
@@ -238,18 +239,6 @@ async def test_participants_still_see_every_marking_and_can_check_it(world) -> N
 
 
 # --- format 1 versions keep verifying --------------------------------------------------------------------------
-
-
-def format_1_build_version(**kwargs: Any) -> drafting_versions.BuiltVersion:
-    """The version builder as it was before format 2: each marking in the clear, no marking disclosures."""
-    built = drafting_versions.build_version(**kwargs)
-    old_sections = [drafting_versions.StoredItem(s.item, s.digest, s.disclosure) for s in built.sections]
-    old_annex = [drafting_versions.StoredItem(s.item, s.digest, s.disclosure) for s in built.annex]
-    obj = {key: value for key, value in built.object.items() if key != "format"}
-    obj["sections"] = [{"digest": s.digest, "marking": s.item.marking.to_dict()} for s in old_sections]
-    obj["annex"] = [{"digest": s.digest, "marking": s.item.marking.to_dict()} for s in old_annex]
-    content = canonical.canonical_bytes(obj)
-    return drafting_versions.BuiltVersion(obj, content, canonical.digest(content), old_sections, old_annex)
 
 
 async def test_format_1_versions_keep_verifying_and_reading(world, rostered, monkeypatch) -> None:

@@ -16,6 +16,7 @@ from entente.clock import isoformat
 from entente.models import AuditEntry
 from entente.parties import chain
 from entente.parties.chain import RosterFailure, verify_roster_chain
+from tests.support.examples import examples
 from tests.support.http import assert_problem
 from tests.support.roster import propose, register_keys, submit
 
@@ -221,7 +222,7 @@ def test_malformed_rosters_name_the_place(v1, change, pointer) -> None:
     assert caught.value.field == pointer
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(position=st.integers(min_value=0), flip=st.integers(min_value=1, max_value=255))
 def test_any_single_byte_change_of_a_roster_breaks_the_chain(v1, old, position, flip) -> None:
     v2 = roster_bytes(2, v1, old)

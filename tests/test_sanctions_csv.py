@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from entente.errors import InvalidInputError, MalformedInputError
 from entente.sanctions import COLUMNS, Designation, export_csv, import_csv, neutralise, restore, select
+from tests.support.examples import examples
 
 PACKAGE = json.loads((Path(__file__).parent / "data" / "sanctions" / "package.json").read_text(encoding="utf-8"))
 
@@ -349,7 +350,7 @@ def _designation(value: dict[str, Any]) -> Designation | None:
         return None  # e.g. two numbers that normalise alike: not what this property is about
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(values=st.lists(designations(), min_size=1, max_size=3, unique_by=lambda v: v["id"]))
 def test_export_then_import_gives_equal_designations(values: list[dict[str, Any]]) -> None:
     found = [d for d in map(_designation, values) if d is not None]
@@ -357,7 +358,7 @@ def test_export_then_import_gives_equal_designations(values: list[dict[str, Any]
     assert import_csv(export_csv(found)) == select(found)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value=designations())
 def test_annex_content_round_trips_for_all_designations(value: dict[str, Any]) -> None:
     designation = _designation(value)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from entente.errors import InvalidInputError
 from entente.sanctions import DatePrecision, parse_date, parse_normalised
+from tests.support.examples import examples
 
 
 @pytest.mark.parametrize(
@@ -115,7 +116,7 @@ def test_normalised_values_are_read_back_strictly() -> None:
 _day_dates = st.dates(min_value=date(1850, 1, 1), max_value=date(2100, 12, 31))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(day=_day_dates, precision=st.sampled_from(["day", "month", "year"]), circa=st.booleans())
 def test_every_normalised_value_reads_back_to_itself(day: date, precision: str, circa: bool) -> None:
     text = {"day": day.isoformat(), "month": day.isoformat()[:7], "year": str(day.year)}[precision]

@@ -27,6 +27,7 @@ from entente.sanctions import (
     version_at,
 )
 from entente.sanctions.parts import ReviewStep
+from tests.support.examples import examples
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = json.loads((REPO / "tests" / "data" / "sanctions" / "package.json").read_text(encoding="utf-8"))
@@ -255,7 +256,7 @@ _STEPS = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(steps=_STEPS, review_days=st.integers(min_value=1, max_value=365))
 def test_the_record_of_any_chain_of_releases_keeps_its_rules(package_fixture_designation, steps, review_days) -> None:
     """Whatever successors do: never in force before the first release or after a lifting, a renewal

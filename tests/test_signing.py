@@ -25,6 +25,7 @@ from jwcrypto import jws as jwcrypto_jws
 from entente import canonical, signing
 from entente.errors import CanonicalFormError, InvalidInputError, SignatureError
 from entente.signing import Algorithm
+from tests.support.examples import examples
 
 # See tests/test_canonical.py: keep Hypothesis's cache out of the collected tree.
 
@@ -662,7 +663,7 @@ def test_non_nfc_payload_text_is_normalised_before_signing() -> None:
 # --- properties ---------------------------------------------------------------------------------
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(payload=st.binary(min_size=1, max_size=300), position=st.integers(min_value=0), flip=st.integers(1, 255))
 def test_any_single_byte_change_invalidates_every_signature(payload: bytes, position: int, flip: int) -> None:
     envelope = signing.sign_detached(payload, [ED_KEY, EC_KEY], typ=TYP, iat=IAT)

@@ -1,6 +1,7 @@
 """The public verify page (/verify) in a real browser: the checks run in Chromium, on exactly what the
 server publishes for a released communiqué: its bundle (GET /api/v1/public/communiques/{id}/bundle) and
-its signed public PDF (/releases/{id}.pdf).
+its signed public PDF (/releases/{id}.pdf), a version of format 1, and parties that aligned later (in the
+bundle and in the PDF rendered again with them, /releases/{id}/aligned.pdf).
 """
 
 from __future__ import annotations
@@ -14,10 +15,20 @@ from typing import Any
 import pytest
 
 from entente import canonical
+from entente.drafting import writing as drafting_writing
 from entente.transparency import note
 from tests.support import roster
+from tests.support.aligning import (
+    align,
+    alignment_jws,
+    public_version,
+    released_without_ee,
+    with_a_forged_alignment,
+    withdrawn_and_aligned_again,
+)
 from tests.support.browser import BROWSER_MARKS, watched_page
 from tests.support.releasing import bundle_of, released, scheduled
+from tests.support.versions import format_1_build_version
 
 pytestmark = BROWSER_MARKS
 EXPECTED_CHECKS = [
@@ -337,4 +348,87 @@ async def test_the_signed_public_pdf_passes_the_attachment_checks_in_the_browser
     assert (
         verdict == "invalid" and "digest_mismatch" in checks["Sign-off signatures (JWS, RFC 7515, detached payload)"][1]
     ), checks
+    assert problems == [], problems
+
+
+# --- a version of format 1 ---------------------------------------------------------------------------------
+
+
+async def test_a_format_1_release_passes_every_check_in_the_browser(
+    browser_page, base_url, world, rostered, monkeypatch
+) -> None:
+    """A version written before format 2 (each marking in the clear, no format member) keeps verifying."""
+    page, problems, _ = browser_page
+    with monkeypatch.context() as patch:
+        patch.setattr(drafting_writing, "build_version", format_1_build_version)
+        cid = await released(world, rostered)
+    published = await bundle_of(world, cid)
+    assert "format" not in canonical.parse_strict(canonical.b64url_decode(published["record"]["version"]))
+    verdict, checks = await check_file(page, base_url, as_file("bundle.json", published))
+    assert verdict == "valid", checks
+    assert {name: status for name, (status, _) in checks.items()} == {name: "pass" for name in EXPECTED_CHECKS}
+    assert checks[EXPECTED_CHECKS[2]][1] == (
+        "1 of 2 sections, 0 of 0 annex disclosed; the rest withheld (counted, not shown; format 1 lists their markings)"
+    )
+    assert problems == [], problems
+
+
+# --- parties that aligned later ------------------------------------------------------------------------------
+
+
+ALIGNED = "Alignment by EE, {} (JWS over the released version bytes, log entry)"
+
+
+async def test_later_alignments_are_checked_one_by_one_and_a_forged_one_fails(
+    browser_page, base_url, world, rostered
+) -> None:
+    """EE aligned a week after the release, withdrew, aligned again: each alignment is checked on its own
+    after the quorum at release, the withdrawn one shown as withdrawn; one signed by a key outside the
+    roster fails."""
+    page, problems, _ = browser_page
+    published = await withdrawn_and_aligned_again(world, rostered)
+    withdrawn, standing = published["alignments"]
+    first, second = ALIGNED.format("2026-12-04T10:00:00Z"), ALIGNED.format("2026-12-06T10:00:00Z")
+
+    verdict, checks = await check_file(page, base_url, as_file("bundle.json", published))
+    assert list(checks) == [*EXPECTED_CHECKS, first, second, "Later alignments"]
+    assert verdict == "valid" and all(status == "pass" for status, _ in checks.values()), checks
+    assert checks["Quorum"][1] == "signed by EU, FR of EU, FR (every participating party)"  # the quorum at release
+    assert checks[first][1] == (
+        f"withdrawn: aligned at 2026-12-04T10:00:00Z (log entry {withdrawn['log']['index']}), withdrawn at "
+        f"2026-12-06T10:00:00Z (log entry {withdrawn['withdrawn']['log']['index']}): new evidence"
+    )
+    assert checks[second][1] == (
+        "aligned at 2026-12-06T10:00:00Z: JWS verifies over the released version bytes with EE's key; "
+        f"log entry {standing['log']['index']} (with a signed statement)"
+    )
+    assert checks["Later alignments"][1] == "at release: EU, FR; aligned later (not withdrawn): EE"
+
+    forged = with_a_forged_alignment(published, world)
+    verdict, checks = await check_file(page, base_url, as_file("bundle.json", forged))
+    assert verdict == "invalid" and checks[first][0] == "pass", checks
+    assert checks[second] == ("fail", "the alignment signature is refused: unknown_key")
+    assert checks["Later alignments"][1] == "at release: EU, FR; aligned later (not withdrawn): none"
+    assert problems == [], problems
+
+
+@pytest.mark.pdf
+async def test_the_pdf_rendered_again_with_an_alignment_passes_in_the_browser(
+    browser_page, base_url, world, rostered
+) -> None:
+    """/releases/{id}/aligned.pdf embeds alignments.json beside the five files of the original: the page
+    reads it and checks the alignment as in a bundle."""
+    page, problems, _ = browser_page
+    cid = await released_without_ee(world, rostered)
+    _, version = await public_version(world, cid)
+    world.clock.advance(timedelta(days=7))
+    aligned = await align(world, cid, alignment_jws(rostered["EE"], version, world))
+    assert aligned.status == 201, await aligned.text()  # the checkpoint covering it signed, the PDF rendered again
+    response = await world.client.get(f"/releases/{cid}/aligned.pdf")
+    assert response.status == 200, await response.text()
+    file = {"name": "aligned.pdf", "mimeType": "application/pdf", "buffer": await response.read()}
+    verdict, checks = await check_file(page, base_url, file)
+    assert verdict == "valid", checks
+    assert checks[ALIGNED.format("2026-12-04T10:00:00Z")][0] == "pass", checks
+    assert checks["Later alignments"] == ("pass", "at release: EU, FR; aligned later (not withdrawn): EE")
     assert problems == [], problems

@@ -11,6 +11,7 @@ and writes share the engine (MVCC readers never wait for writers anyway).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -149,8 +150,10 @@ def _alembic_config() -> Config:
     return config
 
 
+@functools.cache
 def head_revision() -> str:
-    """The revision(s) the code expects, e.g. ``0003`` (several heads are joined with ``+``)."""
+    """The revision(s) the code expects, e.g. ``0003`` (several heads are joined with ``+``). The
+    migrations ship with the code, so they are read once a process, not at every app's start."""
     return "+".join(sorted(ScriptDirectory.from_config(_alembic_config()).get_heads()))
 
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -36,6 +37,8 @@ from entente.transparency import log as tlog
 __all__ = ["Publisher", "publisher_for"]
 
 log = logging.getLogger("entente.publisher")
+
+Work = TypeVar("Work", PdfWork, AlignedPdfWork)
 
 
 ATTACHED = {
@@ -86,62 +89,88 @@ class Publisher:
 
     async def render_pdfs(self, *, release_id: int | None = None) -> int:
         """Render and store each public PDF that is due (of one release, or all); how many were stored."""
+
+        async def store(session: AsyncSession, item: PdfWork, pdf: bytes) -> int:
+            return await store_pdf(
+                session, release_id=item.release_id, embargo_at=item.embargo_at, pdf=pdf, now=self.clock()
+            )
+
+        return await self._render_due(
+            lambda session, identity: pdf_work(session, identity, release_id=release_id, tree=self.tree),
+            self._spec,
+            store,
+        )
+
+    async def render_aligned_pdfs(self, *, communique_id: int | None = None) -> int:
+        """Render and store each PDF with alignments that is due (the original PDF stays as it was)."""
+
+        def spec(item: AlignedPdfWork) -> DocumentSpec:
+            return dataclasses.replace(self._spec(item), alignments=alignment_rows(item.alignments, item.party_names))
+
+        async def store(session: AsyncSession, item: AlignedPdfWork, pdf: bytes) -> bool:
+            return await store_aligned_pdf(
+                session, release_id=item.release_id, through=item.through, pdf=pdf, now=self.clock()
+            )
+
+        return await self._render_due(
+            lambda session, identity: aligned_pdf_work(session, identity, communique_id=communique_id, tree=self.tree),
+            spec,
+            store,
+        )
+
+    async def _render_due(
+        self,
+        due: Callable[[AsyncSession, LogIdentity], Awaitable[list[Work]]],
+        spec: Callable[[Work], DocumentSpec],
+        store: Callable[[AsyncSession, Work, bytes], Awaitable[int]],
+    ) -> int:
+        """Render each item ``due`` finds, in the render pool and outside any transaction, then ``store``
+        it in a transaction of its own and tell the public index (the pages link the PDFs); how many
+        were stored."""
         if self.renderer is None:
             return 0
         identity = await self.identity()
         async with self.sessions() as session:
-            work = await pdf_work(session, identity, release_id=release_id, tree=self.tree)
+            work = await due(session, identity)
         stored = 0
         keys = await self.keys.get()
         for item in work:
-            pdf = await self.renderer.render(self._spec(item), keys)
+            pdf = await self.renderer.render(spec(item), keys)
             async with self.sessions.begin() as session:
-                stored += await store_pdf(
-                    session, release_id=item.release_id, embargo_at=item.embargo_at, pdf=pdf, now=self.clock()
-                )
+                stored += await store(session, item, pdf)
             if self.index is not None:
                 self.index.invalidate()
         return stored
 
-    async def render_aligned_pdfs(self, *, communique_id: int | None = None) -> int:
-        """Render and store each PDF with alignments that is due (the original PDF stays as it was)."""
-        if self.renderer is None:
-            return 0
-        identity = await self.identity()
-        async with self.sessions() as session:
-            work = await aligned_pdf_work(session, identity, communique_id=communique_id, tree=self.tree)
-        stored = 0
-        keys = await self.keys.get()
-        for item in work:
-            spec = dataclasses.replace(self._spec(item), alignments=alignment_rows(item.alignments, item.party_names))
-            pdf = await self.renderer.render(spec, keys)
-            async with self.sessions.begin() as session:
-                stored += await store_aligned_pdf(
-                    session, release_id=item.release_id, through=item.through, pdf=pdf, now=self.clock()
-                )
-        return stored
-
     async def after_alignment(self, communique_id: int) -> None:
-        """After an alignment or its withdrawal: the checkpoint covering its log entry, then the PDF with
-        alignments. A failure here is logged and the scheduler's next tick does it again."""
-        if self.index is not None:  # the release's page, the list and the feed show alignments
-            self.index.invalidate()
-        try:
-            await self.sign_checkpoint()
-            await self.render_aligned_pdfs(communique_id=communique_id)
-        except Exception:
-            log.exception("the PDF with alignments of communiqué %s will be rendered at the next tick", communique_id)
+        """After an alignment or its withdrawal (the release's page, the list and the feed show
+        alignments): the checkpoint covering its log entry, then the PDF with alignments."""
+        await self._after_change(
+            lambda: self.render_aligned_pdfs(communique_id=communique_id),
+            "the PDF with alignments of communiqué %s will be rendered at the next tick",
+            communique_id,
+        )
 
     async def after_release_change(self, release_id: int) -> None:
-        """After scheduling or lifting: the checkpoint covering the commitment, then the PDF. The release
-        is committed already; a failure here is logged and the scheduler's next tick does it again."""
-        if self.index is not None:  # the public index and list pages of this instance see it at once
+        """After scheduling or lifting (the release is committed already): the checkpoint covering the
+        commitment, then the PDF."""
+        await self._after_change(
+            lambda: self.render_pdfs(release_id=release_id),
+            "the public PDF of release %s will be rendered at the next tick",
+            release_id,
+        )
+
+    async def _after_change(self, render: Callable[[], Awaitable[int]], failure: str, subject: int) -> None:
+        """The public index and list pages of this instance see the change at once; then the checkpoint,
+        then ``render``. A failure there is logged (``failure`` % ``subject``) and the scheduler's next
+        tick does it again."""
+        if self.index is not None:
             self.index.invalidate()
         try:
             await self.sign_checkpoint()
-            await self.render_pdfs(release_id=release_id)
+            await render()
         except Exception:
-            log.exception("the public PDF of release %s will be rendered at the next tick", release_id)
+            log.exception(failure, subject)
 
     async def tick(self) -> list[int]:
         """One scheduler run: render what is due, publish what is due, sign the checkpoint."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -142,13 +142,7 @@ class InvalidSignature:
     index: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "party": self.party,
-            "kid": self.kid,
-            "reason": self.reason,
-            "envelope": self.envelope,
-            "index": self.index,
-        }
+        return asdict(self)
 
 
 @dataclass

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,8 @@ from entente.models import PartyKind, Role
 REPO = Path(__file__).resolve().parents[2]
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"
+TOKEN_DAYS = 30
+TOKEN_REUSE = timedelta(days=7)
 
 
 @dataclass
@@ -26,19 +28,32 @@ class World:
 
     client: TestClient
     clock: FixedClock
+    #: Each user's API token, made at START when the coalition was seeded (the ``world`` fixture).
+    tokens: dict[str, str] = field(default_factory=dict)
+    _made: dict[str, tuple[datetime, dict[str, str]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._made = {user: (START, {"Authorization": f"Bearer {secret}"}) for user, secret in self.tokens.items()}
 
     @property
     def sessions(self) -> Any:
         return self.client.app[sessionmaker_key]
 
     async def token(self, username: str) -> dict[str, str]:
-        """Authorization headers carrying a fresh API token of ``username``."""
+        """Authorization headers carrying an API token of ``username``: the one seeded with the coalition,
+        or one made later; a new one once the test's clock is a week past it (a token lasts 30 days)
+        or before it."""
         from entente import auth
 
+        now = self.clock()
+        made, headers = self._made.get(username, (None, {}))
+        if made is not None and made <= now < made + TOKEN_REUSE:
+            return headers
         async with self.sessions.begin() as session:
             user = await auth.get_user(session, username)
-            secret, _ = await auth.create_token(session, user, name="test", days=30, now=self.clock())
-        return {"Authorization": f"Bearer {secret}"}
+            secret, _ = await auth.create_token(session, user, name="test", days=TOKEN_DAYS, now=now)
+        self._made[username] = (now, {"Authorization": f"Bearer {secret}"})
+        return self._made[username][1]
 
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -93,16 +93,7 @@ def communique_public(access: Access) -> CommuniquePublic:
         state=CommuniqueState(c.state),
         incident=c.incident_id,
         template=_template(access),
-        participants=[
-            ParticipantPublic(
-                party=p.party,
-                accepted=p.accepted,
-                awaits_instant=p.awaits_instant,
-                invited_at=p.invited_at,
-                accepted_at=p.accepted_at,
-            )
-            for p in access.participants
-        ],
+        participants=[ParticipantPublic.model_validate(p, from_attributes=True) for p in access.participants],
         head=VersionRef(number=c.head_number, digest=c.head_digest) if c.head_digest else None,
         ready_for_release=c.ready_digest is not None and c.ready_digest == c.head_digest,
         accepted=access.admitted,
@@ -114,16 +105,7 @@ def communique_public(access: Access) -> CommuniquePublic:
 
 
 def summary(version: CommuniqueVersion) -> VersionSummary:
-    return VersionSummary(
-        number=version.number,
-        digest=version.digest,
-        prev=version.prev_digest,
-        title=version.title,
-        author=version.author,
-        author_party=version.author_party,
-        created_at=version.created_at,
-        merged_head=version.merged_head,
-    )
+    return VersionSummary.model_validate(version, from_attributes=True, update={"prev": version.prev_digest})
 
 
 async def list_versions(session: AsyncSession, access: Access) -> list[VersionSummary]:
@@ -168,6 +150,17 @@ async def list_versions(session: AsyncSession, access: Access) -> list[VersionSu
     return out
 
 
+def _shown(s: StoredItem) -> dict[str, Any]:
+    """What a section and an annex item show alike: the marking, the origin and the disclosures."""
+    return {
+        "marking": marking_public(s.item.marking),
+        "origin": s.item.origin,
+        "digest": s.digest,
+        "disclosure": s.disclosure,
+        "marking_disclosure": s.marking_disclosure,
+    }
+
+
 class VersionView:
     """A version as one reader sees it: the object, the visible items and what was withheld."""
 
@@ -209,29 +202,11 @@ class VersionView:
             template=TemplateRefPublic.model_validate(obj["template"]) if obj["template"] else None,
             object=obj,
             sections=[
-                SectionPublic(
-                    id=s.item.id,
-                    heading=s.item.heading,
-                    body=s.item.body,
-                    marking=marking_public(s.item.marking),
-                    origin=s.item.origin,
-                    digest=s.digest,
-                    disclosure=s.disclosure,
-                    marking_disclosure=s.marking_disclosure,
-                )
+                SectionPublic(id=s.item.id, heading=s.item.heading, body=s.item.body, **_shown(s))
                 for s in self.sections
             ],
             annex=[
-                AnnexItemPublic(
-                    id=s.item.id,
-                    kind=s.item.value["kind"],
-                    content=s.item.value["content"],
-                    marking=marking_public(s.item.marking),
-                    origin=s.item.origin,
-                    digest=s.digest,
-                    disclosure=s.disclosure,
-                    marking_disclosure=s.marking_disclosure,
-                )
+                AnnexItemPublic(id=s.item.id, kind=s.item.value["kind"], content=s.item.value["content"], **_shown(s))
                 for s in self.annex
             ],
             withheld=self.withheld,
@@ -340,16 +315,11 @@ async def read_version(session: AsyncSession, access: Access, ref: int | str) ->
 
 
 def _diff_public(diff: ItemDiff) -> ItemDiffPublic:
-    return ItemDiffPublic(
-        id=diff.id,
-        change=diff.change,
-        heading=diff.heading,
-        body=diff.body,
-        content=diff.content,
-        marking_from=marking_public(diff.marking_from) if diff.marking_from else None,
-        marking_to=marking_public(diff.marking_to) if diff.marking_to else None,
-        moved=diff.moved,
-    )
+    markings = {
+        "marking_from": marking_public(diff.marking_from) if diff.marking_from else None,
+        "marking_to": marking_public(diff.marking_to) if diff.marking_to else None,
+    }
+    return ItemDiffPublic.model_validate(diff, from_attributes=True, update=markings)
 
 
 async def diff_versions(session: AsyncSession, access: Access, before: int | str, after: int | str) -> DiffPublic:

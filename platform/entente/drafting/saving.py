@@ -204,13 +204,12 @@ async def save_version(
         written=written,
     )
     remember(session, version, written[0].sections, written[0].annex)  # the next save's head
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "drafting:version:add",
+        f"communique:{access.id}",
         at=now,
-        actor=caller.username,
-        party=caller.party,
-        event="drafting:version:add",
-        object=f"communique:{access.id}",
         details={"version": version.number, "digest": version.digest, "base": base.digest, "merged": moved_on},
     )
     return SaveOutcome(access, version, head.digest if moved_on else None, written[0])

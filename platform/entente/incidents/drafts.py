@@ -17,7 +17,7 @@ entry per field).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -43,7 +43,7 @@ class TemplateRef:
     digest: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "version": self.version, "digest": self.digest}
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ The rubric recommends; parties decide, each recording its own tier with a justif
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -58,7 +58,7 @@ class Finding:
     sentence: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"tier": self.tier, "rule": self.rule, "sentence": self.sentence}
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pydantic import Field as InputField
 from sqlmodel import Column, Field, SQLModel
 
 from entente.models.base import ApiModel, MarkingInput, MarkingPublic, instant_column, json_column
+from entente.models.incidents import IncidentRecord, RandomIdIncidentRecord
 
 __all__ = [
     "AfterActionLesson",
@@ -48,13 +49,11 @@ class LessonTopic(StrEnum):
     TOOLS = "tools"
 
 
-class AfterActionLesson(SQLModel, table=True):
+class AfterActionLesson(RandomIdIncidentRecord, table=True):
     """A lesson a participant drew from a closed incident; ``marking`` says who may read it."""
 
     __tablename__ = "after_action_lesson"
 
-    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    incident_id: int = Field(foreign_key="incident.id", index=True)
     topic: LessonTopic = Field(sa_column=Column(sa.String(16), nullable=False))
     body: str
     marking: dict[str, Any] = json_column()
@@ -63,14 +62,12 @@ class AfterActionLesson(SQLModel, table=True):
     added_at: datetime = instant_column()
 
 
-class LadderProposal(SQLModel, table=True):
+class LadderProposal(IncidentRecord, table=True):
     """A proposed new ``config/ladder.toml``, from an after-action review: the full text, checked by the
     ladder loader, and its unified diff against the file in force when it was proposed."""
 
     __tablename__ = "ladder_proposal"
 
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="incident.id", index=True)
     party: str = Field(max_length=16)
     rationale: str
     base_version: int

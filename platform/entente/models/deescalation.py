@@ -19,6 +19,7 @@ from pydantic import Field as InputField
 from sqlmodel import Column, Field, SQLModel
 
 from entente.models.base import ApiModel, instant_column, json_column
+from entente.models.incidents import IncidentRecord
 
 __all__ = [
     "ExitRampMeet",
@@ -44,13 +45,11 @@ class StepDownState(StrEnum):
     SUPERSEDED = "superseded"
 
 
-class IncidentRampMet(SQLModel, table=True):
+class IncidentRampMet(IncidentRecord, table=True):
     """A ladder exit ramp recorded as met on an incident, by a party, with what shows it."""
 
     __tablename__ = "incident_ramp_met"
 
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="incident.id", index=True)
     tier: int
     ramp: str = Field(max_length=64)
     kind: str = Field(max_length=40)
@@ -61,13 +60,11 @@ class IncidentRampMet(SQLModel, table=True):
     recorded_at: datetime = instant_column()
 
 
-class IncidentStepDown(SQLModel, table=True):
+class IncidentStepDown(IncidentRecord, table=True):
     """A party's proposal to step the incident down from ``from_tier`` to ``to_tier`` through exit ramps."""
 
     __tablename__ = "incident_step_down"
 
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="incident.id", index=True)
     party: str = Field(max_length=16)
     from_tier: int
     to_tier: int

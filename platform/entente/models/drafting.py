@@ -79,6 +79,14 @@ class CommuniqueState(StrEnum):
 # --- tables ------------------------------------------------------------------------------------
 
 
+class CommuniqueRecord(SQLModel):
+    """The first columns of a table of a communiqué's rows: a sequential ``id``, then the communiqué's
+    (indexed). Not a table: versions, comments, sign-offs, releases and alignments inherit it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    communique_id: int = Field(foreign_key="communique.id", index=True)
+
+
 class Communique(SQLModel, table=True):
     """A communiqué: its lead, state, template and incident links, and a pointer to its head version.
 
@@ -123,14 +131,12 @@ class CommuniqueParticipant(SQLModel, table=True):
     accepted_at: datetime | None = instant_column(nullable=True)
 
 
-class CommuniqueVersion(SQLModel, table=True):
+class CommuniqueVersion(CommuniqueRecord, table=True):
     """One immutable saved state; ``content`` is the exact canonical version object."""
 
     __tablename__ = "communique_version"
     __table_args__ = (sa.UniqueConstraint("communique_id", "number"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    communique_id: int = Field(foreign_key="communique.id", index=True)
     number: int
     digest: str = Field(max_length=71, sa_column_kwargs={"unique": True})
     prev_digest: str | None = Field(default=None, max_length=71)
@@ -164,13 +170,11 @@ class VersionItem(SQLModel, table=True):
     content_hash: str = Field(max_length=64)
 
 
-class SectionComment(SQLModel, table=True):
+class SectionComment(CommuniqueRecord, table=True):
     """A comment on a section; ``thread_id`` is the first comment of its thread (None for that one)."""
 
     __tablename__ = "communique_comment"
 
-    id: int | None = Field(default=None, primary_key=True)
-    communique_id: int = Field(foreign_key="communique.id", index=True)
     section_id: str = Field(max_length=64)
     thread_id: int | None = Field(default=None, foreign_key="communique_comment.id")
     version_number: int

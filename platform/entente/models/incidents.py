@@ -81,6 +81,21 @@ class LegalReviewOutcome(StrEnum):
 # --- tables -------------------------------------------------------------------------------------
 
 
+class IncidentRecord(SQLModel):
+    """The first columns of a table of an incident's rows: a sequential ``id``, then the incident's
+    (indexed). Not a table: the tables of incidents, de-escalation and after-action reviews inherit it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+
+
+class RandomIdIncidentRecord(IncidentRecord):
+    """An :class:`IncidentRecord` whose ``id`` is drawn at random (it reveals neither how many rows there
+    are nor that hidden ones exist)."""
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+
+
 class Incident(SQLModel, table=True):
     """The shared record (``id`` is random: ids reveal neither counts nor hidden incidents).
     ``assessment`` is the rubric's last answer (``ladder.Assessment.to_dict``)."""
@@ -111,13 +126,11 @@ class IncidentParticipant(SQLModel, table=True):
     joined_at: datetime = instant_column()
 
 
-class IncidentEvidence(SQLModel, table=True):
+class IncidentEvidence(RandomIdIncidentRecord, table=True):
     """An evidence item; its text never changes, its marking may (``version`` counts marking changes)."""
 
     __tablename__ = "incident_evidence"
 
-    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    incident_id: int = Field(foreign_key="incident.id", index=True)
     kind: IncidentEvidenceKind = Field(sa_column=Column(sa.String(32), nullable=False))
     title: str = Field(max_length=TITLE_MAX)
     body: str
@@ -129,14 +142,12 @@ class IncidentEvidence(SQLModel, table=True):
     added_at: datetime = instant_column()
 
 
-class IncidentAttribution(SQLModel, table=True):
+class IncidentAttribution(IncidentRecord, table=True):
     """One party's attribution assessment of an incident (each party reaches its own judgement)."""
 
     __tablename__ = "incident_attribution"
     __table_args__ = (sa.UniqueConstraint("incident_id", "party", name="uq_incident_attribution_party"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="incident.id", index=True)
     party: str = Field(max_length=16)
     suspected_actor: str = Field(max_length=200)
     confidence: str = Field(max_length=32)
@@ -148,13 +159,11 @@ class IncidentAttribution(SQLModel, table=True):
     updated_at: datetime = instant_column()
 
 
-class IncidentDecision(SQLModel, table=True):
+class IncidentDecision(IncidentRecord, table=True):
     """A party's decided tier; append-only, the latest row of a party is its current decision."""
 
     __tablename__ = "incident_decision"
 
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="incident.id", index=True)
     party: str = Field(max_length=16)
     tier: int
     justification: str
@@ -163,11 +172,9 @@ class IncidentDecision(SQLModel, table=True):
     decided_at: datetime = instant_column()
 
 
-class IncidentLegalReview(SQLModel, table=True):
+class IncidentLegalReview(IncidentRecord, table=True):
     __tablename__ = "incident_legal_review"
 
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="incident.id", index=True)
     party: str = Field(max_length=16)
     tier: int
     outcome: LegalReviewOutcome = Field(sa_column=Column(sa.String(16), nullable=False))
@@ -178,15 +185,13 @@ class IncidentLegalReview(SQLModel, table=True):
     recorded_at: datetime = instant_column()
 
 
-class IncidentChange(SQLModel, table=True):
+class IncidentChange(IncidentRecord, table=True):
     """One change, for the history. ``subject`` names what a viewer must be able to see to read it:
     ``incident`` (every participant), ``evidence:<id>`` or ``attribution:<party>``. ``details``
     never holds marked text."""
 
     __tablename__ = "incident_change"
 
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="incident.id", index=True)
     at: datetime = instant_column()
     actor: str = Field(max_length=64)
     party: str = Field(max_length=16)

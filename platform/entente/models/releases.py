@@ -17,6 +17,7 @@ from pydantic import JsonValue
 from sqlmodel import Column, Field, SQLModel
 
 from entente.models.base import ApiModel, Instant, instant_column
+from entente.models.drafting import CommuniqueRecord
 
 __all__ = [
     "AlignedPdf",
@@ -78,7 +79,7 @@ class ReleaseDecision(StrEnum):
 # --- tables ------------------------------------------------------------------------------------
 
 
-class Release(SQLModel, table=True):
+class Release(CommuniqueRecord, table=True):
     """One negotiation of an embargo instant for a communiqué, and what was released."""
 
     __table_args__ = (
@@ -93,8 +94,6 @@ class Release(SQLModel, table=True):
         sa.Index("ix_release_public_order", "embargo_at", "communique_id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    communique_id: int = Field(foreign_key="communique.id", index=True)
     state: str = Field(default=ReleaseState.PROPOSED, max_length=16, index=True)
     embargo_at: datetime = instant_column()
     proposed_by: str = Field(max_length=64)
@@ -332,14 +331,12 @@ class PublicBundle(SQLModel):
 # --- late alignment ------------------------------------------------------------------------------
 
 
-class Alignment(SQLModel, table=True):
+class Alignment(CommuniqueRecord, table=True):
     """A party aligning with a released communiqué after its release: its JWS over the released version
     bytes (``entente-alignment+jws``), an optional statement, both logged; withdrawn, never erased."""
 
     __tablename__ = "communique_alignment"
 
-    id: int | None = Field(default=None, primary_key=True)
-    communique_id: int = Field(foreign_key="communique.id", index=True)
     release_id: int = Field(foreign_key="release.id")
     version_digest: str = Field(max_length=71)
     party: str = Field(foreign_key="party.code", max_length=16)

@@ -10,7 +10,7 @@ from pydantic import JsonValue
 from sqlmodel import Column, Field, SQLModel
 
 from entente.models.base import ApiModel, instant_column, json_column
-from entente.models.drafting import VersionRef
+from entente.models.drafting import CommuniqueRecord, VersionRef
 
 __all__ = [
     "InvalidSignaturePublic",
@@ -27,14 +27,12 @@ class SignoffKind(StrEnum):
     PRESIGNED = "presigned"
 
 
-class Signoff(SQLModel, table=True):
+class Signoff(CommuniqueRecord, table=True):
     """A party's sign-off of one version: its JWS over the version bytes (``explicit``), or a
     pre-signature of the crisis template the version is an unedited rendering of (``presigned``)."""
 
     __tablename__ = "communique_signoff"
 
-    id: int | None = Field(default=None, primary_key=True)
-    communique_id: int = Field(foreign_key="communique.id", index=True)
     version_id: int = Field(foreign_key="communique_version.id", index=True)
     party: str = Field(foreign_key="party.code", max_length=16)
     kind: str = Field(max_length=16)

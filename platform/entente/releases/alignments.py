@@ -242,20 +242,8 @@ async def withdraw_alignment(
 
 
 def alignment_public(row: Alignment, *, signer: bool = True) -> AlignmentPublic:
-    return AlignmentPublic(
-        id=row.id or 0,
-        communique=row.communique_id,
-        party=row.party,
-        signer=row.signer if signer else None,
-        version_digest=row.version_digest,
-        statement=row.statement,
-        kids=list(row.kids),
-        aligned_at=row.aligned_at,
-        log_index=row.log_index,
-        withdrawn_at=row.withdrawn_at,
-        withdrawal_reason=row.withdrawal_reason,
-        withdrawal_log_index=row.withdrawal_log_index,
-    )
+    renamed = {"id": row.id or 0, "communique": row.communique_id, "signer": row.signer if signer else None}
+    return AlignmentPublic.model_validate(row, from_attributes=True, update=renamed)
 
 
 async def list_alignments(session: AsyncSession, communique_id: int, now: datetime) -> list[Alignment]:

@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from entente.models import Alignment, Release, ReleasePdf
+from entente.models import AlignedPdf, Alignment, Release, ReleasePdf
 from entente.releases.common import PUBLIC_STATES
 
 __all__ = ["PublicIndex"]
@@ -57,7 +57,7 @@ class PublicIndex:
         self.refresh_seconds = refresh_seconds
         self.generation = 0
         self._instants: dict[int, tuple[datetime, bool]] = {}
-        self._alignments: tuple[int, int] = (0, 0)
+        self._alignments: tuple[int, int, int] = (0, 0, 0)
         self._sorted: list[datetime] = []
         self._loaded_at: float | None = None
         self._invalidations = 0
@@ -154,9 +154,16 @@ async def _load(session: AsyncSession) -> dict[int, tuple[datetime, bool]]:
     return {cid: (at, pdf is not None) for cid, at, pdf in rows.all()}
 
 
-async def _alignments(session: AsyncSession) -> tuple[int, int]:
-    """How many late alignments there are, and how many were withdrawn (both only ever grow)."""
+async def _alignments(session: AsyncSession) -> tuple[int, int, int]:
+    """How many late alignments there are, how many were withdrawn, and how many releases have a PDF
+    with them (each only ever grows): another instance's alignment changes the pages when one does."""
     row = (
-        await session.execute(sa.select(sa.func.count(Alignment.id), sa.func.count(Alignment.withdrawn_at)))  # type: ignore[arg-type]
+        await session.execute(
+            sa.select(
+                sa.func.count(Alignment.id),  # type: ignore[arg-type]
+                sa.func.count(Alignment.withdrawn_at),  # type: ignore[arg-type]
+                sa.select(sa.func.count()).select_from(AlignedPdf).scalar_subquery(),
+            )
+        )
     ).one()
-    return int(row[0]), int(row[1])
+    return int(row[0]), int(row[1]), int(row[2])

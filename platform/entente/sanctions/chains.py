@@ -27,7 +27,7 @@ from entente.ladder import Ladder
 from entente.models import Communique, CommuniqueState
 
 from .annex import assemble
-from .lifecycle import release_record, version_at
+from .lifecycle import release_record, standing_of, version_at
 from .model import ANNEX_KIND, Designation
 from .packages import Package, get_package
 
@@ -183,15 +183,7 @@ async def supersede_package(
     for item in stored[package.id][0]:
         if item.value["kind"] == ANNEX_KIND:
             carried = Designation.from_annex_content(item.value["content"])
-            now_standing = record[carried.id][-1]
-            snapshot = carried.evolve(
-                bump=False,
-                step=None,
-                version_at=now_standing.version_at,
-                effective_at=now_standing.effective_at,
-                review_at=now_standing.review_at,
-                lifted_at=now_standing.lifted_at,
-            )
+            snapshot = standing_of(carried, record[carried.id][-1])
             item = make_item(
                 ANNEX, item.id, {"kind": ANNEX_KIND, "content": snapshot.to_annex_content()}, item.marking, item.origin
             )

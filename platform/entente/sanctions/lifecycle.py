@@ -46,6 +46,7 @@ __all__ = [
     "released",
     "renew",
     "review_date",
+    "standing_of",
     "take_effect",
     "version_at",
 ]
@@ -226,6 +227,17 @@ def _same_content(a: Designation, b: Designation) -> bool:
     return all(getattr(a, name) == getattr(b, name) for name in Designation.model_fields if name not in STATE)
 
 
+#: The instants of a designation version: made, took effect, to be reviewed, lifted.
+_INSTANTS = ("version_at", "effective_at", "review_at", "lifted_at")
+
+
+def standing_of(content: Designation, standing: Designation | None, **changes: Any) -> Designation:
+    """``content`` (not a new version) with no review step and the instants of ``standing`` (none
+    when None): what it stands as once released."""
+    instants = {name: getattr(standing, name) if standing is not None else None for name in _INSTANTS}
+    return content.evolve(bump=False, step=None, **instants, **changes)
+
+
 def released(
     previous: Designation | None, carried: Designation, *, at: datetime, review_days: int
 ) -> Designation | None:
@@ -235,19 +247,12 @@ def released(
     New: it takes effect at ``at``. Carried with :attr:`ReviewStep.RENEW` or ``LIFT``: renewed or lifted
     at ``at``. Carried with other content (reasons rewritten, a party's position): amended at ``at``.
     """
-    content = carried.evolve(bump=False, step=None, version_at=None, effective_at=None, review_at=None, lifted_at=None)
+    content = standing_of(carried, None)
     if previous is None:
         return content.evolve(
             bump=False, version=1, version_at=at, effective_at=at, review_at=review_date(at, review_days)
         )
-    current = content.evolve(
-        bump=False,
-        version=previous.version,
-        version_at=previous.version_at,
-        effective_at=previous.effective_at,
-        review_at=previous.review_at,
-        lifted_at=previous.lifted_at,
-    )
+    current = standing_of(content, previous, version=previous.version)
     if carried.step is ReviewStep.RENEW:
         return renew(current, at=at, review_days=review_days)
     if carried.step is ReviewStep.LIFT:

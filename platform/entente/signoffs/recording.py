@@ -134,6 +134,20 @@ def _record_covering(
     return recorded
 
 
+async def _settle(session: AsyncSession, ctx: Context, ev: Evaluation, now: datetime, *, signed: bool) -> list[str]:
+    """After a sign-off (``signed``) or none: record the pre-authorised sign-offs that cover the version;
+    a communiqué in drafting is in signing once it has any sign-off; refresh its readiness. The
+    parties whose pre-authorised sign-offs were recorded."""
+    presigned = _record_covering(session, ctx, ev.covering, now)
+    c = ctx.access.communique
+    if (signed or presigned) and c.state == CommuniqueState.DRAFTING:
+        c.state = CommuniqueState.SIGNING
+    refresh_ready(ctx, ev)
+    session.add(c)
+    await session.flush()
+    return presigned
+
+
 async def add_signoff(
     session: AsyncSession,
     *,
@@ -181,19 +195,13 @@ async def add_signoff(
     # Only the new signature was verified: earlier ones were when they were recorded (and a key
     # revoked since is re-judged from its record), so the quorum comes from stored results.
     ev = await evaluate(session, ctx, templates, now, keys=keys, recorded=True)
-    presigned = _record_covering(session, ctx, ev.covering, now)
-    if access.communique.state == CommuniqueState.DRAFTING:
-        access.communique.state = CommuniqueState.SIGNING
-    refresh_ready(ctx, ev)
-    session.add(access.communique)
-    await session.flush()
-    await audit.record(
+    presigned = await _settle(session, ctx, ev, now, signed=True)
+    await audit.record_by(
         session,
+        caller,
+        "signoffs:signoff:add",
+        f"communique:{access.id}",
         at=now,
-        actor=caller.username,
-        party=party,
-        event="signoffs:signoff:add",
-        object=f"communique:{access.id}",
         details={
             "version": ctx.version.number,
             "digest": ctx.version.digest,
@@ -220,20 +228,14 @@ async def record_presigned(
     ctx = await load_context(session, access, head_ref(access, version))
     _require_signable(ctx)
     ev = await evaluate(session, ctx, templates, now)
-    presigned = _record_covering(session, ctx, ev.covering, now)
-    if presigned and access.communique.state == CommuniqueState.DRAFTING:
-        access.communique.state = CommuniqueState.SIGNING
-    refresh_ready(ctx, ev)
-    session.add(access.communique)
-    await session.flush()
+    presigned = await _settle(session, ctx, ev, now, signed=False)
     if presigned:
-        await audit.record(
+        await audit.record_by(
             session,
+            caller,
+            "signoffs:presigned:add",
+            f"communique:{access.id}",
             at=now,
-            actor=caller.username,
-            party=caller.party,
-            event="signoffs:presigned:add",
-            object=f"communique:{access.id}",
             details={"version": ctx.version.number, "parties": presigned, "met": ev.result.met},
         )
     return status_of(ctx, ev)
@@ -299,13 +301,13 @@ async def record_withdrawal(
     refresh_ready(ctx, ev)
     session.add(c)
     await session.flush()
-    await audit.record(
+    await audit.record_by(
         session,
+        caller,
+        "signoffs:signoff:withdraw",
+        f"communique:{ctx.access.id}",
         at=now,
-        actor=caller.username,
         party=party,
-        event="signoffs:signoff:withdraw",
-        object=f"communique:{ctx.access.id}",
         details={"version": ctx.version.number, "digest": ctx.version.digest, "state": c.state},
     )
     return status_of(ctx, ev)

@@ -224,7 +224,7 @@ def verify_bundle(bundle: Any, options: VerifyOptions, *, subject: str = "bundle
 
 def verify_pdf(pdf: bytes, options: VerifyOptions, *, subject: str = "PDF", bundle: Any = None) -> Report:
     """Check a published PDF: its PAdES signature, its embedded files against each other, and (given the
-    bundle too) that the log's publication entry names this PDF."""
+    bundle too) that the log's publication entry names this PDF, and the bundle's later alignments."""
     from entente.documents.checking import check_pdf
 
     report = Report(subject)
@@ -257,7 +257,12 @@ def verify_pdf(pdf: bytes, options: VerifyOptions, *, subject: str = "PDF", bund
     if bundle is not None:
         from_bundle = verify_bundle(bundle, options, subject="bundle", pdf=pdf)
         same = isinstance(bundle, Mapping) and _bundle_version(bundle) == parts.version
-        report.checks.extend(c for c in from_bundle.checks if c.name in {"log publication", "bundle"})
+        # The bundle's later alignments too, when this PDF embeds none (the original PDF of a release).
+        report.checks.extend(
+            c
+            for c in from_bundle.checks
+            if c.name in {"log publication", "bundle"} or (parts.alignments is None and c.name.startswith("alignment"))
+        )
         if not same:
             report.fail("bundle", "the bundle's version bytes are not the PDF's")
     return report
@@ -268,4 +273,3 @@ def _bundle_version(bundle: Mapping[str, Any]) -> bytes | None:
         return canonical.b64url_decode(bundle["record"]["version"])
     except (EntenteError, KeyError, TypeError):
         return None
-

@@ -1,12 +1,13 @@
 // The public verifier (/verify): checks a publication bundle or a public PDF in this browser, with
 // WebCrypto only. Nothing is uploaded: the one network use is an optional fetch, from this same site,
 // of the first roster and the log key it serves, to say whether the file's match them.
-// The format is the one in `entente verify` and notes/bundle-format.md; each check names its RFC.
+// The format is the one in `entente verify` and docs/formats.md (the publication bundle); each check names its RFC.
 (function () {
   "use strict";
   var subtle = window.crypto && window.crypto.subtle;
-  var SIGNOFF_TYP = "entente-signoff+jws", ROSTER_TYP = "entente-roster+jws";
+  var SIGNOFF_TYP = "entente-signoff+jws", ROSTER_TYP = "entente-roster+jws", ALIGNMENT_TYP = "entente-alignment+jws";
   var ATTACHMENTS = ["version.json", "disclosures.json", "signoffs.json", "roster.json", "log-proof.json"];
+  var ALIGNMENTS = "alignments.json";  // only in the PDF rendered again with later alignments (aligned.pdf)
 
   // A check that did not pass: "fail" makes the statement invalid, "warn" leaves it indeterminate
   // (something could not be checked), "skip" is information only.
@@ -328,7 +329,7 @@
     for (var object of objects.values()) {
       var ef = /\/EF\s*<<[^>]*?\/F\s+(\d+)\s+\d+\s+R/.exec(object.dict);
       var name = /\/UF\s*(\((?:\\[^]|[^\\()])*\)|<[0-9A-Fa-f\s]*>)/.exec(object.dict) || /\/F\s*(\((?:\\[^]|[^\\()])*\)|<[0-9A-Fa-f\s]*>)/.exec(object.dict);
-      if (!ef || !name || ATTACHMENTS.indexOf(pdfString(name[1])) < 0) { continue; }
+      if (!ef || !name || (ATTACHMENTS.indexOf(pdfString(name[1])) < 0 && pdfString(name[1]) !== ALIGNMENTS)) { continue; }
       var stream = objects.get(ef[1]);
       need(stream && stream.data, "the attachment " + pdfString(name[1]) + " has no stream");
       var data = await stream.data(), key = pdfString(name[1]);
@@ -349,7 +350,8 @@
       var disclosures = readJson(files["disclosures.json"], "disclosures.json"), log = readJson(files["log-proof.json"], "log-proof.json");
       log.publication = null;
       return { kind: "PDF", versionBytes: files["version.json"], disclosures: disclosures, signoffs: readJson(files["signoffs.json"], "signoffs.json"),
-        rosters: readJson(files["roster.json"], "roster.json"), log: log, record: null, pdf: null };
+        rosters: readJson(files["roster.json"], "roster.json"), log: log, record: null, pdf: null,
+        alignments: files[ALIGNMENTS] ? readJson(files[ALIGNMENTS], ALIGNMENTS) : null };
     }
     var bundle;
     try { bundle = JSON.parse(strictUtf8(bytes)); } catch (e) { bundle = null; }
@@ -357,7 +359,63 @@
     need(bundle.type === "entente-bundle" && bundle.record && typeof bundle.record.version === "string",
       "this JSON is not an Entente publication bundle (\"type\": \"entente-bundle\" with a release record)");
     return { kind: "bundle", versionBytes: b64urlDecode(bundle.record.version), disclosures: bundle.record.disclosures,
-      signoffs: bundle.record.signoffs, rosters: bundle.roster, log: bundle.log, record: bundle.record, communique: bundle.communique, pdf: bundle.pdf };
+      signoffs: bundle.record.signoffs, rosters: bundle.roster, log: bundle.log, record: bundle.record, communique: bundle.communique, pdf: bundle.pdf,
+      alignments: bundle.alignments === undefined ? null : bundle.alignments };
+  }
+
+  // --- later alignments: the rules of entente.verification.alignments -----------------------------------
+  // A statement's digest as the server and `entente sign --statement` compute it: SHA-256 of the UTF-8 of the
+  // text NFC-normalised and trimmed of white space (the characters Python's str.strip removes).
+  var EDGE_SPACE = /^[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+  function textDigest(text) { return digestOf(utf8(text.replace(EDGE_SPACE, "").normalize("NFC"))); }
+  function member(object, name) { return object[name] === undefined ? null : object[name]; }  // Python's dict.get
+  // One alignment: its JWS over the released version bytes by a roster key of its party, the statement bound
+  // to it, its log entry included in the checkpoint and saying the same, and a withdrawal's entry likewise.
+  // Resolves to {aligned, detail}; a Failure with status "warn" when a log entry is not covered yet.
+  async function checkAlignment(item, s, input, atRelease) {
+    need(item && typeof item === "object" && typeof item.party === "string" && item.envelope && typeof item.envelope === "object",
+      "not an alignment {party, aligned_at, statement, envelope, log, withdrawn}");
+    var party = item.party, statement = member(item, "statement"), envelope = item.envelope;
+    need(atRelease.indexOf(party) < 0, party + " signed at release already: an alignment cannot be counted twice");
+    var verdicts = await checkEnvelope(envelope, input.versionBytes, s.digest, s.roster.keys, ALIGNMENT_TYP);
+    var refused = verdicts.filter(function (v) { return v.reason !== null || v.party !== party; });
+    if (refused.length) {  // a key of another party counts as not_participating, as in entente.quorum
+      throw new Failure("the alignment signature is refused: " + (refused[0].reason || "not_participating (a key of " + refused[0].party + ")"));
+    }
+    need(statement === null || typeof statement === "string", "the alignment's statement is not text");
+    var expected = statement === null ? null : await textDigest(statement);
+    for (var signature of envelope.signatures) {
+      var header = JSON.parse(strictUtf8(b64urlDecode(signature.protected)));
+      need(member(header, "statement_digest") === expected, "the statement shown is not the one the party signed (statement_digest)");
+    }
+    var entry = item.log;
+    need(entry != null, party + "'s signature verifies; its log entry is not covered by a checkpoint yet", "warn");
+    need(s.checkpoint, party + "'s signature verifies; no checkpoint to check its log entry against", "warn");
+    await checkInclusion(entry, s.checkpoint, "alignment");
+    var leaf = readCanonical(b64decode(entry.leaf), "the alignment leaf");
+    var communique = input.record ? member(input.record, "communique") : member(leaf, "communique");
+    var envelopeDigest = await digestOf(canonicalBytes(envelope));
+    var wrong = [
+      ["type", leaf.type === "entente-alignment"], ["communiqué", member(leaf, "communique") === communique],
+      ["version digest", leaf.version_digest === s.digest], ["party", leaf.party === party],
+      ["envelope digest", leaf.envelope_digest === envelopeDigest], ["statement digest", member(leaf, "statement_digest") === expected],
+      ["date", member(leaf, "aligned_at") === member(item, "aligned_at")],
+    ].filter(function (pair) { return !pair[1]; }).map(function (pair) { return pair[0]; });
+    need(!wrong.length, "log entry " + entry.index + " disagrees: " + wrong.join(", "));
+    var withdrawn = item.withdrawn;
+    if (withdrawn && typeof withdrawn === "object" && Object.keys(withdrawn).length) {
+      need(withdrawn.log != null, party + " withdrew its alignment; the withdrawal is not covered by a checkpoint yet", "warn");
+      await checkInclusion(withdrawn.log, s.checkpoint, "withdrawal");
+      var w = readCanonical(b64decode(withdrawn.log.leaf), "the withdrawal leaf");
+      var reason = typeof withdrawn.reason === "string" ? withdrawn.reason : "";
+      need(w.type === "entente-alignment-withdrawal" && w.alignment === entry.index && w.party === party &&
+        member(w, "withdrawn_at") === member(withdrawn, "at") && w.reason_digest === await textDigest(reason),
+        "withdrawal log entry " + withdrawn.log.index + " disagrees with the file");
+      return { aligned: false, detail: "withdrawn: aligned at " + item.aligned_at + " (log entry " + entry.index + "), withdrawn at " +
+        withdrawn.at + " (log entry " + withdrawn.log.index + "): " + reason };
+    }
+    return { aligned: true, detail: "aligned at " + item.aligned_at + ": JWS verifies over the released version bytes with " + party +
+      "'s key; log entry " + entry.index + (statement !== null ? " (with a signed statement)" : "") };
   }
 
   async function verify(file, pin) {
@@ -509,6 +567,27 @@
         need(!input.pdf || leaf.pdf_digest === input.pdf.digest, "the publication's PDF digest is not the bundle's");
         return "entry " + publication.index + " after commitment " + leaf.commitment.index + (leaf.pdf_digest ? "; PDF " + leaf.pdf_digest.slice(0, 19) + "…" : "");
       }, !publication ? none : !commitment ? "needs the commitment entry" : !s.digest || !input.record ? "needs the version" : null);
+    }
+    // Parties that aligned later: the quorum above is the one at release; each alignment is checked on its own.
+    var alignments = input.alignments;
+    if (alignments !== null && !(Array.isArray(alignments) && !alignments.length)) {
+      var aligned = [], atRelease = s.verdicts && s.version ? Array.from(signers(s.verdicts, s.version.parties)).sort() : [];
+      var waiting = !s.digest ? "needs the version" : !s.roster ? "needs a trusted roster" : null;
+      if (!Array.isArray(alignments)) {
+        await check("Later alignments", function () { throw new Failure("the alignments are not a list"); }, waiting);
+      } else {
+        for (var item of alignments) {
+          var who = item && typeof item === "object" ? String(item.party) + ", " + String(item.aligned_at) : "?";
+          await check("Alignment by " + who + " (JWS over the released version bytes, log entry)", async function (one) {
+            var result = await checkAlignment(one, s, input, atRelease);
+            if (result.aligned) { aligned.push(one.party); }
+            return result.detail;
+          }.bind(null, item), waiting);
+        }
+        await check("Later alignments", function () {
+          return "at release: " + (atRelease.join(", ") || "none") + "; aligned later (not withdrawn): " + (aligned.join(", ") || "none");
+        }, waiting);
+      }
     }
     return finish(verdict, trustedNote, results, trust);
   }

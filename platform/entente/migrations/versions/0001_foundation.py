@@ -10,6 +10,7 @@ import sqlmodel
 import sqlmodel.sql.sqltypes
 
 import entente.models
+from entente.migrations import frozen
 
 
 revision = '0001'
@@ -31,8 +32,7 @@ def upgrade() -> None:
     sa.Column('hash', sqlmodel.sql.sqltypes.AutoString(length=71), nullable=False),
     sa.PrimaryKeyConstraint('seq')
     )
-    with op.batch_alter_table('audit_entry', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_audit_entry_event'), ['event'], unique=False)
+    frozen.create_indexes('audit_entry', 'event')
 
     op.create_table('login_failure',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -40,9 +40,7 @@ def upgrade() -> None:
     sa.Column('at', entente.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('login_failure', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_login_failure_at'), ['at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_login_failure_subject'), ['subject'], unique=False)
+    frozen.create_indexes('login_failure', 'at', 'subject')
 
     op.create_table('party',
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -66,8 +64,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')
     )
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_user_party_code'), ['party_code'], unique=False)
+    frozen.create_indexes('user', 'party_code')
 
     op.create_table('api_token',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -82,8 +79,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('token_hash')
     )
-    with op.batch_alter_table('api_token', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_api_token_user_id'), ['user_id'], unique=False)
+    frozen.create_indexes('api_token', 'user_id')
 
     op.create_table('browser_session',
     sa.Column('id_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -94,31 +90,19 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], ),
     sa.PrimaryKeyConstraint('id_hash')
     )
-    with op.batch_alter_table('browser_session', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_browser_session_user_id'), ['user_id'], unique=False)
+    frozen.create_indexes('browser_session', 'user_id')
 
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('browser_session', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_browser_session_user_id'))
-
+    frozen.drop_indexes('browser_session', 'user_id')
     op.drop_table('browser_session')
-    with op.batch_alter_table('api_token', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
-
+    frozen.drop_indexes('api_token', 'user_id')
     op.drop_table('api_token')
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_user_party_code'))
-
+    frozen.drop_indexes('user', 'party_code')
     op.drop_table('user')
     op.drop_table('party')
-    with op.batch_alter_table('login_failure', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_login_failure_subject'))
-        batch_op.drop_index(batch_op.f('ix_login_failure_at'))
-
+    frozen.drop_indexes('login_failure', 'subject', 'at')
     op.drop_table('login_failure')
-    with op.batch_alter_table('audit_entry', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audit_entry_event'))
-
+    frozen.drop_indexes('audit_entry', 'event')
     op.drop_table('audit_entry')

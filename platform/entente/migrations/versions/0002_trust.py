@@ -10,6 +10,7 @@ import sqlmodel
 import sqlmodel.sql.sqltypes
 
 import entente.models
+from entente.migrations import frozen
 
 
 revision = '0002'
@@ -36,9 +37,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('fingerprint')
     )
-    with op.batch_alter_table('party_key', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_party_key_kid'), ['kid'], unique=False)
-        batch_op.create_index(batch_op.f('ix_party_key_party_code'), ['party_code'], unique=False)
+    frozen.create_indexes('party_key', 'kid', 'party_code')
 
     op.create_table('roster_proposal',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -52,8 +51,7 @@ def upgrade() -> None:
     sa.Column('closed_at', entente.models.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('roster_proposal', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_roster_proposal_version'), ['version'], unique=False)
+    frozen.create_indexes('roster_proposal', 'version')
 
     op.create_table('roster_signature',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -69,8 +67,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('proposal_id', 'fingerprint')
     )
-    with op.batch_alter_table('roster_signature', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_roster_signature_proposal_id'), ['proposal_id'], unique=False)
+    frozen.create_indexes('roster_signature', 'proposal_id')
 
     op.create_table('roster_version',
     sa.Column('version', sa.Integer(), autoincrement=False, nullable=False),
@@ -105,29 +102,17 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['party_code'], ['party.code'], ),
     sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('template_presignature', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_template_presignature_party_code'), ['party_code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_template_presignature_template_id'), ['template_id'], unique=False)
+    frozen.create_indexes('template_presignature', 'party_code', 'template_id')
 
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('template_presignature', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_template_presignature_template_id'))
-        batch_op.drop_index(batch_op.f('ix_template_presignature_party_code'))
-
+    frozen.drop_indexes('template_presignature', 'template_id', 'party_code')
     op.drop_table('template_presignature')
     op.drop_table('roster_version')
-    with op.batch_alter_table('roster_signature', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_roster_signature_proposal_id'))
-
+    frozen.drop_indexes('roster_signature', 'proposal_id')
     op.drop_table('roster_signature')
-    with op.batch_alter_table('roster_proposal', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_roster_proposal_version'))
-
+    frozen.drop_indexes('roster_proposal', 'version')
     op.drop_table('roster_proposal')
-    with op.batch_alter_table('party_key', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_party_key_party_code'))
-        batch_op.drop_index(batch_op.f('ix_party_key_kid'))
-
+    frozen.drop_indexes('party_key', 'party_code', 'kid')
     op.drop_table('party_key')

@@ -10,6 +10,7 @@ import sqlmodel
 import sqlmodel.sql.sqltypes
 
 import entente.models
+from entente.migrations import frozen
 
 
 revision = '0003'
@@ -38,9 +39,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['lead'], ['party.code'], ),
     sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('incident', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_incident_state'), ['state'], unique=False)
-        batch_op.create_index(batch_op.f('ix_incident_updated_at'), ['updated_at'], unique=False)
+    frozen.create_indexes('incident', 'state', 'updated_at')
 
     op.create_table('incident_participant',
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -51,12 +50,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['party'], ['party.code'], ),
     sa.PrimaryKeyConstraint('incident_id', 'party')
     )
-    with op.batch_alter_table('incident_participant', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_incident_participant_party'), ['party'], unique=False)
+    frozen.create_indexes('incident_participant', 'party')
 
-    op.create_table('incident_evidence',
-    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('incident_id', sa.Integer(), nullable=False),
+    frozen.create_incident_table('incident_evidence',
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('body', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -66,15 +62,10 @@ def upgrade() -> None:
     sa.Column('author', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('added_at', entente.models.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    random_id=True,
     )
-    with op.batch_alter_table('incident_evidence', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_incident_evidence_incident_id'), ['incident_id'], unique=False)
 
-    op.create_table('incident_attribution',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('incident_id', sa.Integer(), nullable=False),
+    frozen.create_incident_table('incident_attribution',
     sa.Column('party', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('suspected_actor', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('confidence', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -84,31 +75,19 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('updated_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('updated_at', entente.models.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('incident_id', 'party', name='uq_incident_attribution_party')
+    unique_party='uq_incident_attribution_party',
     )
-    with op.batch_alter_table('incident_attribution', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_incident_attribution_incident_id'), ['incident_id'], unique=False)
 
-    op.create_table('incident_decision',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('incident_id', sa.Integer(), nullable=False),
+    frozen.create_incident_table('incident_decision',
     sa.Column('party', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('tier', sa.Integer(), nullable=False),
     sa.Column('justification', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('recommended_tier', sa.Integer(), nullable=False),
     sa.Column('decided_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('decided_at', entente.models.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
-    sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('incident_decision', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_incident_decision_incident_id'), ['incident_id'], unique=False)
 
-    op.create_table('incident_legal_review',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('incident_id', sa.Integer(), nullable=False),
+    frozen.create_incident_table('incident_legal_review',
     sa.Column('party', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('tier', sa.Integer(), nullable=False),
     sa.Column('outcome', sa.String(length=16), nullable=False),
@@ -117,15 +96,9 @@ def upgrade() -> None:
     sa.Column('reviewed_at', entente.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('recorded_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('recorded_at', entente.models.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
-    sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('incident_legal_review', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_incident_legal_review_incident_id'), ['incident_id'], unique=False)
 
-    op.create_table('incident_change',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('incident_id', sa.Integer(), nullable=False),
+    frozen.create_incident_table('incident_change',
     sa.Column('at', entente.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('party', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -133,21 +106,13 @@ def upgrade() -> None:
     sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('incident_version', sa.Integer(), nullable=False),
     sa.Column('details', sa.JSON(), nullable=False),
-    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
-    sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('incident_change', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_incident_change_incident_id'), ['incident_id'], unique=False)
 
 
 def downgrade() -> None:
     for table in ('incident_change', 'incident_legal_review', 'incident_decision', 'incident_attribution',
                   'incident_evidence', 'incident_participant'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            column = 'party' if table == 'incident_participant' else 'incident_id'
-            batch_op.drop_index(batch_op.f(f'ix_{table}_{column}'))
+        frozen.drop_indexes(table, 'party' if table == 'incident_participant' else 'incident_id')
         op.drop_table(table)
-    with op.batch_alter_table('incident', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_incident_updated_at'))
-        batch_op.drop_index(batch_op.f('ix_incident_state'))
+    frozen.drop_indexes('incident', 'updated_at', 'state')
     op.drop_table('incident')

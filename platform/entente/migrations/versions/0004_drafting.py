@@ -10,6 +10,7 @@ import sqlmodel
 import sqlmodel.sql.sqltypes
 
 import entente.models
+from entente.migrations import frozen
 
 
 revision = '0004'
@@ -39,9 +40,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['lead'], ['party.code'], ),
     sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('communique', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_communique_incident_id'), ['incident_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_communique_state'), ['state'], unique=False)
+    frozen.create_indexes('communique', 'incident_id', 'state')
 
     op.create_table('communique_participant',
     sa.Column('communique_id', sa.Integer(), nullable=False),
@@ -54,8 +53,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['party'], ['party.code'], ),
     sa.PrimaryKeyConstraint('communique_id', 'party')
     )
-    with op.batch_alter_table('communique_participant', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_communique_participant_party'), ['party'], unique=False)
+    frozen.create_indexes('communique_participant', 'party')
 
     op.create_table('communique_version',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -75,8 +73,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('communique_id', 'number'),
     sa.UniqueConstraint('digest')
     )
-    with op.batch_alter_table('communique_version', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_communique_version_communique_id'), ['communique_id'], unique=False)
+    frozen.create_indexes('communique_version', 'communique_id')
 
     op.create_table('communique_version_item',
     sa.Column('version_id', sa.Integer(), nullable=False),
@@ -112,8 +109,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['thread_id'], ['communique_comment.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('communique_comment', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_communique_comment_communique_id'), ['communique_id'], unique=False)
+    frozen.create_indexes('communique_comment', 'communique_id')
 
     op.create_table('communique_signoff',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -134,35 +130,21 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['version_id'], ['communique_version.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('communique_signoff', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_communique_signoff_communique_id'), ['communique_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_communique_signoff_version_id'), ['version_id'], unique=False)
+    frozen.create_indexes('communique_signoff', 'communique_id', 'version_id')
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('communique_signoff', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_communique_signoff_version_id'))
-        batch_op.drop_index(batch_op.f('ix_communique_signoff_communique_id'))
-
+    frozen.drop_indexes('communique_signoff', 'version_id', 'communique_id')
     op.drop_table('communique_signoff')
-    with op.batch_alter_table('communique_comment', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_communique_comment_communique_id'))
-
+    frozen.drop_indexes('communique_comment', 'communique_id')
     op.drop_table('communique_comment')
     with op.batch_alter_table('communique_version_item', schema=None) as batch_op:
         batch_op.drop_index('ix_communique_version_item_lookup')
 
     op.drop_table('communique_version_item')
-    with op.batch_alter_table('communique_version', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_communique_version_communique_id'))
-
+    frozen.drop_indexes('communique_version', 'communique_id')
     op.drop_table('communique_version')
-    with op.batch_alter_table('communique_participant', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_communique_participant_party'))
-
+    frozen.drop_indexes('communique_participant', 'party')
     op.drop_table('communique_participant')
-    with op.batch_alter_table('communique', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_communique_state'))
-        batch_op.drop_index(batch_op.f('ix_communique_incident_id'))
-
+    frozen.drop_indexes('communique', 'state', 'incident_id')
     op.drop_table('communique')

@@ -10,6 +10,7 @@ import sqlmodel
 import sqlmodel.sql.sqltypes
 
 import entente.models
+from entente.migrations import frozen
 
 
 revision = '0008'
@@ -47,8 +48,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('size', 'kid', name='ux_log_cosignature_size_kid')
     )
-    with op.batch_alter_table('log_cosignature', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_log_cosignature_size'), ['size'], unique=False)
+    frozen.create_indexes('log_cosignature', 'size')
 
     with op.batch_alter_table('release', schema=None) as batch_op:
         batch_op.add_column(sa.Column('commitment_index', sa.Integer(), nullable=True))
@@ -71,8 +71,7 @@ def downgrade() -> None:
         batch_op.drop_column('commitment_salt')
         batch_op.drop_column('commitment_index')
     op.drop_table('release_pdf')
-    with op.batch_alter_table('log_cosignature', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_log_cosignature_size'))
+    frozen.drop_indexes('log_cosignature', 'size')
     op.drop_table('log_cosignature')
     op.drop_table('log_checkpoint')
     op.drop_table('log_entry')

@@ -10,6 +10,7 @@ import sqlmodel
 import sqlmodel.sql.sqltypes
 
 import entente.models
+from entente.migrations import frozen
 
 
 revision = '0009'
@@ -25,9 +26,7 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('subject')
     )
-    with op.batch_alter_table('login_failure', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_login_failure_subject'))
-        batch_op.drop_index(batch_op.f('ix_login_failure_at'))
+    frozen.drop_indexes('login_failure', 'subject', 'at')
     op.drop_table('login_failure')
 
 
@@ -38,7 +37,5 @@ def downgrade() -> None:
     sa.Column('at', entente.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('login_failure', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_login_failure_at'), ['at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_login_failure_subject'), ['subject'], unique=False)
+    frozen.create_indexes('login_failure', 'at', 'subject')
     op.drop_table('login_attempt')

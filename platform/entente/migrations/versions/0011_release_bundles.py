@@ -11,6 +11,7 @@ import sqlmodel
 import sqlmodel.sql.sqltypes
 
 import entente.models
+from entente.migrations import frozen
 
 
 revision = '0011'
@@ -40,8 +41,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['communique_id'], ['communique.id'], ),
     sa.PrimaryKeyConstraint('bundle_id', 'communique_id')
     )
-    with op.batch_alter_table('release_bundle_member', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_release_bundle_member_communique_id'), ['communique_id'], unique=False)
+    frozen.create_indexes('release_bundle_member', 'communique_id')
     with op.batch_alter_table('release', schema=None) as batch_op:
         batch_op.add_column(sa.Column('bundle_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_release_bundle_id'), ['bundle_id'], unique=False)
@@ -67,8 +67,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['release_id'], ['release.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('communique_alignment', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_communique_alignment_communique_id'), ['communique_id'], unique=False)
+    frozen.create_indexes('communique_alignment', 'communique_id')
     op.create_table('release_aligned_pdf',
     sa.Column('release_id', sa.Integer(), nullable=False),
     sa.Column('pdf', sa.LargeBinary(), nullable=False),
@@ -82,14 +81,12 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('release_aligned_pdf')
-    with op.batch_alter_table('communique_alignment', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_communique_alignment_communique_id'))
+    frozen.drop_indexes('communique_alignment', 'communique_id')
     op.drop_table('communique_alignment')
     with op.batch_alter_table('release', schema=None) as batch_op:
         batch_op.drop_constraint('fk_release_bundle_id', type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_release_bundle_id'))
         batch_op.drop_column('bundle_id')
-    with op.batch_alter_table('release_bundle_member', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_release_bundle_member_communique_id'))
+    frozen.drop_indexes('release_bundle_member', 'communique_id')
     op.drop_table('release_bundle_member')
     op.drop_table('release_bundle')

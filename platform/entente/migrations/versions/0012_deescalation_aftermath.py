@@ -10,6 +10,7 @@ import sqlmodel
 import sqlmodel.sql.sqltypes
 
 import entente.models
+from entente.migrations import frozen
 
 
 revision = '0012'
@@ -19,9 +20,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('incident_ramp_met',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('incident_id', sa.Integer(), nullable=False),
+    frozen.create_incident_table('incident_ramp_met',
     sa.Column('tier', sa.Integer(), nullable=False),
     sa.Column('ramp', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -30,15 +29,9 @@ def upgrade() -> None:
     sa.Column('met_at', entente.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('recorded_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('recorded_at', entente.models.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
-    sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('incident_ramp_met', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_incident_ramp_met_incident_id'), ['incident_id'], unique=False)
 
-    op.create_table('incident_step_down',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('incident_id', sa.Integer(), nullable=False),
+    frozen.create_incident_table('incident_step_down',
     sa.Column('party', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('from_tier', sa.Integer(), nullable=False),
     sa.Column('to_tier', sa.Integer(), nullable=False),
@@ -48,30 +41,19 @@ def upgrade() -> None:
     sa.Column('proposed_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('proposed_at', entente.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('settled_at', entente.models.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
-    sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('incident_step_down', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_incident_step_down_incident_id'), ['incident_id'], unique=False)
 
-    op.create_table('after_action_lesson',
-    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('incident_id', sa.Integer(), nullable=False),
+    frozen.create_incident_table('after_action_lesson',
     sa.Column('topic', sa.String(length=16), nullable=False),
     sa.Column('body', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('marking', sa.JSON(), nullable=False),
     sa.Column('author_party', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('author', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('added_at', entente.models.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    random_id=True,
     )
-    with op.batch_alter_table('after_action_lesson', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_after_action_lesson_incident_id'), ['incident_id'], unique=False)
 
-    op.create_table('ladder_proposal',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('incident_id', sa.Integer(), nullable=False),
+    frozen.create_incident_table('ladder_proposal',
     sa.Column('party', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('rationale', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('base_version', sa.Integer(), nullable=False),
@@ -82,15 +64,10 @@ def upgrade() -> None:
     sa.Column('diff', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('proposed_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('proposed_at', entente.models.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], ),
-    sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('ladder_proposal', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_ladder_proposal_incident_id'), ['incident_id'], unique=False)
 
 
 def downgrade() -> None:
     for table in ('ladder_proposal', 'after_action_lesson', 'incident_step_down', 'incident_ramp_met'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_index(batch_op.f(f'ix_{table}_incident_id'))
+        frozen.drop_indexes(table, 'incident_id')
         op.drop_table(table)
