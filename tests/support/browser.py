@@ -76,7 +76,8 @@ def _function_scoped_runner(
 @pytest.fixture(scope="session")
 def chromium(browser_loop: asyncio.Runner) -> Iterator[Any]:
     """This process's headless Chromium, on ``browser_loop``: started for the first test that asks,
-    closed with its driver after the last."""
+    closed with its driver after the last. Only a test marked ``browser`` can use it, for only those run
+    on its loop (another fails with "attached to a different loop")."""
     from playwright.async_api import async_playwright
 
     playwright = browser_loop.run(async_playwright().start())
