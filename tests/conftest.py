@@ -34,7 +34,13 @@ from entente.clock import FixedClock
 from entente.documents.pool import DocumentRenderer
 from entente.models import User
 from entente.settings import Settings, load_settings
-from tests.support.browser import base_url, browser_page  # noqa: F401 (fixtures shared by the browser tests)
+from tests.support.browser import (  # noqa: F401 (fixtures shared by the browser tests)
+    _function_scoped_runner,
+    base_url,
+    browser_loop,
+    browser_page,
+    chromium,
+)
 from tests.support.cli import entente  # noqa: F401 (a fixture: the command run in this process)
 from tests.support.signoffs import register_keys
 from tests.support.world import PASSWORD, REPO, SMALL_COALITION, START, TOKEN_DAYS, World

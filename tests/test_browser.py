@@ -16,9 +16,9 @@ pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
-async def browser_page() -> AsyncIterator[tuple[Any, list[str]]]:
+async def browser_page(chromium: Any) -> AsyncIterator[tuple[Any, list[str]]]:
     # Failed sign-ins answer 401 and the browser logs that as a failed load: expected, not a problem.
-    async with watched_page(expected=("status of 401",)) as watched:
+    async with watched_page(chromium, expected=("status of 401",)) as watched:
         yield watched
 
 

@@ -22,9 +22,9 @@ LEFT = re.compile(r"^(\d+ d )?\d\d:\d\d:\d\d left$")
 
 
 @pytest.fixture
-async def browser_page() -> AsyncIterator[tuple[Any, list[str]]]:
+async def browser_page(chromium: Any) -> AsyncIterator[tuple[Any, list[str]]]:
     # The pages the press may not open answer 404, on purpose.
-    async with watched_page(expected=("status of 404",)) as watched:
+    async with watched_page(chromium, expected=("status of 404",)) as watched:
         yield watched
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import BROWSER_MARKS, chromium
+from tests.support.browser import BROWSER_MARKS
 from tests.support.world import PASSWORD
 
 pytestmark = BROWSER_MARKS
@@ -29,17 +29,20 @@ MITIGATION = "Patch VPN appliances now"
 
 
 class Sessions:
-    """One browser context per user (its own cookies and IndexedDB), its problems collected."""
+    """One browser context per user (its own cookies and IndexedDB, closed after the test), its problems
+    collected."""
 
     def __init__(self, browser: Any, base_url: str) -> None:
         self.browser = browser
         self.base_url = base_url
         self.problems: list[str] = []
+        self.contexts: list[Any] = []
 
     async def page(self, username: str | None, expected: tuple[str, ...] = ()) -> Any:
         """A signed-in page of ``username`` (a signed-out one for None); console errors containing one of
         ``expected`` are not problems."""
         context = await self.browser.new_context()
+        self.contexts.append(context)
         page = await context.new_page()
         page.on(
             "console",
@@ -60,9 +63,13 @@ class Sessions:
 
 
 @pytest.fixture
-async def sessions(base_url: str) -> AsyncIterator[Sessions]:
-    async with chromium() as browser:
-        yield Sessions(browser, base_url)
+async def sessions(chromium: Any, base_url: str) -> AsyncIterator[Sessions]:
+    sessions = Sessions(chromium, base_url)
+    try:
+        yield sessions
+    finally:
+        for context in sessions.contexts:
+            await context.close()
 
 
 async def submit(page: Any, selector: str) -> None:

@@ -18,9 +18,9 @@ pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
-async def browser_page() -> AsyncIterator[tuple[Any, list[str]]]:
+async def browser_page(chromium: Any) -> AsyncIterator[tuple[Any, list[str]]]:
     # A refused form answers 422 (bad values) or 409 (a probable duplicate) with its page: expected here.
-    async with watched_page(expected=("status of 422", "status of 409")) as watched:
+    async with watched_page(chromium, expected=("status of 422", "status of 409")) as watched:
         yield watched
 
 

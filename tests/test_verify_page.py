@@ -49,8 +49,8 @@ EXPECTED_CHECKS = [
 
 
 @pytest.fixture
-async def browser_page():
-    async with watched_page() as (page, problems):
+async def browser_page(chromium):
+    async with watched_page(chromium) as (page, problems):
         requests: list[str] = []
         page.on("request", lambda request: requests.append(request.url))
         yield page, problems, requests
