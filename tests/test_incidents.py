@@ -474,7 +474,6 @@ async def test_start_draft_is_a_domain_function_returning_a_frozen_dataclass(des
             params=params,
             participants=["FR"],
             ladder=app[ladder_key],
-            parties=await incidents.party_names(session),
         )
     assert dataclasses.is_dataclass(draft)
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -23,7 +23,7 @@ import jinja2
 from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from entente.documents.spec import DocumentSpec, ReportSpec
+from entente.documents.spec import DocumentSpec, ReportSpec, measure_name
 from entente.drafting.markdown import render_markdown
 
 __all__ = ["LAYOUT", "LocalFetcher", "RefusedFetchError", "html_of", "render_pdf"]
@@ -35,15 +35,6 @@ KIND_NAMES = {
     "joint_statement": "Joint statement",
     "coordinated_national_statement": "Coordinated national statement",
     "sanctions_package": "Coordinated restrictive measures",
-}
-MEASURE_NAMES = {
-    "asset_freeze": "asset freeze",
-    "funds_prohibition": "funds prohibition",
-    "travel_ban": "travel ban",
-    "export_restrictions": "export restrictions",
-    "import_restrictions": "import restrictions",
-    "investment_restrictions": "investment restrictions",
-    "financial_services_restrictions": "financial services restrictions",
 }
 
 
@@ -93,7 +84,7 @@ def _environment(folder: Path) -> jinja2.Environment:
     )
     env.filters["markdown"] = render_markdown
     env.filters["utc"] = _utc
-    env.filters["measure"] = lambda m: MEASURE_NAMES.get(m, str(m).replace("_", " "))
+    env.filters["measure"] = measure_name
     env.filters["tlp_class"] = lambda label: str(label).split(":")[-1].lower()
     env.filters["direction"] = direction
     return env

@@ -15,10 +15,12 @@ __all__ = [
     "DesignationRow",
     "DocumentAttachment",
     "DocumentSpec",
+    "MEASURE_NAMES",
     "PartyName",
     "ReportSpec",
     "SectionSpec",
     "SignatureRow",
+    "measure_name",
 ]
 
 AUDIENCE_PUBLIC = "the public"
@@ -56,6 +58,22 @@ class DesignationRow:
     label: str = "TLP:CLEAR"
     releasable_to: tuple[str, ...] | None = None
     evidence: tuple[str, ...] = ()
+
+
+#: How a designation's measures read, in the PDF and on the pages (an unknown code reads with spaces).
+MEASURE_NAMES = {
+    "asset_freeze": "asset freeze",
+    "funds_prohibition": "funds prohibition",
+    "travel_ban": "travel ban",
+    "export_restrictions": "export restrictions",
+    "import_restrictions": "import restrictions",
+    "investment_restrictions": "investment restrictions",
+    "financial_services_restrictions": "financial services restrictions",
+}
+
+
+def measure_name(code: str) -> str:
+    return MEASURE_NAMES.get(code, str(code).replace("_", " "))
 
 
 @dataclass(frozen=True)

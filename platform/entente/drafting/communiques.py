@@ -21,7 +21,7 @@ from entente.drafting.access import Access, find_version, get_access, items_of, 
 from entente.drafting.versions import ANNEX, SECTION, Item, make_item
 from entente.drafting.writing import check_counts, input_items, write_version
 from entente.errors import ConflictError, InvalidInputError
-from entente.incidents.drafts import find_template, start_draft
+from entente.incidents.drafts import find_template, party_names, start_draft
 from entente.incidents.lifecycle import get_incident
 from entente.ladder import Ladder
 from entente.models import (
@@ -30,8 +30,6 @@ from entente.models import (
     CommuniqueParticipant,
     CommuniqueState,
     CommuniqueVersion,
-    Party,
-    PartyStatus,
     Release,
     ReleaseState,
     Role,
@@ -59,15 +57,6 @@ def require_editable(communique: Communique) -> None:
             f"communiqué {communique.id} is {communique.state}: its text can no longer change",
             code="communique_frozen",
         )
-
-
-async def _active_parties(session: AsyncSession) -> dict[str, str]:
-    rows = (
-        await session.execute(
-            sa.select(col(Party.code), col(Party.name)).where(col(Party.status) == PartyStatus.ACTIVE)
-        )
-    ).all()
-    return {code: name for code, name in rows}
 
 
 def template_items(rendered: crisis.RenderedTemplate, *, lead: str, roster: set[str]) -> list[Item]:
@@ -101,7 +90,7 @@ async def create_communique(
     """
     require_role(caller, Role.DRAFTER, Role.SECRETARIAT)
     lead = caller.party
-    active = await _active_parties(session)
+    active = await party_names(session)
     invited: list[str] = []
     for index, code in enumerate(data.participants):
         if code not in active:
@@ -271,7 +260,6 @@ async def _from_incident(
         params=data.params or {},
         participants=data.participants,
         ladder=ladder,
-        parties=dict(active),
     )
     sections = [
         make_item(SECTION, s.id, {"heading": s.heading, "body": s.body}, s.marking, draft.lead) for s in draft.sections
@@ -330,7 +318,7 @@ async def invite_party(
     access = require_editor(await get_access(session, communique_id, caller, lock=True))
     require_party_role(caller, access.communique.lead, Role.DRAFTER)
     require_editable(access.communique)
-    if party not in await _active_parties(session):
+    if party not in await party_names(session):
         raise InvalidInputError(f"no active party {party!r}", code="unknown_party", field="/party")
     if party in access.roster:
         raise ConflictError(f"{party} is already on this communiqué", code="already_participating")

@@ -87,7 +87,7 @@ def find_template(templates: Mapping[str, CrisisTemplate], template_id: str) -> 
 
 
 async def party_names(session: AsyncSession) -> dict[str, str]:
-    """The active coalition parties' codes and names: the ``parties`` argument of :func:`start_draft`."""
+    """The active coalition parties' codes and names, by code."""
     rows = await session.execute(
         select(Party.code, Party.name).where(Party.status == PartyStatus.ACTIVE).order_by(Party.code)
     )
@@ -112,12 +112,11 @@ async def start_draft(
     params: Mapping[str, object],
     participants: Sequence[str],
     ladder: Ladder,
-    parties: Mapping[str, str],
 ) -> DraftStart:
     """Render ``template`` for the caller's party at its decided tier on the incident; see the module
-    docstring for every check. ``parties`` maps the coalition's codes to names (for ``party_list``
-    parameters and the ``party_name`` filter). A template ``participants`` parameter of type
-    ``party_list`` that ``params`` leaves out is filled with the draft's participants."""
+    docstring for every check. The active parties' names fill ``party_list`` parameters and the
+    ``party_name`` filter. A template ``participants`` parameter of type ``party_list`` that ``params``
+    leaves out is filled with the draft's participants."""
     loaded = await access.load(session, incident_id, caller)
     access.require_participant(caller, loaded, Role.DRAFTER)
     access.require_open(loaded)
@@ -151,7 +150,7 @@ async def start_draft(
     if blank is not None and blank.type is crisis.ParameterType.PARTY_LIST and "participants" not in values:
         values["participants"] = list(members)
     try:
-        rendered = crisis.render(template, values, parties=parties)
+        rendered = crisis.render(template, values, parties=await party_names(session))
     except InvalidInputError as exc:
         raise access.with_pointers(exc) from None
     sections = tuple(

@@ -48,7 +48,7 @@ from entente.models import (
     ReleaseBundle,
     ReleasePdf,
 )
-from entente.releases.common import PUBLIC_STATES
+from entente.releases.common import public_at
 from entente.releases.index import PublicIndex
 from entente.signoffs.recording import signoff_envelopes
 
@@ -137,10 +137,6 @@ def with_embargo(body: bytes, embargo_at: datetime) -> bytes:
     return canonical.canonical_bytes(artefact)
 
 
-def _public(now: datetime) -> Any:
-    return sa.and_(col(Release.state).in_(PUBLIC_STATES), col(Release.embargo_at) <= now)
-
-
 @dataclass(frozen=True, slots=True)
 class PublicPage:
     """One page of the public list, newest instant first; ``next`` is the cursor of the page after it."""
@@ -199,7 +195,7 @@ async def list_public_releases(
         )
         .join(Communique, col(Communique.id) == col(Release.communique_id))
         .outerjoin(ReleaseBundle, col(ReleaseBundle.id) == col(Release.bundle_id))
-        .where(_public(now))
+        .where(public_at(now))
         .order_by(col(Release.embargo_at).desc(), col(Release.communique_id).desc())
         .limit(limit + 1)
     )
@@ -253,7 +249,7 @@ async def public_successors(session: AsyncSession, communique_ids: Iterable[int]
     rows = await session.execute(
         select(col(Communique.supersedes_id), sa.func.max(col(Communique.id)))
         .join(Release, col(Release.communique_id) == col(Communique.id))
-        .where(col(Communique.supersedes_id).in_(ids), _public(now))
+        .where(col(Communique.supersedes_id).in_(ids), public_at(now))
         .group_by(col(Communique.supersedes_id))
     )
     return {int(old): int(new) for old, new in rows.all()}
@@ -264,7 +260,7 @@ async def get_public_artefact(session: AsyncSession, communique_id: int, now: da
     ``NotFoundError`` as for a communiqué that does not exist."""
     body = (
         await session.execute(
-            select(Release.public_body).where(Release.communique_id == communique_id, _public(now)).limit(1)
+            select(Release.public_body).where(Release.communique_id == communique_id, public_at(now)).limit(1)
         )
     ).scalar_one_or_none()
     if body is None:
@@ -279,7 +275,7 @@ async def get_public_pdf(session: AsyncSession, communique_id: int, now: datetim
         await session.execute(
             select(ReleasePdf.pdf)
             .join(Release, Release.id == ReleasePdf.release_id)  # type: ignore[arg-type]
-            .where(Release.communique_id == communique_id, _public(now), ReleasePdf.embargo_at == Release.embargo_at)
+            .where(Release.communique_id == communique_id, public_at(now), ReleasePdf.embargo_at == Release.embargo_at)
             .limit(1)
         )
     ).scalar_one_or_none()
@@ -297,7 +293,7 @@ async def public_pdf_lengths(session: AsyncSession, communique_ids: Sequence[int
         .join(ReleasePdf, ReleasePdf.release_id == Release.id)  # type: ignore[arg-type]
         .where(
             Release.communique_id.in_(sorted(set(communique_ids))),  # type: ignore[attr-defined]
-            _public(now),
+            public_at(now),
             ReleasePdf.embargo_at == Release.embargo_at,
         )
     )

@@ -51,10 +51,10 @@ from entente.models import (
     Role,
 )
 from entente.releases.common import (
-    PUBLIC_STATES,
     find_open_release,
     is_public,
     load_responses,
+    public_at,
     record,
     waiting_for,
 )
@@ -292,11 +292,7 @@ async def get_public_bundle(session: AsyncSession, bundle_id: int, now: datetime
     rows = (
         await session.execute(
             select(Release.communique_id, Release.embargo_at)
-            .where(
-                Release.bundle_id == bundle_id,
-                col(Release.state).in_(PUBLIC_STATES),
-                Release.embargo_at <= now,
-            )
+            .where(Release.bundle_id == bundle_id, public_at(now))
             .order_by(col(Release.communique_id))
         )
     ).all()

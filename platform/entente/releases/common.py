@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from entente import audit, drafting
 from entente.auth import Caller, require_role
@@ -22,6 +23,7 @@ __all__ = [
     "find_open_release",
     "is_public",
     "load_responses",
+    "public_at",
     "record",
     "require_future",
     "require_instant",
@@ -36,6 +38,11 @@ PUBLIC_STATES = (ReleaseState.SCHEDULED, ReleaseState.RELEASED)
 def is_public(release: Release, now: datetime) -> bool:
     """The release predicate: scheduled or released, and the instant has come (held/cancelled never)."""
     return release.state in PUBLIC_STATES and now >= release.embargo_at
+
+
+def public_at(now: datetime) -> sa.ColumnElement[bool]:
+    """:func:`is_public` as a query condition on ``Release``."""
+    return sa.and_(col(Release.state).in_(PUBLIC_STATES), col(Release.embargo_at) <= now)
 
 
 def require_instant(at: datetime, *, field: str = "/at") -> datetime:
@@ -148,4 +155,3 @@ async def record(
         object=f"communique:{release.communique_id}",
         details={"release": release.id, "state": release.state, "embargo_at": isoformat(release.embargo_at), **details},
     )
-

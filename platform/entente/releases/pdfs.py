@@ -20,7 +20,7 @@ from entente import canonical
 from entente.models import AlignedPdf, Alignment, Release, ReleasePdf
 from entente.parties.coalition import party_names
 from entente.releases.alignments import alignments_digest, public_alignments
-from entente.releases.common import PUBLIC_STATES
+from entente.releases.common import PUBLIC_STATES, public_at
 from entente.releases.publication import LogIdentity, alignments_part, attachments, roster_chain
 from entente.transparency import log as tlog
 
@@ -183,11 +183,7 @@ async def get_aligned_pdf(session: AsyncSession, communique_id: int, now: dateti
         await session.execute(
             select(AlignedPdf.pdf)
             .join(Release, Release.id == AlignedPdf.release_id)  # type: ignore[arg-type]
-            .where(
-                Release.communique_id == communique_id,
-                Release.state.in_(PUBLIC_STATES),  # type: ignore[attr-defined]
-                Release.embargo_at <= now,
-            )
+            .where(Release.communique_id == communique_id, public_at(now))
             .limit(1)
         )
     ).scalar_one_or_none()

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -34,7 +33,7 @@ from entente.models import AlignedPdf, Alignment, Communique, Release, ReleaseBu
 from entente.parties import roster as rosters
 from entente.releases.alignments import alignment_keys, public_alignments
 from entente.releases.artefact import public_successors
-from entente.releases.common import PUBLIC_STATES, is_public
+from entente.releases.common import PUBLIC_STATES, is_public, public_at
 from entente.transparency import log as tlog
 
 BUNDLE_TYPE = "entente-bundle"
@@ -120,7 +119,7 @@ async def public_relations(session: AsyncSession, communique_id: int, now: datet
     """What the public page shows around a released communiqué (the caller read its record already):
     the bundle it was released with (its other public members), what it supersedes and what supersedes
     it (once public), the parties that aligned with it later, and whether a PDF with them exists."""
-    public = sa.and_(col(Release.state).in_(PUBLIC_STATES), col(Release.embargo_at) <= now)
+    public = public_at(now)
     release = (
         (await session.execute(select(Release).where(Release.communique_id == communique_id, public).limit(1)))
         .scalars()

@@ -25,12 +25,12 @@ from entente.errors import ConflictError, InvalidInputError, PermissionDeniedErr
 from entente.models import Communique, CommuniqueParticipant, CommuniqueState, Release, ReleaseState
 from entente.releases.artefact import render_artefact, with_embargo
 from entente.releases.common import (
-    PUBLIC_STATES,
     admit,
     comms_access,
     find_open_release,
     is_public,
     load_responses,
+    public_at,
     record,
     require_open_release,
     settle,
@@ -397,8 +397,7 @@ async def public_instants(session: AsyncSession, communique_ids: Iterable[int], 
         await session.execute(
             select(Release.communique_id, Release.embargo_at).where(
                 Release.communique_id.in_(ids),  # type: ignore[attr-defined]
-                Release.state.in_(PUBLIC_STATES),  # type: ignore[attr-defined]
-                Release.embargo_at <= now,
+                public_at(now),
             )
         )
     ).all()

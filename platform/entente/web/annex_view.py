@@ -11,24 +11,10 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from entente.documents.spec import DesignationRow
+from entente.documents.spec import DesignationRow, measure_name
 from entente.documents.specs import DESIGNATION_KIND, EVIDENCE_KIND, designation_row
 
-__all__ = ["annex_view", "measure_name"]
-
-_MEASURES = {
-    "asset_freeze": "asset freeze",
-    "funds_prohibition": "funds prohibition",
-    "travel_ban": "travel ban",
-    "export_restrictions": "export restrictions",
-    "import_restrictions": "import restrictions",
-    "investment_restrictions": "investment restrictions",
-    "financial_services_restrictions": "financial services restrictions",
-}
-
-
-def measure_name(code: str) -> str:
-    return _MEASURES.get(code, str(code).replace("_", " "))
+__all__ = ["annex_view"]
 
 
 def annex_view(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

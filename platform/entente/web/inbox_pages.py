@@ -17,10 +17,8 @@ from entente import inbox, parties, releases
 from entente.appkeys import caller_key, clock_key, ladder_key, read_sessionmaker_key, waiting_count_key
 from entente.errors import ConflictError, EntenteError
 from entente.models import Role
-from entente.web import forms
 from entente.web.annex_view import annex_view
 from entente.web.context import Context, PageRoutes
-from entente.web.html import render
 from entente.web.middlewares import wants_problem_json
 from entente.web.problems import problem_for
 
@@ -54,12 +52,12 @@ async def waiting_middleware(request: web.Request, handler: Handler) -> web.Stre
 async def notices_page(ctx: Context) -> web.Response:
     async with ctx.read() as session:
         notices = await inbox.list_notices(session, ctx.caller.user_id)
-    return render(ctx.request, "inbox/notices.html", {"notices": notices})
+    return ctx.render("inbox/notices.html", {"notices": notices})
 
 
 @routes.post("/notices/read", name="notices-read")
 async def notices_read(ctx: Context) -> web.StreamResponse:
-    await forms.read_form(ctx.request, {"csrf_token"})
+    await ctx.form({"csrf_token"})
     async with ctx.write() as session:
         await inbox.mark_read(session, ctx.caller.user_id, ctx.now)
     raise web.HTTPSeeOther(location=ctx.url("notices"))
@@ -90,12 +88,12 @@ async def _settings_context(ctx: Context) -> dict[str, object]:
 
 @routes.get("/account/settings", name="account-settings")
 async def settings_page(ctx: Context) -> web.Response:
-    return render(ctx.request, "inbox/settings.html", await _settings_context(ctx))
+    return ctx.render("inbox/settings.html", await _settings_context(ctx))
 
 
 @routes.post("/account/settings", name="account-settings-submit")
 async def settings_submit(ctx: Context) -> web.StreamResponse:
-    form = await forms.read_form(ctx.request, {"csrf_token", "timezone", "email"})
+    form = await ctx.form({"csrf_token", "timezone", "email"})
     try:
         async with ctx.write() as session:
             await inbox.set_preferences(
@@ -108,13 +106,13 @@ async def settings_submit(ctx: Context) -> web.StreamResponse:
     except EntenteError as exc:
         context = await _settings_context(ctx)
         context["error"] = f"{exc.detail} ({exc.code})"
-        return render(ctx.request, "inbox/settings.html", context, status=422)
+        return ctx.render("inbox/settings.html", context, status=422)
     raise web.HTTPSeeOther(location=ctx.url("account-settings"))
 
 
 @routes.post("/account/webhook", name="account-webhook-submit")
 async def webhook_submit(ctx: Context) -> web.Response:
-    form = await forms.read_form(ctx.request, {"csrf_token", "url", "action"})
+    form = await ctx.form({"csrf_token", "url", "action"})
     secret = None
     try:
         async with ctx.write() as session:
@@ -126,10 +124,10 @@ async def webhook_submit(ctx: Context) -> web.Response:
     except EntenteError as exc:
         context = await _settings_context(ctx)
         context["error"] = f"{exc.detail} ({exc.code})"
-        return render(ctx.request, "inbox/settings.html", context, status=exc_status(exc))
+        return ctx.render("inbox/settings.html", context, status=exc_status(exc))
     context = await _settings_context(ctx)
     context["secret"] = secret
-    return render(ctx.request, "inbox/settings.html", context)
+    return ctx.render("inbox/settings.html", context)
 
 
 def exc_status(exc: EntenteError) -> int:
@@ -143,7 +141,7 @@ def exc_status(exc: EntenteError) -> int:
 async def briefings_page(ctx: Context) -> web.Response:
     async with ctx.read() as session:
         found = await releases.list_briefings(session, ctx.caller, ctx.now)
-    return render(ctx.request, "inbox/briefings.html", {"briefings": found})
+    return ctx.render("inbox/briefings.html", {"briefings": found})
 
 
 @routes.get("/briefings/{communique}", name="briefing")
@@ -157,11 +155,7 @@ async def briefing_page(ctx: Context) -> web.StreamResponse:
         if exc.code != "release_public":
             raise
         raise web.HTTPSeeOther(location=ctx.url("public-release", communique=str(cid))) from None
-    return render(
-        ctx.request,
-        "inbox/briefing.html",
-        {"b": briefing, "names": names, **annex_view(briefing.annex)},
-    )
+    return ctx.render("inbox/briefing.html", {"b": briefing, "names": names, **annex_view(briefing.annex)})
 
 
 @routes.post("/communiques/{communique}/briefings", name="communique-briefings")
@@ -169,7 +163,7 @@ async def briefing_invite(ctx: Context) -> web.StreamResponse:
     cid = ctx.path_id("communique")
     posted = await ctx.request.post()
     allowed = {"csrf_token"} | {name for name in posted if name.startswith("press.") and len(name) <= 80}
-    form = await forms.read_form(ctx.request, allowed)
+    form = await ctx.form(allowed)
     usernames = [name.removeprefix("press.") for name in sorted(form) if name.startswith("press.")]
     async with ctx.write() as session:
         await releases.invite_press(session, communique_id=cid, caller=ctx.caller, usernames=usernames, now=ctx.now)

@@ -30,10 +30,8 @@ from entente.models import (
     StepDownCreate,
     StepDownDecide,
 )
-from entente.web import forms
 from entente.web.bodies import validate
 from entente.web.context import Context, PageRoutes
-from entente.web.html import render
 from entente.web.incident_pages.reading import (
     SHOWN_ERRORS,
     errors_of,
@@ -65,7 +63,7 @@ async def deescalation_page(ctx: Context, *, form_name: str | None = None, value
     caller = ctx.caller
     can_act = (caller.party in view.participants and caller.has_role(*CONTENT_ROLES) and not is_read_only(caller)
                and view.incident.state != IncidentState.CLOSED)
-    return render(ctx.request, "incidents/deescalation.html", {
+    return ctx.render("incidents/deescalation.html", {
         "view": view, "incident": view.incident, "parties": names, "can_act": can_act, "ladder": ctx.ladder,
         "form_name": form_name, "values": values or {}, "errors": errors or {},
     }, status=status)
@@ -74,7 +72,7 @@ async def deescalation_page(ctx: Context, *, form_name: str | None = None, value
 async def _act(ctx: Context, page: Any, route: str, form_name: str, fields: set[str], action: Any,
                ) -> web.StreamResponse:
     incident_id = ctx.path_id("incident_id")
-    form = await forms.read_form(ctx.request, fields | {"csrf_token"})
+    form = await ctx.form(fields | {"csrf_token"})
     try:
         async with ctx.write() as session:
             await action(session, incident_id, form)
@@ -150,7 +148,7 @@ async def after_action_page(ctx: Context, *, form_name: str | None = None, value
         if loaded_view.incident.state == IncidentState.CLOSED:
             review = await oversight.after_action_review(session, incident_id=incident_id, caller=caller)
     participant = caller.party in loaded_view.participants and not is_read_only(caller)
-    return render(ctx.request, "incidents/after_action.html", {
+    return ctx.render("incidents/after_action.html", {
         "incident": loaded_view.incident, "participants": loaded_view.participants, "review": review,
         "parties": names, "duration": duration, "markdown": markdown,
         "lesson_marking": lambda lesson: incidents.lesson_marking(lesson).to_dict(),
@@ -228,7 +226,7 @@ async def oversight_page(ctx: Context) -> web.Response:
     period = {"from": start.strftime("%Y-%m-%d"), "to": end.strftime("%Y-%m-%d"),
               "from_instant": start.isoformat().replace("+00:00", "Z"),
               "to_instant": end.isoformat().replace("+00:00", "Z")}
-    return render(ctx.request, "oversight.html", {
+    return ctx.render("oversight.html", {
         "report": report.public() if report else None, "trail": trail, "period": period, "error": error,
         "parties": names, "duration": duration, "markdown": markdown, "pdf": ctx.settings.documents.pdf,
         "events": audit.Event,

@@ -26,7 +26,6 @@ from entente.parties import presignatures
 from entente.parties import roster as rosters
 from entente.web import forms
 from entente.web.context import Context, PageRoutes
-from entente.web.html import render
 
 __all__ = ["add_routes", "key_state", "pasted_envelope", "signer_context"]
 
@@ -88,8 +87,7 @@ async def keys_page(ctx: Context, *, error: str | None = None, status: int = 200
         records = {r.key.kid: r for r in await parties.key_records(session, [caller.party])}
         signer = await signer_context(session, caller, ctx.now)
     states = {row.kid: key_state(records[row.kid], ctx.now) if row.kid in records else "" for row in rows}
-    return render(
-        ctx.request,
+    return ctx.render(
         "keys.html",
         {
             "party": party,
@@ -138,8 +136,7 @@ async def presign_page(ctx: Context) -> web.Response:
         detail = await parties.template_detail(session, ctx.templates, template.id, now=ctx.now)
         signer = await signer_context(session, caller, ctx.now)
     start = ctx.now.replace(second=0, microsecond=0)
-    return render(
-        ctx.request,
+    return ctx.render(
         "signing/presign.html",
         {
             "template": detail,
@@ -162,8 +159,7 @@ async def roster_page(ctx: Context) -> web.Response:
         proposal = await rosters.describe_proposal(session, pending) if pending else None
         signer = await signer_context(session, caller, ctx.now)
     signed_by = {s.party for s in proposal.signatures} if proposal else set()
-    return render(
-        ctx.request,
+    return ctx.render(
         "signing/roster.html",
         {
             "current": rosters.document_model(current) if current else None,

@@ -22,6 +22,7 @@ from entente.ladder import Confidence, ResponseCategory
 from entente.models import CommuniqueCreate, CommuniqueKind
 from entente.sanctions.packages import create_package
 from entente.web import forms
+from entente.web.api.incidents.decisions import render_draft
 from entente.web.bodies import validate
 from entente.web.context import Context, PageRoutes
 from entente.web.problems import status_for
@@ -217,17 +218,7 @@ async def draft_submit(ctx: Context) -> web.StreamResponse:
                     "a crisis template starts a joint or coordinated national statement", field="kind"
                 )
             raise await start_communique(ctx, data)
-        async with ctx.read() as session:
-            preview = await incidents.start_draft(
-                session,
-                incident_id=incident_id,
-                caller=ctx.caller,
-                template=template,
-                params=params,
-                participants=invited,
-                ladder=ctx.ladder,
-                parties=names,
-            )
+        preview = await render_draft(ctx, incident_id, template, params=params, participants=invited)
     except SHOWN_ERRORS as exc:
         return await _page(ctx, template.id, values=form, errors=field_errors(exc), status=status_for(exc))
     return await _page(ctx, template.id, values=form, preview=preview)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from aiohttp import web
 
 from entente import incidents
+from entente.crisis import CrisisTemplate
 from entente.models import (
     DraftStartCreate,
     DraftStartPublic,
@@ -46,15 +49,27 @@ async def start_draft(ctx: Context) -> web.Response:
     incident_id = ctx.path_id("incident_id")
     data = ctx.body
     template = incidents.find_template(ctx.templates, data.template)
+    draft = await render_draft(ctx, incident_id, template, params=data.params, participants=data.participants)
+    return json_response(draft_public(draft))
+
+
+async def render_draft(
+    ctx: Context,
+    incident_id: int,
+    template: CrisisTemplate,
+    *,
+    params: Mapping[str, object],
+    participants: Sequence[str],
+) -> incidents.DraftStart:
+    """The first draft ``template`` gives the caller's party on the incident, by the ladder (nothing stored):
+    this route's answer and the incident page's preview."""
     async with ctx.read() as session:
-        draft = await incidents.start_draft(
+        return await incidents.start_draft(
             session,
             incident_id=incident_id,
             caller=ctx.caller,
             template=template,
-            params=data.params,
-            participants=data.participants,
+            params=params,
+            participants=participants,
             ladder=ctx.ladder,
-            parties=await incidents.party_names(session),
         )
-    return json_response(draft_public(draft))
