@@ -52,8 +52,10 @@ BROWSER_MARKS = [
 
 @pytest.fixture(scope="session")
 def browser_loop() -> Iterator[asyncio.Runner]:
-    """The event loop of every browser test of this process, and of their fixtures (see above)."""
-    with asyncio.Runner() as runner:
+    """The event loop of every browser test of this process, and of their fixtures (see above). Made by a
+    factory, so that making it does not replace the current event loop, which would drop (unclosed) the
+    one pytest-asyncio set aside to restore after each test."""
+    with asyncio.Runner(loop_factory=asyncio.new_event_loop) as runner:
         yield runner
 
 
