@@ -155,9 +155,10 @@ class Context:
         """A path segment that is not an id (a version reference, a party code, a template name)."""
         return self.request.match_info[name]
 
-    async def form(self, allowed: set[str]) -> dict[str, str]:
-        """The posted form's text fields (unknown fields, files and over-long values refused)."""
-        return await forms.read_form(self.request, allowed)
+    async def form(self, allowed: set[str], *, files: Mapping[str, int] | None = None) -> dict[str, str]:
+        """The posted form's text fields (unknown fields, files and over-long values refused), and the
+        text of the file fields named in ``files`` (each with its limit in bytes)."""
+        return await forms.read_form(self.request, allowed, files=files)
 
     def render(self, template: str, context: dict[str, Any], *, status: int = 200) -> web.Response:
         """A page: ``template`` with the caller, the CSRF token and the path beside ``context``."""

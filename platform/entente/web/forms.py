@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aiohttp import web
 
 from entente.appkeys import settings_key
-from entente.errors import InvalidInputError, UnsupportedMediaTypeError
+from entente.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-async def read_form(request: web.Request, allowed: set[str]) -> dict[str, str]:
-    """Text fields of the posted form; unknown fields, files and over-long values are refused."""
+async def read_form(
+    request: web.Request, allowed: set[str], *, files: Mapping[str, int] | None = None
+) -> dict[str, str]:
+    """Text fields of the posted form; unknown fields, files and over-long values are refused.
+
+    A file field named in ``files`` (with its limit in bytes) is read as UTF-8 text instead: ``""``
+    when no file was chosen."""
     if request.content_type not in FORM_TYPES:
         raise UnsupportedMediaTypeError("this page expects a form post")
     limit = request.app[settings_key].limits.max_string_length
@@ -19,7 +26,9 @@ async def read_form(request: web.Request, allowed: set[str]) -> dict[str, str]:
     for name, value in (await request.post()).items():
         if name not in allowed:
             raise InvalidInputError(f"unexpected form field {name!r}", field=name)
-        if not isinstance(value, str):
+        if files and name in files:
+            value = _file_text(name, value, files[name])
+        elif not isinstance(value, str):
             raise InvalidInputError("files are not accepted here", field=name)
         if len(value) > limit:
             raise InvalidInputError(f"over the limit of {limit} characters", code="string_too_long", field=name)
@@ -27,6 +36,20 @@ async def read_form(request: web.Request, allowed: set[str]) -> dict[str, str]:
             raise InvalidInputError("text may not contain NUL (U+0000)", code="nul_character", field=f"/{name}")
         values[name] = value
     return values
+
+
+def _file_text(name: str, value: str | bytes | bytearray | web.FileField, limit: int) -> str:
+    """A posted file as text (a file input left empty arrives as empty bytes; a urlencoded post sends text)."""
+    if isinstance(value, web.FileField):
+        data = value.file.read(limit + 1)
+    else:
+        data = value.encode() if isinstance(value, str) else bytes(value)
+    if len(data) > limit:
+        raise PayloadTooLargeError(f"the file is over the limit of {limit} bytes", field=name)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInputError("the file is not UTF-8 text", field=name) from None
 
 
 def text(form: dict[str, str], name: str, *, max_length: int, required: bool = True) -> str:

@@ -17,22 +17,26 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from entente import parties, quorum, releases, signing
+from entente import canonical, parties, quorum, releases, signing
 from entente.auth import Caller
 from entente.clock import isoformat
 from entente.errors import ConflictError, EntenteError, InvalidInputError, NotFoundError, PermissionDeniedError
-from entente.models import Role
+from entente.models import KeyCreate, Role
 from entente.parties import presignatures
 from entente.parties import roster as rosters
 from entente.web import forms
+from entente.web.bodies import fields_of, validate
 from entente.web.context import Context, PageRoutes
+from entente.web.problems import status_for
 
-__all__ = ["add_routes", "key_state", "pasted_envelope", "signer_context"]
+__all__ = ["add_routes", "key_state", "pasted_envelope", "posted_key", "signer_context"]
 
 routes = PageRoutes()
 
 PRESIGNATURE_DAYS = 365
 """The validity a pre-signature form proposes by default (the signatory may change it)."""
+JWK_BYTES = 4096
+"""The most a public JWK file (or its pasted text) may hold: one is a few hundred bytes."""
 
 
 def key_state(record: quorum.KeyRecord, now: datetime) -> str:
@@ -77,6 +81,23 @@ def pasted_envelope(text: str) -> dict[str, Any]:
     return envelope
 
 
+def posted_key(form: dict[str, str]) -> KeyCreate:
+    """The public JWK of the key form, chosen as a file or pasted, read as the API reads its body."""
+    chosen, pasted = form.get("jwk_file", "").strip(), forms.text(form, "jwk", max_length=JWK_BYTES, required=False)
+    if chosen and pasted:
+        raise InvalidInputError("choose a file or paste the JWK, not both", field="jwk")
+    text = chosen or pasted
+    if not text:
+        raise InvalidInputError("choose the public key file (<CODE>-<kid>.jwk.json) or paste its text", field="jwk")
+    if text.startswith("-----BEGIN"):
+        raise InvalidInputError(
+            "this is a private key file (PEM): choose the public <CODE>-<kid>.jwk.json written beside it",
+            code="private_key_refused",
+            field="jwk",
+        )
+    return validate(KeyCreate, {"jwk": canonical.parse_strict(text)})
+
+
 @routes.get("/keys", name="party-keys-page")
 async def keys_page(ctx: Context, *, error: str | None = None, status: int = 200) -> web.Response:
     """My party's registered keys; keys kept in this browser; making one and registering it."""
@@ -87,6 +108,7 @@ async def keys_page(ctx: Context, *, error: str | None = None, status: int = 200
         records = {r.key.kid: r for r in await parties.key_records(session, [caller.party])}
         signer = await signer_context(session, caller, ctx.now)
     states = {row.kid: key_state(records[row.kid], ctx.now) if row.kid in records else "" for row in rows}
+    registered = next((row for row in rows if row.kid == ctx.query.get("registered")), None)
     return ctx.render(
         "keys.html",
         {
@@ -97,9 +119,28 @@ async def keys_page(ctx: Context, *, error: str | None = None, status: int = 200
             "can_register": caller.has_role(Role.SIGNATORY) or caller.has_role(Role.SECRETARIAT),
             "templates": sorted(ctx.templates.values(), key=lambda t: t.title),
             "error": error,
+            "registered": registered,
+            "jwk_bytes": JWK_BYTES,
         },
         status=status,
     )
+
+
+@routes.post("/keys", name="party-key-register")
+async def register_submit(ctx: Context) -> web.StreamResponse:
+    """Register the public half of a key file (``entente keys generate``'s ``<CODE>-<kid>.jwk.json``):
+    the same step, checks and audit event as ``POST /api/v1/parties/{code}/keys``."""
+    try:
+        form = await ctx.form({"csrf_token", "party", "jwk_file", "jwk"}, files={"jwk_file": JWK_BYTES})
+        party = forms.text(form, "party", max_length=16)
+        key = posted_key(form)
+        async with ctx.write() as session:
+            row = await parties.register_key(session, ctx.caller, party=party, now=ctx.now, **fields_of(key))
+    except NotFoundError:
+        raise
+    except EntenteError as exc:
+        return await keys_page(ctx, error=f"{exc.detail} ({exc.code})", status=status_for(exc))
+    raise web.HTTPSeeOther(location=f"{ctx.url('party-keys-page')}?registered={row.kid}")  # a kid is base64url
 
 
 @routes.post("/keys/{kid}/revoke", name="party-key-revoke")
