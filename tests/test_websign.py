@@ -337,3 +337,42 @@ async def test_key_files_open_in_the_browser_whatever_pbes2_variant_wrote_them(b
     refused = await page.evaluate(open_file, [plain, "pw"])
     assert refused[0] == "error" and "not encrypted" in refused[1]
     assert problems == [], problems
+
+
+async def test_a_key_file_public_half_registers_from_the_keys_page_and_a_private_key_is_never_sent(
+    browser_page, base_url, world, entente, tmp_path: Path
+) -> None:
+    page, problems = browser_page
+    # EE's key file as `entente keys generate` writes it, and its public JWK with a private member added.
+    made = entente(
+        "keys", "generate", "--party", "EE", "--out", str(tmp_path / "ee"), env={"ENTENTE_KEY_PASSPHRASE": PASSPHRASE}
+    )
+    assert made.returncode == 0, made.stderr
+    (public,) = (tmp_path / "ee").glob("EE-*.jwk.json")
+    private_jwk = tmp_path / "EE-private.jwk.json"
+    private_jwk.write_text(json.dumps(json.loads(public.read_text()) | {"d": "c2VjcmV0"}))
+    posted: list[str] = []
+    page.on("request", lambda request: posted.append(request.url) if request.method == "POST" else None)
+    await sign_in(page, base_url, "ee.signatory")
+    posted.clear()
+    await page.goto(f"{base_url}keys")
+
+    await page.set_input_files("input[name=jwk_file]", str(private_jwk))
+    await page.click("form[data-keyfile] button[type=submit]")
+    await page.locator("form[data-keyfile] [data-role=error]", has_text="private key material ('d')").wait_for()
+    await page.fill("textarea[name=jwk]", "-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    await page.set_input_files("input[name=jwk_file]", [])
+    await page.click("form[data-keyfile] button[type=submit]")
+    await page.locator("form[data-keyfile] [data-role=error]", has_text="private key file (PEM)").wait_for()
+    assert posted == []
+
+    await page.fill("textarea[name=jwk]", "")
+    await page.set_input_files("input[name=jwk_file]", str(public))
+    async with page.expect_navigation():
+        await page.click("form[data-keyfile] button[type=submit]")
+    kid = public.name.removeprefix("EE-").removesuffix(".jwk.json")
+    assert f"Key {kid} (Ed25519) is registered for EE." in await page.inner_text("main")
+    assert posted == [f"{base_url}keys"]
+    async with world.sessions() as session:
+        assert (await parties.get_key(session, "EE", kid)).registered_by == "ee.signatory"
+    assert problems == [], f"the browser reported errors (CSP violations included): {problems}"

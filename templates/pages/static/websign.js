@@ -426,7 +426,31 @@
     if (create) { create.addEventListener("click", function () { createAndRegister(panel); }); }
   }
 
+  // The key file form (keys page) posts without JavaScript too, and the server refuses a private key,
+  // keeping nothing. Here a private key is stopped before it is sent at all.
+  var PRIVATE_JWK_MEMBERS = ["d", "dp", "dq", "k", "oth", "p", "q", "qi"];
+  async function privateKeyRefusal(form) {
+    var file = form.elements.jwk_file.files[0];
+    if (file && file.size > 65536) { return null; }  // no JWK: the server says so
+    var text = (file ? await file.text() : form.elements.jwk.value).trim();
+    if (text.startsWith("-----BEGIN")) { return "this is a private key file (PEM): choose the public <CODE>-<kid>.jwk.json written beside it; nothing was sent"; }
+    var jwk = null;
+    try { jwk = JSON.parse(text); } catch (e) { return null; }
+    var found = jwk && typeof jwk === "object" ? PRIVATE_JWK_MEMBERS.filter(function (m) { return m in jwk; }) : [];
+    return found.length ? "the JWK holds private key material ('" + found[0] + "'); register the public key only; nothing was sent" : null;
+  }
+  function guardKeyFile(form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      privateKeyRefusal(form).then(function (refusal) {
+        show($(form, "[data-role=error]"), refusal || "");
+        if (!refusal) { form.submit(); }  // submit() fires no submit event: sent once, as the page made it
+      });
+    });
+  }
+
   function start() {
+    document.querySelectorAll("form[data-keyfile]").forEach(guardKeyFile);
     var missing = !subtle || !window.indexedDB;
     document.querySelectorAll("[data-websign], [data-webkeys]").forEach(function (panel) {
       if (missing) {
