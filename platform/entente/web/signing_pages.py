@@ -29,7 +29,7 @@ from entente.web.bodies import fields_of, validate
 from entente.web.context import Context, PageRoutes
 from entente.web.problems import status_for
 
-__all__ = ["add_routes", "key_state", "pasted_envelope", "posted_key", "signer_context"]
+__all__ = ["add_routes", "key_state", "pasted_envelope", "signer_context"]
 
 routes = PageRoutes()
 
@@ -81,7 +81,7 @@ def pasted_envelope(text: str) -> dict[str, Any]:
     return envelope
 
 
-def posted_key(form: dict[str, str]) -> KeyCreate:
+def _posted_key(form: dict[str, str]) -> KeyCreate:
     """The public JWK of the key form, chosen as a file or pasted, read as the API reads its body."""
     chosen, pasted = form.get("jwk_file", "").strip(), forms.text(form, "jwk", max_length=JWK_BYTES, required=False)
     if chosen and pasted:
@@ -133,7 +133,7 @@ async def register_submit(ctx: Context) -> web.StreamResponse:
     try:
         form = await ctx.form({"csrf_token", "party", "jwk_file", "jwk"}, files={"jwk_file": JWK_BYTES})
         party = forms.text(form, "party", max_length=16)
-        key = posted_key(form)
+        key = _posted_key(form)
         async with ctx.write() as session:
             row = await parties.register_key(session, ctx.caller, party=party, now=ctx.now, **fields_of(key))
     except NotFoundError:
