@@ -370,3 +370,58 @@ def write(folder: Path, pdf: bytes) -> Path:
     path = folder / "view.pdf"
     path.write_bytes(pdf)
     return path
+
+
+@pytest.mark.parametrize("old_format", [False, True], ids=["format-2", "format-1"])
+def test_a_party_view_embeds_the_marking_disclosures_of_a_format_2_version_only(old_format) -> None:
+    """A format 2 view embeds markings.json: the marking disclosure beside each item shown and of each item
+    withheld, as the JSON view gives them; a format 1 object lists its markings in the clear: nothing to add."""
+    from types import SimpleNamespace
+
+    from entente.disclosure import Marking
+    from entente.documents.specs import party_spec
+    from entente.drafting import versions
+    from tests.support.versions import format_1_build_version
+
+    items = [
+        versions.make_item("section", "s-1", {"heading": "Statement", "body": "We condemn."}, Marking.everyone(), "EE"),
+        versions.make_item(
+            "section", "s-2", {"heading": "Handling", "body": "Sources."},
+            Marking.releasable_to(["EE", "FR"], author="EE"), "EE",
+        ),
+    ]
+    build = format_1_build_version if old_format else versions.build_version
+    built = build(
+        communique=7, number=1, prev=None, kind="joint_statement", title="On the grid", lead="EE",
+        parties=["EE", "FR", "EU"], template=None, sections=items, annex=[],
+    )
+    view = SimpleNamespace(  # EU's view: the public section, the other withheld
+        version=SimpleNamespace(content=built.content, number=1, digest=built.digest),
+        sections=built.sections[:1],
+        annex=[],
+        withheld=SimpleNamespace(sections=1, annex=0),
+        withheld_items=[("section", 1, built.sections[1])],
+    )
+    spec = party_spec(
+        view, viewer_party="EU", party_names={}, explicit=[], presigned=[], party_of_kid={},
+        released_at=None, embargoed_until=None,
+    )
+    files = {a.name: a.data for a in spec.attachments}
+    if old_format:
+        assert "markings.json" not in files
+        assert not any("markings.json" in line for line in spec.how_to_check)
+        return
+    markings = canonical.parse_strict(files["markings.json"])
+    shown, hidden = built.sections
+    assert markings == {
+        "sections": [{"digest": shown.digest, "marking_disclosure": shown.marking_disclosure}],
+        "annex": [],
+        "withheld": [
+            {"part": "section", "position": 1, "digest": hidden.digest, "marking_disclosure": hidden.marking_disclosure}
+        ],
+    }
+    obj = canonical.parse_strict(files["version.json"])
+    for entry, stored in zip(obj["sections"], built.sections, strict=True):
+        marking = versions.entry_marking(obj, entry, stored.marking_disclosure)
+        assert marking == stored.item.marking.to_dict()
+    assert any("markings.json" in line for line in spec.how_to_check)

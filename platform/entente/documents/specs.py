@@ -3,7 +3,8 @@
 :func:`public_spec` reads only the public release record (``releases/artefact.py``): the disclosures
 of public items, the withheld counts, the sign-off envelopes and the keys; it never sees anything else.
 :func:`party_spec` starts from the reader's :class:`~entente.drafting.reading.VersionView`, which went
-through the one visibility function: a party's PDF holds exactly the items its JSON view holds.
+through the one visibility function: a party's PDF holds exactly the items its JSON view holds, and (format
+2) the same marking disclosures, so the TLP labels it prints can be checked against what the parties signed.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from entente.documents.spec import (
     SectionSpec,
     SignatureRow,
 )
+from entente.drafting.versions import object_format
 
 __all__ = [
     "DESIGNATION_KIND",
     "alignment_rows",
     "designation_row",
+    "marking_disclosures",
     "party_spec",
     "public_check_steps",
     "public_spec",
@@ -271,6 +274,25 @@ def releasable_header(markings: Iterable[Marking], party_names: Mapping[str, str
     return f"{label} · Releasable to {names} only"
 
 
+def marking_disclosures(view: Any) -> dict[str, Any] | None:
+    """``markings.json`` of a party's view: the disclosure of each item's marking, as the JSON view gives the
+    same reader (``marking_disclosure`` beside each item it reads, ``withheld_markings`` for the others), or
+    None for a format 1 version, whose object lists every marking in the clear.
+
+    ``sections`` and ``annex`` follow ``disclosures.json``; each entry names its item's digest, so the
+    marking disclosure's own digest is found beside it in the version object."""
+    if object_format(canonical.parse_strict(view.version.content)) == 1:
+        return None
+    return {
+        "sections": [{"digest": s.digest, "marking_disclosure": s.marking_disclosure} for s in view.sections],
+        "annex": [{"digest": s.digest, "marking_disclosure": s.marking_disclosure} for s in view.annex],
+        "withheld": [
+            {"part": part, "position": position, "digest": s.digest, "marking_disclosure": s.marking_disclosure}
+            for part, position, s in view.withheld_items
+        ],
+    }
+
+
 def party_spec(
     view: Any,
     *,
@@ -323,7 +345,7 @@ def party_spec(
     viewer = party_names.get(viewer_party, viewer_party)
     markings = [s.item.marking for s in view.sections] + [s.item.marking for s in view.annex]
     disclosures = {"sections": [s.disclosure for s in view.sections], "annex": [s.disclosure for s in view.annex]}
-    attachments = (
+    attachments: tuple[DocumentAttachment, ...] = (
         DocumentAttachment(
             "version.json", bytes(view.version.content), "application/json",
             "The exact version bytes (RFC 8785) the parties sign", "Source",
@@ -338,6 +360,25 @@ def party_spec(
             "application/json", "The JWS sign-offs of this version", "Data",
         ),
     )
+    how_to_check: tuple[str, ...] = (
+        f"This is the view of {viewer}: it holds only the items marked public or releasable to it. "
+        "Do not pass it on beyond what each item's TLP label allows.",
+        "version.json holds the exact signed bytes (SHA-256 = the version digest above); each entry of "
+        "disclosures.json hashes to a digest the version lists; signoffs.json holds the JWS sign-offs.",
+    )
+    disclosed_markings = marking_disclosures(view)
+    if disclosed_markings is not None:
+        attachments += (
+            DocumentAttachment(
+                "markings.json", canonical.canonical_bytes(disclosed_markings), "application/json",
+                f"The disclosure of every item's marking, as {viewer} receives them", "Data",
+            ),
+        )
+        how_to_check += (
+            "Each marking disclosure in markings.json hashes (SHA-256, base64url) to the marking digest the "
+            "version lists beside its item's digest, and names the TLP label and the parties printed on "
+            "that item: the labels above are the ones the parties signed.",
+        )
     return DocumentSpec(
         title=str(obj["title"]),
         kind=str(obj["kind"]),
@@ -352,12 +393,7 @@ def party_spec(
         signatures=signature_rows(explicit, presigned, party_of_kid, party_names),
         version_number=view.version.number,
         version_digest=view.version.digest,
-        how_to_check=(
-            f"This is the view of {viewer}: it holds only the items marked public or releasable to it. "
-            "Do not pass it on beyond what each item's TLP label allows.",
-            "version.json holds the exact signed bytes (SHA-256 = the version digest above); each entry of "
-            "disclosures.json hashes to a digest the version lists; signoffs.json holds the JWS sign-offs.",
-        ),
+        how_to_check=how_to_check,
         audience=viewer,
         attachments=attachments,
     )
