@@ -12,6 +12,9 @@ DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-
 
 .PHONY: demo test test-fast bench install system-deps lint clean
 
+# The demo's published links, log origin and PDF certificate name the address it serves on (unless
+# ENTENTE_SERVER_PUBLIC_URL says otherwise).
+demo: export ENTENTE_SERVER_PUBLIC_URL ?= http://$(HOST):$(PORT)
 demo: install system-deps
 	$(BIN)/entente init --demo
 	@echo
