@@ -27,6 +27,7 @@ from tests.support.aligning import (
     withdrawn_and_aligned_again,
 )
 from tests.support.browser import BROWSER_MARKS, watched_page
+from tests.support.drafting import BASE
 from tests.support.releasing import bundle_of, released, scheduled
 from tests.support.versions import format_1_build_version
 
@@ -348,6 +349,12 @@ async def test_the_signed_public_pdf_passes_the_attachment_checks_in_the_browser
     assert (
         verdict == "invalid" and "digest_mismatch" in checks["Sign-off signatures (JWS, RFC 7515, detached payload)"][1]
     ), checks
+    # A party's own PDF of the version is no publication, and the page says so.
+    own = await world.client.get(f"{BASE}/{cid}/versions/head/pdf", headers=await world.token("fr.drafter"))
+    assert own.status == 200, await own.text()
+    verdict, checks = await check_file(page, base_url, {**file, "name": "fr.pdf", "buffer": await own.read()})
+    assert verdict == "invalid"
+    assert "a party's own view of a version, not a publication" in checks["File read in this browser"][1], checks
     assert problems == [], problems
 
 

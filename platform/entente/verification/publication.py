@@ -25,6 +25,9 @@ VERSION_TYPE = "entente-communique-version"
 #: Version object formats: 1 lists each item's marking in the clear, 2 only the digest of its disclosure.
 FORMATS = (1, 2)
 ATTACHMENTS = ("version.json", "disclosures.json", "signoffs.json", "roster.json", "log-proof.json")
+PARTY_VIEW = (
+    'it carries no roster and no log proof; check it by hand (docs/verification.md, "Checking a party\'s own PDF")'
+)
 
 
 # --- the parts -------------------------------------------------------------------------------------
@@ -237,6 +240,9 @@ def verify_pdf(pdf: bytes, options: VerifyOptions, *, subject: str = "PDF", bund
         report.trusted.append("the PDF signing certificate embedded in the PDF (pin it with --certificate)")
     files = checked.attachments
     missing = [name for name in ATTACHMENTS if name not in files]
+    if missing == ["roster.json", "log-proof.json"]:  # what a party's own PDF of a version lacks
+        report.fail("attachments", f"a party's own view of a version, not a publication: {PARTY_VIEW}")
+        return report
     if missing:
         report.fail("attachments", f"missing {', '.join(missing)}")
         return report

@@ -346,6 +346,8 @@
       var files = await pdfAttachments(bytes);
       var missing = ATTACHMENTS.filter(function (n) { return !files[n]; });
       need(missing.length < ATTACHMENTS.length, "this PDF carries none of a statement's attachments (" + ATTACHMENTS.join(", ") + ")");
+      need(missing.join() !== "roster.json,log-proof.json",
+        "a party's own view of a version, not a publication: it carries no roster and no log proof; check it by hand (docs/verification.md, \"Checking a party's own PDF\")");
       need(!missing.length, "this PDF lacks the attachment(s) " + missing.join(", "));
       var disclosures = readJson(files["disclosures.json"], "disclosures.json"), log = readJson(files["log-proof.json"], "log-proof.json");
       log.publication = null;
