@@ -374,8 +374,9 @@ def write(folder: Path, pdf: bytes) -> Path:
 
 @pytest.mark.parametrize("old_format", [False, True], ids=["format-2", "format-1"])
 def test_a_party_view_embeds_the_marking_disclosures_of_a_format_2_version_only(old_format) -> None:
-    """A format 2 view embeds markings.json: the marking disclosure beside each item shown and of each item
-    withheld, as the JSON view gives them; a format 1 object lists its markings in the clear: nothing to add."""
+    """A format 2 view embeds markings.json: the marking disclosure of each item shown, as the JSON view gives
+    it beside the item, and none of a withheld item; a format 1 object lists its markings in the clear:
+    nothing to add."""
     from types import SimpleNamespace
 
     from entente.disclosure import Marking
@@ -416,10 +417,8 @@ def test_a_party_view_embeds_the_marking_disclosures_of_a_format_2_version_only(
     assert markings == {
         "sections": [{"digest": shown.digest, "marking_disclosure": shown.marking_disclosure}],
         "annex": [],
-        "withheld": [
-            {"part": "section", "position": 1, "digest": hidden.digest, "marking_disclosure": hidden.marking_disclosure}
-        ],
     }
+    assert hidden.marking_disclosure not in files["markings.json"].decode()  # a withheld marking stays out
     obj = canonical.parse_strict(files["version.json"])
     for entry, stored in zip(obj["sections"], built.sections, strict=True):
         marking = versions.entry_marking(obj, entry, stored.marking_disclosure)

@@ -275,9 +275,10 @@ def releasable_header(markings: Iterable[Marking], party_names: Mapping[str, str
 
 
 def marking_disclosures(view: Any) -> dict[str, Any] | None:
-    """``markings.json`` of a party's view: the disclosure of each item's marking, as the JSON view gives the
-    same reader (``marking_disclosure`` beside each item it reads, ``withheld_markings`` for the others), or
-    None for a format 1 version, whose object lists every marking in the clear.
+    """``markings.json`` of a party's view: the disclosure of the marking of each item it shows, as the JSON
+    view gives it beside the item, or None for a format 1 version, whose object lists every marking in the
+    clear. A withheld item's marking (who may read it), which the JSON view gives a participant, stays out:
+    the PDF is labelled by what it shows, and a file labelled TLP:CLEAR may travel where that must not.
 
     ``sections`` and ``annex`` follow ``disclosures.json``; each entry names its item's digest, so the
     marking disclosure's own digest is found beside it in the version object."""
@@ -286,10 +287,6 @@ def marking_disclosures(view: Any) -> dict[str, Any] | None:
     return {
         "sections": [{"digest": s.digest, "marking_disclosure": s.marking_disclosure} for s in view.sections],
         "annex": [{"digest": s.digest, "marking_disclosure": s.marking_disclosure} for s in view.annex],
-        "withheld": [
-            {"part": part, "position": position, "digest": s.digest, "marking_disclosure": s.marking_disclosure}
-            for part, position, s in view.withheld_items
-        ],
     }
 
 
@@ -371,7 +368,7 @@ def party_spec(
         attachments += (
             DocumentAttachment(
                 "markings.json", canonical.canonical_bytes(disclosed_markings), "application/json",
-                f"The disclosure of every item's marking, as {viewer} receives them", "Data",
+                f"The disclosure of the marking of every item shown to {viewer}", "Data",
             ),
         )
         how_to_check += (
