@@ -136,3 +136,20 @@ async def test_garbage_truncated_and_bomb_pdfs_get_a_one_line_reason(tmp_path: P
         assert await asyncio.to_thread(entente_main, ["verify", str(path)]) == 1
         out = capsys.readouterr()
         assert "Traceback" not in out.out + out.err and "invalid" in out.out
+
+
+def test_the_explain_script_refuses_a_party_code_that_would_reach_the_shell(tmp_path, monkeypatch) -> None:
+    """The script writes each signature's files under its party's code and runs openssl on them from a
+    shell script; a code from an unauthenticated roster such as ``EE;touch PWNED`` or ``../x`` stops it."""
+    import base64
+
+    from entente.verification import explain
+
+    monkeypatch.chdir(tmp_path)
+    script: dict = {"base64": base64}
+    exec(explain._OPENSSL_FILES, script)  # the Python the script runs (S102: the project's own code)  # noqa: S102
+    envelope = {"protected": "e30", "signature": "AA"}
+    for code in ("EE;touch PWNED", "../EE", "EE $(id)"):
+        with pytest.raises(AssertionError, match="refusing the party code"):
+            script["openssl_check"](f"{code}-0-0", {"kty": "OKP", "x": "AA"}, envelope, b"")
+    assert list(tmp_path.iterdir()) == []  # nothing written (a valid code's run: the explain tests above)

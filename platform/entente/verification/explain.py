@@ -40,6 +40,9 @@ def der_int(b):
     b = b.lstrip(b"\0") or b"\0"
     return b"\x02" + bytes([len(b) + (b[0] >> 7)]) + (b"\0" if b[0] >> 7 else b"") + b
 def openssl_check(name, jwk, signature, payload):
+    # The name comes from the file's roster (a party code), which nothing has authenticated yet: it becomes
+    # file names and a shell command, so letters, digits and dashes only.
+    assert name.isascii() and name.replace("-", "").isalnum(), "refusing the party code in %r" % name
     open(name + ".input", "wb").write(signature["protected"].encode() + b"." + payload)
     raw = b64u(signature["signature"])
     if jwk["kty"] == "OKP":  # Ed25519: SubjectPublicKeyInfo prefix, raw signature
