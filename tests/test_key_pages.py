@@ -76,6 +76,11 @@ async def test_pasted_text_is_taken_too_and_a_private_jwk_is_refused_with_nothin
     response, refused = await post_key(signatory, {"party": "EE"}, file=json.dumps(private))
     assert response.status == 422 and "private_key_refused" in refused and "c2VjcmV0" not in refused
     assert "the JWK holds private key material ('d'); register the public key only" in html.unescape(refused)
+    jwk_set = json.dumps({"keys": [key.jwk, private]})  # a JWK Set holding the private key among others
+    _, refused = await signatory.post("/keys", {"party": "EE", "jwk": jwk_set}, status=422)
+    assert "the JWK Set holds private key material" in html.unescape(refused) and "c2VjcmV0" not in refused
+    _, refused = await signatory.post("/keys", {"party": "EE", "jwk": json.dumps({"keys": [key.jwk]})}, status=422)
+    assert "a JWK Set: register one public JWK, not a set" in html.unescape(refused)
     pem = "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
     _, refused = await signatory.post("/keys", {"party": "EE", "jwk": pem}, status=422)
     assert "this is a private key file (PEM)" in refused

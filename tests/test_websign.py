@@ -360,6 +360,10 @@ async def test_a_key_file_public_half_registers_from_the_keys_page_and_a_private
     await page.set_input_files("input[name=jwk_file]", str(private_jwk))
     await page.click("form[data-keyfile] button[type=submit]")
     await page.locator("form[data-keyfile] [data-role=error]", has_text="private key material ('d')").wait_for()
+    await page.set_input_files("input[name=jwk_file]", [])
+    await page.fill("textarea[name=jwk]", json.dumps({"keys": [json.loads(private_jwk.read_text())]}))  # a JWK Set
+    await page.click("form[data-keyfile] button[type=submit]")
+    await page.locator("form[data-keyfile] [data-role=error]", has_text="private key material ('d')").wait_for()
     await page.fill("textarea[name=jwk]", "-----BEGIN ENCRYPTED PRIVATE KEY-----")
     await page.set_input_files("input[name=jwk_file]", [])
     await page.click("form[data-keyfile] button[type=submit]")

@@ -133,6 +133,15 @@ def _public_jwk(jwk: Any, alg: str | None) -> signing.PublicKey:
             code="private_key_refused",
             field=f"/jwk/{private[0]}",
         )
+    if "keys" in jwk:  # a JWK Set (RFC 7517 section 5): its keys may be private ones
+        inside = [k for k in jwk["keys"] if isinstance(k, Mapping)] if isinstance(jwk["keys"], list) else []
+        if any(PRIVATE_JWK_MEMBERS & set(k) for k in inside):
+            raise InvalidInputError(
+                "the JWK Set holds private key material; register one public key only",
+                code="private_key_refused",
+                field="/jwk/keys",
+            )
+        raise InvalidInputError("a JWK Set: register one public JWK, not a set", code="invalid_key", field="/jwk/keys")
     try:
         key = signing.public_key_from_jwk(jwk)
     except InvalidInputError as exc:

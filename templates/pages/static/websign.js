@@ -436,7 +436,14 @@
     if (text.startsWith("-----BEGIN")) { return "this is a private key file (PEM): choose the public <CODE>-<kid>.jwk.json written beside it; nothing was sent"; }
     var jwk = null;
     try { jwk = JSON.parse(text); } catch (e) { return null; }
-    var found = jwk && typeof jwk === "object" ? PRIVATE_JWK_MEMBERS.filter(function (m) { return m in jwk; }) : [];
+    // The JWK itself, and each key of a JWK Set (RFC 7517 section 5).
+    var keys = jwk && typeof jwk === "object" ? [jwk].concat(Array.isArray(jwk.keys) ? jwk.keys : []) : [];
+    var found = [];
+    keys.forEach(function (key) {
+      if (key && typeof key === "object") {
+        found = found.concat(PRIVATE_JWK_MEMBERS.filter(function (m) { return m in key; }));
+      }
+    });
     return found.length ? "the JWK holds private key material ('" + found[0] + "'); register the public key only; nothing was sent" : null;
   }
   function guardKeyFile(form) {
